@@ -1,0 +1,3 @@
+"""warnd: humanitarian early-warning alert daemon."""
+
+__version__ = "0.1.0"

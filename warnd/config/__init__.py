@@ -1,0 +1,239 @@
+"""Config, rules and their loading. Errors carry file:line:col and all of them are reported."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import SecretStr, TypeAdapter, ValidationError
+
+from warnd.config.durations import Duration, format_duration, parse_duration
+from warnd.config.loader import LocatedYaml, located_problems, parse_yaml, read_yaml, validate
+from warnd.config.rules import RULE_KINDS, Rule
+from warnd.config.settings import (
+    ChannelConfig,
+    EmailChannelConfig,
+    FeedSettings,
+    FetchSettings,
+    FieldMapping,
+    FileChannelConfig,
+    Settings,
+    SlackChannelConfig,
+    WebhookChannelConfig,
+)
+from warnd.errors import ConfigError, Problem, RuleError
+
+__all__ = [
+    "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
+    "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
+    "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
+    "read_yaml", "validate",
+]
+
+DEFAULT_CONFIG = "config/warnd.yaml"
+_RULE_ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
+_ENV_PREFIX = "WARND_"
+
+
+def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate the config file; resolve `*_env` secrets and `WARND_DATABASE_URL`.
+
+    Raises:
+        ConfigError: every problem in the file, each with file:line:col.
+    """
+    env = dict(os.environ) if env is None else dict(env)
+    doc = read_yaml(Path(path), env=env, display=str(path))
+    if doc.data is not None and not isinstance(doc.data, dict):
+        raise ConfigError([doc.problem((), "the config file must be a mapping of keys")])
+    settings = validate(doc, Settings)
+    overrides: dict[str, Any] = {}
+    if env.get(f"{_ENV_PREFIX}DATABASE_URL"):
+        overrides["database"] = env[f"{_ENV_PREFIX}DATABASE_URL"]
+    problems: list[Problem] = []
+    channels = dict(settings.channels)
+    for name, channel in settings.channels.items():
+        resolved = _resolve_channel_env(name, channel, env, doc, problems)
+        if resolved is not channel:
+            channels[name] = resolved
+    if problems:
+        raise ConfigError(problems)
+    if channels != settings.channels:
+        overrides["channels"] = channels
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _resolve_channel_env(name: str, channel: Any, env: Mapping[str, str], doc: LocatedYaml,
+                         problems: list[Problem]) -> Any:
+    """Fill `url`/`secret`/`password`/`username` from their `*_env` variables."""
+    update: dict[str, Any] = {}
+
+    def lookup(key: str, var: str | None, loc: tuple[str | int, ...]) -> str | None:
+        if var is None:
+            return None
+        if var not in env or env[var] == "":
+            problems.append(doc.problem((*loc, key), f"channels.{name}: environment variable {var} ({key}) is not set"))
+            return None
+        return env[var]
+
+    loc: tuple[str | int, ...] = ("channels", name)
+    if isinstance(channel, SlackChannelConfig | WebhookChannelConfig) and channel.url_env:
+        value = lookup("url_env", channel.url_env, loc)
+        if value is not None:
+            update["url"] = SecretStr(value) if isinstance(channel, SlackChannelConfig) else value
+    if isinstance(channel, WebhookChannelConfig) and channel.secret_env:
+        value = lookup("secret_env", channel.secret_env, loc)
+        if value is not None:
+            update["secret"] = SecretStr(value)
+    if isinstance(channel, EmailChannelConfig):
+        smtp_update: dict[str, Any] = {}
+        smtp_loc = (*loc, "smtp")
+        if channel.smtp.username_env:
+            value = lookup("username_env", channel.smtp.username_env, smtp_loc)
+            if value is not None:
+                smtp_update["username"] = value
+        if channel.smtp.password_env:
+            value = lookup("password_env", channel.smtp.password_env, smtp_loc)
+            if value is not None:
+                smtp_update["password"] = SecretStr(value)
+        if smtp_update:
+            update["smtp"] = channel.smtp.model_copy(update=smtp_update)
+    return channel.model_copy(update=update) if update else channel
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRule:
+    """A validated rule and where it was written."""
+
+    rule: Rule
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[LoadedRule, ...]
+    files: tuple[str, ...]
+
+    def enabled(self) -> tuple[Rule, ...]:
+        return tuple(r.rule for r in self.rules if r.rule.enabled)
+
+    def by_id(self, rule_id: str) -> Rule | None:
+        return next((r.rule for r in self.rules if r.rule.id == rule_id), None)
+
+
+def rule_paths(settings: Settings) -> list[Path]:
+    """The rule files the config names, in a stable order."""
+    out: list[Path] = []
+    for pattern in settings.rules:
+        full = settings.path(pattern)
+        matches = sorted(glob.glob(str(full))) if glob.has_magic(str(full)) else [str(full)]
+        out.extend(Path(m) for m in matches if Path(m) not in out)
+    return out
+
+
+def load_rules(paths: list[Path] | tuple[Path, ...], *, channels: Mapping[str, Any] | None = None,
+               env: Mapping[str, str] | None = None) -> RuleSet:
+    """Load every rule file and check each rule; all problems are reported together.
+
+    Raises:
+        RuleError: every problem in every file, each with file:line:col.
+    """
+    problems: list[Problem] = []
+    loaded: list[LoadedRule] = []
+    seen: dict[str, str] = {}
+    jinja = SandboxedEnvironment()
+    for path in paths:
+        try:
+            doc = read_yaml(Path(path), env=env or {}, display=str(path))
+        except ConfigError as e:
+            problems.extend(e.problems)
+            continue
+        for lr, problem_list in _rules_of(doc):
+            problems.extend(problem_list)
+            if lr is None:
+                continue
+            rule = lr.rule
+            index_loc = _rule_loc(doc, rule.id)
+            if rule.id in seen:
+                problems.append(doc.problem((*index_loc, "id"), f"rule {rule.id!r}: duplicate id (also in {seen[rule.id]})"))
+            seen.setdefault(rule.id, f"{lr.path}:{lr.line}")
+            if channels is not None:
+                for i, name in enumerate(rule.notify or ()):
+                    if name not in channels:
+                        problems.append(doc.problem(
+                            (*index_loc, "notify", i),
+                            f"rule {rule.id!r}: notify: unknown channel {name!r} "
+                            f"(defined: {', '.join(sorted(channels)) or 'none'})"))
+            for key, text in _templates_of(rule):
+                try:
+                    jinja.parse(text)
+                except jinja2.TemplateSyntaxError as e:
+                    problems.append(doc.problem((*index_loc, *key),
+                                                f"rule {rule.id!r}: {'.'.join(map(str, key))}: template syntax: {e.message}"))
+            loaded.append(lr)
+    if problems:
+        raise RuleError(problems)
+    return RuleSet(tuple(loaded), tuple(str(p) for p in paths))
+
+
+def _templates_of(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
+    out: list[tuple[tuple[str, ...], str]] = []
+    if rule.title:
+        out.append((("title",), rule.title))
+    out.extend((("annotations", k), v) for k, v in rule.annotations.items())
+    out.extend((("labels", k), v) for k, v in rule.labels.items())
+    return out
+
+
+def _rule_loc(doc: LocatedYaml, rule_id: str) -> tuple[str | int, ...]:
+    rules = doc.data.get("rules") if isinstance(doc.data, dict) else None
+    for i, raw in enumerate(rules or []):
+        if isinstance(raw, dict) and raw.get("id") == rule_id:
+            return ("rules", i)
+    return ("rules",)
+
+
+def _rules_of(doc: LocatedYaml) -> list[tuple[LoadedRule | None, list[Problem]]]:
+    """Validate each rule of a file on its own, so one bad rule does not hide another's errors."""
+    data = doc.data
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [(None, [doc.problem((), "a rule file is a mapping with a 'rules' list")])]
+    extra = [k for k in data if k != "rules"]
+    out: list[tuple[LoadedRule | None, list[Problem]]] = []
+    for key in extra:
+        out.append((None, [doc.problem((key,), f"unknown key {key!r}; a rule file has only 'rules'", key=True)]))
+    raw_rules = data.get("rules")
+    if raw_rules is None:
+        return out
+    if not isinstance(raw_rules, list):
+        return [*out, (None, [doc.problem(("rules",), "'rules' must be a list of rules")])]
+    for i, raw in enumerate(raw_rules):
+        loc: tuple[str | int, ...] = ("rules", i)
+        pos = doc.position(loc)
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        subject = f"rule {rid!r}" if isinstance(rid, str) else f"rule #{i + 1}"
+        if not isinstance(raw, dict):
+            out.append((None, [doc.problem(loc, f"{subject}: a rule is a mapping of keys")]))
+            continue
+        if "kind" not in raw:
+            out.append((None, [doc.problem(loc, f"{subject}: missing required key 'kind' ({' | '.join(RULE_KINDS)})")]))
+            continue
+        if raw["kind"] not in RULE_KINDS:
+            out.append((None, [doc.problem((*loc, "kind"),
+                                           f"{subject}: kind: {raw['kind']!r} is not a rule kind ({' | '.join(RULE_KINDS)})")]))
+            continue
+        try:
+            rule = _RULE_ADAPTER.validate_python(raw)
+        except ValidationError as e:
+            out.append((None, located_problems(doc, Rule, e, loc_prefix=loc, subject=subject)))
+            continue
+        out.append((LoadedRule(rule, doc.path, pos.line if pos else None), []))
+    return out

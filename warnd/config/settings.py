@@ -1,0 +1,227 @@
+"""Settings: the pydantic models of `config/warnd.yaml`. `docs/configuration.md` documents every key."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from warnd.config.durations import Duration
+from warnd.types import Severity
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_name(value: str, what: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{what} {value!r} must be 1-64 letters, digits, '-', '_' or '.'")
+    return value
+
+
+class FieldMapping(_Model):
+    """How a structured JSON source maps onto items and signals (dotted paths into each record)."""
+
+    records: str = Field("data", description="dotted path to the list of records")
+    id: str
+    title: str | None = None
+    summary: str | None = None
+    link: str | None = None
+    published: str | None = None
+    published_format: Literal["iso", "epoch", "date"] = "iso"
+    updated: str | None = None
+    language: str | None = None
+    country: str | None = None
+    region: str | None = None
+    location: str | None = None
+    fatalities: str | None = None
+    event_type: str | None = None
+    actors: tuple[str, ...] = ()
+    next: str | None = Field(None, description="dotted path to the next page URL")
+
+
+class FeedSettings(_Model):
+    name: str
+    url: str = Field(description="http(s)://, file:// or a local path")
+    format: Literal["auto", "rss", "jsonfeed", "json"] = "auto"
+    interval: Duration = timedelta(minutes=5)
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    mapping: FieldMapping | None = None
+    replay: bool = Field(False, description="shift item dates so the newest item is 'now' (demos, path tests)")
+    headers: dict[str, str] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_name(v, "feed name")
+
+    @model_validator(mode="after")
+    def _mapping_for_json(self) -> FeedSettings:
+        if self.format == "json" and self.mapping is None:
+            raise ValueError("format 'json' needs a 'mapping' (see docs/configuration.md#json-sources)")
+        return self
+
+
+class FetchSettings(_Model):
+    timeout_s: float = Field(20.0, gt=0)
+    connect_timeout_s: float = Field(10.0, gt=0)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(5, ge=0)
+    concurrency: int = Field(50, ge=1)
+    per_host: int = Field(4, ge=1)
+    user_agent: str = "warnd/0.1 (+https://github.com/warnd/warnd; humanitarian early warning)"
+    jitter: float = Field(0.1, ge=0, le=1, description="fraction of the interval added at random")
+    backoff_max: Duration = timedelta(hours=1)
+    max_items_per_feed: int = Field(1000, ge=1)
+    allow_file_dirs: tuple[str, ...] = Field((), description="directories file:// feeds may read; '.' by default")
+
+
+class SmtpSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    tls: bool = False
+    username: str | None = None
+    username_env: str | None = None
+    password: SecretStr | None = None
+    password_env: str | None = None
+    timeout_s: float = Field(30.0, gt=0)
+
+
+class _ChannelBase(_Model):
+    templates: str | None = Field(None, description="a template directory overriding templates/<type>/")
+    min_severity: Severity = Severity.INFO
+
+
+class EmailChannelConfig(_ChannelBase):
+    type: Literal["email"]
+    to: tuple[str, ...] = Field(min_length=1)
+    from_: str = Field(alias="from")
+    smtp: SmtpSettings = SmtpSettings()
+    list_id: str = "warnd alerts <alerts.warnd.local>"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SlackChannelConfig(_ChannelBase):
+    type: Literal["slack"]
+    url: SecretStr | None = None
+    url_env: str | None = None
+    timeout_s: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> SlackChannelConfig:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of 'url' or 'url_env'")
+        return self
+
+
+class WebhookChannelConfig(_ChannelBase):
+    type: Literal["webhook"]
+    url: str | None = None
+    url_env: str | None = None
+    secret: SecretStr | None = None
+    secret_env: str | None = None
+    timeout_s: float = Field(10.0, gt=0)
+    headers: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannelConfig:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of 'url' or 'url_env'")
+        return self
+
+
+class FileChannelConfig(_ChannelBase):
+    type: Literal["file"]
+    format: Literal["eml", "json"]
+    dir: str
+    to: tuple[str, ...] = ("desk@example.org",)
+    from_: str = Field("warnd@localhost", alias="from")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChannelConfig | FileChannelConfig, Field(discriminator="type")]
+
+
+class OutboxSettings(_Model):
+    interval: Duration = timedelta(seconds=5)
+    max_attempts: int = Field(8, ge=1)
+    backoff_base: Duration = timedelta(seconds=30)
+    backoff_max: Duration = timedelta(hours=1)
+    batch: int = Field(100, ge=1)
+    lease: Duration = timedelta(minutes=2)
+
+
+class RoutingSettings(_Model):
+    default: tuple[str, ...] = Field((), description="channels for rules without 'notify'")
+    by_severity: dict[Severity, tuple[str, ...]] = {}
+
+
+class HttpSettings(_Model):
+    listen: str = "127.0.0.1:9108"
+
+
+class ExtractSettings(_Model):
+    gazetteer: tuple[str, ...] = Field((), description="extra gazetteer/alias files (YAML) on top of the bundled one")
+    lexicons: tuple[str, ...] = Field((), description="extra community lexicon files (YAML)")
+
+
+class Settings(_Model):
+    database: str = "sqlite:///var/warnd.db"
+    timezone: str = "UTC"
+    public_url: str | None = Field(None, description="link shown in alerts (e.g. a dashboard)")
+    feeds: tuple[FeedSettings, ...] = ()
+    fetch: FetchSettings = FetchSettings()
+    rules: tuple[str, ...] = ("rules/*.yaml",)
+    templates: str = "templates"
+    channels: dict[str, ChannelConfig] = {}
+    routing: RoutingSettings = RoutingSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    evaluate_interval: Duration = timedelta(minutes=1)
+    http: HttpSettings | None = None
+    extract: ExtractSettings = ExtractSettings()
+    retention: Duration = timedelta(days=365)
+    base_dir: str = Field(".", description="directory relative paths are resolved against")
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            _check_name(name, "channel name")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        names = [f.name for f in self.feeds]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"feed names must be unique; repeated: {', '.join(dupes)}")
+        known = set(self.channels)
+        for where, chans in [("routing.default", self.routing.default),
+                             *[(f"routing.by_severity.{k}", v) for k, v in self.routing.by_severity.items()]]:
+            for c in chans:
+                if c not in known:
+                    raise ValueError(f"{where}: unknown channel {c!r} (defined: {', '.join(sorted(known)) or 'none'})")
+        return self
+
+    def path(self, value: str | Path) -> Path:
+        """Resolve a configured path against `base_dir`."""
+        p = Path(value)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def database_url(self) -> str:
+        """The SQLAlchemy URL, with a relative SQLite path resolved against `base_dir`."""
+        url = self.database
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+            return prefix + str(self.path(url[len(prefix):]))
+        return url

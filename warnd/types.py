@@ -1,0 +1,236 @@
+"""Frozen values that cross stage boundaries: fetch → parse → extract → store → evaluate → deliver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class CasualtyKind(StrEnum):
+    KILLED = "killed"
+    INJURED = "injured"
+    MISSING = "missing"
+    KIDNAPPED = "kidnapped"
+    DISPLACED = "displaced"
+    ARRESTED = "arrested"
+
+
+class Qualifier(StrEnum):
+    EXACT = "exact"
+    AT_LEAST = "at_least"
+    MORE_THAN = "more_than"
+    ABOUT = "about"
+    UP_TO = "up_to"
+    RANGE = "range"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one poll of one feed brought back."""
+
+    feed: str
+    url: str                        # the final URL after redirects
+    status: int                     # HTTP status (200 for files); 304 means not modified
+    fetched_at: datetime
+    body: bytes | None = None       # None when not modified
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    content_hash: str | None = None  # sha256 of body, to skip parsing an unchanged body
+    elapsed_s: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304 or self.body is None
+
+
+@dataclass(frozen=True, slots=True)
+class Casualty:
+    """One casualty figure stated in an item."""
+
+    kind: CasualtyKind
+    count: int
+    qualifier: Qualifier = Qualifier.EXACT
+    victims: str = "people"
+    cumulative: bool = False
+    location: str | None = None     # the most specific named place the figure refers to
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer place resolved from text, with its hierarchy."""
+
+    name: str                       # canonical English name
+    level: str                      # locality | district | region | country
+    region: str | None = None       # first-level admin area (governorate/state/province)
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What extraction found in one item."""
+
+    casualties: tuple[Casualty, ...] = ()
+    places: tuple[Place, ...] = ()
+    targeted_groups: tuple[str, ...] = ()
+    region: str | None = None       # the item's main first-level region, for grouping
+    country: str | None = None
+    actors: tuple[str, ...] = ()
+    event_type: str | None = None
+
+    @property
+    def is_casualty_report(self) -> bool:
+        return bool(self.casualties) or bool(self.targeted_groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One feed item, in one model whatever the feed format."""
+
+    feed: str
+    key: str                        # dedup key: guid, else link, else content hash
+    title: str = ""
+    summary: str = ""               # plain text
+    link: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    language: str | None = None
+    guid: str | None = None
+    author: str | None = None
+    content_hash: str = ""          # hash of title+summary: a new hash under the same key is a revision
+    signals: Signals | None = None  # set by parse for structured sources (field mapping): no text parsing
+    notes: tuple[str, ...] = ()     # quality flags from parsing (bad date, encoding fallback, ...)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.summary}" if self.summary else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed body: its items and what was odd about it."""
+
+    items: tuple[Item, ...]
+    title: str = ""
+    warnings: tuple[str, ...] = ()
+    next_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One stored signal of one item revision, as rules see it."""
+
+    item_id: int
+    feed: str
+    observed_at: datetime           # published time, clamped to first seen
+    metric: str                     # casualty kind, or "mention"
+    value: int
+    region: str | None = None
+    country: str | None = None
+    location: str | None = None
+    victims: str | None = None
+    qualifier: str | None = None
+    cumulative: bool = False
+    targeted_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """An item that contributed to an alert's value."""
+
+    title: str
+    feed: str
+    link: str | None
+    published_at: datetime
+    value: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A rule fired for a group."""
+
+    rule: str
+    dedup_key: str
+    severity: Severity
+    title: str
+    labels: tuple[tuple[str, str], ...]
+    value: float
+    baseline: float | None
+    window: timedelta
+    sources: int
+    fired_at: datetime
+    evidence: tuple[Evidence, ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    escalation: bool = False
+    previous_value: float | None = None
+    notify: tuple[str, ...] = ()
+    metric: str = ""
+    kind: str = ""
+    id: int | None = None           # set once stored
+
+    @property
+    def label_dict(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    SILENCED = "silenced"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One (alert, channel) row of the outbox."""
+
+    id: int
+    alert_id: int
+    channel: str
+    status: DeliveryStatus
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """A channel-ready message."""
+
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    payload: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What warnd remembers about one feed between polls: validators, health, schedule."""
+
+    feed: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None       # of the last parsed body: an unchanged body is not parsed again
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_new_item_at: datetime | None = None
+    last_error_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    items_seen: int = 0
+    next_poll_at: datetime | None = None
+    latencies_s: tuple[float, ...] = ()   # recent poll latencies, newest last (for the median)
