@@ -144,6 +144,37 @@ class Observation:
     qualifier: str | None = None
     cumulative: bool = False
     targeted_group: str | None = None
+    id: int = 0
+    title: str = ""                 # the item's, for evidence
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationFilter:
+    """Which observations a rule looks at: every given filter must hold; empty means any."""
+
+    metrics: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    victims: tuple[str, ...] = ()
+    qualifiers: tuple[str, ...] = ()
+    targeted_groups: tuple[str, ...] = ()
+    group: tuple[tuple[str, str | None], ...] = ()   # exact values of the group_by fields
+
+    def matches(self, obs: Observation) -> bool:
+        checks = (
+            (self.metrics, obs.metric), (self.feeds, obs.feed), (self.countries, obs.country),
+            (self.regions, obs.region), (self.victims, obs.victims), (self.qualifiers, obs.qualifier),
+            (self.targeted_groups, obs.targeted_group),
+        )
+        if any(allowed and value not in allowed for allowed, value in checks):
+            return False
+        return all(getattr(obs, OBSERVATION_ATTR.get(name, name)) == value for name, value in self.group)
+
+
+# Rule field names that are spelled differently on an Observation.
+OBSERVATION_ATTR = {"kind": "metric"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,10 +30,10 @@ from warnd.config.settings import (
 from warnd.errors import ConfigError, Problem, RuleError
 
 __all__ = [
-    "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
+    "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
     "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
     "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
-    "read_yaml", "validate",
+    "read_yaml", "rule_paths", "validate",
 ]
 
 DEFAULT_CONFIG = "config/warnd.yaml"

@@ -1,0 +1,47 @@
+# The two commands: `make run` (the daemon on the embedded default) and `make test` (the whole suite).
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+WARND  := $(VENV)/bin/warnd
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run once test test-fast install db check lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	@mkdir -p var
+	$(WARND) db upgrade
+
+run: db
+	$(WARND) run
+
+once: db
+	$(WARND) run --once
+
+check: install
+	$(WARND) check
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Skips the slow, soak and reliability tests (CI runs them all through `make test`).
+test-fast: install
+	$(PY) -m pytest -m "not slow and not soak and not reliability" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check warnd tests bench
+	$(VENV)/bin/mypy
+
+bench: install
+	@echo "see bench/README.md: each benchmark is run on its own, e.g. $(PY) bench/extract.py"
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

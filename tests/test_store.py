@@ -1,0 +1,162 @@
+"""Store: migrations, ingest with revisions, window queries, alerts + outbox in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from warnd.errors import SchemaBehindError
+from warnd.store import Store, open_store, observed_time
+from warnd.store._engine import make_engine
+from warnd.store.migrate import check_schema, upgrade
+from warnd.types import (
+    Alert,
+    Casualty,
+    CasualtyKind,
+    DeliveryStatus,
+    Evidence,
+    FeedState,
+    Item,
+    ObservationFilter,
+    Severity,
+    Signals,
+)
+
+T0 = datetime(2025, 3, 8, 12, 0, tzinfo=UTC)
+
+
+def item(key: str, title: str, *, feed: str = "f1", published: datetime | None = T0) -> Item:
+    return Item(feed=feed, key=key, title=title, published_at=published,
+                content_hash=hashlib.sha256(title.encode()).hexdigest())
+
+
+def killed(n: int, region: str = "Latakia", groups: tuple[str, ...] = ()) -> Signals:
+    return Signals(casualties=(Casualty(CasualtyKind.KILLED, n),), region=region, country="Syria",
+                   targeted_groups=groups)
+
+
+def test_upgrade_is_idempotent_and_schema_check_names_the_fix(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with pytest.raises(SchemaBehindError, match="warnd db upgrade"):
+        check_schema(engine)
+    before, after = upgrade(engine)
+    assert before is None and after
+    assert upgrade(engine) == (after, after)
+    check_schema(engine)
+    engine.dispose()
+
+
+def test_models_match_migrations(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from warnd.store.tables import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_ingest_new_unchanged_and_revised(store: Store) -> None:
+    state = FeedState("f1")
+    r1 = store.ingest("f1", [(item("a", "745 killed"), killed(745))], state, T0)
+    assert (r1.new, r1.revised, r1.observations) == (1, 0, 1)
+    assert r1.state is not None and r1.state.items_seen == 1
+    assert store.unseen("f1", [item("a", "745 killed")]) == []
+    r2 = store.ingest("f1", [(item("a", "745 killed"), killed(745))], None, T0)
+    assert (r2.new, r2.unchanged) == (0, 1)
+    # The same guid with a raised toll is a revision; the old figure stops counting.
+    edited = item("a", "toll rises to 1,018")
+    assert store.unseen("f1", [edited]) == [edited]
+    r3 = store.ingest("f1", [(edited, killed(1018))], None, T0 + timedelta(hours=1))
+    assert (r3.new, r3.revised) == (0, 1)
+    obs = store.observations(ObservationFilter(metrics=("killed",)), T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert [o.value for o in obs] == [1018]
+
+
+def test_window_query_filters_groups_and_times(store: Store) -> None:
+    store.ingest("f1", [(item("a", "a", published=T0 - timedelta(hours=30)), killed(5)),
+                        (item("b", "b"), killed(40)),
+                        (item("c", "c"), killed(7, region="Tartus"))], None, T0)
+    flt = ObservationFilter(metrics=("killed",), group=(("region", "Latakia"),))
+    got = store.observations(flt, T0 - timedelta(hours=24), T0)
+    assert [(o.value, o.region) for o in got] == [(40, "Latakia")]
+    assert got[0].title == "b"
+
+
+def test_observed_time_falls_back_to_first_seen_for_missing_or_future_dates() -> None:
+    seen = T0
+    assert observed_time(item("x", "x", published=None), seen) == seen
+    assert observed_time(item("x", "x", published=T0 + timedelta(days=365)), seen) == seen
+    assert observed_time(item("x", "x", published=T0 - timedelta(hours=3)), seen) == T0 - timedelta(hours=3)
+
+
+def alert(key: str = "r|region=Latakia|x", value: float = 1018) -> Alert:
+    return Alert(rule="r", dedup_key=key, severity=Severity.CRITICAL, title="t", labels=(("region", "Latakia"),),
+                 value=value, baseline=0, window=timedelta(hours=24), sources=2, fired_at=T0,
+                 evidence=(Evidence("e", "f1", "https://x/1", T0, 1018),), kind="jump", metric="killed")
+
+
+def test_alert_and_outbox_rows_are_written_together_and_claimed_once(store: Store) -> None:
+    alert_id = store.record_alert(alert(), ["mail", "hook"], T0)
+    assert alert_id is not None
+    state = store.alert_state("r|region=Latakia|x")
+    assert state is not None and state.last_value == 1018 and state.last_sent_at == T0
+    claimed = store.claim_deliveries(T0, "me", timedelta(minutes=2), 10)
+    assert sorted(d.channel for d, _ in claimed) == ["hook", "mail"]
+    assert claimed[0][1].evidence[0].link == "https://x/1"
+    # Leased rows are not handed out again until the lease expires.
+    assert store.claim_deliveries(T0, "other", timedelta(minutes=2), 10) == []
+    mail = next(d for d, _ in claimed if d.channel == "mail")
+    hook = next(d for d, _ in claimed if d.channel == "hook")
+    store.mark_sent(mail.id, T0)
+    store.mark_failed(hook.id, "HTTP 500", retry_at=T0 + timedelta(minutes=1))
+    assert store.claim_deliveries(T0, "me", timedelta(minutes=2), 10) == []
+    again = store.claim_deliveries(T0 + timedelta(minutes=1), "me", timedelta(minutes=2), 10)
+    assert [d.channel for d, _ in again] == ["hook"] and again[0][0].attempts == 1
+    store.mark_failed(hook.id, "HTTP 400", retry_at=None)
+    dead = store.deliveries(status=DeliveryStatus.DEAD)
+    assert [(d.channel, d.last_error) for d, _ in dead] == [("hook", "HTTP 400")]
+    assert store.retry_deliveries(T0, all_dead=True) == 1
+    assert store.outbox_counts() == {"sent": 1, "pending": 1}
+
+
+def test_two_writers_of_the_same_alert_sequence_record_it_once(db_url: str) -> None:
+    a = open_store(db_url, migrate=True)
+    b = open_store(db_url)
+    try:
+        # Both instances read alert_count=0 and race to insert seq 1: the unique key lets one win.
+        with a.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO alert_state (dedup_key, rule, labels, firing, alert_count) "
+                                 "VALUES ('k', 'r', '{}', false, 0)"))
+        first = a.record_alert(alert("k"), ["mail"], T0)
+        with b.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alert_state SET alert_count = 0 WHERE dedup_key = 'k'"))
+        second = b.record_alert(alert("k"), ["mail"], T0)
+        assert first is not None and second is None
+        assert b.outbox_counts() == {"pending": 1}
+    finally:
+        a.close()
+        b.close()
+
+
+def test_silences_cover_rule_and_labels(store: Store) -> None:
+    sid = store.add_silence(rule="r", matchers={"region": "Latakia"}, starts_at=T0, ends_at=T0 + timedelta(hours=6),
+                            reason="known", created_by=None, now=T0)
+    (s,) = store.silences(active_at=T0 + timedelta(hours=1))
+    assert s.id == sid and s.covers("r", {"region": "Latakia", "x": "y"})
+    assert not s.covers("r", {"region": "Tartus"}) and not s.covers("other", {"region": "Latakia"})
+    assert store.expire_silence(sid, T0 + timedelta(hours=2))
+    assert store.silences(active_at=T0 + timedelta(hours=3)) == []
+
+
+def test_prune_drops_old_items_and_their_observations(store: Store) -> None:
+    store.ingest("f1", [(item("old", "old", published=T0 - timedelta(days=400)), killed(3))], None,
+                 T0 - timedelta(days=400))
+    store.ingest("f1", [(item("new", "new"), killed(4))], None, T0)
+    assert store.prune(T0 - timedelta(days=365)) == 1
+    obs = store.observations(ObservationFilter(), T0 - timedelta(days=1000), T0)
+    assert [o.value for o in obs] == [4]

@@ -1,0 +1,407 @@
+"""`warnd` command line: argument parsing and exit codes; each command calls into its stage.
+
+Exit codes: 0 success, 1 an operator's mistake was found (invalid config/rules, bad input lines) or
+the run failed, 2 wrong usage, 3 the database is unreachable, behind or locked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from warnd import __version__
+from warnd.clock import SystemClock, utc
+from warnd.config import DEFAULT_CONFIG, RuleSet, Settings, load_rules, load_settings, rule_paths
+from warnd.config.durations import format_duration, parse_duration
+from warnd.errors import ConfigError, Problem, StoreError, WarndError
+from warnd.logs import setup_logging
+
+log = logging.getLogger("warnd")
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", "-c", default=os.environ.get("WARND_CONFIG", DEFAULT_CONFIG),
+                        help=f"config file (default {DEFAULT_CONFIG}, or $WARND_CONFIG)")
+    common.add_argument("--log-level", default=os.environ.get("WARND_LOG_LEVEL", "INFO"),
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p = argparse.ArgumentParser(
+        prog="warnd", description="Humanitarian early-warning alert daemon: feeds in, casualty signals, rules, "
+                                  "alerts out by email, Slack and signed webhooks.")
+    p.add_argument("--version", action="version", version=f"warnd {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="run the daemon")
+    run.add_argument("--once", action="store_true", help="poll every feed once, evaluate, deliver, exit")
+    run.add_argument("--log-json", action=argparse.BooleanOptionalAction, default=None,
+                     help="JSON log lines (default: when stderr is not a terminal)")
+
+    check = sub.add_parser("check", parents=[common], help="validate config, rules and templates")
+    check.add_argument("--rules", nargs="+", metavar="FILE", help="check these rule files instead of the config's")
+
+    ex = sub.add_parser("extract", parents=[common], help="extract signals from JSON Lines items")
+    ex.add_argument("file", nargs="?", default="-", help="input JSON Lines ('-' for stdin)")
+
+    ev = sub.add_parser("eval-extract", parents=[common], help="score the extractor on a labeled JSON Lines file")
+    ev.add_argument("gold", help="labeled JSON Lines (see docs/extraction.md)")
+
+    bt = sub.add_parser("backtest", parents=[common], help="replay items through the rules with a simulated clock")
+    bt.add_argument("--items", required=True, help="JSON Lines: {id, feed, published, title, summary, link}")
+    bt.add_argument("--rules", nargs="+", metavar="FILE", help="rule files (default: the config's)")
+    bt.add_argument("--from", dest="start", help="report alerts from this time (ISO 8601); earlier items build baselines")
+    bt.add_argument("--to", dest="end", help="stop at this time (ISO 8601)")
+
+    db = sub.add_parser("db", help="database schema")
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    dbsub.add_parser("upgrade", parents=[common], help="apply Alembic migrations (idempotent)")
+    dbsub.add_parser("current", parents=[common], help="print the schema revision")
+
+    st = sub.add_parser("status", parents=[common], help="feeds, outbox and silences at a glance")
+    st.add_argument("--json", action="store_true")
+
+    ob = sub.add_parser("outbox", help="see and resend deliveries")
+    obsub = ob.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    ol = obsub.add_parser("list", parents=[common], help="list deliveries (newest first)")
+    ol.add_argument("--dead", action="store_true", help="only dead letters")
+    ol.add_argument("--json", action="store_true")
+    orr = obsub.add_parser("retry", parents=[common], help="queue deliveries again")
+    orr.add_argument("ids", nargs="*", type=int)
+    orr.add_argument("--all-dead", action="store_true")
+
+    si = sub.add_parser("silence", help="mute alerts for a while")
+    sisub = si.add_subparsers(dest="silence_command", required=True, metavar="ACTION")
+    sa = sisub.add_parser("add", parents=[common], help="add a silence")
+    sa.add_argument("--rule", help="rule id (default: any rule)")
+    sa.add_argument("--label", action="append", default=[], metavar="K=V", help="label matcher (repeatable)")
+    sa.add_argument("--for", dest="duration", required=True, help="how long, e.g. 6h, 2d")
+    sa.add_argument("--reason", required=True)
+    sl = sisub.add_parser("list", parents=[common], help="list silences")
+    sl.add_argument("--all", action="store_true", help="include expired ones")
+    sl.add_argument("--json", action="store_true")
+    se = sisub.add_parser("expire", parents=[common], help="end a silence now")
+    se.add_argument("id", type=int)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as e:
+        _print_problems(e.problems, sys.stderr)
+        return EXIT_PROBLEMS
+    except StoreError as e:
+        print(f"warnd: {e}", file=sys.stderr)
+        return EXIT_STORE
+    except WarndError as e:
+        print(f"warnd: {e}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "run":
+        setup_logging(level=args.log_level, json_lines=args.log_json)
+        return _run(args)
+    setup_logging(level=args.log_level if hasattr(args, "log_level") else "WARNING", json_lines=False)
+    if command == "check":
+        return _check(args)
+    if command == "extract":
+        return _extract(args)
+    if command == "eval-extract":
+        return _eval_extract(args)
+    if command == "backtest":
+        return _backtest(args)
+    if command == "db":
+        return _db(args)
+    if command == "status":
+        return _status(args)
+    if command == "outbox":
+        return _outbox(args)
+    if command == "silence":
+        return _silence(args)
+    raise AssertionError(command)
+
+
+def _print_problems(problems: Sequence[Problem], out: TextIO) -> None:
+    for p in problems:
+        print(p, file=out)
+    print(f"{len(problems)} problem(s) found", file=out)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+# ---- run --------------------------------------------------------------------------------------------
+
+def _run(args: argparse.Namespace) -> int:
+    from warnd.daemon import build_daemon, install_signal_handlers
+
+    settings = _settings(args)
+
+    async def main_async() -> int:
+        daemon = await build_daemon(settings)
+        try:
+            if args.once:
+                report = await daemon.run_once()
+                log.info("run finished", extra={
+                    "feeds": report.feeds_polled, "failed": report.feeds_failed, "new_items": report.items_new,
+                    "alerts": report.alerts, "sent": report.sent, "pending": report.pending, "dead": report.dead})
+                return EXIT_OK
+            stop = asyncio.Event()
+            install_signal_handlers(asyncio.get_running_loop(), stop, daemon)
+            await daemon.run_forever(stop)
+            return EXIT_OK
+        finally:
+            await daemon.aclose()
+            log.info("daemon stopped")
+
+    return asyncio.run(main_async())
+
+
+# ---- check ------------------------------------------------------------------------------------------
+
+def _check(args: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    settings: Settings | None = None
+    try:
+        settings = _settings(args)
+    except ConfigError as e:
+        problems.extend(e.problems)
+    paths: list[Path] = [Path(p) for p in args.rules] if args.rules else (rule_paths(settings) if settings else [])
+    rules: RuleSet | None = None
+    if settings is not None and not args.rules and not paths:
+        problems.append(Problem(args.config, None, None, "rules: the patterns match no rule file"))
+    try:
+        rules = load_rules(paths, channels=settings.channels if settings else None)
+    except ConfigError as e:
+        problems.extend(e.problems)
+    if settings is not None:
+        from warnd.deliver.templates_check import check_templates
+        problems.extend(check_templates(settings))
+        problems.extend(_check_extract_files(settings))
+    if problems:
+        _print_problems(problems, sys.stdout)
+        return EXIT_PROBLEMS
+    n_rules = len(rules.rules) if rules else 0
+    print(f"ok: config {args.config}, {n_rules} rule(s) in {len(paths)} file(s), "
+          f"{len(settings.feeds) if settings else 0} feed(s), {len(settings.channels) if settings else 0} channel(s)")
+    return EXIT_OK
+
+
+def _check_extract_files(settings: Settings) -> list[Problem]:
+    from warnd.extract import load_extractor
+    try:
+        load_extractor([settings.path(p) for p in settings.extract.gazetteer],
+                       [settings.path(p) for p in settings.extract.lexicons])
+    except ConfigError as e:
+        return list(e.problems)
+    return []
+
+
+# ---- extract ----------------------------------------------------------------------------------------
+
+def _extractor(args: argparse.Namespace) -> Any:
+    from warnd.extract import load_extractor
+    gaz: list[Path] = []
+    lex: list[Path] = []
+    if Path(args.config).exists():
+        settings = _settings(args)
+        gaz = [settings.path(p) for p in settings.extract.gazetteer]
+        lex = [settings.path(p) for p in settings.extract.lexicons]
+    return load_extractor(gaz, lex)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from warnd.extract import extract_jsonl
+    extractor = _extractor(args)
+    if args.file == "-":
+        return extract_jsonl(sys.stdin, sys.stdout, extractor)
+    with _open_input(args.file) as src:
+        return extract_jsonl(src, sys.stdout, extractor)
+
+
+def _eval_extract(args: argparse.Namespace) -> int:
+    from warnd.extract import eval_extract
+    if not Path(args.gold).is_file():
+        raise ConfigError([Problem(args.gold, None, None, "file not found")])
+    return eval_extract(Path(args.gold), _extractor(args), sys.stdout)
+
+
+def _open_input(path: str) -> TextIO:
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as e:
+        raise ConfigError([Problem(path, None, None, f"cannot read: {e.strerror}")]) from e
+
+
+# ---- backtest ---------------------------------------------------------------------------------------
+
+def _backtest(args: argparse.Namespace) -> int:
+    from warnd.backtest import alert_json, read_items, run_backtest
+    from warnd.extract import load_extractor
+
+    settings = _settings(args)
+    paths = [Path(p) for p in args.rules] if args.rules else rule_paths(settings)
+    rules = load_rules(paths, channels=settings.channels)
+    start = _when(args.start, "--from") if args.start else None
+    end = _when(args.end, "--to") if args.end else None
+    with _open_input(args.items) as src:
+        items, problems = read_items(src, path=args.items)
+    for p in problems:
+        print(p, file=sys.stderr)
+    extractor = load_extractor([settings.path(p) for p in settings.extract.gazetteer],
+                               [settings.path(p) for p in settings.extract.lexicons])
+    per_rule: dict[str, list[float]] = {}
+    for alert in run_backtest(items, settings, rules, extractor, start=start, end=end):
+        print(json.dumps(alert_json(alert), ensure_ascii=False), flush=True)
+        per_rule.setdefault(alert.rule, []).append(alert.value)
+    summary = ", ".join(f"{r}: {len(v)} alert(s), max {max(v):g}" for r, v in sorted(per_rule.items()))
+    print(f"backtest: {len(items)} item(s), {sum(len(v) for v in per_rule.values())} alert(s)"
+          + (f" ({summary})" if summary else ""), file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _when(value: str, flag: str) -> datetime:
+    try:
+        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError as e:
+        raise ConfigError([Problem(flag, None, None, f"{value!r} is not an ISO 8601 time")]) from e
+
+
+# ---- db ---------------------------------------------------------------------------------------------
+
+def _db(args: argparse.Namespace) -> int:
+    from warnd.store._engine import make_engine
+    from warnd.store.migrate import current_revision, head_revision, upgrade
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url())
+    try:
+        if args.db_command == "upgrade":
+            before, after = upgrade(engine)
+            if before == after:
+                print(f"database already at {after} (head)")
+            else:
+                print(f"database upgraded: {before or 'empty'} → {after}")
+        else:
+            current = current_revision(engine)
+            print(f"{current or 'empty'} (head {head_revision()})")
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+# ---- status / outbox / silence ----------------------------------------------------------------------
+
+def _open(args: argparse.Namespace) -> tuple[Settings, Any]:
+    from warnd.store import open_store
+    settings = _settings(args)
+    return settings, open_store(settings.database_url())
+
+
+def _status(args: argparse.Namespace) -> int:
+    from warnd.status import collect_status, print_status
+    settings, store = _open(args)
+    try:
+        status = collect_status(settings, store, SystemClock().now())
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(status, indent=2, default=str, ensure_ascii=False))
+    else:
+        print_status(status, sys.stdout)
+    return EXIT_OK
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from warnd.types import DeliveryStatus
+    _, store = _open(args)
+    try:
+        if args.outbox_command == "list":
+            rows = store.deliveries(status=DeliveryStatus.DEAD if args.dead else None)
+            if args.json:
+                print(json.dumps([{
+                    "id": d.id, "alert_id": d.alert_id, "channel": d.channel, "status": str(d.status),
+                    "attempts": d.attempts, "next_attempt_at": d.next_attempt_at, "last_error": d.last_error,
+                    "rule": a.rule, "title": a.title, "fired_at": a.fired_at} for d, a in rows],
+                    indent=2, default=str, ensure_ascii=False))
+                return EXIT_OK
+            if not rows:
+                print("no dead letters" if args.dead else "the outbox is empty")
+            for d, a in rows:
+                err = f"  last error: {d.last_error}" if d.last_error else ""
+                print(f"#{d.id:<6} {d.status:<9} {d.channel:<14} attempts={d.attempts:<2} "
+                      f"alert #{a.id} {a.rule} {dict(a.labels)}{err}")
+            return EXIT_OK
+        if not args.ids and not args.all_dead:
+            print("warnd outbox retry: give delivery ids or --all-dead", file=sys.stderr)
+            return EXIT_USAGE
+        n = store.retry_deliveries(SystemClock().now(), ids=args.ids, all_dead=args.all_dead)
+        print(f"{n} deliver{'y' if n == 1 else 'ies'} queued again")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _silence(args: argparse.Namespace) -> int:
+    _, store = _open(args)
+    now = SystemClock().now()
+    try:
+        if args.silence_command == "add":
+            matchers = {}
+            for raw in args.label:
+                key, sep, value = raw.partition("=")
+                if not sep or not key:
+                    print(f"warnd silence add: --label {raw!r} must be K=V", file=sys.stderr)
+                    return EXIT_USAGE
+                matchers[key.strip()] = value.strip()
+            try:
+                duration = parse_duration(args.duration)
+            except ValueError as e:
+                print(f"warnd silence add: --for: {e}", file=sys.stderr)
+                return EXIT_USAGE
+            sid = store.add_silence(rule=args.rule, matchers=matchers, starts_at=now, ends_at=now + duration,
+                                    reason=args.reason, created_by=os.environ.get("USER"), now=now)
+            print(f"silence #{sid} added until {(now + duration).isoformat(timespec='minutes')} "
+                  f"({format_duration(duration)})")
+            return EXIT_OK
+        if args.silence_command == "list":
+            silences = store.silences(active_at=None if args.all else now)
+            if args.json:
+                print(json.dumps([{"id": s.id, "rule": s.rule, "labels": dict(s.matchers),
+                                   "starts_at": s.starts_at, "ends_at": s.ends_at, "reason": s.reason,
+                                   "active": s.active(now)} for s in silences], indent=2, default=str))
+                return EXIT_OK
+            if not silences:
+                print("no active silences" if not args.all else "no silences")
+            for s in silences:
+                labels = ",".join(f"{k}={v}" for k, v in s.matchers) or "-"
+                state = "active" if s.active(now) else "expired"
+                print(f"#{s.id:<5} {state:<8} rule={s.rule or '*'} labels={labels} until "
+                      f"{s.ends_at.isoformat(timespec='minutes')}  {s.reason}")
+            return EXIT_OK
+        if store.expire_silence(args.id, now):
+            print(f"silence #{args.id} expired")
+            return EXIT_OK
+        print(f"warnd silence expire: no active silence #{args.id}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,340 @@
+"""The daemon: APScheduler jobs for feed polls, evaluation, the outbox, housekeeping; signals; reload.
+
+`build_daemon` is the one composition root. Every seam (clock, store, http session, extractor,
+senders) can be passed in, which is how tests and `warnd backtest` run the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import multiprocessing
+import os
+import random
+import signal
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import make_url
+
+from warnd.clock import Clock, SystemClock
+from warnd.config import RuleSet, Settings, load_rules
+from warnd.config import rule_paths as config_rule_paths
+from warnd.deliver import Sender, build_senders
+from warnd.deliver.outbox import DrainReport, Outbox
+from warnd.errors import ConfigError, StoreLockedError
+from warnd.extract import load_extractor
+from warnd.fetch import Fetcher, make_http_session
+from warnd.pipeline import Extract, Pipeline
+from warnd.poll import Poller
+from warnd.store import Store, StoreThread, open_store
+from warnd.types import FeedState
+
+log = logging.getLogger(__name__)
+
+_RULE_WATCH_S = 5.0
+_DRAIN_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    feeds_polled: int = 0
+    feeds_failed: int = 0
+    items_new: int = 0
+    alerts: int = 0
+    sent: int = 0
+    pending: int = 0
+    dead: int = 0
+
+
+@dataclass
+class Daemon:
+    settings: Settings
+    rules: RuleSet
+    clock: Clock
+    store: Store
+    extractor: Extract
+    http: aiohttp.ClientSession
+    senders: Mapping[str, Sender]
+    owner: str
+    parse_executor: Executor | None = None
+    rule_files: tuple[Path, ...] = ()
+    _owns_http: bool = False
+    _lock: IO[bytes] | None = None
+    _states: dict[str, FeedState] = field(default_factory=dict)
+    _inflight: set[asyncio.Task[Any]] = field(default_factory=set)
+    _rule_mtimes: dict[Path, float] = field(default_factory=dict)
+    _scheduler: AsyncIOScheduler | None = None
+    _stopping: bool = False
+
+    def __post_init__(self) -> None:
+        self.db = StoreThread(self.store)
+        self.pipeline = Pipeline(self.store, self.extractor, self.settings, self.rules)
+        fetcher = Fetcher(self.settings.fetch, session=self.http, clock=self.clock,
+                          base_dir=Path(self.settings.base_dir))
+        self.poller = Poller(fetcher, clock=self.clock, executor=self.parse_executor)
+        self.outbox = Outbox(self.db, self.senders, clock=self.clock, settings=self.settings.outbox,
+                             owner=self.owner)
+        self._rule_mtimes = _mtimes(self.rule_files)
+
+    # ---- one pass -----------------------------------------------------------------------------
+
+    async def run_once(self) -> RunReport:
+        """Poll every enabled feed once, evaluate, deliver what is due, and return what happened."""
+        await self._load_states()
+        feeds = [f for f in self.settings.feeds if f.enabled]
+        results = await asyncio.gather(*(self.poll_feed(f.name, reschedule=False) for f in feeds))
+        alerts = await self.evaluate()
+        drained = await self.drain_outbox()
+        counts = await self.db(Store.outbox_counts, self.store)
+        return RunReport(
+            feeds_polled=len(feeds), feeds_failed=sum(1 for ok, _ in results if not ok),
+            items_new=sum(n for _, n in results), alerts=alerts, sent=drained.sent,
+            pending=counts.get("pending", 0), dead=counts.get("dead", 0),
+        )
+
+    async def poll_feed(self, name: str, *, reschedule: bool = True) -> tuple[bool, int]:
+        """Poll one feed and store what is new. Never raises for the feed's own problems."""
+        feed = next((f for f in self.settings.feeds if f.name == name), None)
+        if feed is None:
+            return False, 0
+        state = self._states.get(name) or FeedState(feed=name)
+        result = await self.poller.poll(feed, state)
+        report = await self.db(self.pipeline.ingest, name, result.items, result.state, self.clock.now())
+        self._states[name] = report.state or result.state
+        if result.error:
+            log.warning("feed poll failed", extra={"feed": name, "error": result.error,
+                                                   "failures": result.state.consecutive_failures,
+                                                   "permanent": result.permanent})
+        else:
+            log.info("feed polled", extra={"feed": name, "items": len(result.items), "new": report.new,
+                                           "revised": report.revised, "warnings": len(result.warnings)})
+        if reschedule and self._scheduler is not None and result.state.next_poll_at is not None:
+            with contextlib.suppress(Exception):  # the job may be gone after a reload removed the feed
+                self._scheduler.modify_job(f"poll:{name}", next_run_time=result.state.next_poll_at)
+        if (report.new or report.revised) and reschedule:
+            self._kick("evaluate")
+        return result.error is None, report.new + report.revised
+
+    async def evaluate(self) -> int:
+        alerts = await self.db(self.pipeline.evaluate, self.clock.now())
+        if alerts:
+            self._kick("outbox")
+        return len(alerts)
+
+    async def drain_outbox(self) -> DrainReport:
+        total = DrainReport()
+        while True:  # drain what is due now, batch by batch
+            report = await self.outbox.drain()
+            total = DrainReport(total.claimed + report.claimed, total.sent + report.sent,
+                                total.retried + report.retried, total.dead + report.dead)
+            if report.claimed == 0 or report.sent == 0:
+                return total
+
+    async def housekeeping(self) -> None:
+        cutoff = self.clock.now() - self.settings.retention
+        pruned = await self.db(Store.prune, self.store, cutoff)
+        if pruned:
+            log.info("old items pruned", extra={"items": pruned, "before": cutoff.isoformat()})
+
+    # ---- rules ----------------------------------------------------------------------------------
+
+    def reload_rules(self, reason: str) -> bool:
+        """Load the rule files again; an invalid set is rejected and the last good set keeps running."""
+        paths = config_rule_paths(self.settings)
+        try:
+            rules = load_rules(paths, channels=self.settings.channels)
+        except ConfigError as e:
+            for problem in e.problems:
+                log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
+            self._rule_mtimes = _mtimes(tuple(paths))
+            return False
+        self.rules = rules
+        self.pipeline.rules = rules
+        self.rule_files = tuple(paths)
+        self._rule_mtimes = _mtimes(self.rule_files)
+        log.info("rules reloaded", extra={"rules": len(rules.rules), "files": len(paths), "reason": reason})
+        return True
+
+    async def _watch_rules(self) -> None:
+        paths = tuple(config_rule_paths(self.settings))
+        if _mtimes(paths) != self._rule_mtimes:
+            self.reload_rules("rule files changed")
+
+    # ---- scheduling -----------------------------------------------------------------------------
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set, then drain: finish current sends, release leases, close."""
+        await self._load_states()
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler = scheduler
+        now = self.clock.now()
+        rng = random.Random()
+        for feed in self.settings.feeds:
+            if not feed.enabled:
+                continue
+            state = self._states.get(feed.name)
+            first = state.next_poll_at if state and state.next_poll_at and state.next_poll_at > now else now
+            first += timedelta(seconds=rng.uniform(0, min(2.0, feed.interval.total_seconds() * 0.05)))
+            scheduler.add_job(self._job(self.poll_feed, feed.name), "interval", id=f"poll:{feed.name}",
+                              seconds=max(1.0, feed.interval.total_seconds()), next_run_time=first,
+                              max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self._job(self.evaluate), "interval", id="evaluate",
+                          seconds=self.settings.evaluate_interval.total_seconds(), max_instances=1, coalesce=True,
+                          misfire_grace_time=None)
+        scheduler.add_job(self._job(self.drain_outbox), "interval", id="outbox", next_run_time=now,
+                          seconds=self.settings.outbox.interval.total_seconds(), max_instances=1, coalesce=True,
+                          misfire_grace_time=None)
+        scheduler.add_job(self._job(self.housekeeping), "interval", id="housekeeping", hours=6, max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self._job(self._watch_rules), "interval", id="rules", seconds=_RULE_WATCH_S,
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.start()
+        log.info("daemon started", extra={"feeds": len(self.settings.feeds), "rules": len(self.rules.rules),
+                                          "channels": sorted(self.senders), "owner": self.owner,
+                                          "store": self.store.dialect})
+        await stop.wait()
+        log.info("daemon stopping: finishing current work")
+        self._stopping = True
+        scheduler.shutdown(wait=False)
+        self._scheduler = None
+        if self._inflight:
+            done, pending = await asyncio.wait(set(self._inflight), timeout=_DRAIN_TIMEOUT_S)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2)
+
+    def _job(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            if self._stopping:
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self._inflight.add(task)
+            try:
+                await fn(*args)
+            except Exception:  # a job boundary: log and keep the daemon alive
+                log.exception("job failed", extra={"job": getattr(fn, "__name__", str(fn))})
+            finally:
+                self._inflight.discard(task)
+        run.__name__ = getattr(fn, "__name__", "job")
+        return run
+
+    def _kick(self, job_id: str) -> None:
+        if self._scheduler is not None and not self._stopping:
+            with contextlib.suppress(Exception):
+                self._scheduler.modify_job(job_id, next_run_time=self.clock.now())
+
+    async def _load_states(self) -> None:
+        if not self._states:
+            self._states = await self.db(Store.feed_states, self.store)
+
+    async def aclose(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.db(Store.release_leases, self.store, self.owner)
+        for sender in self.senders.values():
+            close = getattr(sender, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
+        if self._owns_http:
+            await self.http.close()
+        self.db.shutdown()
+        if self.parse_executor is not None:
+            self.parse_executor.shutdown(wait=True, cancel_futures=True)
+        self.store.close()
+        if self._lock is not None:
+            self._lock.close()
+
+
+def _mtimes(paths: tuple[Path, ...] | list[Path]) -> dict[Path, float]:
+    out = {}
+    for p in paths:
+        with contextlib.suppress(OSError):
+            out[p] = p.stat().st_mtime
+    return out
+
+
+def lock_sqlite(url: str) -> IO[bytes] | None:
+    """On SQLite one instance owns the database: take an exclusive lock beside the file.
+
+    Raises:
+        StoreLockedError: another warnd holds it.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "ab")  # noqa: SIM115 - held for the daemon's lifetime
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as e:
+        handle.close()
+        raise StoreLockedError(
+            f"another warnd is running on {parsed.database} (lock {path}); on SQLite only one instance may run "
+            "— stop it, or use PostgreSQL to run several") from e
+    return handle
+
+
+async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: aiohttp.ClientSession | None = None,
+                       store: Store | None = None, rules: RuleSet | None = None, extractor: Extract | None = None,
+                       senders: Mapping[str, Sender] | None = None, parse_in_processes: bool = True,
+                       lock: bool = True) -> Daemon:
+    """Compose a daemon from settings; every seam may be given instead.
+
+    Raises:
+        ConfigError: invalid rules or extractor data files.
+        StoreError: the database is unreachable, behind (`warnd db upgrade`) or locked.
+    """
+    clock = clock or SystemClock()
+    paths = tuple(config_rule_paths(settings))
+    if rules is None:
+        rules = load_rules(list(paths), channels=settings.channels)
+    if extractor is None:
+        extractor = load_extractor([settings.path(p) for p in settings.extract.gazetteer],
+                                   [settings.path(p) for p in settings.extract.lexicons])
+    handle = lock_sqlite(settings.database_url()) if lock and store is None else None
+    try:
+        if store is None:
+            store = open_store(settings.database_url())
+    except BaseException:
+        if handle is not None:
+            handle.close()
+        raise
+    owns_http = http is None
+    if http is None:
+        http = make_http_session(settings.fetch)
+    if senders is None:
+        senders = build_senders(settings, http=http, clock=clock, templates_dir=settings.path(settings.templates))
+    executor: Executor | None = None
+    if parse_in_processes:
+        # forkserver: forking a process that already runs threads (store, scheduler) can deadlock.
+        executor = ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)),
+                                       mp_context=multiprocessing.get_context("forkserver"))
+    owner = f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+    daemon = Daemon(settings=settings, rules=rules, clock=clock, store=store, extractor=extractor, http=http,
+                    senders=senders, owner=owner, parse_executor=executor, rule_files=paths)
+    daemon._owns_http = owns_http
+    daemon._lock = handle
+    return daemon
+
+
+def install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, daemon: Daemon) -> None:
+    """SIGTERM/SIGINT stop (drain, then exit 0); SIGHUP reloads the rules."""
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: daemon.reload_rules("SIGHUP"))
+
+
+__all__ = ["Daemon", "RunReport", "build_daemon", "install_signal_handlers", "lock_sqlite"]

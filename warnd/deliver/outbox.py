@@ -1,0 +1,137 @@
+"""The outbox worker: claims due deliveries, sends each, and marks it in its own commit.
+
+Guarantees (see docs/reliability.md): a delivery row is committed with its alert before any network
+I/O; a delivery is marked sent only after the channel accepted it, so a crash between the two repeats
+that one send (at-least-once) and never skips it. Within a channel, alerts go out in the order they
+were created: a transient failure stops that channel's batch instead of letting later alerts overtake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from warnd.clock import Clock
+from warnd.config.settings import OutboxSettings
+from warnd.errors import PermanentDeliveryError, TransientDeliveryError
+from warnd.store import Store, StoreThread
+from warnd.types import Alert, Delivery
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    async def send(self, alert: Alert, delivery: Delivery) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DrainReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def backoff(attempt: int, *, base: timedelta, cap: timedelta, rng: random.Random) -> timedelta:
+    """Exponential backoff with full jitter on the upper half: attempt 1 waits ~base, then doubles up to cap."""
+    ceiling = min(cap.total_seconds(), base.total_seconds() * 2 ** max(0, attempt - 1))
+    return timedelta(seconds=ceiling / 2 + rng.random() * ceiling / 2)
+
+
+class Outbox:
+    def __init__(self, db: StoreThread, senders: Mapping[str, Sender], *, clock: Clock, settings: OutboxSettings,
+                 owner: str, rng: random.Random | None = None, send_timeout_s: float = 60.0) -> None:
+        self._db = db
+        self._senders = senders
+        self._clock = clock
+        self._settings = settings
+        self._owner = owner
+        self._rng = rng or random.Random()
+        self._send_timeout_s = send_timeout_s
+
+    async def drain(self) -> DrainReport:
+        """Send every due delivery once (one batch per call)."""
+        now = self._clock.now()
+        claimed = await self._db(Store.claim_deliveries, self._db.store, now, self._owner, self._settings.lease,
+                                 self._settings.batch)
+        if not claimed:
+            return DrainReport()
+        by_channel: dict[str, list[tuple[Delivery, Alert]]] = {}
+        for d, a in claimed:
+            by_channel.setdefault(d.channel, []).append((d, a))
+        results: list[DrainReport] = []
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(self._drain_channel(ch, rows)) for ch, rows in by_channel.items()]
+        results = [t.result() for t in tasks]
+        return DrainReport(len(claimed), sum(r.sent for r in results), sum(r.retried for r in results),
+                           sum(r.dead for r in results))
+
+    async def _drain_channel(self, channel: str, rows: Sequence[tuple[Delivery, Alert]]) -> DrainReport:
+        sent = retried = dead = 0
+        sender = self._senders.get(channel)
+        for index, (delivery, alert) in enumerate(rows):
+            if sender is None:
+                await self._fail(delivery, f"channel {channel!r} is not configured", permanent=True)
+                dead += 1
+                continue
+            try:
+                await asyncio.wait_for(sender.send(alert, delivery), timeout=self._send_timeout_s)
+            except PermanentDeliveryError as e:
+                await self._fail(delivery, str(e), permanent=True)
+                dead += 1
+            except (TransientDeliveryError, TimeoutError) as e:
+                retry_after = getattr(e, "retry_after_s", None)
+                message = str(e) or f"no answer within {self._send_timeout_s}s"
+                if await self._fail(delivery, message, permanent=False, retry_after_s=retry_after):
+                    dead += 1
+                else:
+                    retried += 1
+                # Keep creation order: later alerts on this channel wait for this one.
+                await self._release(rows[index + 1:])
+                break
+            except Exception as e:  # a bug in one sender must not kill the worker; retry like a transient error
+                log.exception("delivery crashed", extra={"channel": channel, "delivery_id": delivery.id})
+                if await self._fail(delivery, f"{type(e).__name__}: {e}", permanent=False):
+                    dead += 1
+                else:
+                    retried += 1
+                await self._release(rows[index + 1:])
+                break
+            else:
+                await self._db(Store.mark_sent, self._db.store, delivery.id, self._clock.now())
+                sent += 1
+                log.info("delivery sent", extra={"channel": channel, "delivery_id": delivery.id,
+                                                 "alert_id": alert.id, "rule": alert.rule,
+                                                 "attempt": delivery.attempts + 1})
+        return DrainReport(len(rows), sent, retried, dead)
+
+    async def _release(self, rows: Sequence[tuple[Delivery, Alert]]) -> None:
+        for delivery, _alert in rows:
+            await self._db(Store.mark_failed, self._db.store, delivery.id, "", retry_at=delivery.next_attempt_at
+                           or self._clock.now(), count_attempt=False)
+
+    async def _fail(self, delivery: Delivery, error: str, *, permanent: bool,
+                    retry_after_s: float | None = None) -> bool:
+        """Record a failure; returns True when the delivery became a dead letter."""
+        attempt = delivery.attempts + 1
+        now = self._clock.now()
+        retry_at: datetime | None = None
+        if not permanent and attempt < self._settings.max_attempts:
+            wait = backoff(attempt, base=self._settings.backoff_base, cap=self._settings.backoff_max, rng=self._rng)
+            if retry_after_s is not None:
+                wait = max(wait, timedelta(seconds=retry_after_s))
+            retry_at = now + wait
+        await self._db(Store.mark_failed, self._db.store, delivery.id, error, retry_at=retry_at)
+        if retry_at is None:
+            log.error("delivery dead-lettered", extra={"channel": delivery.channel, "delivery_id": delivery.id,
+                                                        "attempts": attempt, "error": error})
+            return True
+        log.warning("delivery failed, will retry", extra={"channel": delivery.channel, "delivery_id": delivery.id,
+                                                           "attempts": attempt, "retry_at": retry_at.isoformat(),
+                                                           "error": error})
+        return False

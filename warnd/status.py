@@ -1,0 +1,78 @@
+"""`warnd status`: feeds (health), alert groups, outbox and silences, as a table or JSON."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+from typing import Any, TextIO
+
+from warnd.config import Settings
+from warnd.store import Store
+
+
+def collect_status(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+    states = store.feed_states()
+    feeds = []
+    for feed in settings.feeds:
+        st = states.get(feed.name)
+        lat = list(st.latencies_s) if st else []
+        if st is None:
+            health = "never polled"
+        elif st.consecutive_failures:
+            health = f"failing ({st.consecutive_failures}x)"
+        else:
+            health = "ok"
+        feeds.append({
+            "name": feed.name, "enabled": feed.enabled, "health": health,
+            "last_success_at": st.last_success_at if st else None,
+            "last_new_item_at": st.last_new_item_at if st else None,
+            "last_error": st.last_error if st else None,
+            "consecutive_failures": st.consecutive_failures if st else 0,
+            "items_seen": st.items_seen if st else 0,
+            "median_latency_s": round(statistics.median(lat), 3) if lat else None,
+            "next_poll_at": st.next_poll_at if st else None,
+        })
+    alerts = store.alerts(limit=10)
+    return {
+        "now": now,
+        "database": store.dialect,
+        "feeds": feeds,
+        "outbox": store.outbox_counts(),
+        "silences": [{"id": s.id, "rule": s.rule, "labels": dict(s.matchers), "ends_at": s.ends_at,
+                      "reason": s.reason} for s in store.silences(active_at=now)],
+        "recent_alerts": [{"id": a.id, "rule": a.rule, "severity": str(a.severity), "labels": a.label_dict,
+                           "value": a.value, "fired_at": a.fired_at} for a in alerts],
+    }
+
+
+def _ago(now: datetime, when: datetime | None) -> str:
+    if when is None:
+        return "-"
+    secs = int((now - when).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if abs(secs) >= size:
+            return f"{secs // size}{unit} ago"
+    return f"{secs}s ago"
+
+
+def print_status(status: dict[str, Any], out: TextIO) -> None:
+    now = status["now"]
+    out.write(f"FEEDS ({len(status['feeds'])})\n")
+    out.write(f"  {'name':<24} {'health':<16} {'last success':<14} {'items':>6} {'latency':>8}  last error\n")
+    for f in status["feeds"]:
+        lat = f"{f['median_latency_s']:.2f}s" if f["median_latency_s"] is not None else "-"
+        err = (f["last_error"] or "")[:60] if f["consecutive_failures"] else ""
+        out.write(f"  {f['name']:<24} {f['health']:<16} {_ago(now, f['last_success_at']):<14} "
+                  f"{f['items_seen']:>6} {lat:>8}  {err}\n")
+    ob = status["outbox"]
+    out.write(f"\nOUTBOX  pending={ob.get('pending', 0)} sent={ob.get('sent', 0)} dead={ob.get('dead', 0)} "
+              f"silenced={ob.get('silenced', 0)}\n")
+    out.write(f"\nSILENCES ({len(status['silences'])} active)\n")
+    for s in status["silences"]:
+        out.write(f"  #{s['id']} rule={s['rule'] or '*'} {s['labels']} until {s['ends_at']:%Y-%m-%d %H:%M} "
+                  f"{s['reason']}\n")
+    out.write(f"\nRECENT ALERTS ({len(status['recent_alerts'])})\n")
+    for a in status["recent_alerts"]:
+        labels = ", ".join(f"{k}={v}" for k, v in a["labels"].items())
+        out.write(f"  #{a['id']:<5} {a['severity']:<8} {a['rule']:<28} {labels:<40} value={a['value']:g} "
+                  f"{_ago(now, a['fired_at'])}\n")

@@ -1,0 +1,508 @@
+"""The history: items, observations, alerts, the outbox and silences (SQLAlchemy 2; SQLite or PostgreSQL).
+
+`Store` is synchronous and never called on the event loop: the daemon runs it in a worker thread
+(`asyncio.to_thread`-style executor), so a slow disk or database never stalls polls or sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from warnd.errors import StoreError
+from warnd.types import (
+    Alert,
+    Delivery,
+    DeliveryStatus,
+    FeedState,
+    Item,
+    Observation,
+    ObservationFilter,
+    OBSERVATION_ATTR,
+    Signals,
+)
+
+from . import _convert as conv
+from ._engine import make_engine
+from .migrate import check_schema, upgrade
+from .tables import (
+    AlertRow,
+    AlertStateRow,
+    CursorRow,
+    DeliveryRow,
+    FeedStateRow,
+    ItemRow,
+    ObservationRow,
+    SilenceRow,
+)
+
+__all__ = ["AlertState", "IngestReport", "Silence", "Store", "StoreThread", "open_store", "observed_time"]
+
+# A published time further ahead than this is a wrong clock or a bogus date: use the first-seen time.
+_FUTURE_SLACK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    observations: int = 0
+    state: FeedState | None = None   # the feed state as saved
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    dedup_key: str
+    rule: str
+    labels: tuple[tuple[str, str], ...]
+    firing: bool
+    last_value: float | None
+    last_sent_at: datetime | None
+    alert_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    id: int
+    rule: str | None
+    matchers: tuple[tuple[str, str], ...]
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str | None
+    created_at: datetime
+
+    def active(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def covers(self, rule: str, labels: dict[str, str]) -> bool:
+        if self.rule is not None and self.rule != rule:
+            return False
+        return all(labels.get(k) == v for k, v in self.matchers)
+
+
+def observed_time(item: Item, first_seen_at: datetime) -> datetime:
+    """When an item's facts happened, for windows: its published time, unless missing or in the future."""
+    when = item.published_at or item.updated_at
+    if when is None or when > first_seen_at + _FUTURE_SLACK:
+        return first_seen_at
+    return when
+
+
+def open_store(url: str, *, migrate: bool = False) -> Store:
+    """Open the database at `url`; with `migrate`, bring the schema to head first.
+
+    Raises:
+        SchemaBehindError: the schema is older than this warnd (run `warnd db upgrade`).
+        StoreError: the database cannot be reached.
+    """
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    check_schema(engine)
+    return Store(engine)
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except IntegrityError:
+            raise
+        except OperationalError as e:
+            raise StoreError(f"database unavailable: {e.orig or e}") from e
+        except SQLAlchemyError as e:
+            raise StoreError(f"database error: {e.__class__.__name__}: {e}") from e
+
+    # ---- feeds -------------------------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, FeedState]:
+        with self._tx() as s:
+            return {r.feed: conv.feed_state(r) for r in s.scalars(select(FeedStateRow))}
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self._tx() as s:
+            _put_feed_state(s, state)
+
+    def unseen(self, feed: str, items: Sequence[Item]) -> list[Item]:
+        """The items that are new, or whose content changed since their current revision."""
+        if not items:
+            return []
+        keys = {i.key for i in items}
+        with self._tx() as s:
+            rows = s.execute(
+                select(ItemRow.key, ItemRow.content_hash).where(
+                    ItemRow.feed == feed, ItemRow.current.is_(True), ItemRow.key.in_(keys)
+                )
+            ).all()
+            current = {key: content_hash for key, content_hash in rows}
+        return [i for i in items if current.get(i.key) != i.content_hash]
+
+    def ingest(self, feed: str, entries: Sequence[tuple[Item, Signals]], state: FeedState | None,
+               now: datetime) -> IngestReport:
+        """Store new items and revisions with their observations, and the feed's state, in one transaction."""
+        new = revised = unchanged = n_obs = 0
+        with self._tx() as s:
+            for item, signals in entries:
+                prev = s.scalars(
+                    select(ItemRow).where(ItemRow.feed == feed, ItemRow.key == item.key, ItemRow.current.is_(True))
+                ).first()
+                if prev is not None and prev.content_hash == item.content_hash:
+                    unchanged += 1
+                    continue
+                revision = 1
+                observed_at = observed_time(item, now)
+                if prev is not None:
+                    # An edited item (a toll updated in place) is a new revision; the old figures stay as
+                    # history but no longer count, so a sum never adds the old and the new version.
+                    prev.current = False
+                    s.execute(update(ObservationRow).where(ObservationRow.item_id == prev.id).values(superseded=True))
+                    revision = prev.revision + 1
+                    observed_at = max(prev.observed_at, min(item.updated_at or now, now))
+                    revised += 1
+                else:
+                    new += 1
+                row = ItemRow(
+                    feed=feed, key=item.key, revision=revision, current=True, guid=item.guid, title=item.title,
+                    summary=item.summary, link=item.link, published_at=item.published_at,
+                    updated_at=item.updated_at, language=item.language, content_hash=item.content_hash,
+                    first_seen_at=now, observed_at=observed_at, region=signals.region, country=signals.country,
+                    signals=conv.signals_to_json(signals), notes=list(item.notes),
+                )
+                s.add(row)
+                s.flush()
+                for obs in _observations(row, signals):
+                    s.add(obs)
+                    n_obs += 1
+            if state is not None:
+                if new or revised:
+                    state = _bump(state, new + revised, now)
+                _put_feed_state(s, state)
+        return IngestReport(new, revised, unchanged, n_obs, state)
+
+    # ---- observations (evaluation reads) ----------------------------------------------------
+
+    def last_observation_id(self) -> int:
+        with self._tx() as s:
+            return int(s.scalar(select(func.max(ObservationRow.id))) or 0)
+
+    def observations_after(self, after_id: int, limit: int = 10000) -> list[Observation]:
+        """Observations stored after `after_id` (current revisions only), oldest first."""
+        with self._tx() as s:
+            rows = s.execute(
+                select(ObservationRow, ItemRow.title, ItemRow.link)
+                .join(ItemRow, ItemRow.id == ObservationRow.item_id)
+                .where(ObservationRow.id > after_id, ObservationRow.superseded.is_(False))
+                .order_by(ObservationRow.id)
+                .limit(limit)
+            ).all()
+            return [conv.observation(r, t, link) for r, t, link in rows]
+
+    def observations(self, flt: ObservationFilter, start: datetime, end: datetime, *,
+                     before_id: int | None = None, limit: int | None = None) -> list[Observation]:
+        """Observations matching `flt` with start <= observed_at <= end, newest first."""
+        q = (
+            select(ObservationRow, ItemRow.title, ItemRow.link)
+            .join(ItemRow, ItemRow.id == ObservationRow.item_id)
+            .where(*_conditions(flt), ObservationRow.observed_at >= start, ObservationRow.observed_at <= end)
+            .order_by(ObservationRow.observed_at.desc(), ObservationRow.id.desc())
+        )
+        if before_id is not None:
+            q = q.where(ObservationRow.id < before_id)
+        if limit is not None:
+            q = q.limit(limit)
+        with self._tx() as s:
+            return [conv.observation(r, t, link) for r, t, link in s.execute(q).all()]
+
+    def cursor(self, name: str) -> int:
+        with self._tx() as s:
+            row = s.get(CursorRow, name)
+            return row.position if row else 0
+
+    def set_cursor(self, name: str, position: int, now: datetime) -> None:
+        with self._tx() as s:
+            row = s.get(CursorRow, name)
+            if row is None:
+                s.add(CursorRow(name=name, position=position, updated_at=now))
+            else:
+                row.position, row.updated_at = position, now
+
+    # ---- alerts -------------------------------------------------------------------------------
+
+    def alert_state(self, dedup_key: str) -> AlertState | None:
+        with self._tx() as s:
+            row = s.get(AlertStateRow, dedup_key)
+            return _alert_state(row) if row else None
+
+    def record_alert(self, alert: Alert, channels: Sequence[str], now: datetime, *,
+                     silence_id: int | None = None) -> int | None:
+        """Write an alert, its state and its outbox rows in one transaction.
+
+        Returns the alert id, or None when another instance recorded this alert first.
+        """
+        try:
+            with self._tx() as s:
+                state = s.get(AlertStateRow, alert.dedup_key)
+                if state is None:
+                    state = AlertStateRow(dedup_key=alert.dedup_key, rule=alert.rule, labels=dict(alert.labels),
+                                          alert_count=0)
+                    s.add(state)
+                seq = (state.alert_count or 0) + 1
+                row = AlertRow(
+                    rule=alert.rule, dedup_key=alert.dedup_key, seq=seq, kind=alert.kind, metric=alert.metric,
+                    severity=str(alert.severity), title=alert.title, labels=dict(alert.labels), value=alert.value,
+                    baseline=alert.baseline, window_s=int(alert.window.total_seconds()), sources=alert.sources,
+                    fired_at=alert.fired_at, evidence=[conv.evidence_to_json(e) for e in alert.evidence],
+                    annotations=dict(alert.annotations), notify=list(channels), escalation=alert.escalation,
+                    previous_value=alert.previous_value, silence_id=silence_id,
+                )
+                s.add(row)
+                s.flush()
+                state.alert_count = seq
+                state.last_alert_id = row.id
+                state.firing = True
+                state.last_evaluated_at = now
+                if silence_id is None:
+                    # A silenced alert is recorded but not sent: it must not start the realert clock.
+                    state.last_value = alert.value
+                    state.last_sent_at = alert.fired_at
+                status = DeliveryStatus.SILENCED if silence_id is not None else DeliveryStatus.PENDING
+                for channel in channels:
+                    s.add(DeliveryRow(alert_id=row.id, channel=channel, status=str(status), attempts=0,
+                                      next_attempt_at=now, created_at=now))
+                return row.id
+        except IntegrityError:
+            return None
+
+    def set_firing(self, dedup_key: str, rule: str, labels: dict[str, str], firing: bool, now: datetime) -> None:
+        with self._tx() as s:
+            state = s.get(AlertStateRow, dedup_key)
+            if state is None:
+                if not firing:
+                    return
+                state = AlertStateRow(dedup_key=dedup_key, rule=rule, labels=labels, alert_count=0)
+                s.add(state)
+            state.firing = firing
+            state.last_evaluated_at = now
+
+    def alerts(self, *, rule: str | None = None, since: datetime | None = None, limit: int = 100) -> list[Alert]:
+        q = select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)
+        if rule:
+            q = q.where(AlertRow.rule == rule)
+        if since:
+            q = q.where(AlertRow.fired_at >= since)
+        with self._tx() as s:
+            return [conv.alert(r) for r in s.scalars(q)]
+
+    def alert(self, alert_id: int) -> Alert | None:
+        with self._tx() as s:
+            row = s.get(AlertRow, alert_id)
+            return conv.alert(row) if row else None
+
+    # ---- outbox -------------------------------------------------------------------------------
+
+    def claim_deliveries(self, now: datetime, owner: str, lease: timedelta, limit: int) -> list[tuple[Delivery, Alert]]:
+        """Lease due deliveries to `owner` (FOR UPDATE SKIP LOCKED on PostgreSQL), oldest alert first."""
+        with self._tx() as s:
+            q = (
+                select(DeliveryRow)
+                .where(
+                    DeliveryRow.status == str(DeliveryStatus.PENDING),
+                    or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
+                    or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < now),
+                )
+                .order_by(DeliveryRow.alert_id, DeliveryRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list(s.scalars(q))
+            out = []
+            for row in rows:
+                row.lease_owner, row.lease_until = owner, now + lease
+                alert_row = s.get(AlertRow, row.alert_id)
+                assert alert_row is not None
+                out.append((conv.delivery(row), conv.alert(alert_row)))
+            return out
+
+    def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(
+                status=str(DeliveryStatus.SENT), sent_at=now, attempts=DeliveryRow.attempts + 1,
+                lease_owner=None, lease_until=None, last_error=None))
+
+    def mark_failed(self, delivery_id: int, error: str, *, retry_at: datetime | None,
+                    count_attempt: bool = True) -> None:
+        """Record a failed attempt: retry at `retry_at`, or dead letter when it is None.
+
+        With `count_attempt=False` the lease is only released (a delivery held back to keep order).
+        """
+        values: dict[str, object] = {"lease_owner": None, "lease_until": None}
+        if count_attempt:
+            values.update(attempts=DeliveryRow.attempts + 1, last_error=error[:2000])
+        if retry_at is None:
+            values["status"] = str(DeliveryStatus.DEAD)
+        else:
+            values["next_attempt_at"] = retry_at
+        with self._tx() as s:
+            s.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
+
+    def release_leases(self, owner: str) -> int:
+        with self._tx() as s:
+            res = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner == owner)
+                            .values(lease_owner=None, lease_until=None))
+            return int(res.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult has rowcount
+
+    def deliveries(self, *, status: DeliveryStatus | None = None, limit: int = 200) -> list[tuple[Delivery, Alert]]:
+        q = select(DeliveryRow, AlertRow).join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
+        if status is not None:
+            q = q.where(DeliveryRow.status == str(status))
+        q = q.order_by(DeliveryRow.id.desc()).limit(limit)
+        with self._tx() as s:
+            return [(conv.delivery(d), conv.alert(a)) for d, a in s.execute(q).all()]
+
+    def retry_deliveries(self, now: datetime, *, ids: Sequence[int] = (), all_dead: bool = False) -> int:
+        """Put dead (or given) deliveries back in the queue, due now."""
+        q = update(DeliveryRow).values(status=str(DeliveryStatus.PENDING), next_attempt_at=now,
+                                       lease_owner=None, lease_until=None, attempts=0)
+        if all_dead:
+            q = q.where(DeliveryRow.status == str(DeliveryStatus.DEAD))
+        else:
+            q = q.where(DeliveryRow.id.in_(list(ids)), DeliveryRow.status != str(DeliveryStatus.SENT))
+        with self._tx() as s:
+            return int(s.execute(q).rowcount or 0)  # type: ignore[attr-defined]
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self._tx() as s:
+            rows = s.execute(select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)).all()
+            return {status: int(n) for status, n in rows}
+
+    # ---- silences -----------------------------------------------------------------------------
+
+    def add_silence(self, *, rule: str | None, matchers: dict[str, str], starts_at: datetime, ends_at: datetime,
+                    reason: str, created_by: str | None, now: datetime) -> int:
+        with self._tx() as s:
+            row = SilenceRow(rule=rule, matchers=matchers, starts_at=starts_at, ends_at=ends_at, reason=reason,
+                             created_by=created_by, created_at=now)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def silences(self, *, active_at: datetime | None = None) -> list[Silence]:
+        q = select(SilenceRow).order_by(SilenceRow.id)
+        if active_at is not None:
+            q = q.where(SilenceRow.starts_at <= active_at, SilenceRow.ends_at > active_at)
+        with self._tx() as s:
+            return [Silence(r.id, r.rule, tuple(sorted(r.matchers.items())), r.starts_at, r.ends_at, r.reason,
+                            r.created_by, r.created_at) for r in s.scalars(q)]
+
+    def expire_silence(self, silence_id: int, now: datetime) -> bool:
+        with self._tx() as s:
+            res = s.execute(update(SilenceRow).where(SilenceRow.id == silence_id, SilenceRow.ends_at > now)
+                            .values(ends_at=now))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    # ---- housekeeping -------------------------------------------------------------------------
+
+    def prune(self, before: datetime) -> int:
+        """Delete items (and their observations) first seen before `before`."""
+        with self._tx() as s:
+            ids = select(ItemRow.id).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before)
+            s.execute(delete(ObservationRow).where(ObservationRow.item_id.in_(ids)))
+            res = s.execute(delete(ItemRow).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before))
+            return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _conditions(flt: ObservationFilter) -> list[object]:
+    cond: list[object] = [ObservationRow.superseded.is_(False)]
+    for values, column in (
+        (flt.metrics, ObservationRow.metric), (flt.feeds, ObservationRow.feed),
+        (flt.countries, ObservationRow.country), (flt.regions, ObservationRow.region),
+        (flt.victims, ObservationRow.victims), (flt.qualifiers, ObservationRow.qualifier),
+        (flt.targeted_groups, ObservationRow.targeted_group),
+    ):
+        if values:
+            cond.append(column.in_(values))
+    for name, value in flt.group:
+        column = getattr(ObservationRow, OBSERVATION_ATTR.get(name, name))
+        cond.append(column.is_(None) if value is None else column == value)
+    return cond
+
+
+def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:
+    rows = []
+    for c in signals.casualties:
+        rows.append(ObservationRow(
+            item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric=str(c.kind), value=c.count,
+            region=signals.region, country=signals.country, location=c.location, victims=c.victims,
+            qualifier=str(c.qualifier), cumulative=c.cumulative, superseded=False))
+    for group in dict.fromkeys(signals.targeted_groups):
+        rows.append(ObservationRow(
+            item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric="mention", value=1,
+            region=signals.region, country=signals.country, targeted_group=group, cumulative=False,
+            superseded=False))
+    return rows
+
+
+def _bump(state: FeedState, n: int, now: datetime) -> FeedState:
+    return replace(state, items_seen=state.items_seen + n, last_new_item_at=now)
+
+
+def _put_feed_state(s: Session, state: FeedState) -> None:
+    row = s.get(FeedStateRow, state.feed)
+    if row is None:
+        row = FeedStateRow(feed=state.feed)
+        s.add(row)
+    row.etag, row.last_modified, row.content_hash = state.etag, state.last_modified, state.content_hash
+    row.last_polled_at, row.last_success_at = state.last_polled_at, state.last_success_at
+    row.last_new_item_at, row.last_error_at, row.last_error = state.last_new_item_at, state.last_error_at, state.last_error
+    row.consecutive_failures, row.items_seen = state.consecutive_failures, state.items_seen
+    row.next_poll_at, row.latencies = state.next_poll_at, list(state.latencies_s)
+
+
+def _alert_state(row: AlertStateRow) -> AlertState:
+    return AlertState(row.dedup_key, row.rule, tuple(sorted(row.labels.items())), row.firing, row.last_value,
+                      row.last_sent_at, row.alert_count or 0)
+
+
+
+T = TypeVar("T")
+
+
+class StoreThread:
+    """Runs Store calls on one worker thread, so the event loop never waits on the database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # One thread: SQLite serialises writers anyway, and ordering of our own writes stays simple.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warnd-store")
+
+    async def __call__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)

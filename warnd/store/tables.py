@@ -1,0 +1,231 @@
+"""SQLAlchemy 2 table models. Rows never leave `store/`: queries return `warnd.types` values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has only 64-bit INTEGER PRIMARY KEY as rowid alias; BigInteger there would lose autoincrement.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; every time must be tz-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class FeedStateRow(Base):
+    __tablename__ = "feed_state"
+
+    feed: Mapped[str] = mapped_column(String(64), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_new_item_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latencies: Mapped[list[float]] = mapped_column(JSON, default=list)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ItemRow(Base):
+    """One revision of one item. A changed content hash under the same (feed, key) is a new revision."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("feed", "key", "revision", name="uq_items_feed_key_revision"),
+        Index("ix_items_feed_key", "feed", "key"),
+        Index("ix_items_first_seen_at", "first_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    feed: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    guid: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    region: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ObservationRow(Base):
+    """One signal of one item revision: a casualty figure or a mention of a targeted community."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        # Window and baseline queries filter on metric + group + time; these keep them off full scans.
+        Index("ix_obs_metric_region_at", "metric", "region", "observed_at"),
+        Index("ix_obs_metric_country_at", "metric", "country", "observed_at"),
+        Index("ix_obs_group_at", "targeted_group", "region", "observed_at"),
+        Index("ix_obs_item", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    feed: Mapped[str] = mapped_column(String(64))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    metric: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int] = mapped_column(BigInteger)
+    region: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    location: Mapped[str | None] = mapped_column(String(128))
+    victims: Mapped[str | None] = mapped_column(String(64))
+    qualifier: Mapped[str | None] = mapped_column(String(32))
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+    targeted_group: Mapped[str | None] = mapped_column(String(64))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AlertStateRow(Base):
+    """Per rule+group state: what was last alerted and when (realert, escalation)."""
+
+    __tablename__ = "alert_state"
+
+    dedup_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(80))
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    firing: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_value: Mapped[float | None] = mapped_column(Float)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alert_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_alert_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        # Two instances evaluating the same group race to insert the same sequence number; one wins.
+        UniqueConstraint("dedup_key", "seq", name="uq_alerts_dedup_key_seq"),
+        Index("ix_alerts_fired_at", "fired_at"),
+        Index("ix_alerts_rule", "rule"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(80))
+    dedup_key: Mapped[str] = mapped_column(String(512))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    value: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[float | None] = mapped_column(Float)
+    window_s: Mapped[int] = mapped_column(Integer)
+    sources: Mapped[int] = mapped_column(Integer)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    annotations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    notify: Mapped[list[str]] = mapped_column(JSON, default=list)
+    escalation: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_value: Mapped[float | None] = mapped_column(Float)
+    silence_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DeliveryRow(Base):
+    """The outbox: one row per (alert, channel), committed with the alert, sent and marked on its own."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "channel", name="uq_deliveries_alert_channel"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SilenceRow(Base):
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    rule: Mapped[str | None] = mapped_column(String(80))
+    matchers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CursorRow(Base):
+    """Named positions: the last observation id each evaluation has seen, and similar."""
+
+    __tablename__ = "cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
