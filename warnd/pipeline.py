@@ -128,6 +128,11 @@ class Pipeline:
             self.store.set_firing(key, rule.id, label_dict, False, now)
             return None
         prior = self.store.alert_state(key)
+        if isinstance(rule, NewValueRule) and prior is not None and prior.last_sent_at is not None \
+                and window and prior.last_sent_at >= min(o.observed_at for o in window):
+            # This appearance of the value was already reported; new_value fires once per appearance.
+            self.store.set_firing(key, rule.id, label_dict, True, now)
+            return None
         decision = decide(value=cand.value, prior=prior, realert=rule.realert, escalate_ratio=rule.escalate_ratio,
                           now=now, rule=rule.id, labels=label_dict, silences=silences)  # type: ignore[arg-type]
         if decision.verdict is Verdict.THROTTLED:

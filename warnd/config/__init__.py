@@ -154,12 +154,12 @@ def load_rules(paths: list[Path] | tuple[Path, ...], *, channels: Mapping[str, A
         except ConfigError as e:
             problems.extend(e.problems)
             continue
-        for lr, problem_list in _rules_of(doc):
+        for index, lr, problem_list in _rules_of(doc):
             problems.extend(problem_list)
             if lr is None:
                 continue
             rule = lr.rule
-            index_loc = _rule_loc(doc, rule.id)
+            index_loc: tuple[str | int, ...] = ("rules", index)
             if rule.id in seen:
                 problems.append(doc.problem((*index_loc, "id"), f"rule {rule.id!r}: duplicate id (also in {seen[rule.id]})"))
             seen.setdefault(rule.id, f"{lr.path}:{lr.line}")
@@ -191,49 +191,41 @@ def _templates_of(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
-def _rule_loc(doc: LocatedYaml, rule_id: str) -> tuple[str | int, ...]:
-    rules = doc.data.get("rules") if isinstance(doc.data, dict) else None
-    for i, raw in enumerate(rules or []):
-        if isinstance(raw, dict) and raw.get("id") == rule_id:
-            return ("rules", i)
-    return ("rules",)
-
-
-def _rules_of(doc: LocatedYaml) -> list[tuple[LoadedRule | None, list[Problem]]]:
+def _rules_of(doc: LocatedYaml) -> list[tuple[int, LoadedRule | None, list[Problem]]]:
     """Validate each rule of a file on its own, so one bad rule does not hide another's errors."""
     data = doc.data
     if data is None:
         return []
     if not isinstance(data, dict):
-        return [(None, [doc.problem((), "a rule file is a mapping with a 'rules' list")])]
+        return [(-1, None, [doc.problem((), "a rule file is a mapping with a 'rules' list")])]
     extra = [k for k in data if k != "rules"]
-    out: list[tuple[LoadedRule | None, list[Problem]]] = []
+    out: list[tuple[int, LoadedRule | None, list[Problem]]] = []
     for key in extra:
-        out.append((None, [doc.problem((key,), f"unknown key {key!r}; a rule file has only 'rules'", key=True)]))
+        out.append((-1, None, [doc.problem((key,), f"unknown key {key!r}; a rule file has only 'rules'", key=True)]))
     raw_rules = data.get("rules")
     if raw_rules is None:
         return out
     if not isinstance(raw_rules, list):
-        return [*out, (None, [doc.problem(("rules",), "'rules' must be a list of rules")])]
+        return [*out, (-1, None, [doc.problem(("rules",), "'rules' must be a list of rules")])]
     for i, raw in enumerate(raw_rules):
         loc: tuple[str | int, ...] = ("rules", i)
         pos = doc.position(loc)
         rid = raw.get("id") if isinstance(raw, dict) else None
         subject = f"rule {rid!r}" if isinstance(rid, str) else f"rule #{i + 1}"
         if not isinstance(raw, dict):
-            out.append((None, [doc.problem(loc, f"{subject}: a rule is a mapping of keys")]))
+            out.append((i, None, [doc.problem(loc, f"{subject}: a rule is a mapping of keys")]))
             continue
         if "kind" not in raw:
-            out.append((None, [doc.problem(loc, f"{subject}: missing required key 'kind' ({' | '.join(RULE_KINDS)})")]))
+            out.append((i, None, [doc.problem(loc, f"{subject}: missing required key 'kind' ({' | '.join(RULE_KINDS)})")]))
             continue
         if raw["kind"] not in RULE_KINDS:
-            out.append((None, [doc.problem((*loc, "kind"),
+            out.append((i, None, [doc.problem((*loc, "kind"),
                                            f"{subject}: kind: {raw['kind']!r} is not a rule kind ({' | '.join(RULE_KINDS)})")]))
             continue
         try:
             rule = _RULE_ADAPTER.validate_python(raw)
         except ValidationError as e:
-            out.append((None, located_problems(doc, Rule, e, loc_prefix=loc, subject=subject)))
+            out.append((i, None, located_problems(doc, Rule, e, loc_prefix=loc, subject=subject)))
             continue
-        out.append((LoadedRule(rule, doc.path, pos.line if pos else None), []))
+        out.append((i, LoadedRule(rule, doc.path, pos.line if pos else None), []))
     return out

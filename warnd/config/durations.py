@@ -33,18 +33,17 @@ def parse_duration(value: Any) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """Render a timedelta the way operators write it: 24h, 14d, 90m, 1h30m."""
+    """Render a timedelta the way operators write it: 24h, 14d, 90s, 1h30m."""
     total = int(value.total_seconds())
     if total == 0:
         return "0s"
+    if total % 86400 == 0 and total >= 2 * 86400:
+        return f"{total // 86400}d"   # 14d; but 24h, not 1d: windows read better in hours
     out = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if unit == "w" and total % size:
-            continue  # 10d reads better than 1w3d
+    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
         n, total = divmod(total, size)
         if n:
             out.append(f"{n}{unit}")
     return "".join(out)
-
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]

@@ -265,10 +265,13 @@ def _allowed_keys(model: Any, data: Any, loc: Loc) -> list[str]:
     current: Any = model
     cur_data = data
     for part in loc:
-        cur_data = cur_data[part] if isinstance(cur_data, dict | list) else None
         current = _descend(current, part, cur_data)
         if current is None:
             return []
+        try:
+            cur_data = cur_data[part] if isinstance(cur_data, dict | list) else None
+        except (KeyError, IndexError, TypeError):
+            cur_data = None
     current = _pick_member(current, cur_data)
     if isinstance(current, type) and issubclass(current, BaseModel):
         names = []
@@ -279,7 +282,8 @@ def _allowed_keys(model: Any, data: Any, loc: Loc) -> list[str]:
 
 
 def _descend(tp: Any, part: str | int, data: Any) -> Any:
-    tp = _pick_member(tp, data if isinstance(part, str) else None)
+    """The type at key/index `part` of a value of type `tp` whose data is `data`."""
+    tp = _pick_member(tp, data)
     if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(part, str):
         for name, info in tp.model_fields.items():
             if part in (name, info.alias):

@@ -1,0 +1,262 @@
+"""Config and rule loading: every operator mistake is reported as path:line:col: message, all at once."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from warnd.config import (
+    ConfigError,
+    EmailChannelConfig,
+    SlackChannelConfig,
+    load_rules,
+    load_settings,
+    parse_duration,
+    rule_paths,
+)
+from warnd.config.durations import format_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("text, seconds", [
+    pytest.param("72h", 72 * 3600, id="hours"), pytest.param("3d", 3 * 86400, id="days"),
+    pytest.param("1h30m", 5400, id="compound"), pytest.param("2w", 14 * 86400, id="weeks"),
+    pytest.param(90, 90, id="bare-seconds"), pytest.param("500ms", 0.5, id="millis"),
+])
+def test_parse_duration(text: object, seconds: float) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["3 dayz", "", "h", "-5m", "1y", True])
+def test_parse_duration_rejects_with_example(text: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("td, text", [(timedelta(hours=24), "24h"), (timedelta(days=14), "14d"),
+                                       (timedelta(minutes=90), "1h30m"), (timedelta(days=7), "7d"),
+                                       (timedelta(seconds=90), "1m30s")])
+def test_format_duration(td: timedelta, text: str) -> None:
+    assert format_duration(td) == text
+    assert parse_duration(text) == td
+
+
+BAD_RULES = [
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: jump
+            window: 3 dayz
+            condition: {increase_at_least: 5}
+        """, ["4:13: rule 'r1': window: '3 dayz' is not a duration (e.g. 72h, 3d)"], id="bad-duration"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            windw: 3h
+            condition: {at_least: 5}
+        """, ["4:5: rule 'r1': unknown key 'windw'; did you mean 'window'?"], id="typo-did-you-mean"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: thresh
+        """, ["3:11: rule 'r1': kind: 'thresh' is not a rule kind (threshold | jump | new_value)"], id="unknown-kind"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            condition: {at_least: 5}
+            notify: [desk-mail]
+          - id: r1
+            kind: threshold
+            condition: {at_least: 5}
+        """, ["5:14: rule 'r1': notify: unknown channel 'desk-mail' (defined: desk-email)",
+              "6:9: rule 'r1': duplicate id (also in"], id="unknown-channel-and-duplicate-id"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            title: "Deaths in {{ labels.region"
+            condition: {at_least: 5}
+        """, ["4:12: rule 'r1': title: template syntax"], id="jinja-syntax"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            group_by: [regoin]
+            condition: {at_least: 5}
+        """, ["rule 'r1': group_by: 'regoin' is not a field of casualties signals"], id="group-by-unknown-field"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            signal: mentions
+            match: {victims: civilians}
+            condition: {at_least: 1}
+        """, ["rule 'r1': match: 'victims' does not apply to mentions signals"], id="match-field-no-signal-has"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            condition: {}
+          - id: r2
+            kind: jump
+            condition: {increase_at_least: -1}
+            severity: urgent
+        """, ["4:16: rule 'r1': condition: give 'at_least' or 'at_most'",
+              "7:36: rule 'r2': condition.increase_at_least: Input should be greater than or equal to 0",
+              "8:15: rule 'r2': severity: Input should be 'info', 'warning', 'high' or 'critical'"],
+        id="every-error-reported"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            condition: {at_least: 5
+        """, ["YAML syntax"], id="yaml-syntax"),
+    pytest.param("""
+        rules:
+          - id: Bad Id!
+            kind: threshold
+            condition: {at_least: 5}
+        """, ["2:9: rule 'Bad Id!': id: rule id 'Bad Id!' must be lower-case"], id="bad-id"),
+    pytest.param("""
+        rulez: []
+        """, ["1:1: unknown key 'rulez'; a rule file has only 'rules'"], id="top-level-typo"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: new_value
+            group_by: [region]
+        """, ["rule 'r1': group_by must include the field 'targeted_group'"], id="new-value-field-not-grouped"),
+]
+
+
+@pytest.mark.parametrize("text, expected", BAD_RULES)
+def test_bad_rule_files_report_every_problem_with_its_line(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = write(tmp_path, "rules.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_rules([path], channels={"desk-email": object()})
+    lines = [str(p) for p in info.value.problems]
+    assert len(lines) == len(expected), lines
+    for line in lines:
+        assert line.startswith(str(path) + ":"), line
+    for want in expected:
+        assert any(want in line for line in lines), (want, lines)
+
+
+def test_good_rules_load_with_defaults(tmp_path: Path) -> None:
+    path = write(tmp_path, "rules.yaml", """
+        rules:
+          - id: darfur-deaths-jump
+            title: "Deaths jump in {{ labels.region }}"
+            severity: critical
+            kind: jump
+            signal: casualties
+            match: {kind: killed, country: Sudan, regions: [North Darfur]}
+            group_by: [region]
+            window: 24h
+            aggregate: max
+            baseline: {lookback: 14d, stat: median}
+            condition: {increase_at_least: 50, ratio_at_least: 3}
+            min_sources: 1
+            realert: 24h
+            escalate_ratio: 1.5
+            notify: [desk-email]
+          - id: new-community-targeted
+            kind: new_value
+            signal: mentions
+            field: targeted_group
+            group_by: [region, targeted_group]
+            lookback: 30d
+        """)
+    rules = load_rules([path], channels={"desk-email": object()})
+    jump, new = rules.enabled()
+    assert jump.match.country == ("Sudan",) and jump.window == timedelta(hours=24)
+    assert jump.baseline.lookback == timedelta(days=14)
+    assert new.kind == "new_value" and new.lookback == timedelta(days=30)
+    assert rules.rules[1].line == 17
+
+
+BAD_CONFIGS = [
+    pytest.param("""
+        feeds:
+          - {name: a, url: "http://x/feed", interval: 5 minutes}
+        """, ["2:47: feeds[0].interval: '5 minutes' is not a duration"], id="feed-interval"),
+    pytest.param("""
+        feeds:
+          - {name: a, url: "http://x/feed"}
+          - {name: a, url: "http://y/feed"}
+        """, ["feed names must be unique; repeated: a"], id="duplicate-feed"),
+    pytest.param("""
+        channels:
+          desk: {type: email, to: [d@example.org], from: w@example.org, smtp: {host: x, prot: 25}}
+        """, ["channels.desk.smtp: unknown key 'prot'; did you mean 'port'?"], id="smtp-typo"),
+    pytest.param("""
+        channels:
+          desk: {type: pigeon}
+        """, ["channels.desk"], id="unknown-channel-type"),
+    pytest.param("""
+        channels:
+          ops: {type: slack, url_env: WARND_TEST_UNSET_SLACK_URL}
+        """, ["2:31: channels.ops: environment variable WARND_TEST_UNSET_SLACK_URL (url_env) is not set"],
+        id="missing-env-secret"),
+    pytest.param("""
+        database: ${WARND_TEST_UNSET_DB}
+        """, ["1:11: environment variable WARND_TEST_UNSET_DB is not set"], id="missing-env-reference"),
+    pytest.param("""
+        databse: sqlite:///x.db
+        """, ["1:1: unknown key 'databse'; did you mean 'database'?"], id="top-level-typo"),
+    pytest.param("""
+        routing: {default: [nowhere]}
+        """, ["routing.default: unknown channel 'nowhere'"], id="routing-unknown-channel"),
+    pytest.param("""
+        feeds: {name: a}
+        """, ["1:8: feeds: Input should be a valid"], id="feeds-not-a-list"),
+]
+
+
+@pytest.mark.parametrize("text, expected", BAD_CONFIGS)
+def test_bad_config_files_report_line_and_message(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = write(tmp_path, "warnd.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={})
+    lines = [str(p) for p in info.value.problems]
+    for want in expected:
+        assert any(want in line and line.startswith(str(path)) for line in lines), lines
+
+
+def test_secrets_come_from_env_and_never_show_in_repr(tmp_path: Path) -> None:
+    path = write(tmp_path, "warnd.yaml", """
+        channels:
+          ops: {type: slack, url_env: SLACK_URL}
+          desk: {type: email, to: [d@example.org], from: w@example.org,
+                 smtp: {host: 127.0.0.1, port: 1025, username_env: SMTP_USER, password_env: SMTP_PW}}
+        """)
+    settings = load_settings(path, env={"SLACK_URL": "https://hooks.slack.com/services/T/B/sekrit",
+                                        "SMTP_USER": "u", "SMTP_PW": "hunter2",
+                                        "WARND_DATABASE_URL": "sqlite:///other.db"})
+    ops, desk = settings.channels["ops"], settings.channels["desk"]
+    assert isinstance(ops, SlackChannelConfig) and ops.url is not None
+    assert ops.url.get_secret_value().endswith("sekrit")
+    assert isinstance(desk, EmailChannelConfig) and desk.smtp.password is not None
+    assert desk.smtp.password.get_secret_value() == "hunter2"
+    assert "sekrit" not in repr(settings) and "hunter2" not in repr(settings)
+    assert settings.database == "sqlite:///other.db"
+
+
+def test_bundled_config_and_every_rule_file_load() -> None:
+    settings = load_settings(ROOT / "config" / "warnd.yaml", env={})
+    paths = rule_paths(settings.model_copy(update={"base_dir": str(ROOT)}))
+    assert paths, "the bundled config names no rule file"
+    rules = load_rules(paths, channels=settings.channels)
+    assert {r.rule.kind for r in rules.rules} >= {"threshold", "jump", "new_value"}
