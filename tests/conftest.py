@@ -7,7 +7,7 @@ import pytest
 
 from warnd.clock import FakeClock
 
-pytest_plugins = ["tests.fixtures.httpserver", "tests.fixtures.db"]
+pytest_plugins = ["tests.fixtures.httpserver", "tests.fixtures.db", "tests.fixtures.smtp"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -1,0 +1,109 @@
+"""End to end: feeds on a real HTTP server → `warnd run --once` → a real SMTP server and webhook receiver."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.httpserver import LocalHTTPServer, Response
+from tests.fixtures.smtp import SmtpServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "e2e-webhook-secret"
+
+
+def warnd(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "warnd.cli", *args], cwd=cwd, env=full_env, text=True,
+                          capture_output=True, timeout=timeout)
+
+
+@pytest.fixture
+def e2e_config(tmp_path: Path, http_server: LocalHTTPServer, smtp_server: SmtpServer) -> Path:
+    for name in ("coast-monitor.rss", "coast-wire.rss"):
+        http_server.route(f"/{name}", Response(200, (ROOT / "demo" / name).read_bytes(),
+                                               {"Content-Type": "application/rss+xml"}))
+    http_server.route("/hook", Response(200, b"ok"))
+    config = tmp_path / "warnd.yaml"
+    config.write_text(textwrap.dedent(f"""
+        database: sqlite:///{tmp_path / 'warnd.db'}
+        feeds:
+          - {{name: monitor, url: "{http_server.url('/coast-monitor.rss')}", replay: true, tags: [syria]}}
+          - {{name: wire, url: "{http_server.url('/coast-wire.rss')}", replay: true, tags: [syria]}}
+          - {{name: broken, url: "{http_server.url('/missing.rss')}"}}
+        rules: ["{ROOT / 'rules' / 'syria-coast.yaml'}"]
+        templates: {ROOT / 'templates'}
+        channels:
+          desk-email:
+            type: email
+            to: [desk@example.org]
+            from: warnd@example.org
+            smtp: {{host: 127.0.0.1, port: {smtp_server.port}}}
+          partner: {{type: webhook, url: "{http_server.url('/hook')}", secret_env: E2E_HOOK_SECRET}}
+        routing: {{default: [desk-email, partner]}}
+    """))
+    return config
+
+
+def test_feed_items_become_alerts_in_an_inbox_and_a_signed_webhook(
+        e2e_config: Path, tmp_path: Path, http_server: LocalHTTPServer, smtp_server: SmtpServer) -> None:
+    env = {"E2E_HOOK_SECRET": SECRET}
+    up = warnd("db", "upgrade", "--config", str(e2e_config), cwd=tmp_path, env=env)
+    assert up.returncode == 0, up.stderr
+    run = warnd("run", "--once", "--config", str(e2e_config), cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+
+    subjects = smtp_server.inbox.subjects()
+    jump = [s for s in subjects if "1,018 killed" in s]
+    assert jump and jump[0].startswith("[CRITICAL] Latakia"), subjects
+    assert any("Alawite" in s for s in subjects), subjects
+    assert not any("Cairo" in s or "Amman" in s for s in subjects)
+    msg = next(m for m in smtp_server.inbox.messages if "1,018 killed" in str(m["Subject"]))
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "https://monitor.example.org/reports/lrm-0309-toll" in text
+    assert "warnd silence add --rule coast-deaths-jump" in text
+    assert "<table" in html and msg["Message-ID"] and msg["List-Id"]
+
+    hooks = [r for r in http_server.requests if r.path == "/hook"]
+    assert len(hooks) == len(subjects)
+    for req in hooks:
+        ts = req.headers["x-warnd-timestamp"]
+        expected = hmac.new(SECRET.encode(), f"{ts}.".encode() + req.body, hashlib.sha256).hexdigest()
+        assert req.headers["x-warnd-signature"].endswith(expected)
+        body = json.loads(req.body)
+        assert body["schema_version"] and body["rule"] and "evidence" in body
+
+    # The broken feed failed on its own; the run still succeeded and says so in status.
+    status = warnd("status", "--json", "--config", str(e2e_config), cwd=tmp_path, env=env)
+    feeds = {f["name"]: f for f in json.loads(status.stdout)["feeds"]}
+    assert feeds["broken"]["consecutive_failures"] == 1 and feeds["monitor"]["items_seen"] == 12
+
+    # A second pass over the same feeds sends nothing again.
+    again = warnd("run", "--once", "--config", str(e2e_config), cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert len(smtp_server.inbox.messages) == len(subjects)
+
+
+def test_run_refuses_an_invalid_config_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "warnd.yaml"
+    bad.write_text("feeds:\n  - {name: a, url: x, interval: soon}\n")
+    run = warnd("run", "--once", "--config", str(bad), cwd=tmp_path)
+    assert run.returncode == 1
+    assert f"{bad}:2:" in run.stderr and "'soon' is not a duration" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    cfg = tmp_path / "warnd.yaml"
+    cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\nrules: []\n")
+    run = warnd("run", "--once", "--config", str(cfg), cwd=tmp_path)
+    assert run.returncode == 3 and "warnd db upgrade" in run.stderr and "Traceback" not in run.stderr
