@@ -1,0 +1,102 @@
+"""The daemon's lifecycle: one instance per SQLite file, SIGHUP / rule-file reload keeps the last good
+rules, SIGTERM drains and exits 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from warnd.config import load_settings
+from warnd.daemon import build_daemon, lock_sqlite
+from warnd.errors import StoreLockedError
+from warnd.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_RULE = """
+rules:
+  - id: any-killed
+    kind: threshold
+    match: {kind: killed}
+    condition: {at_least: 1}
+"""
+
+
+def test_second_instance_on_the_same_sqlite_file_refuses(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'warnd.db'}"
+    first = lock_sqlite(url)
+    try:
+        with pytest.raises(StoreLockedError, match="another warnd is running"):
+            lock_sqlite(url)
+    finally:
+        assert first is not None
+        first.close()
+    again = lock_sqlite(url)
+    assert again is not None
+    again.close()
+
+
+@pytest.fixture
+def daemon_config(tmp_path: Path) -> Path:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE)
+    cfg = tmp_path / "warnd.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        database: sqlite:///{tmp_path / 'warnd.db'}
+        base_dir: {tmp_path}
+        rules: ["rules/*.yaml"]
+        templates: {ROOT / 'templates'}
+        channels:
+          local-mail: {{type: file, format: eml, dir: mail}}
+        routing: {{default: [local-mail]}}
+    """))
+    open_store(f"sqlite:///{tmp_path / 'warnd.db'}", migrate=True).close()
+    return cfg
+
+
+async def test_invalid_rule_reload_keeps_the_last_good_set(daemon_config: Path, tmp_path: Path) -> None:
+    settings = load_settings(daemon_config, env={})
+    daemon = await build_daemon(settings, parse_in_processes=False)
+    try:
+        assert [r.rule.id for r in daemon.rules.rules] == ["any-killed"]
+        (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE.replace("at_least: 1", "at_least: lots"))
+        assert daemon.reload_rules("test") is False
+        assert [r.rule.id for r in daemon.pipeline.rules.rules] == ["any-killed"]
+        (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE.replace("any-killed", "renamed"))
+        assert daemon.reload_rules("test") is True
+        assert [r.rule.id for r in daemon.pipeline.rules.rules] == ["renamed"]
+    finally:
+        await daemon.aclose()
+
+
+@pytest.mark.slow
+def test_sighup_reloads_and_sigterm_exits_0_within_10s(daemon_config: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "warnd.cli", "run", "--config", str(daemon_config),
+                             "--log-json"], cwd=tmp_path, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ})
+    try:
+        time.sleep(3)
+        assert proc.poll() is None
+        # A second daemon on the same SQLite file is refused with a clear message.
+        second = subprocess.run([sys.executable, "-m", "warnd.cli", "run", "--config", str(daemon_config)],
+                                cwd=tmp_path, text=True, capture_output=True, timeout=60)
+        assert second.returncode == 3 and "another warnd is running" in second.stderr
+        (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE.replace("window", "windw") + "    windw: 3h\n")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "rule reload rejected" in err and "did you mean 'window'" in err
+    assert '"event": "daemon stopped"' in err and "Traceback" not in err
