@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from warnd.errors import SchemaBehindError
-from warnd.store import Store, open_store, observed_time
+from warnd.store import Store, observed_time, open_store
 from warnd.store._engine import make_engine
 from warnd.store.migrate import check_schema, upgrade
 from warnd.types import (

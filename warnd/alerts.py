@@ -31,12 +31,15 @@ class Verdict(StrEnum):
 
 
 class PriorState(Protocol):
-    last_value: float | None
-    last_sent_at: datetime | None
+    @property
+    def last_value(self) -> float | None: ...
+    @property
+    def last_sent_at(self) -> datetime | None: ...
 
 
 class SilenceLike(Protocol):
-    id: int
+    @property
+    def id(self) -> int: ...
 
     def active(self, now: datetime) -> bool: ...
     def covers(self, rule: str, labels: dict[str, str]) -> bool: ...

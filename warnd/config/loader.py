@@ -76,9 +76,12 @@ class _Composer:
             self._constructor.flatten_mapping(node)  # resolves `<<: *anchor` merges
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-                if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
-                    key = str(key) if key is not None else None
+                raw_key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                key: str | int | None
+                if raw_key is None or isinstance(raw_key, str | int) and not isinstance(raw_key, bool):
+                    key = raw_key
+                else:
+                    key = str(raw_key)  # `yes:` or `1.5:` as a key: keep its text
                 if key is None:
                     self.problems.append(
                         Problem(self.path, *_astuple(_pos(key_node.start_mark)), "a mapping key must be a plain value")
@@ -269,7 +272,8 @@ def _allowed_keys(model: Any, data: Any, loc: Loc) -> list[str]:
         if current is None:
             return []
         try:
-            cur_data = cur_data[part] if isinstance(cur_data, dict | list) else None
+            holder: Any = cur_data
+            cur_data = holder[part] if isinstance(cur_data, dict | list) else None
         except (KeyError, IndexError, TypeError):
             cur_data = None
     current = _pick_member(current, cur_data)

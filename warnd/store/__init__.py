@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warnd.errors import StoreError
 from warnd.types import (
+    OBSERVATION_ATTR,
     Alert,
     Delivery,
     DeliveryStatus,
@@ -28,7 +29,6 @@ from warnd.types import (
     Item,
     Observation,
     ObservationFilter,
-    OBSERVATION_ATTR,
     Signals,
 )
 
@@ -436,8 +436,8 @@ class Store:
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _conditions(flt: ObservationFilter) -> list[object]:
-    cond: list[object] = [ObservationRow.superseded.is_(False)]
+def _conditions(flt: ObservationFilter) -> list[ColumnElement[bool]]:
+    cond: list[ColumnElement[bool]] = [ObservationRow.superseded.is_(False)]
     for values, column in (
         (flt.metrics, ObservationRow.metric), (flt.feeds, ObservationRow.feed),
         (flt.countries, ObservationRow.country), (flt.regions, ObservationRow.region),
