@@ -16,7 +16,7 @@ import aiohttp
 
 from warnd.clock import Clock
 from warnd.config.settings import Settings
-from warnd.deliver.digest import DigestFigure, digest_figures, render_digest
+from warnd.deliver.digest import DigestFigure, digest_figures, next_digest_at, render_digest
 from warnd.deliver.email import EmailSender, render_email
 from warnd.deliver.filesink import FileSender
 from warnd.deliver.render import TemplateSet, alert_context
@@ -34,7 +34,7 @@ from warnd.types import Alert, Delivery
 __all__ = [
     "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
     "TemplateSet", "WebhookPayload", "WebhookSender", "alert_context", "build_senders", "digest_figures",
-    "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook", "verify_webhook",
+    "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook", "verify_webhook",
 ]
 
 

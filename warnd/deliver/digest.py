@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo
 from warnd.clock import utc
 from warnd.config.settings import EmailChannelConfig, FileChannelConfig
 from warnd.deliver.email import compose_message, mail_domain
-from warnd.deliver.render import TemplateSet, alert_place, clean_line, default_headline, format_window
+from warnd.deliver.render import (
+    TemplateSet,
+    alert_figure,
+    alert_place,
+    clean_line,
+    default_headline,
+    format_window,
+)
 from warnd.types import Alert, Severity
 
 DIGEST_TEMPLATES = ("subject.txt.j2", "body.txt.j2", "body.html.j2")
@@ -37,6 +44,7 @@ class DigestFigure:
     region: str
     metric: str
     value: float
+    figure: str                     # "1,018 killed", "first report of Alawite targeted"
     window: str
     severity: str
     sources: int
@@ -71,7 +79,7 @@ def digest_figures(alerts: Sequence[Alert], *, top: int = 5) -> list[DigestRegio
     by_region: dict[str, list[DigestFigure]] = {}
     for (region, metric), alert in best.items():
         by_region.setdefault(region, []).append(DigestFigure(
-            region=region, metric=metric, value=alert.value, window=format_window(alert.window),
+            region=region, metric=metric, value=alert.value, figure=alert_figure(alert), window=format_window(alert.window),
             severity=alert.severity.value, sources=alert.sources, fired_at=utc(alert.fired_at), rule=alert.rule,
             title=clean_line(alert.title, limit=200) or default_headline(alert)))
 

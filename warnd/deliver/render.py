@@ -349,7 +349,7 @@ def alert_sentence(alert: Alert) -> str:
     place, window = alert_place(alert), format_window(alert.window)
     sources = f"{alert.sources} {pluralise(alert.sources, 'source')}"
     if alert.kind == "new_value":
-        text = f"{alert_figure(alert).capitalize()} in {place}: the first in its lookback, reported by {sources}"
+        text = f"{alert_figure(alert)} in {place}: the first in its lookback, reported by {sources}"
     else:
         text = f"{alert_figure(alert)} reported in {place} within {window}, by {sources}"
         if alert.baseline is not None:
