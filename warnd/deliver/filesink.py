@@ -9,7 +9,6 @@ never sees half a message and a crash leaves at most a stray `.tmp` file.
 from __future__ import annotations
 
 import asyncio
-import email.policy
 import logging
 import os
 import tempfile
@@ -19,7 +18,7 @@ import aiohttp
 
 from warnd.clock import Clock
 from warnd.config.settings import FileChannelConfig, Settings
-from warnd.deliver.email import EMAIL_TEMPLATES, render_email
+from warnd.deliver.email import EMAIL_TEMPLATES, POLICY, render_email
 from warnd.deliver.render import TemplateSet, resolved
 from warnd.deliver.webhook import render_webhook
 from warnd.errors import PermanentDeliveryError, TransientDeliveryError
@@ -79,7 +78,7 @@ class FileSender:
             msg = render_email(alert, channel=self.name, config=self.config, templates_dir=self.templates_dir,
                                delivery_id=delivery.id, now=self.clock.now(), public_url=self.public_url,
                                templates=self.templates)
-            return delivery_filename(delivery, ".eml"), msg.as_bytes(policy=email.policy.SMTP)
+            return delivery_filename(delivery, ".eml"), msg.as_bytes(policy=POLICY)
         body = render_webhook(alert, channel=self.name, delivery_id=delivery.id)
         return delivery_filename(delivery, ".json"), body + b"\n"
 
