@@ -96,3 +96,16 @@ def test_next_digest_at(after, every, at, tz, expected):
 def test_digest_config_validates_time():
     with pytest.raises(ValueError, match="HH:MM"):
         EmailChannelConfig.model_validate({"type": "email", "to": ["a@b"], "from": "c@d", "digest_at": "7am"})
+
+
+async def test_file_channel_writes_digest_once_per_period(tmp_path, clock):
+    from warnd.config.settings import FileChannelConfig
+    from warnd.deliver.digest import digest_filename
+    from warnd.deliver.filesink import FileSender
+    cfg = FileChannelConfig.model_validate({"type": "file", "format": "eml", "dir": str(tmp_path), "digest": "24h"})
+    files = FileSender("outbox-files", cfg, clock=clock, templates_dir=TEMPLATES)
+    for _ in range(2):
+        msg = render_digest(alerts(), channel="outbox-files", config=cfg, templates_dir=TEMPLATES,
+                            period_start=START, period_end=END)
+        await files.send_message(msg, name=digest_filename("outbox-files", END))
+    assert [p.name for p in tmp_path.iterdir()] == ["digest-outbox-files-20260211T0730Z.eml"]

@@ -128,6 +128,18 @@ async def test_connection_is_reused_and_reopened_after_the_server_drops_it(smtp_
     assert len(server.handler.protocols) == 2
 
 
+async def test_connection_idle_too_long_is_replaced_not_reused(smtp_server, clock):
+    server = await smtp_server()
+    s = sender(server.port, clock, connections=1)
+    try:
+        await s.send(latakia(), delivery(1))
+        clock.advance(seconds=61)          # past IDLE_MAX_S: the server may have dropped it
+        await s.send(latakia(), delivery(2))
+    finally:
+        await s.aclose()
+    assert len(server.handler.protocols) == 2 and len(server.handler.messages) == 2
+
+
 async def test_451_is_transient_then_250_delivers(smtp_server, clock):
     server = await smtp_server(Recorder(data_replies=["451 4.3.0 try again later"]))
     s = sender(server.port, clock)

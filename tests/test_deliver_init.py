@@ -19,7 +19,7 @@ def test_exported_members():
     assert sorted(warnd.deliver.__all__) == sorted([
         "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
         "TemplateSet", "WebhookPayload", "WebhookSender", "alert_context", "build_senders", "digest_figures",
-        "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook",
+        "digest_filename", "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook",
         "verify_webhook",
     ])
     for name in warnd.deliver.__all__:

@@ -226,3 +226,57 @@ def test_truncate_property(text, limit):
     out = truncate(text, limit)
     assert len(out) <= limit
     assert out == text or out.endswith("…")
+
+
+# ------------------------------------------------------------------ whole messages from arbitrary feed text
+
+_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=400) | st.sampled_from(
+    ["<!channel>", "a\r\nBcc: x@example.org", "\u202eevil", "<script>x</script>", "اللاذقية", "x" * 12_000])
+_link = st.one_of(st.none(), _text, st.sampled_from(["https://ok.example/a", "javascript:alert(1)", "data:x"]))
+
+
+@st.composite
+def hostile_alerts(draw):
+    from datetime import UTC, datetime
+
+    from warnd.types import Alert, Evidence, Severity
+    at = datetime(2026, 2, 11, tzinfo=UTC)
+    evidence = tuple(Evidence(draw(_text), draw(_text), draw(_link), at, draw(st.none() | st.integers(0, 10**6)))
+                     for _ in range(draw(st.integers(0, 14))))
+    return Alert(rule="r1", dedup_key=draw(_text), severity=draw(st.sampled_from(list(Severity))), title=draw(_text),
+                 labels=((("region", draw(_text)),) if draw(st.booleans()) else ()) + (("targeted_group", draw(_text)),),
+                 value=draw(st.floats(0, 1e7)), baseline=draw(st.none() | st.floats(0, 1e7)),
+                 window=timedelta(hours=draw(st.integers(1, 2000))), sources=draw(st.integers(0, 50)), fired_at=at,
+                 evidence=evidence, annotations=(("note", draw(_text)),), escalation=draw(st.booleans()),
+                 previous_value=draw(st.none() | st.floats(0, 1e7)), metric=draw(st.sampled_from(["killed", "mention", ""])),
+                 kind=draw(st.sampled_from(["jump", "threshold", "new_value"])), id=1)
+
+
+@given(hostile_alerts())
+def test_any_feed_text_renders_safely(alert):
+    import email as email_lib
+    import email.policy
+
+    from warnd.deliver.email import POLICY, render_email
+    msg = render_email(alert, channel="desk", config=CONFIG, templates_dir=TEMPLATES, delivery_id=1, templates=EMAIL)
+    raw = msg.as_bytes(policy=POLICY)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    names = {line.split(b":", 1)[0] for line in head.split(b"\r\n") if line and line[:1] not in (b" ", b"\t")}
+    assert names <= {b"Subject", b"From", b"To", b"Date", b"Message-ID", b"In-Reply-To", b"References", b"List-Id",
+                     b"Auto-Submitted", b"X-Warnd-Rule", b"X-Warnd-Severity", b"X-Warnd-Alert-Id", b"MIME-Version",
+                     b"Content-Type"}, names
+    parsed = email_lib.message_from_bytes(raw, policy=email.policy.default)
+    assert len(str(parsed["Subject"])) <= 250
+    html = parsed.get_body(("html",)).get_content()
+    assert "<script" not in html and "\u202e" not in html and 'href="javascript' not in html.lower()
+    payload = render_slack(alert, templates=SLACK)
+    blocks = payload["blocks"]
+    assert len(blocks) <= 50 and len(blocks[0]["text"]["text"]) <= 150
+    for block in blocks[1:]:
+        texts = [block["text"]["text"]] if "text" in block else []
+        texts += [f["text"] for f in block.get("fields", [])] + [e["text"] for e in block.get("elements", [])]
+        assert all(len(t) <= 3000 for t in texts)
+        for t in texts:
+            assert "<!" not in t and "<@" not in t
+    body = json.loads(render_webhook(alert, delivery_id=1))
+    assert all(e["link"] is None or e["link"].startswith(("http://", "https://")) for e in body["alert"]["evidence"])

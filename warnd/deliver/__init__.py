@@ -10,13 +10,13 @@ the same webhook body and `X-Warnd-Delivery`/`Idempotency-Key`, and overwrites t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 
 from warnd.clock import Clock
 from warnd.config.settings import Settings
-from warnd.deliver.digest import DigestFigure, digest_figures, next_digest_at, render_digest
+from warnd.deliver.digest import DigestFigure, digest_figures, digest_filename, next_digest_at, render_digest
 from warnd.deliver.email import EmailSender, render_email
 from warnd.deliver.filesink import FileSender
 from warnd.deliver.render import TemplateSet, alert_context
@@ -34,7 +34,8 @@ from warnd.types import Alert, Delivery
 __all__ = [
     "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
     "TemplateSet", "WebhookPayload", "WebhookSender", "alert_context", "build_senders", "digest_figures",
-    "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook", "verify_webhook",
+    "digest_filename", "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook",
+    "sign_webhook", "verify_webhook",
 ]
 
 
@@ -59,6 +60,10 @@ CHANNELS: dict[str, type] = {
     "webhook": WebhookSender,
     "file": FileSender,
 }
+
+
+if TYPE_CHECKING:  # mypy checks that every registered class satisfies the Sender protocol
+    _CONFORMS: tuple[type[Sender], ...] = (EmailSender, SlackSender, WebhookSender, FileSender)
 
 
 def build_senders(settings: Settings, *, http: aiohttp.ClientSession, clock: Clock,

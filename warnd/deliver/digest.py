@@ -104,6 +104,11 @@ def next_digest_at(*, every: timedelta, at: str, tz: str, after: datetime) -> da
     return utc(candidate)
 
 
+def digest_filename(channel: str, period_end: datetime) -> str:
+    """The file a file channel writes a digest to: one per channel and period, re-sends overwrite."""
+    return f"digest-{channel}-{utc(period_end):%Y%m%dT%H%MZ}.eml"
+
+
 def render_digest(alerts: Sequence[Alert], *, channel: str, config: EmailChannelConfig | FileChannelConfig,
                   templates_dir: Path, period_start: datetime, period_end: datetime, tz: str = "UTC",
                   top: int | None = None, templates: TemplateSet | None = None) -> EmailMessage:

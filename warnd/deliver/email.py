@@ -59,6 +59,7 @@ class _CachedHeaderRegistry(HeaderRegistry):
 
 POLICY = email.policy.SMTP.clone(header_factory=_CachedHeaderRegistry())
 """RFC 5322 with CRLF line ends: what goes on the wire and into `.eml` files."""
+IDLE_MAX_S = 60.0   # RFC 5321 §4.5.3.2.7 lets a server drop a client idle for 5 minutes; stay well under
 SUBJECT_MAX = 250  # RFC 5322 allows 998 per line; clients show far less
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -156,7 +157,7 @@ class EmailSender:
         self.templates.check(EMAIL_TEMPLATES)
         self._envelope_from = parseaddr(config.from_)[1]
         self._envelope_to = [addr for _name, addr in getaddresses(list(config.to)) if addr]
-        self._idle: list[aiosmtplib.SMTP] = []
+        self._idle: list[tuple[aiosmtplib.SMTP, float]] = []   # (connection, monotonic time it went idle)
         self._slots = asyncio.Semaphore(config.smtp.connections)
         self._closed = False
 
@@ -179,8 +180,10 @@ class EmailSender:
         if self._closed:
             raise TransientDeliveryError(self.name, "sender is closed")
         async with self._slots:
-            reused = bool(self._idle)
-            smtp = self._idle.pop() if reused else await self._connect()
+            smtp = await self._take_idle()
+            reused = smtp is not None
+            if smtp is None:
+                smtp = await self._connect()
             try:
                 await self._submit(smtp, msg)
             except aiosmtplib.SMTPServerDisconnected as e:
@@ -198,9 +201,18 @@ class EmailSender:
             except (aiosmtplib.SMTPException, OSError) as e:
                 await _discard(smtp)
                 raise _classify(self.name, e) from e
-            self._idle.append(smtp)
+            self._idle.append((smtp, self.clock.monotonic()))
         log.info("email sent", extra={"channel": self.name, "delivery": delivery_id,
                                       "recipients": len(self.config.to)})
+
+    async def _take_idle(self) -> aiosmtplib.SMTP | None:
+        """The most recently used open connection, dropping ones idle long enough that the server may have closed them."""
+        while self._idle:
+            smtp, since = self._idle.pop()
+            if self.clock.monotonic() - since <= IDLE_MAX_S and smtp.is_connected:
+                return smtp
+            await _quit(smtp)
+        return None
 
     async def _submit(self, smtp: aiosmtplib.SMTP, msg: EmailMessage) -> None:
         # Flattened once, here, with our policy; `send_message` would copy and re-flatten it.
@@ -224,11 +236,8 @@ class EmailSender:
     async def aclose(self) -> None:
         self._closed = True
         idle, self._idle = self._idle, []
-        for smtp in idle:
-            try:
-                await smtp.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                await _discard(smtp)
+        for smtp, _since in idle:
+            await _quit(smtp)
 
 
 def _client(cfg: SmtpSettings) -> aiosmtplib.SMTP:
@@ -244,6 +253,14 @@ def _client(cfg: SmtpSettings) -> aiosmtplib.SMTP:
 
 async def _discard(smtp: aiosmtplib.SMTP) -> None:
     smtp.close()
+
+
+async def _quit(smtp: aiosmtplib.SMTP) -> None:
+    """Say QUIT politely; a connection that is already gone is just closed."""
+    try:
+        await smtp.quit(timeout=2)
+    except (aiosmtplib.SMTPException, OSError):
+        await _discard(smtp)
 
 
 def _classify(channel: str, e: BaseException) -> TransientDeliveryError | PermanentDeliveryError:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import tempfile
+from email.message import EmailMessage
 from pathlib import Path
 
 import aiohttp
@@ -85,6 +86,14 @@ class FileSender:
     async def send(self, alert: Alert, delivery: Delivery) -> None:
         """Raises: TransientDeliveryError (disk full, I/O), PermanentDeliveryError (no permission, not a dir)."""
         name, data = self.render(alert, delivery)
+        await self._store(name, data)
+        log.info("delivery written", extra={"channel": self.name, "delivery": delivery.id, "file": name})
+
+    async def send_message(self, msg: EmailMessage, *, name: str) -> None:
+        """Write an already rendered message (a digest) as `name`; the same name overwrites."""
+        await self._store(name, msg.as_bytes(policy=POLICY))
+
+    async def _store(self, name: str, data: bytes) -> None:
         path = self.directory / name
         try:
             await asyncio.to_thread(self._write, path, data)
@@ -92,7 +101,6 @@ class FileSender:
             raise PermanentDeliveryError(self.name, f"cannot write {path}") from e
         except OSError as e:
             raise TransientDeliveryError(self.name, f"cannot write {path}") from e
-        log.info("delivery written", extra={"channel": self.name, "delivery": delivery.id, "path": str(path)})
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
