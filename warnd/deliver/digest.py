@@ -27,10 +27,11 @@ from warnd.deliver.render import (
     TemplateSet,
     alert_figure,
     alert_place,
-    clean_line,
     default_headline,
     format_window,
+    template_set,
 )
+from warnd.deliver.sanitize import clean_line
 from warnd.types import Alert, Severity
 
 DIGEST_TEMPLATES = ("subject.txt.j2", "body.txt.j2", "body.html.j2")
@@ -119,7 +120,7 @@ def render_digest(alerts: Sequence[Alert], *, channel: str, config: EmailChannel
     Raises:
         PermanentDeliveryError: a digest template is missing or fails.
     """
-    tset = templates or TemplateSet.for_channel("digest", templates_dir)
+    tset = templates or template_set("digest", Path(templates_dir))
     ordered = sorted(alerts, key=lambda a: utc(a.fired_at), reverse=True)
     counts = {s.value: 0 for s in Severity}
     for a in ordered:

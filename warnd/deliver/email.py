@@ -30,7 +30,7 @@ import aiosmtplib
 
 from warnd.clock import Clock, utc
 from warnd.config.settings import EmailChannelConfig, FileChannelConfig, Settings, SmtpSettings
-from warnd.deliver.render import TemplateSet, alert_context, resolved
+from warnd.deliver.render import TemplateSet, alert_context, resolved, template_set
 from warnd.errors import PermanentDeliveryError, TransientDeliveryError
 from warnd.types import Alert, Delivery
 
@@ -101,7 +101,7 @@ def render_email(alert: Alert, *, channel: str, config: EmailChannelConfig | Fil
     Raises:
         PermanentDeliveryError: a template is missing or fails to render.
     """
-    tset = templates or TemplateSet.for_channel("email", templates_dir, config.templates)
+    tset = templates or template_set("email", Path(templates_dir), config.templates)
     ctx = alert_context(alert, public_url=public_url, channel=channel)
     subject = tset.render("subject.txt.j2", ctx, rule=alert.rule)
     text = tset.render("body.txt.j2", ctx, rule=alert.rule)

@@ -13,20 +13,17 @@ Lookup (first hit wins): `<channel templates dir>/rules/<rule id>/<name>`,
 
 from __future__ import annotations
 
-import re
+import functools
 import shlex
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup, escape
 
 from warnd.clock import utc
 from warnd.config.durations import format_duration
@@ -37,82 +34,25 @@ from warnd.config.settings import (
     SlackChannelConfig,
     WebhookChannelConfig,
 )
+from warnd.deliver.sanitize import (
+    clean_block,
+    clean_line,
+    escape_mrkdwn,
+    has_rtl,
+    html_link,
+    isolate,
+    mrkdwn_link,
+    safe_url,
+    truncate,
+)
 from warnd.errors import ConfigError, PermanentDeliveryError, Problem
 from warnd.types import Alert, Evidence
-
-# Embeddings, overrides and isolates (Trojan Source, CVE-2021-42574). LRM/RLM/ALM are kept: they are
-# ordinary marks in Arabic and Hebrew text. ZWNJ/ZWJ are kept: Persian and Indic scripts need them.
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_INVISIBLE = "\u200b\u2060\ufeff"  # zero-width space, word joiner, BOM: only ever used to hide or split words
-_DROP = {ord(c): None for c in _BIDI_CONTROLS + _INVISIBLE}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_WS = re.compile(r"\s+")
-_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
-_FSI, _PDI = "\u2068", "\u2069"
 
 TITLE_MAX = 200          # characters of a title in a subject, header or heading
 EVIDENCE_TITLE_MAX = 300 # characters of an evidence title in a list
 EVIDENCE_MAX = 10        # evidence items shown; the rest are counted
 
 
-def clean_line(value: object, *, limit: int | None = None) -> str:
-    """Feed text as one safe line: no CR/LF/tabs, control or bidi-override characters; truncated.
-
-    Safe for an email header once encoded, for a log line, and (once escaped) for HTML or mrkdwn.
-    """
-    text = str(value).translate(_DROP)
-    text = _CONTROL.sub(" ", text)
-    text = _WS.sub(" ", text).strip()
-    return truncate(text, limit) if limit is not None else text
-
-
-def clean_block(value: object) -> str:
-    """Feed text that may keep its line breaks (CRLF → LF), without control or bidi-override characters."""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").translate(_DROP)
-    return _CONTROL.sub(" ", text).strip()
-
-
-def truncate(text: str, limit: int, *, ellipsis: str = "…") -> str:
-    """Cut `text` to at most `limit` characters, at a word boundary when one is near, ending in `…`."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - len(ellipsis), 0)]
-    space = cut.rfind(" ")
-    if space >= len(cut) * 0.8:
-        cut = cut[:space]
-    while cut and unicodedata.combining(cut[-1]):  # never strand a mark without its base letter
-        cut = cut[:-1]
-    return cut.rstrip(" ,;:-–—") + ellipsis
-
-
-def isolate(text: str) -> str:
-    """Wrap right-to-left text in FSI…PDI so it cannot reorder the text around it (plain-text sinks)."""
-    return f"{_FSI}{text}{_PDI}" if _RTL.search(text) else text
-
-
-def has_rtl(text: str) -> bool:
-    return bool(_RTL.search(text))
-
-
-def safe_url(value: object) -> str | None:
-    """`value` if it is an absolute http(s) URL with no whitespace or control characters, else None.
-
-    `javascript:`, `data:`, `java\\tscript:` and scheme-relative links are refused, not repaired.
-    """
-    if value is None:
-        return None
-    url = str(value).strip()
-    if not url or len(url) > 2048 or any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in url):
-        return None
-    if any(c in url for c in _BIDI_CONTROLS + _INVISIBLE):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.netloc.startswith("@"):
-        return None
-    return url
 
 
 def format_number(value: float | int | None) -> str:
@@ -165,36 +105,6 @@ def pluralise(count: float, singular: str, plural: str | None = None) -> str:
     return singular if count == 1 else (plural or singular + "s")
 
 
-class _Mrkdwn(str):
-    """Text already safe for Slack mrkdwn (built by our filters); the mrkdwn finalizer leaves it alone."""
-
-    __slots__ = ()
-
-
-def escape_mrkdwn(value: object) -> str:
-    """Escape `&`, `<`, `>` for Slack mrkdwn; this also defuses `<!channel>`, `<@U…>` and `<url|text>`."""
-    if isinstance(value, _Mrkdwn):
-        return value
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mrkdwn_link(url: object, text: object) -> str:
-    """`<url|text>` for an http(s) URL, else the escaped text alone."""
-    label = escape_mrkdwn(clean_line(text))
-    href = safe_url(url)
-    if href is None:
-        return _Mrkdwn(label)
-    href = href.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return _Mrkdwn(f"<{href}|{label}>")
-
-
-def html_link(url: object, text: object) -> Markup:
-    """`<a href>` for an http(s) URL, else the escaped text alone."""
-    href = safe_url(url)
-    label = escape(clean_line(text))
-    if href is None:
-        return Markup(label)
-    return Markup('<a href="{}" rel="noopener noreferrer" style="color:#0b57d0">{}</a>').format(href, label)
 
 
 @jinja2.pass_context
@@ -292,6 +202,12 @@ class TemplateSet:
                     problems.append(Problem(e.filename or str(path), e.lineno, None, f"template syntax: {e.message}"))
         if problems:
             raise ConfigError(problems)
+
+
+@functools.lru_cache(maxsize=32)
+def template_set(kind: str, templates_dir: Path, override: str | None = None) -> TemplateSet:
+    """A shared compiled TemplateSet for one-off renders (Jinja reloads a template whose file changed)."""
+    return TemplateSet.for_channel(kind, templates_dir, override)
 
 
 _C = TypeVar("_C", EmailChannelConfig, SlackChannelConfig, WebhookChannelConfig, FileChannelConfig)

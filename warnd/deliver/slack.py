@@ -23,14 +23,12 @@ from warnd.deliver.http import post
 from warnd.deliver.render import (
     TemplateSet,
     alert_context,
-    clean_line,
-    escape_mrkdwn,
     format_number,
     format_time,
-    mrkdwn_link,
     resolved,
-    truncate,
+    template_set,
 )
+from warnd.deliver.sanitize import clean_line, escape_mrkdwn, mrkdwn_link, truncate
 from warnd.errors import ConfigError
 from warnd.types import Alert, Delivery
 
@@ -69,7 +67,7 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
     Raises:
         PermanentDeliveryError: a template is missing or fails to render.
     """
-    tset = templates or TemplateSet.for_channel("slack", templates_dir or Path("templates"))
+    tset = templates or template_set("slack", Path(templates_dir or "templates"))
     ctx = alert_context(alert, public_url=public_url, channel=channel)
     header = clean_line(tset.render("header.txt.j2", ctx, rule=alert.rule))
     summary = tset.render("summary.mrkdwn.j2", ctx, rule=alert.rule).strip()

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict
 from warnd.clock import Clock, utc
 from warnd.config.settings import Settings, WebhookChannelConfig
 from warnd.deliver.http import post
-from warnd.deliver.render import alert_context, clean_line, format_window, safe_url
+from warnd.deliver.render import alert_context, format_window
+from warnd.deliver.sanitize import clean_line, safe_url
 from warnd.errors import ConfigError
 from warnd.types import Alert, Delivery
 
