@@ -200,7 +200,8 @@ def test_clean_line_property(text):
 def test_escape_mrkdwn_property(text):
     out = escape_mrkdwn(text)
     assert "<" not in out and ">" not in out
-    assert out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    assert out.replace("\u2060", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text.replace("\u2060", "")
+    assert "@here" not in out.lower() and "@channel" not in out.lower()
 
 
 @given(st.text(), st.text())

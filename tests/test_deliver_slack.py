@@ -142,3 +142,12 @@ async def test_hanging_slack_times_out(http_server, http, clock):
     http_server.route("/services/x", Response(200, b"ok", delay_s=3))
     with pytest.raises(TransientDeliveryError, match="did not answer"):
         await slack(http_server.url("/services/x"), http, clock, timeout_s=0.2).send(latakia(), delivery(7))
+
+
+def test_bare_mentions_cannot_ping():
+    p = render_slack(latakia(title="@here @Channel @everyone: shelling reported"), templates=SLACK)
+    for kind, text in all_texts(p):
+        if kind == "mrkdwn":
+            low = text.lower()
+            assert "@here" not in low and "@channel" not in low and "@everyone" not in low, text
+    assert all(b["text"].get("verbatim") for b in p["blocks"] if b["type"] == "section" and "text" in b)

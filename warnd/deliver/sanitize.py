@@ -91,11 +91,19 @@ class Mrkdwn(str):
     __slots__ = ()
 
 
+_BARE_MENTION = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+
+
 def escape_mrkdwn(value: object) -> str:
-    """Escape `&`, `<`, `>` for Slack mrkdwn; this also defuses `<!channel>`, `<@U…>` and `<url|text>`."""
+    """Escape `&`, `<`, `>` for Slack mrkdwn; this also defuses `<!channel>`, `<@U…>` and `<url|text>`.
+
+    Bare `@channel`/`@here`/`@everyone` get an invisible word joiner after the `@`, so no Slack
+    setting (`link_names`, automatic parsing) can turn feed text into a mention.
+    """
     if isinstance(value, Mrkdwn):
         return value
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BARE_MENTION.sub("@\u2060", text)
 
 
 def mrkdwn_link(url: object, text: object) -> str:

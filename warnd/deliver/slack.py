@@ -56,8 +56,13 @@ def _cut_mrkdwn(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": _cut_mrkdwn(f"*{label}*\n{escape_mrkdwn(value)}", FIELD_MAX)}
+def _mrkdwn(text: str) -> dict[str, object]:
+    # verbatim: Slack must not auto-link channel names or parse mentions in text we did not mark up.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _field(label: str, value: str) -> dict[str, object]:
+    return {"type": "mrkdwn", "text": _cut_mrkdwn(f"*{label}*\n{escape_mrkdwn(value)}", FIELD_MAX), "verbatim": True}
 
 
 def render_slack(alert: Alert, *, templates: TemplateSet | None = None, templates_dir: Path | None = None,
@@ -85,7 +90,7 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
         fields.insert(1, _field("Previous alert", format_number(alert.previous_value)))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(header, HEADER_MAX), "emoji": True}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _cut_mrkdwn(summary, SECTION_MAX)}},
+        {"type": "section", "text": _mrkdwn(_cut_mrkdwn(summary, SECTION_MAX))},
         {"type": "section", "fields": fields[:FIELDS_MAX]},
     ]
     lines: list[str] = []
@@ -101,11 +106,11 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
     if hidden > 0:
         lines.append(f"…and {hidden} more")
     if lines:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Evidence*\n" + "\n".join(lines)}})
+        blocks.append({"type": "section", "text": _mrkdwn("*Evidence*\n" + "\n".join(lines))})
     context = f"Rule `{escape_mrkdwn(alert.rule)}` · silence: `{escape_mrkdwn(ctx['silence'])}`"
     if ctx["public_url"]:
         context += " · " + mrkdwn_link(ctx["public_url"], "dashboard")
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut_mrkdwn(context, SECTION_MAX)}]})
+    blocks.append({"type": "context", "elements": [_mrkdwn(_cut_mrkdwn(context, SECTION_MAX))]})
     return {"text": _cut_mrkdwn(fallback, TEXT_MAX), "blocks": blocks[:BLOCKS_MAX],
             "unfurl_links": False, "unfurl_media": False}
 
