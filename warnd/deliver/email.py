@@ -201,7 +201,10 @@ class EmailSender:
             except (aiosmtplib.SMTPException, OSError) as e:
                 await _discard(smtp)
                 raise _classify(self.name, e) from e
-            self._idle.append((smtp, self.clock.monotonic()))
+            if self._closed:   # aclose() ran while this send was in flight
+                await _quit(smtp)
+            else:
+                self._idle.append((smtp, self.clock.monotonic()))
         log.info("email sent", extra={"channel": self.name, "delivery": delivery_id,
                                       "recipients": len(self.config.to)})
 
