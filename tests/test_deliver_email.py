@@ -61,7 +61,8 @@ async def smtp_server() -> AsyncIterator[Callable[..., Any]]:
     """Start aiosmtpd servers on 127.0.0.1:0 in this test's loop; all are closed afterwards."""
     servers: list[asyncio.Server] = []
 
-    async def start(handler: Recorder | None = None, **smtp_kwargs: Any) -> Server:
+    async def start(handler: Recorder | None = None, *, implicit_tls: ssl.SSLContext | None = None,
+                    **smtp_kwargs: Any) -> Server:
         handler = handler or Recorder()
         loop = asyncio.get_running_loop()
 
@@ -70,7 +71,7 @@ async def smtp_server() -> AsyncIterator[Callable[..., Any]]:
             handler.protocols.append(proto)
             return proto
 
-        srv = await loop.create_server(factory, "127.0.0.1", 0)
+        srv = await loop.create_server(factory, "127.0.0.1", 0, ssl=implicit_tls)
         servers.append(srv)
         return Server(srv.sockets[0].getsockname()[1], handler)
 
@@ -367,3 +368,21 @@ def test_utf8_subject_is_encoded_for_the_wire():
     assert b"Subject: [CRITICAL] =?utf-8?" in head
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert "اللاذقية" in parsed["Subject"]
+
+
+async def test_implicit_tls(smtp_server, certificate, clock):
+    cert, key = certificate
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    server = await smtp_server(implicit_tls=ctx)
+    s = sender(server.port, clock, tls=True, ca_file=str(cert))
+    try:
+        await s.send(latakia(), delivery(3))
+    finally:
+        await s.aclose()
+    assert len(server.handler.messages) == 1
+
+
+def test_starttls_and_implicit_tls_are_exclusive():
+    with pytest.raises(ValueError, match="at most one"):
+        config(25, starttls=True, tls=True)
