@@ -1,11 +1,11 @@
-"""Turning an alert into text safely: hostile-text cleaning, Jinja2 environments, filters, the context.
+"""Turning an alert into text: Jinja2 environments, filters, template lookup, and the template context.
 
 Every template — the bundled ones in `templates/` and the ones operators write — runs in a
 `SandboxedEnvironment` with `StrictUndefined`, so a template can neither reach Python internals nor
 silently print nothing for a misspelt name. Output is escaped by where it goes, never by the template
 author remembering to: templates whose name contains `.html` are autoescaped, templates whose name
 ends in `.mrkdwn.j2` escape every expression for Slack mrkdwn (`&`, `<`, `>`), and text templates get
-text that was cleaned of control characters before it reached them.
+text that was cleaned (`warnd/deliver/sanitize.py`) before it reached them.
 
 Lookup (first hit wins): `<channel templates dir>/rules/<rule id>/<name>`,
 `<templates_dir>/<type>/rules/<rule id>/<name>`, `<channel templates dir>/<name>`, `<templates_dir>/<type>/<name>`.
