@@ -93,11 +93,29 @@ class SmtpSettings(_Model):
     password: SecretStr | None = None
     password_env: str | None = None
     timeout_s: float = Field(30.0, gt=0)
+    validate_certs: bool = Field(True, description="verify the server certificate for STARTTLS/TLS")
+    ca_file: str | None = Field(None, description="PEM bundle to trust instead of the system's (self-signed relays)")
+    connections: int = Field(2, ge=1, le=32, description="SMTP connections kept open and reused per channel")
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> SmtpSettings:
+        if self.starttls and self.tls:
+            raise ValueError("give at most one of 'starttls' (upgrade, port 587) or 'tls' (implicit TLS, port 465)")
+        return self
 
 
 class _ChannelBase(_Model):
     templates: str | None = Field(None, description="a template directory overriding templates/<type>/")
     min_severity: Severity = Severity.INFO
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError(f"{value!r} is not a local time of day (HH:MM, e.g. 07:00)")
+    return value
 
 
 class EmailChannelConfig(_ChannelBase):
@@ -106,8 +124,16 @@ class EmailChannelConfig(_ChannelBase):
     from_: str = Field(alias="from")
     smtp: SmtpSettings = SmtpSettings()
     list_id: str = "warnd alerts <alerts.warnd.local>"
+    digest: Duration | None = Field(None, description="send a digest of the alerts every this long (e.g. 24h); off if unset")
+    digest_at: str = Field("07:00", description="local time (Settings.timezone) of the first digest of the day")
+    digest_top: int = Field(5, ge=1, le=50, description="top figures listed per region in a digest")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("digest_at")
+    @classmethod
+    def _digest_at(cls, v: str) -> str:
+        return _check_hhmm(v)
 
 
 class SlackChannelConfig(_ChannelBase):
@@ -136,6 +162,8 @@ class WebhookChannelConfig(_ChannelBase):
     def _one_url(self) -> WebhookChannelConfig:
         if (self.url is None) == (self.url_env is None):
             raise ValueError("give exactly one of 'url' or 'url_env'")
+        if self.secret is None and self.secret_env is None:
+            raise ValueError("give 'secret' or 'secret_env': receivers verify X-Warnd-Signature with it")
         return self
 
 
@@ -145,8 +173,17 @@ class FileChannelConfig(_ChannelBase):
     dir: str
     to: tuple[str, ...] = ("desk@example.org",)
     from_: str = Field("warnd@localhost", alias="from")
+    list_id: str = "warnd alerts <alerts.warnd.local>"
+    digest: Duration | None = Field(None, description="write a digest .eml every this long (e.g. 24h); off if unset")
+    digest_at: str = Field("07:00", description="local time (Settings.timezone) of the first digest of the day")
+    digest_top: int = Field(5, ge=1, le=50, description="top figures listed per region in a digest")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("digest_at")
+    @classmethod
+    def _digest_at(cls, v: str) -> str:
+        return _check_hhmm(v)
 
 
 ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChannelConfig | FileChannelConfig, Field(discriminator="type")]

@@ -1,0 +1,184 @@
+"""The webhook channel: a versioned JSON body, signed with HMAC-SHA256 over the timestamp and the body.
+
+Headers: `X-Warnd-Timestamp: <unix seconds>`, `X-Warnd-Signature: sha256=<hex>` where the MAC is over
+`<timestamp>.<body>` with the channel's secret, `X-Warnd-Delivery: <delivery id>` (also sent as
+`Idempotency-Key`). Receivers recompute the MAC, compare in constant time, and refuse timestamps more
+than 5 minutes away and signatures they have already seen (replays). See docs/delivery.md.
+
+The body is built in Python from pydantic models, not from a template: it is a contract with other
+programs, so its shape is fixed by `schema_version`, not by an operator's template edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import aiohttp
+from pydantic import BaseModel, ConfigDict
+
+from warnd.clock import Clock, utc
+from warnd.config.settings import Settings, WebhookChannelConfig
+from warnd.deliver.http import post
+from warnd.deliver.render import alert_context, format_window
+from warnd.deliver.sanitize import clean_line, safe_url
+from warnd.errors import ConfigError
+from warnd.types import Alert, Delivery
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Literal[1] = 1
+TITLE_MAX = 1000
+EVIDENCE_MAX = 50
+SIGNATURE_TOLERANCE_S = 300
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvidencePayload(_Out):
+    title: str
+    feed: str
+    link: str | None                # only http(s) links; anything else is null
+    published_at: datetime
+    value: int | None
+
+
+class AlertPayload(_Out):
+    id: int | None
+    rule: str
+    dedup_key: str
+    severity: Literal["info", "warning", "high", "critical"]
+    kind: str
+    metric: str
+    title: str                      # the rule's title, or warnd's default headline
+    headline: str                   # always warnd's "Place: figure in window"
+    summary: str                    # one sentence
+    value: float
+    baseline: float | None
+    previous_value: float | None
+    escalation: bool
+    window: str                     # "24h"
+    window_s: int
+    sources: int
+    fired_at: datetime
+    first_report_at: datetime | None
+    last_report_at: datetime | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    evidence: list[EvidencePayload]
+    evidence_total: int
+
+
+class WebhookPayload(_Out):
+    """Version 1 of the webhook body. Fields are only added within a version, never renamed or removed."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    type: Literal["alert"] = "alert"
+    delivery_id: int | None
+    channel: str
+    alert: AlertPayload
+    silence_command: str
+
+
+def webhook_payload(alert: Alert, *, channel: str = "", delivery_id: int | None = None) -> WebhookPayload:
+    ctx = alert_context(alert, channel=channel)
+    return WebhookPayload(
+        delivery_id=delivery_id,
+        channel=channel,
+        silence_command=ctx["silence"],
+        alert=AlertPayload(
+            id=alert.id, rule=alert.rule, dedup_key=clean_line(alert.dedup_key, limit=500),
+            severity=alert.severity.value, kind=alert.kind, metric=ctx["metric"],
+            title=clean_line(alert.title, limit=TITLE_MAX) or ctx["headline"], headline=ctx["headline"],
+            summary=ctx["sentence"], value=alert.value, baseline=alert.baseline,
+            previous_value=alert.previous_value, escalation=alert.escalation,
+            window=format_window(alert.window), window_s=int(alert.window.total_seconds()),
+            sources=alert.sources, fired_at=utc(alert.fired_at),
+            first_report_at=ctx["first_report_at"], last_report_at=ctx["last_report_at"],
+            labels=dict(ctx["labels"]), annotations=dict(ctx["annotations"]),
+            evidence=[
+                EvidencePayload(title=clean_line(e.title, limit=TITLE_MAX), feed=clean_line(e.feed, limit=200),
+                                link=safe_url(e.link), published_at=utc(e.published_at), value=e.value)
+                for e in alert.evidence[:EVIDENCE_MAX]
+            ],
+            evidence_total=len(alert.evidence),
+        ),
+    )
+
+
+def render_webhook(alert: Alert, *, channel: str = "", delivery_id: int | None = None) -> bytes:
+    """The JSON body (UTF-8), identical for every re-send of one delivery."""
+    return webhook_payload(alert, channel=channel, delivery_id=delivery_id).model_dump_json().encode()
+
+
+def sign_webhook(body: bytes, *, secret: bytes, timestamp: int) -> str:
+    """`sha256=<hex HMAC-SHA256 of b"<timestamp>." + body>`."""
+    mac = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify_webhook(body: bytes, *, secret: bytes, timestamp: str, signature: str, now_s: float,
+                   tolerance_s: float = SIGNATURE_TOLERANCE_S) -> bool:
+    """What a receiver does: a fresh timestamp and a matching signature (constant-time compare).
+
+    Replay protection beyond the time window is the receiver's: remember signatures seen in the window.
+    """
+    if not timestamp.isdigit() or abs(now_s - int(timestamp)) > tolerance_s:
+        return False
+    expected = sign_webhook(body, secret=secret, timestamp=int(timestamp))
+    return hmac.compare_digest(expected, signature)
+
+
+class WebhookSender:
+    """POSTs signed alert bodies to one receiver."""
+
+    @classmethod
+    def from_config(cls, name: str, config: WebhookChannelConfig, *, settings: Settings, http: aiohttp.ClientSession,
+                    clock: Clock, templates_dir: Path) -> WebhookSender:
+        return cls(name, config, http=http, clock=clock, user_agent=settings.fetch.user_agent)
+
+    def __init__(self, name: str, config: WebhookChannelConfig, *, http: aiohttp.ClientSession, clock: Clock,
+                 user_agent: str = "warnd") -> None:
+        if config.url is None:
+            raise ConfigError.at(f"channels.{name}", f"channels.{name}: url_env {config.url_env} was not resolved")
+        if config.secret is None:
+            raise ConfigError.at(f"channels.{name}",
+                                 f"channels.{name}: secret_env {config.secret_env} was not resolved")
+        self.name = name
+        self.config = config
+        self.http = http
+        self.clock = clock
+        self._url = config.url
+        self._secret = config.secret.get_secret_value().encode()
+        self._user_agent = user_agent
+
+    def request(self, alert: Alert, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of one POST (signed now)."""
+        body = render_webhook(alert, channel=self.name, delivery_id=delivery.id)
+        timestamp = int(self.clock.now().timestamp())
+        headers = {
+            **self.config.headers,
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": self._user_agent,
+            "X-Warnd-Timestamp": str(timestamp),
+            "X-Warnd-Signature": sign_webhook(body, secret=self._secret, timestamp=timestamp),
+            "X-Warnd-Delivery": str(delivery.id),
+            "Idempotency-Key": f"warnd-delivery-{delivery.id}",
+        }
+        return body, headers
+
+    async def send(self, alert: Alert, delivery: Delivery) -> None:
+        """Raises: TransientDeliveryError (timeout, 408/429/5xx), PermanentDeliveryError (other 4xx)."""
+        body, headers = self.request(alert, delivery)
+        await post(self.http, self._url, body, headers=headers, timeout_s=self.config.timeout_s,
+                   channel=self.name, clock=self.clock, what="webhook receiver")
+        log.info("webhook sent", extra={"channel": self.name, "delivery": delivery.id, "bytes": len(body)})
+
+    async def aclose(self) -> None:
+        """Nothing to close: the HTTP session is the daemon's."""
