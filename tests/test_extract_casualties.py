@@ -1,0 +1,173 @@
+"""Casualty figures: what counts, how much, how hedged, who, running or new — and what must not count."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warnd.extract import extract_casualties
+from warnd.extract.numbers import find_numbers
+from warnd.extract.tokens import tokenize
+from warnd.types import Casualty, CasualtyKind, Qualifier
+
+K = CasualtyKind
+Q = Qualifier
+
+
+def C(kind: CasualtyKind, count: int, qualifier: Qualifier = Q.EXACT, victims: str = "people",
+      cumulative: bool = False) -> Casualty:
+    return Casualty(kind, count, qualifier, victims, cumulative)
+
+
+def _key(c: Casualty) -> tuple[object, ...]:
+    return (c.kind, c.count, c.qualifier, c.victims, c.cumulative)
+
+
+FIGURES = [
+    # the seed situation (shared/data/seed-article.md), in our own words
+    pytest.param("A monitoring group said at least 745 civilians were killed in Latakia and Tartus since Thursday, "
+                 "most of them Alawites.",
+                 [C(K.KILLED, 745, Q.AT_LEAST, "civilians", True)], id="seed-745-since-thursday"),
+    pytest.param("The monitor raised its tally to 1,018 killed, including 125 security personnel and 148 "
+                 "fighters loyal to the former government.",
+                 [C(K.KILLED, 1018, cumulative=True), C(K.KILLED, 125, victims="security forces", cumulative=True),
+                  C(K.KILLED, 148, victims="fighters", cumulative=True)], id="seed-1018-with-subcounts"),
+    # separators and number words
+    pytest.param("Officials said 1 018 people died.", [C(K.KILLED, 1018)], id="space-separator"),
+    pytest.param("Officials said 1.018 people died.", [C(K.KILLED, 1018)], id="dot-separator"),
+    pytest.param("Twenty-five people were killed in the blast.", [C(K.KILLED, 25)], id="hyphenated-words"),
+    pytest.param("The strike killed two people.", [C(K.KILLED, 2)], id="word-two"),
+    pytest.param("A dozen soldiers were wounded.", [C(K.INJURED, 12, victims="security forces")], id="a-dozen"),
+    pytest.param("Two dozen villagers were abducted overnight.", [C(K.KIDNAPPED, 24, victims="civilians")],
+                 id="two-dozen"),
+    pytest.param("Floods have displaced 1.2 million people since June.",
+                 [C(K.DISPLACED, 1_200_000, cumulative=True)], id="decimal-million"),
+    pytest.param("One hundred and twenty people were detained.", [C(K.ARRESTED, 120)], id="hundred-and"),
+    # qualifiers
+    pytest.param("Shelling killed between 30 and 40 civilians.", [C(K.KILLED, 30, Q.RANGE, "civilians")],
+                 id="range-between"),
+    pytest.param("Clashes left 10 to 15 fighters dead.", [C(K.KILLED, 10, Q.RANGE, "fighters")], id="range-to"),
+    pytest.param("More than 50 people were injured.", [C(K.INJURED, 50, Q.MORE_THAN)], id="more-than"),
+    pytest.param("Over 200 families fled the fighting.", [C(K.DISPLACED, 200, Q.MORE_THAN, "families")],
+                 id="over-families"),
+    pytest.param("Nearly 300 people were displaced.", [C(K.DISPLACED, 300, Q.ABOUT)], id="nearly"),
+    pytest.param("An estimated 2,000 residents fled.", [C(K.DISPLACED, 2000, Q.ABOUT, "civilians")],
+                 id="an-estimated"),
+    pytest.param("Up to 60 people may have died.", [C(K.KILLED, 60, Q.UP_TO)], id="up-to"),
+    pytest.param("As many as 40 people are missing.", [C(K.MISSING, 40, Q.UP_TO)], id="as-many-as"),
+    # several kinds, active and passive
+    pytest.param("Gunmen killed 12 people and wounded 30 others.", [C(K.KILLED, 12), C(K.INJURED, 30)],
+                 id="killed-and-wounded"),
+    pytest.param("Gunmen killed three.", [C(K.KILLED, 3)], id="active-bare"),
+    pytest.param("Three were killed and 11 injured in the attack.", [C(K.KILLED, 3), C(K.INJURED, 11)],
+                 id="passive-pair"),
+    pytest.param("The attack left 17 dead and 40 wounded.", [C(K.KILLED, 17), C(K.INJURED, 40)], id="left-dead"),
+    pytest.param("Police arrested 43 protesters.", [C(K.ARRESTED, 43)], id="arrested"),
+    pytest.param("Armed men kidnapped 20 students from a school.", [C(K.KIDNAPPED, 20, victims="civilians")],
+                 id="kidnapped-students"),
+    pytest.param("Six people remain missing after the landslide.", [C(K.MISSING, 6)], id="remain-missing"),
+    pytest.param("The dead include four children.", [C(K.KILLED, 4, victims="children")], id="dead-include"),
+    pytest.param("The death toll rose to 3,085.", [C(K.KILLED, 3085, cumulative=True)], id="toll-rose-to"),
+    pytest.param("Rescuers recovered 68 bodies.", [C(K.KILLED, 68)], id="bodies"),
+    pytest.param("Shelling killed nine displaced people, bringing to 87 the number killed since the start of "
+                 "the month.", [C(K.KILLED, 9), C(K.KILLED, 87, cumulative=True)], id="bringing-to-number"),
+    pytest.param("Attacks have killed 318 civilians so far this year.",
+                 [C(K.KILLED, 318, victims="civilians", cumulative=True)], id="so-far-this-year"),
+    pytest.param("The bombing killed 14 people in 24 hours.", [C(K.KILLED, 14)], id="fixed-span-not-cumulative"),
+    pytest.param("A missile strike killed 23 people, including four children, and injured more than 50.",
+                 [C(K.KILLED, 23), C(K.KILLED, 4, victims="children"), C(K.INJURED, 50, Q.MORE_THAN)],
+                 id="subcount-then-other-kind"),
+    pytest.param("The toll rose to 35, two of them children.",
+                 [C(K.KILLED, 35, cumulative=True), C(K.KILLED, 2, victims="children", cumulative=True)],
+                 id="of-them-subcount"),
+    pytest.param("The army said it had lost 15 soldiers.", [C(K.KILLED, 15, victims="security forces")],
+                 id="lost-soldiers"),
+    pytest.param("Gunmen shot dead five farmers.", [C(K.KILLED, 5, victims="civilians")], id="shot-dead"),
+    pytest.param("Two policemen were hacked to death.", [C(K.KILLED, 2, victims="security forces")],
+                 id="hacked-to-death"),
+    pytest.param("The fighting forced some 6,000 residents from their homes.",
+                 [C(K.DISPLACED, 6000, Q.ABOUT, "civilians")], id="forced-from-homes"),
+    pytest.param("Authorities detained 13 more aid workers.", [C(K.ARRESTED, 13, victims="civilians")],
+                 id="detained-more"),
+    pytest.param("Fourteen civilians and two soldiers were killed.",
+                 [C(K.KILLED, 14, victims="civilians"), C(K.KILLED, 2, victims="security forces")],
+                 id="coordinated-subjects"),
+    pytest.param("The rebels killed 30 soldiers, the army said, while the rebels put the dead at 80.",
+                 [C(K.KILLED, 30, victims="security forces"), C(K.KILLED, 80)], id="conflicting-figures"),
+    pytest.param("Gunmen killed 20 villagers. The victims include 4 women.",
+                 [C(K.KILLED, 20, victims="civilians"), C(K.KILLED, 4, victims="women")], id="victims-include"),
+]
+
+
+@pytest.mark.parametrize("text, expected", FIGURES)
+def test_figures(text: str, expected: list[Casualty]) -> None:
+    got = sorted(map(_key, extract_casualties(text)), key=repr)
+    assert got == sorted(map(_key, expected), key=repr)
+
+
+NOT_CASUALTIES = [
+    pytest.param("A 12-year-old boy was among the injured.", id="age-hyphen"),
+    pytest.param("The man, aged 45, was released on Monday.", id="age-aged"),
+    pytest.param("The 1982 massacre, in which troops killed thousands, is still remembered.", id="historic"),
+    pytest.param("Survivors marked the anniversary of the 2014 massacre in which militants killed 5,000 men.",
+                 id="anniversary"),
+    pytest.param("The earthquake struck at 2:14 a.m. local time, 10 km deep.", id="time-and-depth"),
+    pytest.param("Donors pledged $1.6 billion for the response.", id="money"),
+    pytest.param("Some 120 aid trucks entered through the crossing.", id="trucks"),
+    pytest.param("UNHCR delivered 4,500 tents to families who had fled.", id="tents"),
+    pytest.param("The council passed the resolution by 12 votes to none.", id="votes"),
+    pytest.param("Lawmakers killed the bill, with 187 of the 450 deputies voting in favour.", id="killed-the-bill"),
+    pytest.param("Call the hotline on 0 800 300 529 for information.", id="phone"),
+    pytest.param("The army paraded 120 armoured vehicles.", id="vehicles"),
+    pytest.param("Dozens of people were killed in the raid.", id="vague-dozens"),
+    pytest.param("Hundreds were wounded and thousands fled.", id="vague-hundreds"),
+    pytest.param("The two sides exchanged 150 prisoners of war.", id="prisoner-exchange"),
+    pytest.param("Health workers vaccinated more than 560,000 children against polio.", id="vaccinated"),
+    pytest.param("The war began in 2011 and has killed hundreds of thousands.", id="year-and-vague"),
+    pytest.param("Talks resumed on 6 March after a 14-day pause.", id="date-and-duration"),
+    pytest.param("The city was home to 1.8 million people before the war.", id="population"),
+    pytest.param("M23 rebels seized the airport.", id="name-with-digits"),
+    pytest.param("No one was killed in the attack.", id="no-one"),
+    pytest.param("Temperatures rose to 45 degrees.", id="temperature"),
+    pytest.param("The 7.7-magnitude earthquake damaged 300 buildings.", id="magnitude-buildings"),
+    pytest.param("Al-Hilal beat Al-Merrikh 3-1 in front of 15,000 fans.", id="score"),
+]
+
+
+@pytest.mark.parametrize("text", NOT_CASUALTIES)
+def test_not_casualties(text: str) -> None:
+    assert extract_casualties(text) == ()
+
+
+NUMBERS = [
+    pytest.param("twenty-five", 25, id="twenty-five"),
+    pytest.param("1,018", 1018, id="comma"),
+    pytest.param("1 018", 1018, id="space"),
+    pytest.param("2.5 million", 2_500_000, id="million"),
+    pytest.param("three hundred", 300, id="three-hundred"),
+    pytest.param("a dozen", 12, id="dozen"),
+    pytest.param("1.5m", 1_500_000, id="short-m"),
+]
+
+
+@pytest.mark.parametrize("text, value", NUMBERS)
+def test_numbers(text: str, value: int) -> None:
+    tokens = tokenize(text)
+    (mention,) = find_numbers(tokens, 0, len(tokens))
+    assert mention.value == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises(text: str) -> None:
+    extract_casualties(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["killed", "at least", "1,018", "people", "and", ",", "including", "12",
+                                 "were", "wounded", "-", "twenty", "five", "since", "toll", "to", "the", ";",
+                                 ".", "of them", "between", "among", "Druze", "dead", "a dozen"]),
+                max_size=80))
+def test_never_raises_on_casualty_words(words: list[str]) -> None:
+    extract_casualties(" ".join(words))

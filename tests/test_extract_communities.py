@@ -1,0 +1,87 @@
+"""Targeted communities: victims and targets count; parties, the excluded and the protected do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warnd.errors import ConfigError
+from warnd.extract import Extractor, load_extractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return load_extractor()
+
+
+TARGETED = [
+    pytest.param("At least 745 civilians were killed, most of them Alawites.", ["Alawite"], id="most-of-them"),
+    pytest.param("Gunmen attacked two Alawite villages, killing 31.", ["Alawite"], id="villages"),
+    pytest.param("Attacks on Alawite and Christian communities continued.", ["Alawite", "Christian"],
+                 id="communities-pair"),
+    pytest.param("A Christian village was attacked overnight.", ["Christian"], id="christian-village"),
+    pytest.param("A suicide bomber struck a church during Sunday Mass, killing 25.", ["Christian"],
+                 id="church-attacked"),
+    pytest.param("Mainly Alawites were killed in the raids.", ["Alawite"], id="mainly"),
+    pytest.param("Gunmen killed three Christians in the town.", ["Christian"], id="number-then-plural"),
+    pytest.param("Druze civilians were executed at a checkpoint.", ["Druze"], id="druze-civilians"),
+    pytest.param("Militias hunted Masalit men through the city.", ["Masalit"], id="masalit-men"),
+    pytest.param("The fighting forced 45,000 Rohingya to flee.", ["Rohingya"], id="rohingya-displaced"),
+    pytest.param("Gunmen singled out ethnic Amharas, killing 200.", ["Amhara"], id="ethnic-singled-out"),
+    pytest.param("The bombing killed 42 people, most of them Shia Muslims.", ["Shia"], id="shia-muslims"),
+    pytest.param("Two Kurdish farmers were shot dead in their fields.", ["Kurdish"], id="kurdish-farmers"),
+    pytest.param("Attackers torched homes in a Yazidi village.", ["Yazidi"], id="yazidi-village"),
+    pytest.param("Gunmen stormed the mostly Christian town, killing 100.", ["Christian"], id="mostly-christian-town"),
+    pytest.param("Bombers struck a Hazara neighbourhood, killing 20.", ["Hazara"], id="hazara-neighbourhood"),
+]
+
+
+@pytest.mark.parametrize("text, groups", TARGETED)
+def test_targeted(extractor: Extractor, text: str, groups: list[str]) -> None:
+    assert list(extractor.extract_text(text).targeted_groups) == groups
+
+
+NOT_TARGETED = [
+    pytest.param("The committee excluded Alawites, Druze and Kurds from decision-making.", id="excluded"),
+    pytest.param("The Alawite-led insurgents attacked a checkpoint, killing 16 soldiers.", id="led-compound"),
+    pytest.param("Fulani herders attacked the village, killing 12 farmers.", id="perpetrator-herders"),
+    pytest.param("A local Yazidi armed group clashed with the army; two soldiers were killed.", id="armed-group"),
+    pytest.param("Israel said it struck Damascus to protect the Druze, killing three.", id="protected"),
+    pytest.param("Christian and Muslim clerics appealed for calm after 27 were killed.", id="clerics"),
+    pytest.param("Rohingya community leaders met the envoy to discuss rations.", id="no-harm"),
+    pytest.param("Kurdish forces captured the town after clashes that killed 25 fighters.", id="kurdish-forces"),
+    pytest.param("Survivors marked the anniversary of the massacre in which 5,000 Yazidi men were killed.",
+                 id="history"),
+    pytest.param("A drone strike hit the North Shewa zone of Amhara region, killing 12.", id="place-name"),
+    pytest.param("A bomb killed 20 people in Quetta's Hazara Town.", id="place-name-town"),
+]
+
+
+@pytest.mark.parametrize("text", NOT_TARGETED)
+def test_not_targeted(extractor: Extractor, text: str) -> None:
+    assert extractor.extract_text(text).targeted_groups == ()
+
+
+def test_operator_lexicon_adds_community(tmp_path: Path) -> None:
+    extra = tmp_path / "communities.yaml"
+    extra.write_text("communities:\n  - {name: Murle, forms: [Murle]}\n", encoding="utf-8")
+    signals = load_extractor(lexicon_files=[extra]).extract_text("Raiders attacked Murle villages, killing 30.")
+    assert signals.targeted_groups == ("Murle",)
+
+
+BAD_LEXICONS = [
+    pytest.param("communities:\n  - {name: Murle, formz: [Murle]}\n", 2, "unknown key", id="unknown-key"),
+    pytest.param("communities:\n  - {forms: [Murle]}\n", 2, "missing", id="missing-name"),
+    pytest.param("victim_nouns: villagers\n", 1, "list", id="not-a-list"),
+]
+
+
+@pytest.mark.parametrize("content, line, message", BAD_LEXICONS)
+def test_bad_operator_lexicon(tmp_path: Path, content: str, line: int, message: str) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_extractor(lexicon_files=[path])
+    assert (info.value.path, info.value.line) == (str(path), line)
+    assert message in str(info.value).lower()

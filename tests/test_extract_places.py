@@ -1,0 +1,163 @@
+"""Places: spellings, hierarchy, context, which place a figure refers to, and operator gazetteer files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warnd.errors import ConfigError
+from warnd.extract import Extractor, load_extractor
+from warnd.types import Place
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return load_extractor()
+
+
+PLACES = [
+    pytest.param("Clashes erupted in Lattakia.", Place("Latakia", "locality", "Latakia", "Syria"), id="lattakia"),
+    pytest.param("Fighting in Al-Ladhiqiyah province.", Place("Latakia", "region", "Latakia", "Syria"),
+                 id="al-ladhiqiyah-province"),
+    pytest.param("Shelling hit Tartous.", Place("Tartus", "locality", "Tartus", "Syria"), id="tartous"),
+    pytest.param("Gunmen attacked Banias.", Place("Baniyas", "locality", "Tartus", "Syria"), id="banias-hierarchy"),
+    pytest.param("An ambush near Jableh.", Place("Jableh", "locality", "Latakia", "Syria"), id="jableh-hierarchy"),
+    pytest.param("Strikes on Dayr az-Zawr.", Place("Deir ez-Zor", "locality", "Deir ez-Zor", "Syria"),
+                 id="dayr-az-zawr"),
+    pytest.param("The RSF shelled Al-Fashir.", Place("El Fasher", "locality", "North Darfur", "Sudan"),
+                 id="al-fashir"),
+    pytest.param("Protests in Sweida.", Place("Suwayda", "locality", "Suwayda", "Syria"), id="sweida"),
+    pytest.param("Drones struck Odessa overnight.", Place("Odesa", "locality", "Odesa", "Ukraine"), id="odessa"),
+    pytest.param("Missiles hit Kharkov.", Place("Kharkiv", "locality", "Kharkiv", "Ukraine"), id="kharkov"),
+    pytest.param("Raids across the West Bank.", Place("West Bank", "region", "West Bank", "Palestine"),
+                 id="west-bank"),
+    pytest.param("Strikes on Gaza City.", Place("Gaza City", "locality", "Gaza Strip", "Palestine"), id="gaza-city"),
+    pytest.param("Fighting in Sanaa.", Place("Sanaa", "locality", "Sanaa", "Yemen"), id="sanaa"),
+    pytest.param("Attacks near Djibo.", Place("Djibo", "locality", "Sahel", "Burkina Faso"), id="djibo"),
+    pytest.param("Gangs attacked Cité Soleil.", Place("Cite Soleil", "locality", "Ouest", "Haiti"), id="cite-soleil"),
+    pytest.param("Fighting in Goma.", Place("Goma", "locality", "North Kivu", "Democratic Republic of the Congo"),
+                 id="goma"),
+    pytest.param("Air strikes in Sagaing region.", Place("Sagaing", "region", "Sagaing", "Myanmar"), id="sagaing"),
+    pytest.param("Flooding in Niger state.", Place("Niger State", "region", "Niger State", "Nigeria"),
+                 id="niger-state"),
+    pytest.param("Bandits attacked villages in Zamfara.", Place("Zamfara", "region", "Zamfara", "Nigeria"),
+                 id="zamfara"),
+]
+
+
+@pytest.mark.parametrize("text, expected", PLACES)
+def test_places(extractor: Extractor, text: str, expected: Place) -> None:
+    assert expected in extractor.extract_text(text).places
+
+
+DISAMBIGUATION = [
+    pytest.param("Clashes in Tripoli killed three, the Lebanese army said.", "Lebanon", id="tripoli-lebanon"),
+    pytest.param("Militias clashed in Tripoli, Libya's capital.", "Libya", id="tripoli-libya"),
+    pytest.param("Rival Libyan factions fought in Tripoli.", "Libya", id="tripoli-libyan"),
+    pytest.param("Gunmen attacked a checkpoint in Tripoli, north of Beirut.", "Lebanon", id="tripoli-beirut"),
+]
+
+
+@pytest.mark.parametrize("text, country", DISAMBIGUATION)
+def test_context_disambiguation(extractor: Extractor, text: str, country: str) -> None:
+    tripoli = next(p for p in extractor.extract_text(text).places if p.name == "Tripoli")
+    assert tripoli.country == country
+
+
+NOT_PLACES = [
+    pytest.param("A Britain-based monitor said the figure was rising.", "United Kingdom", id="based-compound"),
+    pytest.param("Kurdish-led forces advanced.", "Kurdish", id="led-compound"),
+    pytest.param("According to the Sudan Doctors Network, hospitals are full.", "Sudan", id="org-name"),
+    pytest.param("The Arakan Army denied it.", "Rakhine", id="arakan-army"),
+    pytest.param("Syrian officials said the talks failed.", "Syria", id="demonym"),
+    pytest.param("Fulani herders clashed with farmers.", "Fulani", id="community"),
+    pytest.param("The Islamic State in the Greater Sahara claimed the attack.", "Sahara", id="group-name"),
+    pytest.param("Police said most of the victims were women.", "Police", id="common-word"),
+]
+
+
+@pytest.mark.parametrize("text, name", NOT_PLACES)
+def test_not_places(extractor: Extractor, text: str, name: str) -> None:
+    assert name not in [p.name for p in extractor.extract_text(text).places]
+
+
+FIGURE_LOCATIONS = [
+    pytest.param("In the coastal city of Banias, gunmen killed 12 people in the Qusour district.", "Qusour",
+                 id="most-specific"),
+    pytest.param("The ministry in Damascus said 16 soldiers were killed near Jableh.", "Jableh",
+                 id="not-the-source"),
+    pytest.param("Officials in Tartous said they had arrested 31 people.", "Tartus", id="source-as-fallback"),
+    pytest.param("Strikes across the Gaza Strip killed 62 people, including 18 in Gaza City.", "Gaza Strip",
+                 id="first-of-two"),
+    pytest.param("Gunmen abducted 14 travellers on the Damascus-Suwayda highway.", None, id="road-between"),
+    pytest.param("Militiamen killed 40 people in the Zamzam camp south of El Fasher.", "Zamzam", id="camp"),
+    pytest.param("Gunmen killed 20 people in Fambita, in Niger's Tillaberi region.", "Fambita",
+                 id="unknown-village-in-region"),
+    pytest.param("Gunmen killed 9 people in the village of Kutrabi, in Mali's Mopti region.", "Kutrabi",
+                 id="village-of"),
+]
+
+
+@pytest.mark.parametrize("text, location", FIGURE_LOCATIONS)
+def test_figure_location(extractor: Extractor, text: str, location: str | None) -> None:
+    casualties = extractor.extract_text(text).casualties
+    assert casualties and casualties[0].location == location
+
+
+REGIONS = [
+    pytest.param("Gunmen killed 31 people in Baniyas.", ("Tartus", "Syria"), id="town-to-region"),
+    pytest.param("Drone strikes on El Fasher killed 12.", ("North Darfur", "Sudan"), id="el-fasher"),
+    pytest.param("Two people were killed in Kharkiv.", ("Kharkiv", "Ukraine"), id="kharkiv"),
+    pytest.param("Attacks in Burkina Faso's Est region have killed 300 civilians.", ("Est", "Burkina Faso"),
+                 id="generic-region-with-type"),
+]
+
+
+@pytest.mark.parametrize("text, expected", REGIONS)
+def test_item_region(extractor: Extractor, text: str, expected: tuple[str, str]) -> None:
+    signals = extractor.extract_text(text)
+    assert (signals.region, signals.country) == expected
+
+
+def test_operator_file_adds_place_and_alias(tmp_path: Path) -> None:
+    extra = tmp_path / "aliases.yaml"
+    extra.write_text(
+        "places:\n"
+        "  - {name: Beit Yashout, level: locality, parent: Jableh, aliases: [Bayt Yashut]}\n"
+        "aliases:\n"
+        "  Jeble: Jableh\n",
+        encoding="utf-8",
+    )
+    signals = load_extractor([extra]).extract_text("Gunmen killed 7 people in Bayt Yashut near Jeble.")
+    assert Place("Beit Yashout", "locality", "Latakia", "Syria") in signals.places
+    assert "Jableh" in [p.name for p in signals.places]
+    assert signals.casualties[0].location == "Beit Yashout"
+
+
+BAD_FILES = [
+    pytest.param("places:\n  - {name: X, level: hamlet}\n", 2, "level", id="bad-level"),
+    pytest.param("places:\n  - {name: X, level: locality, parent: Nowhereville}\n", 2, "unknown parent",
+                 id="unknown-parent"),
+    pytest.param("aliases:\n  Foo: Nowhereville\n", 2, "unknown place", id="unknown-alias-target"),
+    pytest.param("placez: []\n", 1, "unknown key", id="unknown-key"),
+    pytest.param("places:\n  - {name: X, level: locality\n", 3, "YAML syntax", id="syntax"),
+]
+
+
+@pytest.mark.parametrize("content, line, message", BAD_FILES)
+def test_bad_operator_gazetteer(tmp_path: Path, content: str, line: int, message: str) -> None:
+    path = tmp_path / "gazetteer.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_extractor([path])
+    assert info.value.path == str(path)
+    assert info.value.line == line
+    assert message in str(info.value)
+
+
+def test_shipped_operator_examples_load() -> None:
+    root = Path(__file__).resolve().parent.parent
+    extractor = load_extractor([root / "config" / "gazetteer" / "aliases.yaml"],
+                               [root / "config" / "lexicons" / "communities.yaml"])
+    assert "Beit Ana" in [p.name for p in extractor.extract_text("Shelling hit Bayt Ana.").places]

@@ -1,0 +1,492 @@
+"""Casualty figures: which numbers in a sentence count people harmed, how, and whether the count is a
+running toll.
+
+A number becomes a figure when a casualty word ties it to harm, in one of the ways news writes it:
+- the object of a verb:        "gunmen killed three", "killing at least 31 villagers", "detained 13 more"
+- the subject of a state word: "three were killed", "1 018 dead", "74 people are still missing"
+- a toll:                      "the death toll rose to 3,085", "put the dead at 300", "bringing to 87 the number killed"
+- a sub-count of a figure:     "1,018 killed, including 125 security personnel", "two of them children"
+Numbers that count something else (ages, years, times, money, tents, votes, phone numbers) are refused
+before any pattern is tried, and sentences that look back at history (anniversaries, "the 2014
+massacre, in which ...") give no figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from warnd.extract import casualty_words as W
+from warnd.extract.numbers import NumberMention, find_numbers
+from warnd.extract.tokens import Token, adjacent, sentences, tokenize
+from warnd.types import Casualty, CasualtyKind, Qualifier
+
+_SEGMENT_BREAKS = frozenset({",", ";", ":", "(", ")", "—", "–", "[", "]"})
+_CLAUSE_BREAKS = frozenset({"said", "says", "told", "according", "that", "when", "while", "after", "before",
+                            "because", "but", "if", "where", "whereas", "although", "though", "than",
+                            "amid", "despite", "until", "whose", "during"})
+_TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded", "surpassed", "topped",
+                         "past", "is", "was", "stands", "stood", "reaching", "hitting", "include",
+                         "included", "includes", "including", "were", "are", "numbered", "totalled",
+                         "totaled", "now", "climbed", "rose", "risen", "jumped"})
+_CONTINUATION = frozenset({"estimated", "estimate", "estimates", "counted", "recorded", "reported"})
+_STRONG_TOLL = frozenset({"toll", "tally"})
+_VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "staffers", "employees",
+                                   "officials", "elements"})
+_ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displaced", "wounded", "injured",
+                           "unidentified", "detained", "abducted", "kidnapped", "retired",
+                           "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
+_YEAR_MIN, _YEAR_MAX = 1800, 2100
+
+
+@dataclass(slots=True)
+class Figure:
+    """A casualty figure found in the text, with the token positions that place-resolution needs."""
+
+    kind: CasualtyKind
+    count: int
+    qualifier: Qualifier
+    victims: str
+    cumulative: bool
+    sentence: int                 # index into the sentence spans
+    start: int                    # first token of the number (after its hedge)
+    end: int                      # one past the last token of its noun phrase
+    anchor: int                   # the casualty word (verb or state word) that made it a figure
+    parent: int | None = None     # index of the figure it is a sub-count of (same sentence)
+    segment: tuple[int, int] = (0, 0)
+    location: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def casualty(self) -> Casualty:
+        return Casualty(self.kind, self.count, self.qualifier, self.victims, self.cumulative, self.location)
+
+
+@dataclass(slots=True)
+class _Draft:
+    mention: NumberMention
+    head: str | None              # victim class of the noun after the number, or None
+    head_index: int | None
+    np_end: int
+    kind: CasualtyKind | None = None
+    how: str = ""
+    anchor: int = -1
+    parent: int | None = None
+    forward_parent: int | None = None
+    coord_next: bool = False
+    cumulative: bool = False
+    of_parent_victims: bool = False
+
+
+def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
+    """Every casualty figure stated in `text`, without place resolution (location is None)."""
+    tokens = tokenize(text)
+    return tuple(f.casualty() for f in find_figures(tokens, sentences(tokens, text), published_year=published_year))
+
+
+def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
+                 published_year: int | None = None) -> list[Figure]:
+    """Casualty figures, sentence by sentence, in text order."""
+    figures: list[Figure] = []
+    for s_index, (lo, hi) in enumerate(spans):
+        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures)))
+    return figures
+
+
+def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
+                      offset: int) -> list[Figure]:
+    if any(tokens[i].low in W.HISTORY_WORDS for i in range(lo, hi)):
+        return []
+    history_from = _history_start(tokens, lo, hi, published_year)
+    drafts: list[_Draft] = []
+    for mention in find_numbers(tokens, lo, hi):
+        if mention.start >= history_from or _refused(tokens, mention, lo, hi):
+            continue
+        head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
+        if head == "not-people":
+            continue
+        drafts.append(_Draft(mention, head, head_index, np_end))
+    for i in range(len(drafts)):
+        _classify(tokens, lo, hi, drafts, i)
+    for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
+        if d.kind is None and d.coord_next and i + 1 < len(drafts) and drafts[i + 1].kind is not None:
+            d.kind, d.anchor, d.how = drafts[i + 1].kind, drafts[i + 1].anchor, "coordinated"
+    for d in drafts:
+        if d.kind is None and d.forward_parent is not None:
+            target_index = next((j for j, t in enumerate(drafts)
+                                 if t.mention.hedge_start <= d.forward_parent <= t.mention.start), None)
+            target = drafts[target_index] if target_index is not None else None
+            if target is not None and target.kind is not None:
+                d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
+                d.cumulative = d.cumulative or target.cumulative
+    out: list[Figure] = []
+    index_of: dict[int, int] = {}
+    for i, d in enumerate(drafts):
+        if d.kind is None:
+            continue
+        if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
+            continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
+        parent = index_of.get(d.parent) if d.parent is not None else None
+        victims = d.head or "people"
+        if d.head is None and d.of_parent_victims and d.parent is not None:
+            victims = drafts[d.parent].head or "people"
+        index_of[i] = offset + len(out)
+        seg = _segment(tokens, lo, hi, d.mention.start)
+        out.append(Figure(d.kind, d.mention.value, d.mention.qualifier, victims, d.cumulative, s_index,
+                          d.mention.start, d.np_end, d.anchor if d.anchor >= 0 else d.mention.start,
+                          parent, seg))
+    return out
+
+
+def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> int:
+    """The token from which this sentence talks about a past event ("the 1982 massacre, in which ...")."""
+    for i in range(lo, hi):
+        t = tokens[i]
+        if t.kind != "num" or not _is_year(t):
+            continue
+        year = int(t.text)
+        before = tokens[i - 1].low if i > lo else ""
+        if before in {"since", "from"}:
+            continue
+        past = published_year is not None and year < published_year - 1
+        if (i + 1 < hi and tokens[i + 1].low in W.HISTORY_EVENT_NOUNS) or past:
+            for j in range(i + 1, hi - 1):
+                if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
+                        or (tokens[j].low == "during" and tokens[j + 1].low == "which"):
+                    return j
+            if past and before == "in":
+                return i + 1 if _segment(tokens, lo, hi, i)[0] <= lo else _segment(tokens, lo, hi, i)[0]
+    return hi
+
+
+def _is_year(t: Token) -> bool:
+    return t.text.isdigit() and len(t.text) == 4 and _YEAR_MIN <= int(t.text) <= _YEAR_MAX
+
+
+def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
+    """True for numbers that count something other than people: ages, years, times, money, units."""
+    first = tokens[m.start]
+    nxt = tokens[m.end] if m.end < hi else None
+    nxt2 = tokens[m.end + 1] if m.end + 1 < hi else None
+    before = tokens[m.hedge_start - 1] if m.hedge_start > lo else None
+    if m.decimal:
+        return True
+    if m.start > lo and tokens[m.start - 1].kind == "word" and adjacent(tokens[m.start - 1], first):
+        return True  # "M23", "COVID19": part of a name
+    if nxt is not None and nxt.kind == "word" and adjacent(tokens[m.end - 1], nxt) and m.written == "digits":
+        return True  # "23rd", "5km", "10am"
+    if m.written == "digits" and first.text[0] == "0" and len(first.text) > 1:
+        return True  # "0 800 300 529": a phone number or code
+    if nxt is not None:
+        if nxt.low in W.UNITS_AFTER or nxt.text == "%":
+            return True
+        if nxt.text in {"-", "–", "/", ":", "."} and adjacent(tokens[m.end - 1], nxt) and nxt2 is not None \
+                and adjacent(nxt, nxt2):
+            return True  # "14-year-old", "7.7-magnitude", "3-1", "2:14", "12/03"
+        if nxt.text[:1].isupper() and nxt.low in W.MONTHS:
+            return True  # "6 March"
+        if nxt.low in {"a", "p"} and nxt2 is not None and nxt2.text == ".":
+            return True  # "9 a.m."
+        if nxt.text == ")" and before is not None and before.text == "(":
+            return True  # "Ahmed (45)"
+        if m.written == "words" and m.value == 1 and nxt.low in {"of", "another", "day", "point", "side",
+                                                                   "time", "way", "hand"}:
+            return True
+    if before is not None:
+        if before.low in W.UNITS_BEFORE and before.low not in W.YEAR_ONLY_BEFORE:
+            return True
+        if before.text in {"-", "–", "/", ":"} and adjacent(before, first) and m.hedge_start - 2 >= lo \
+                and tokens[m.hedge_start - 2].kind == "num":
+            return True  # the second half of "3-1" or "12/03"
+        if before.text[:1].isupper() and before.low in W.MONTHS:
+            return True  # "March 6"
+        if m.written == "words" and m.value == 1 and before.low in {"no", "any", "every", "each", "only"}:
+            return True
+    if m.written == "digits" and _is_year(first) and m.end == m.start + 1:
+        noun = nxt.low if nxt is not None else ""
+        return noun not in W.VICTIM_CLASS and noun not in W.STATE_WORDS
+    return False
+
+
+def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, int | None, int]:
+    """The victim class of the noun phrase after a number, its head token, and where the phrase ends.
+
+    Returns ("not-people", ...) when the head is a thing ("tents", "votes"), (None, None, start) when
+    there is no noun ("killing 44 civilians and wounding 13").
+    """
+    j = start
+    while j < hi and tokens[j].low in {"more", "other", "further", "additional", "others'"} \
+            and not (tokens[j].low == "more" and j + 1 < hi and tokens[j + 1].low == "than"):
+        j += 1
+    if j + 1 < hi and tokens[j].low == "of" and tokens[j + 1].low in {"the", "its", "their", "his", "her"}:
+        j += 2  # "two of the group's fighters"
+    modifiers = 0
+    while j < hi and modifiers <= 4:
+        t = tokens[j]
+        low = t.low
+        if t.kind != "word":
+            if t.text in {"-", "'"} and j + 1 < hi and adjacent(tokens[j - 1], t):
+                j += 1
+                continue
+            break
+        if low in _VICTIM_HEADS_NEED_OF:
+            victims, end = _members_class(tokens, j, hi)
+            return victims, j, end
+        if low in W.VICTIM_CLASS:
+            # "Druze civilians", "security guards": the last noun of the compound is the head
+            while j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS and modifiers < 5:
+                j += 1
+                modifiers += 1
+            return W.VICTIM_CLASS[tokens[j].low], j, j + 1
+        if low in W.NOT_PEOPLE:
+            return "not-people", j, j + 1
+        if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in {"and", "or", "in",
+                                                                                           "on", "at", "from"}:
+            if low in _ADJECTIVE_OK and j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS:
+                j += 1
+                modifiers += 1
+                continue
+            break
+        j += 1
+        modifiers += 1
+    return None, None, start
+
+
+def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
+    """"125 members of the government's security forces" -> security forces; "... of a faction" -> fighters.
+
+    Returns the class and the end of the phrase.
+    """
+    if not (j + 1 < hi and tokens[j + 1].low == "of"):
+        return "people", j + 1
+    for k in range(j + 1, min(hi, j + 8)):
+        low = tokens[k].low
+        end = k + 2 if k + 1 < hi and tokens[k + 1].low in {"forces", "force", "group", "faction"} else k + 1
+        if low in W.SECURITY:
+            return "security forces", end
+        if low in W.FIGHTERS or low in {"faction", "group", "militia", "force", "brigade", "auxiliary"}:
+            return "fighters", end
+        if tokens[k].text in _SEGMENT_BREAKS or low in W.STATE_WORDS or low in W.AUXILIARIES - {"of"}:
+            return "people", k
+    return "people", j + 1
+
+
+def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int) -> None:
+    d = drafts[i]
+    m = d.mention
+    prev = drafts[i - 1] if i > 0 else None
+    # sub-count and tally links first: they decide the parent whatever the kind turns out to be
+    for words in W.SUBCOUNT_BEFORE:
+        k = len(words)
+        if m.hedge_start - k >= lo and all(tokens[m.hedge_start - k + n].low == words[n] for n in range(k)):
+            if prev is not None:
+                d.parent = i - 1 if words != ("with",) else None
+                d.cumulative = prev.cumulative
+                if d.parent is not None and drafts[i - 1].parent is not None and words[0] != "of":
+                    d.parent = drafts[i - 1].parent if words[0] == "with" else i - 1
+            break
+    for words in W.SUBCOUNT_AFTER:
+        k = len(words)
+        if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
+            d.parent = i - 1
+            d.cumulative = prev.cumulative
+            d.of_parent_victims = True
+            head, head_index, np_end = _noun_phrase(tokens, m.end + k, hi)
+            if head not in (None, "not-people"):
+                d.head, d.head_index = head, head_index
+            d.np_end = max(d.np_end, np_end)
+            break
+
+    verb_index = _verb_before(tokens, m, lo)
+    if verb_index is not None:
+        verb = tokens[verb_index].low
+        if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people")):
+            kind = W.ACTIVE_VERBS[verb]
+            if verb in {"claimed", "claiming"} and not (d.head_index is not None and tokens[d.head_index].low == "lives"):
+                kind = None  # type: ignore[assignment]  # "claimed responsibility", not "claimed 30 lives"
+            if kind is not None:
+                d.kind, d.how, d.anchor = kind, "active", verb_index
+        elif verb in W.ACTIVE_NEEDS_PERSON and d.head not in (None, "not-people"):
+            d.kind, d.how, d.anchor = W.ACTIVE_NEEDS_PERSON[verb], "active", verb_index
+            if d.head == "people" and any(tokens[k].low in {"army", "military", "police", "forces"}
+                                          for k in range(max(lo, verb_index - 6), verb_index)):
+                d.head = "security forces"  # "the army said it had lost 15 men"
+        elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive"}:
+            if _flee_after(tokens, d.np_end, hi):
+                d.kind, d.how, d.anchor = CasualtyKind.DISPLACED, "active", verb_index
+        elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
+            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
+        elif verb in {"and", ","} and prev is not None and prev.kind is not None \
+                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index:
+            # "killed three Christians and at least 20 ...", "included 125 ... and 148 fighters"
+            state = _state_after(tokens, d, hi)
+            d.cumulative = d.cumulative or prev.cumulative
+            if state is None:
+                d.kind, d.how, d.anchor = prev.kind, prev.how, prev.anchor
+                if prev.how == "subcount" and d.parent is None:
+                    d.parent = prev.parent
+    if d.kind is None:
+        state = _state_after(tokens, d, hi)
+        if state is not None:
+            d.kind, d.anchor = state
+            d.how = "state"
+    if d.kind is None and d.head_index is not None and tokens[d.head_index].low in W.HEAD_KIND:
+        d.kind, d.how, d.anchor = W.HEAD_KIND[tokens[d.head_index].low], "head", d.head_index
+    if d.kind is None:
+        toll = _toll_before(tokens, m, lo, hi)
+        if toll is not None:
+            d.kind, d.anchor = toll
+            d.how = "toll"
+    if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
+        d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
+    if d.kind is None and prev is not None and prev.kind is not None and m.hedge_start > lo \
+            and tokens[m.hedge_start - 1].low in _CONTINUATION and d.head in (None, "people"):
+        d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
+    if d.kind is not None and not d.cumulative:
+        d.cumulative = _is_cumulative(tokens, lo, hi, m, d.anchor)
+
+
+def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
+    j = m.hedge_start - 1
+    steps = 0
+    while j >= lo and steps < 3 and tokens[j].low in {"a", "another", "further", "total", "of", "an",
+                                                      "additional", "the", "lives"}:
+        j -= 1
+        steps += 1
+    return j if j >= lo else None
+
+
+def _flee_after(tokens: list[Token], start: int, hi: int) -> bool:
+    for k in range(start, min(hi, start + 8)):
+        low = tokens[k].low
+        if low in {"flee", "fled", "leave", "homes", "evacuate"}:
+            return True
+        if tokens[k].text in {";", "."}:
+            return False
+    return False
+
+
+def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind, int] | None:
+    """The state word after a figure's noun phrase: "were killed", "dead", "still missing"."""
+    k = d.np_end if d.head is not None else d.mention.end
+    unknown = 0
+    limit = min(hi, k + 11)
+    while k < limit:
+        t = tokens[k]
+        low = t.low
+        if t.kind == "num":
+            nxt_kind = t
+            d.coord_next = k > 0 and tokens[k - 1].low in {"and", "or"} and nxt_kind is not None
+            if any(tokens[j].low == "among" for j in range(max(0, k - 4), k)):
+                d.forward_parent = k  # "Seven children ... were among 19 people killed": a token index
+            return None
+        if low in W.STATE_WORDS:
+            nxt = tokens[k + 1] if k + 1 < hi else None
+            if nxt is not None and nxt.low in W.VICTIM_CLASS and low in _ADJECTIVE_OK:
+                k += 1
+                continue  # "displaced people": an adjective, the kind comes later or not at all
+            if low == "held" or low == "custody" and not (k > 0 and tokens[k - 1].low == "into"):
+                return None
+            return W.STATE_WORDS[low], k
+        if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
+            k += 1
+            while k < limit and (tokens[k].kind == "num" or tokens[k].low in {"between", "and", "to", "from",
+                                                                                "under", "over", "-"}):
+                k += 1
+            continue
+        if low == "death" and k > 0 and tokens[k - 1].low == "to":
+            return CasualtyKind.KILLED, k
+        if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
+            return CasualtyKind.KILLED, k
+        if t.kind == "punct":
+            if t.text in {"-", "'"}:
+                k += 1
+                continue
+            return None
+        if low in _CLAUSE_BREAKS:
+            return None
+        if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
+                                           "his", "her", "its", "under", "inside", "within"}:
+            if low == "among" and k + 1 < hi:
+                nxt_tok = tokens[k + 1]
+                if nxt_tok.low in {"the", "those"} and k + 2 < hi and tokens[k + 2].low in W.STATE_WORDS:
+                    return W.STATE_WORDS[tokens[k + 2].low], k + 2
+            k += 1
+            continue
+        if (low.endswith("ed") or low.endswith("ing")) and not (k + 1 < hi and tokens[k + 1].low in W.VICTIM_CLASS):
+            return None  # another verb: "30 people attended the funeral of those killed"
+        unknown += 1
+        if unknown > 4:
+            return None
+        k += 1
+    return None
+
+
+def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tuple[CasualtyKind, int] | None:
+    """ "the death toll rose to 3,085", "put the dead at 300", "bringing to 87 the number killed"."""
+    link = m.hedge_start - 1
+    if link < lo or tokens[link].low not in _TOLL_LINKS:
+        if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in _STRONG_TOLL:
+            return CasualtyKind.KILLED, link - 1
+        return None
+    if tokens[link].low == "to" and link - 1 >= lo and tokens[link - 1].low in {"bringing", "brings", "bring",
+                                                                                 "raising", "raises"}:
+        for k in range(m.end, min(hi, m.end + 9)):
+            if tokens[k].low in W.STATE_WORDS:
+                return W.STATE_WORDS[tokens[k].low], k
+            if tokens[k].low == "held":
+                return _held_kind(tokens, lo, hi), k
+            if tokens[k].text in {";", "."}:
+                break
+    state: tuple[CasualtyKind, int] | None = None
+    strong: int | None = None
+    for k in range(link - 1, max(lo - 1, link - 18), -1):
+        t = tokens[k]
+        if t.text in {";", "."} or t.low in _CLAUSE_BREAKS:
+            break
+        if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"}:
+            state = (W.STATE_WORDS[t.low], k)
+        if state is None and t.low == "victims":
+            state = (CasualtyKind.KILLED, k)
+        if t.low in _STRONG_TOLL and strong is None:
+            strong = k
+    if state is not None:
+        return state
+    if strong is not None and tokens[link].low not in {"include", "included", "includes", "including",
+                                                       "were", "are"}:
+        return CasualtyKind.KILLED, strong
+    return None
+
+
+def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
+    words = {tokens[k].low for k in range(lo, hi)}
+    if words & {"detained", "arrested", "detains", "detain", "arrests", "jailed"}:
+        return CasualtyKind.ARRESTED
+    return CasualtyKind.KIDNAPPED
+
+
+def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
+    a = at
+    while a > lo and tokens[a - 1].text not in _SEGMENT_BREAKS:
+        a -= 1
+    b = at
+    while b < hi and tokens[b].text not in _SEGMENT_BREAKS:
+        b += 1
+    return a, b
+
+
+def _is_cumulative(tokens: list[Token], lo: int, hi: int, m: NumberMention, anchor: int) -> bool:
+    spans = {_segment(tokens, lo, hi, m.start)}
+    if anchor >= lo:
+        spans.add(_segment(tokens, lo, hi, anchor))
+    first = _segment(tokens, lo, hi, lo)
+    if first[1] < hi and not any(tokens[k].kind == "num" for k in range(first[0], first[1])):
+        spans.add(first)  # "Since Thursday, at least 745 ..." / "So far this year, ..."
+    for a, b in spans:
+        for k in range(a, b):
+            low = tokens[k].low
+            if low in W.CUMULATIVE_WORDS:
+                if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
+                    continue
+                return True
+            if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
+                return True
+    return False

@@ -1,0 +1,182 @@
+"""`warnd eval-extract GOLD.jsonl`: precision, recall and F1 of the extractor against labeled items.
+
+Casualties match on (kind, count) as a multiset per item; victims, cumulative, qualifier and location
+are scored on the matched pairs. Locations and targeted groups match as sets of names compared
+without case, accents or hyphens ("Pont-Sondé" = "pont sonde"). Items labeled `is_casualty_report:
+false` are negatives: any casualty read from one is a false alarm and is counted on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from warnd.extract.extractor import Extractor
+from warnd.extract.gazetteer import name_key
+from warnd.extract.jsonl import signals_to_json, text_of
+
+
+@dataclass(slots=True)
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(slots=True)
+class Report:
+    casualties: Tally = field(default_factory=Tally)
+    locations: Tally = field(default_factory=Tally)
+    groups: Tally = field(default_factory=Tally)
+    attributes: dict[str, Counter[bool]] = field(default_factory=dict)
+    negatives: int = 0
+    negatives_with_casualties: int = 0
+    false_casualties_on_negatives: int = 0
+    report_flag: Counter[bool] = field(default_factory=Counter)
+    errors: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    items: int = 0
+
+
+def _norm(name: str) -> str:
+    return name_key(name).replace("'", "").replace(" ", "")
+
+
+def _set_tally(gold: Iterable[str], pred: Iterable[str], tally: Tally, label: str, notes: list[str]) -> int:
+    g = {_norm(x): x for x in gold}
+    p = {_norm(x): x for x in pred}
+    tally.tp += len(g.keys() & p.keys())
+    missed = [g[k] for k in g.keys() - p.keys()]
+    extra = [p[k] for k in p.keys() - g.keys()]
+    tally.fn += len(missed)
+    tally.fp += len(extra)
+    if missed:
+        notes.append(f"{label} missed: {', '.join(sorted(missed))}")
+    if extra:
+        notes.append(f"{label} extra: {', '.join(sorted(extra))}")
+    return len(missed) + len(extra)
+
+
+def score(gold: Sequence[dict[str, Any]], pred: Sequence[dict[str, Any]]) -> Report:
+    """Score predicted lines against gold lines (matched by id, else by position)."""
+    report = Report()
+    by_id = {p.get("id"): p for p in pred}
+    for n, g in enumerate(gold):
+        p = by_id.get(g.get("id"), pred[n] if n < len(pred) else {})
+        report.items += 1
+        notes: list[str] = []
+        errors = 0
+        gold_cas = [c for c in g.get("casualties", [])]
+        pred_cas = [c for c in p.get("casualties", [])]
+        remaining = list(pred_cas)
+        for c in gold_cas:
+            match = next((q for q in remaining if (q["kind"], q["count"]) == (c["kind"], c["count"])), None)
+            if match is None:
+                report.casualties.fn += 1
+                errors += 1
+                notes.append(f"casualty missed: {c['kind']} {c['count']} ({c.get('victims')})")
+                continue
+            remaining.remove(match)
+            report.casualties.tp += 1
+            for attr in ("victims", "cumulative", "qualifier", "location"):
+                same = (c.get(attr) == match.get(attr)) if attr != "location" else (
+                    _norm(c.get(attr) or "") == _norm(match.get(attr) or ""))
+                report.attributes.setdefault(attr, Counter())[same] += 1
+                if not same:
+                    notes.append(f"{attr} of {c['kind']} {c['count']}: want {c.get(attr)!r}, got {match.get(attr)!r}")
+        for q in remaining:
+            report.casualties.fp += 1
+            errors += 2 if not g.get("is_casualty_report", True) else 1
+            notes.append(f"casualty extra: {q['kind']} {q['count']} ({q.get('victims')})")
+        errors += _set_tally(g.get("locations", []), p.get("locations", []), report.locations, "location", notes)
+        errors += _set_tally(g.get("targeted_groups", []), p.get("targeted_groups", []), report.groups, "group",
+                             notes)
+        if not g.get("is_casualty_report", True):
+            report.negatives += 1
+            report.false_casualties_on_negatives += len(pred_cas)
+            report.negatives_with_casualties += 1 if pred_cas else 0
+        flag = bool(p.get("is_casualty_report", bool(pred_cas)))
+        report.report_flag[flag == bool(g.get("is_casualty_report", bool(gold_cas)))] += 1
+        if errors:
+            report.errors.append((errors, str(g.get("id")), notes))
+    report.errors.sort(key=lambda e: (-e[0], e[1]))
+    return report
+
+
+def write_report(report: Report, out: TextIO, *, worst: int = 15) -> None:
+    """Print the scores as a table, then the items with the most errors."""
+    out.write(f"items: {report.items}\n\n")
+    out.write(f"{'part':<22}{'precision':>10}{'recall':>10}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}\n")
+    for label, t in (("casualty (kind,count)", report.casualties), ("locations", report.locations),
+                     ("targeted groups", report.groups)):
+        out.write(f"{label:<22}{t.precision:>10.3f}{t.recall:>10.3f}{t.f1:>8.3f}{t.tp:>6}{t.fp:>6}{t.fn:>6}\n")
+    out.write("\naccuracy on matched casualty pairs:\n")
+    for attr in ("victims", "cumulative", "qualifier", "location"):
+        c = report.attributes.get(attr, Counter())
+        total = c[True] + c[False]
+        acc = c[True] / total if total else 1.0
+        out.write(f"  {attr:<12}{acc:>7.3f}  ({c[True]}/{total})\n")
+    flag_total = report.report_flag[True] + report.report_flag[False]
+    out.write(f"\nis_casualty_report accuracy: {report.report_flag[True] / flag_total if flag_total else 1.0:.3f}\n")
+    out.write(f"negative items: {report.negatives}; with a false casualty: {report.negatives_with_casualties}; "
+              f"false casualties on them: {report.false_casualties_on_negatives}\n")
+    if report.errors:
+        out.write(f"\nworst errors (top {min(worst, len(report.errors))} of {len(report.errors)} items):\n")
+        for count, item_id, notes in report.errors[:worst]:
+            out.write(f"  {item_id} ({count}):\n")
+            for note in notes:
+                out.write(f"    - {note}\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read a JSON Lines file of objects.
+
+    Raises:
+        ValueError: naming the line that is not a JSON object.
+    """
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{number}: not JSON: {e.msg}") from e
+            if not isinstance(obj, dict):
+                raise ValueError(f"{path}:{number}: expected a JSON object")
+            rows.append(obj)
+    return rows
+
+
+def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO) -> int:
+    """Run the extractor over a labeled file and print precision/recall/F1 and the worst errors.
+
+    Returns:
+        0 when the file was scored, 2 when it could not be read.
+    """
+    try:
+        gold = read_jsonl(gold_path)
+        texts = [text_of(g) for g in gold]
+    except (OSError, ValueError) as e:
+        out.write(f"eval-extract: {e}\n")
+        return 2
+    pred = [signals_to_json(g.get("id"), extractor.extract_text(t)) for g, t in zip(gold, texts, strict=True)]
+    write_report(score(gold, pred), out)
+    return 0

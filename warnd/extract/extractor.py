@@ -1,0 +1,206 @@
+"""The extract stage: one item in, its signals out. Pure: the gazetteer and lexicon are loaded once by
+`load_extractor` and passed in; nothing here reads files, the clock or the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from warnd.extract.casualties import Figure, find_figures
+from warnd.extract.communities import find_targeted
+from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
+from warnd.extract.lexicon import Lexicon, load_lexicon
+from warnd.extract.places import PlaceMention, find_places
+from warnd.extract.tokens import Token, sentences, tokenize
+from warnd.types import Casualty, Item, Place, Signals
+
+_REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
+                        "confirmed", "stated", "estimated", "estimates"})
+_SCENE_ROLES = frozenset({"plain"})
+
+
+@dataclass(frozen=True, slots=True)
+class Extractor:
+    """Turns item text into signals with one gazetteer and one lexicon."""
+
+    gazetteer: Gazetteer
+    lexicon: Lexicon
+
+    def extract(self, item: Item) -> Signals:
+        """The signals of one item; structured items keep theirs, gaining region/country if missing."""
+        if item.signals is not None:
+            return self._complete(item.signals)
+        year = item.published_at.year if item.published_at is not None else None
+        return self._extract(item.text, published_year=year)
+
+    def extract_text(self, text: str) -> Signals:
+        """The signals of a bare text (no title/summary split, no publication date)."""
+        return self._extract(text, published_year=None)
+
+    def _extract(self, text: str, *, published_year: int | None) -> Signals:
+        tokens = tokenize(text)
+        spans = sentences(tokens, text)
+        mentions = find_places(tokens, self.gazetteer, demonyms=self.lexicon.demonyms,
+                               not_places=self.lexicon.not_places, community_forms=self.lexicon.forms.keys())
+        figures = find_figures(tokens, spans, published_year=published_year)
+        _assign_locations(tokens, spans, figures, mentions)
+        place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))
+        groups = find_targeted(tokens, spans, self.lexicon, place_tokens)
+        places = _unique_places(mentions)
+        casualties = _dedupe(figures)
+        region, country = _main_region(figures, mentions)
+        return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
+                       country=country)
+
+    def _complete(self, signals: Signals) -> Signals:
+        if signals.region is not None and signals.country is not None:
+            return signals
+        names = [p.name for p in signals.places] + [c.location for c in signals.casualties if c.location]
+        region, country = signals.region, signals.country
+        for place in signals.places:
+            region = region or place.region
+            country = country or place.country
+        for name in names:
+            if region is not None and country is not None:
+                break
+            entry = self.best_entry(name, country)
+            if entry is not None:
+                region = region or entry.region
+                country = country or entry.country
+        if country is None and region is not None:
+            entry = self.best_entry(region, None)
+            country = entry.country if entry is not None else None
+        return dataclasses.replace(signals, region=region, country=country)
+
+    def best_entry(self, name: str, country: str | None) -> Entry | None:
+        """The gazetteer place a bare name most likely means (in `country` when given)."""
+        from warnd.extract.gazetteer import name_key
+        names = self.gazetteer.lookup(name_key(name))
+        if country is not None:
+            names = tuple(n for n in names if n.entry.country == country) or names
+        if not names:
+            return None
+        return max(names, key=lambda n: (n.primary, n.entry.curated, n.entry.level == "region",
+                                         n.entry.population)).entry
+
+
+def load_extractor(gazetteer_files: Sequence[Path] = (), lexicon_files: Sequence[Path] = ()) -> Extractor:
+    """An extractor with the bundled gazetteer and lexicon, plus operator files on top.
+
+    Raises:
+        ConfigError: a bad operator file, with file:line:col for each problem.
+    """
+    return Extractor(load_gazetteer(gazetteer_files), load_lexicon(lexicon_files))
+
+
+def _unique_places(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:
+    seen: dict[str, Place] = {}
+    for m in mentions:
+        e = m.entry
+        if e.name not in seen:
+            seen[e.name] = Place(e.name, e.place_level, e.region, e.country)
+    return tuple(seen.values())
+
+
+def _dedupe(figures: Sequence[Figure]) -> tuple[Casualty, ...]:
+    """One casualty per (kind, count): a title and summary stating the same figure are one figure."""
+    out: dict[tuple[str, int], Casualty] = {}
+    for f in figures:
+        c = f.casualty()
+        key = (c.kind.value, c.count)
+        old = out.get(key)
+        if old is None:
+            out[key] = c
+        else:
+            out[key] = dataclasses.replace(
+                old,
+                victims=old.victims if old.victims != "people" else c.victims,
+                location=old.location or c.location,
+                cumulative=old.cumulative or c.cumulative,
+            )
+    return tuple(out.values())
+
+
+def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], figures: list[Figure],
+                      mentions: Sequence[PlaceMention]) -> None:
+    """Give each figure the most specific place it refers to (see the module docs of places.py)."""
+    previous_location: str | None = None
+    for i, f in enumerate(figures):
+        lo, hi = spans[f.sentence]
+        in_sentence = [m for m in mentions if lo <= m.start < hi]
+        prev_fig = figures[i - 1] if i > 0 and figures[i - 1].sentence == f.sentence else None
+        next_fig = figures[i + 1] if i + 1 < len(figures) and figures[i + 1].sentence == f.sentence else None
+        start = prev_fig.end if prev_fig is not None else lo
+        end = next_fig.start if next_fig is not None else hi
+        for k in range(f.start - 1, start - 1, -1):
+            if tokens[k].text == ";":
+                start = k + 1
+                break
+        for k in range(max(f.end, f.anchor), end):
+            if tokens[k].text == ";" or tokens[k].low in _REPORTING:
+                end = k
+                break
+        reported_at = [k for k in range(lo, f.start) if tokens[k].low in _REPORTING]
+        window = [m for m in in_sentence if start <= m.start < end]
+        chosen = _pick(window, f, reported_at)
+        if chosen is None and prev_fig is not None and prev_fig.location is not None:
+            f.location = prev_fig.location
+            previous_location = f.location
+            continue
+        if chosen is None:
+            seg_start = _after_semicolon(tokens, lo, f.start)
+            chosen = _pick([m for m in in_sentence if m.start >= seg_start], f, reported_at) \
+                or _pick(in_sentence, f, reported_at)
+        if chosen is None and previous_location is None:
+            # "Clashes in Sweida\nAt least 30 people were wounded.": the nearest earlier sentence that
+            # names a place (the title, usually) says where
+            for s_index in range(f.sentence - 1, -1, -1):
+                a, b = spans[s_index]
+                chosen = _pick([m for m in mentions if a <= m.start < b], f, ())
+                if chosen is not None:
+                    break
+        if chosen is not None:
+            f.location = chosen.entry.name
+        elif previous_location is not None:
+            f.location = previous_location
+        previous_location = f.location or previous_location
+
+
+def _after_semicolon(tokens: list[Token], lo: int, at: int) -> int:
+    for k in range(at - 1, lo - 1, -1):
+        if tokens[k].text == ";":
+            return k + 1
+    return lo
+
+
+def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int]) -> PlaceMention | None:
+    """The most specific scene place in the window; places of the source or of origin only as a fallback."""
+    usable = [m for m in window if m.role in _SCENE_ROLES or m.role == "from"]
+    if not usable:
+        return None
+
+    def attributed(m: PlaceMention) -> bool:
+        return m.role == "from" or any(m.end <= k for k in reported_at)
+
+    scene = [m for m in usable if not attributed(m)] or usable
+    return max(scene, key=lambda m: (m.depth, -abs(m.start - f.start)))
+
+
+def _main_region(figures: Sequence[Figure], mentions: Sequence[PlaceMention]) -> tuple[str | None, str | None]:
+    """The item's first-level region and country: those of its first located figure, else of its places."""
+    by_name = {m.entry.name: m.entry for m in mentions}
+    for f in figures:
+        if f.location is not None and f.location in by_name:
+            e = by_name[f.location]
+            if e.country is not None:
+                return e.region, e.country
+    region = next((m.entry.region for m in mentions if m.entry.region and m.role in _SCENE_ROLES), None)
+    region = region or next((m.entry.region for m in mentions if m.entry.region), None)
+    country = None
+    if region is not None:
+        country = next((m.entry.country for m in mentions if m.entry.region == region), None)
+    country = country or next((m.entry.country for m in mentions if m.entry.country), None)
+    return region, country

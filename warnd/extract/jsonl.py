@@ -1,0 +1,70 @@
+"""`warnd extract [FILE|-]`: JSON Lines of items in, one JSON line of signals out per item."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from warnd.extract.extractor import Extractor
+from warnd.types import Signals
+
+
+def signals_to_json(item_id: Any, signals: Signals) -> dict[str, Any]:
+    """The `warnd extract` output object for one item (also the shape of a gold line)."""
+    return {
+        "id": item_id,
+        "casualties": [
+            {"kind": c.kind.value, "count": c.count, "qualifier": c.qualifier.value, "victims": c.victims,
+             "cumulative": c.cumulative, "location": c.location}
+            for c in signals.casualties
+        ],
+        "locations": [p.name for p in signals.places],
+        "targeted_groups": list(signals.targeted_groups),
+        "region": signals.region,
+        "country": signals.country,
+        "is_casualty_report": signals.is_casualty_report,
+    }
+
+
+def text_of(obj: Any) -> str:
+    """The text of an input line: `text`, or `title` and `summary` joined as an item's text is.
+
+    Raises:
+        ValueError: when the line is not an object with a string `text` or `title`/`summary`.
+    """
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    if "text" in obj:
+        if not isinstance(obj["text"], str):
+            raise ValueError("'text' must be a string")
+        return obj["text"]
+    title, summary = obj.get("title", ""), obj.get("summary", "")
+    if not isinstance(title, str) or not isinstance(summary, str) or not (title or summary):
+        raise ValueError("expected a string 'text', or 'title' and/or 'summary'")
+    return f"{title}\n{summary}" if summary else title
+
+
+def extract_jsonl(src: TextIO, dst: TextIO, extractor: Extractor, *, err: TextIO | None = None) -> int:
+    """Extract every line of `src` into `dst`; a bad line is reported on stderr and skipped.
+
+    Returns:
+        0 when every line was extracted, 1 when any line failed.
+    """
+    err = err if err is not None else sys.stderr
+    failed = 0
+    for number, line in enumerate(src, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            text = text_of(obj)
+        except (json.JSONDecodeError, ValueError) as e:
+            failed += 1
+            err.write(f"line {number}: {e}\n")
+            continue
+        signals = extractor.extract_text(text)
+        dst.write(json.dumps(signals_to_json(obj.get("id"), signals), ensure_ascii=False) + "\n")
+    if failed:
+        err.write(f"{failed} line(s) failed\n")
+    return 1 if failed else 0

@@ -1,0 +1,184 @@
+"""Numbers as news writes them: "1,018", "1 018", "1.2 million", "twenty-five", "a dozen", "between 30 and 40".
+
+`find_numbers` returns every number mention in a token range with its hedge ("at least", "some",
+"up to") already read, so the casualty patterns only decide what the number counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warnd.extract.tokens import Token, adjacent
+from warnd.types import Qualifier
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SHORT_SCALES = {"m": 1_000_000, "mn": 1_000_000, "k": 1_000, "bn": 1_000_000_000}
+
+# Hedges, longest first; each is a tuple of folded words that must end right before the number.
+_HEDGES: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
+    (("at", "least"), Qualifier.AT_LEAST),
+    (("no", "fewer", "than"), Qualifier.AT_LEAST),
+    (("not", "less", "than"), Qualifier.AT_LEAST),
+    (("a", "minimum", "of"), Qualifier.AT_LEAST),
+    (("more", "than"), Qualifier.MORE_THAN),
+    (("upwards", "of"), Qualifier.MORE_THAN),
+    (("in", "excess", "of"), Qualifier.MORE_THAN),
+    (("well", "over"), Qualifier.MORE_THAN),
+    (("over",), Qualifier.MORE_THAN),
+    (("above",), Qualifier.MORE_THAN),
+    (("up", "to"), Qualifier.UP_TO),
+    (("as", "many", "as"), Qualifier.UP_TO),
+    (("as", "much", "as"), Qualifier.UP_TO),
+    (("at", "most"), Qualifier.UP_TO),
+    (("an", "estimated"), Qualifier.ABOUT),
+    (("estimated",), Qualifier.ABOUT),
+    (("about",), Qualifier.ABOUT),
+    (("around",), Qualifier.ABOUT),
+    (("some",), Qualifier.ABOUT),
+    (("nearly",), Qualifier.ABOUT),
+    (("almost",), Qualifier.ABOUT),
+    (("roughly",), Qualifier.ABOUT),
+    (("approximately",), Qualifier.ABOUT),
+    (("close", "to"), Qualifier.ABOUT),
+    (("circa",), Qualifier.ABOUT),
+    (("nearly",), Qualifier.ABOUT),
+    (("an", "approximate"), Qualifier.ABOUT),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberMention:
+    """One number in the text: tokens [start, end), the hedge before it at [hedge_start, start)."""
+
+    value: int
+    start: int
+    end: int
+    hedge_start: int
+    qualifier: Qualifier
+    written: str                 # "digits" | "words"
+    decimal: bool = False        # "5.3", "1.2" without a scale word after it
+
+
+def _digits(tok: Token) -> tuple[float, bool] | None:
+    text = tok.text
+    if "," in text or "\u00a0" in text or "\u202f" in text or " " in text:
+        return float(text.replace(",", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")), False
+    if "." in text:
+        whole, frac = text.split(".", 1)
+        if len(frac) == 3 and whole != "0":
+            return float(whole + frac), False   # "1.018": a thousands separator, as in European usage
+        return float(text), True
+    return float(text), False
+
+
+def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | None:
+    """Parse number words starting at token i: "twenty-five", "two hundred", "a dozen", "two dozen"."""
+    low = tokens[i].low
+    if low in {"a", "one"} and i + 1 < stop and tokens[i + 1].low == "dozen":
+        return 12, i + 2
+    total = 0
+    current = 0
+    j = i
+    seen = False
+    while j < stop:
+        w = tokens[j].low
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "dozen" and seen:
+            current *= 12
+        elif w in _SCALES and seen:
+            if _SCALES[w] == 100:
+                current *= 100
+            else:
+                total += current * _SCALES[w]
+                current = 0
+        elif w == "-" and seen and j + 1 < stop and adjacent(tokens[j - 1], tokens[j]) \
+                and tokens[j + 1].low in _UNITS and adjacent(tokens[j], tokens[j + 1]):
+            j += 1
+            continue
+        elif w == "and" and seen and j + 1 < stop and (tokens[j + 1].low in _UNITS or tokens[j + 1].low in _TENS) \
+                and j > 0 and tokens[j - 1].low in _SCALES:
+            j += 1
+            continue
+        else:
+            break
+        seen = True
+        j += 1
+    if not seen:
+        return None
+    return total + current, j
+
+
+def _hedge(tokens: list[Token], i: int, lo: int) -> tuple[Qualifier, int]:
+    for words, qualifier in _HEDGES:
+        k = len(words)
+        if i - k >= lo and all(tokens[i - k + n].low == words[n] for n in range(k)):
+            return qualifier, i - k
+    return Qualifier.EXACT, i
+
+
+def find_numbers(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
+    """Every number mention in tokens[lo:hi], left to right; ranges become one mention (qualifier range)."""
+    found: list[NumberMention] = []
+    i = lo
+    while i < hi:
+        tok = tokens[i]
+        parsed: tuple[float, int, str, bool] | None = None
+        if tok.kind == "num":
+            number = _digits(tok)
+            if number is not None:
+                value, decimal = number
+                end = i + 1
+                if end < hi and (tokens[end].low in _SCALES and tokens[end].low != "hundred"):
+                    value *= _SCALES[tokens[end].low]
+                    end += 1
+                    decimal = False
+                elif end < hi and tokens[end].low in _SHORT_SCALES and adjacent(tok, tokens[end]):
+                    value *= _SHORT_SCALES[tokens[end].low]
+                    end += 1
+                    decimal = False
+                parsed = (value, end, "digits", decimal)
+        elif tok.kind == "word" and (tok.low in _UNITS or tok.low in _TENS or tok.low in {"a", "one"}):
+            words = _word_number(tokens, i, hi)
+            if words is not None:
+                parsed = (float(words[0]), words[1], "words", False)
+        if parsed is None:
+            i += 1
+            continue
+        value, end, written, decimal = parsed
+        qualifier, hedge_start = _hedge(tokens, i, lo)
+        mention = NumberMention(int(value), i, end, hedge_start, qualifier, written, decimal)
+        # "between 30 and 40", "30 to 40", "30-40": one figure, its lower bound, qualifier range
+        if found and _joins_range(tokens, found[-1], mention):
+            first = found.pop()
+            start_hedge = first.hedge_start
+            if start_hedge > lo and tokens[start_hedge - 1].low == "between":
+                start_hedge -= 1
+            mention = NumberMention(min(first.value, mention.value), first.start, end, start_hedge,
+                                    Qualifier.RANGE, first.written)
+        found.append(mention)
+        i = end
+    return found
+
+
+def _joins_range(tokens: list[Token], first: NumberMention, second: NumberMention) -> bool:
+    gap = tokens[first.end:second.hedge_start]
+    if second.hedge_start != second.start or not 0 < len(gap) <= 1 or first.decimal or second.decimal:
+        return False
+    word = gap[0].low
+    if word == "and":
+        return first.hedge_start > 0 and tokens[first.hedge_start - 1].low == "between"
+    if word in {"to", "-", "–", "or"}:
+        # "rose from 745 to 1,018" is a change between two figures, not a range
+        after_from = first.hedge_start > 0 and tokens[first.hedge_start - 1].low == "from"
+        return first.value < second.value and first.written == second.written and not after_from
+    return False

@@ -1,0 +1,386 @@
+"""Places named in text, resolved against the gazetteer: spelling, hierarchy and context.
+
+Matching is longest-first over capitalised word runs ("Deir ez-Zor", "Gaza City" before "Gaza"). A
+name with several places is resolved by the item's context: the countries named or implied elsewhere
+in it ("Tripoli ... Lebanese army" is in Lebanon), the word after it ("Tartus province" is the region,
+"Gaza City" the town), then focus countries, then population. Places that are not named as places are
+skipped: "Britain-based", "Sudan Doctors Network", "Arakan Army", nationality adjectives. Camps and
+neighbourhoods missing from the gazetteer are recognised by how they are written ("the Qusour
+district of Baniyas", "Zamzam camp", "the town of Yelwata").
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from warnd.extract.gazetteer import DEPTH, Entry, Gazetteer, Name
+from warnd.extract.tokens import Token, adjacent
+
+_PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "en", "es", "ez", "ul",
+                        "de", "du", "di", "la", "le"})
+# Suffixes that make a place name an adjective: "Britain-based monitor", "Kurdish-led forces".
+_COMPOUND_SUFFIX = frozenset({"led", "backed", "based", "run", "allied", "linked", "aligned", "affiliated",
+                              "controlled", "held", "born", "bound", "made", "style", "era", "type",
+                              "dominated", "majority", "speaking", "centric", "funded", "sponsored",
+                              "registered", "flagged", "owned", "friendly", "focused"})
+# Capitalised words after a place that make it part of an organisation's name.
+_ORG_WORDS = frozenset({
+    "army", "network", "doctors", "liberation", "front", "party", "movement", "observatory", "times", "post",
+    "tribune", "herald", "airways", "airlines", "university", "institute", "foundation", "forces", "defence",
+    "defense", "democratic", "revolutionary", "national", "islamic", "solidarity", "brigade", "brigades",
+    "battalion", "company", "bank", "corps", "cup", "league", "fc", "united", "club", "radio", "tv",
+    "television", "broadcasting", "news", "agency", "tribunal", "tigers", "shield", "guard", "guards",
+    "resistance", "council", "committee", "commission", "federation", "union", "association", "alliance",
+    "coalition", "mission", "initiative", "project", "group", "watch", "monitor", "centre", "center",
+    "media", "journal", "gazette", "daily", "weekly", "express", "chronicle", "telegraph", "review",
+    "petroleum", "oil", "gas", "telecom", "power", "electric",
+    "cement", "holdings", "international", "police", "militia", "gendarmerie", "special", "rapid",
+    "peace", "research", "studies", "declaration", "accord", "accords", "agreement",
+    "conference", "talks", "process", "summit", "fund", "relief", "aid", "humanitarian",
+    "crescent", "cross", "red", "civil", "doctor", "medical", "health", "protection",
+    "documentation", "syndicate", "bar", "chamber", "stock", "exchange", "museum", "orchestra",
+})
+_REGION_WORDS = frozenset({"province", "provinces", "governorate", "governorates", "state", "states", "region",
+                           "regions", "oblast", "department", "prefecture", "division", "countryside",
+                           "countrysides", "county", "wilayah", "emirate"})
+_DISTRICT_WORDS = frozenset({"district", "districts", "territory", "zone", "subdistrict", "municipality",
+                             "raion", "lga", "area", "commune", "circle", "cercle", "township", "locality"})
+_TOWN_WORDS = frozenset({"city", "town", "village", "villages", "neighbourhood", "neighborhood", "camp",
+                         "quarter", "suburb", "crossing", "port", "airport", "outskirts"})
+# Generic words that are also region names (Burkina Faso's "Est", Haiti's "Nord", Nigeria's "Plateau"):
+# they name a place only with a type word after them ("Est region", "Plateau state").
+_GENERIC = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "central", "north", "south", "east",
+                      "west", "plateau", "delta", "rivers", "coast", "lakes", "sahel", "cascades", "littoral",
+                      "capital", "upper", "lower", "middle", "northern", "southern", "eastern", "western",
+                      "unity", "lac", "mon", "bay", "bari", "sila", "batha", "sud-est",
+                      "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord", "centre-ouest",
+                      "centre-sud", "grand", "hauts", "haut", "mont", "mount", "federal", "island",
+                      "islands", "border", "highlands", "interior", "equateur", "kasai", "tanganyika",
+                      "amanat", "gao", "ibb", "imo", "edo", "oyo", "abia", "kwara", "ogun", "ondo", "gedo",
+                      "doris", "police", "mission", "union", "independence", "liberty", "victoria",
+                      "hope", "florence", "jackson", "lincoln", "washington", "clinton", "wilson", "kennedy",
+                      "houston", "charlotte", "aurora", "paradise", "providence", "concord", "salem",
+                      "mobile", "reading", "bath", "nice", "split", "of", "bar", "best", "most", "deal",
+                      "date", "marvel", "trump", "obama", "sharaa", "assad", "hamas", "houthi", "march",
+                      "may", "june", "august", "sunday", "monday", "tuesday", "wednesday", "thursday",
+                      "friday", "saturday", "christmas", "easter", "ramadan", "eid", "god", "allah",
+                      "government", "ministry", "president", "minister", "un", "us", "al", "el", "said",
+                      "the", "a", "an", "in", "on", "at", "it", "is", "he", "she", "we", "they", "officials",
+                      "media", "reuters", "afp", "ap", "bbc", "cnn", "human", "rights", "amnesty", "hrw",
+                      "ocha", "unicef", "unhcr", "who", "wfp", "iom", "icrc", "msf", "ngo", "ngos",
+                      "gunmen", "rebels", "militants", "residents", "villagers", "survivors", "witnesses",
+                      "medics", "doctors", "activists", "locals", "soldiers", "troops", "army",
+                      "aid", "health",
+                      "security", "defence", "foreign", "state", "region", "province"})
+_GENERIC_NEED_TYPE = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "central", "north", "south",
+                                "east", "west", "plateau", "delta", "rivers", "coast", "lakes", "sahel",
+                                "cascades", "littoral", "upper", "lower", "middle", "northern", "southern",
+                                "eastern", "western", "unity", "lac", "mon", "bay", "bari", "sila", "batha",
+                                "sud-est", "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord",
+                                "centre-ouest", "centre-sud", "kasai", "tanganyika", "equateur", "gao",
+                                "ibb", "imo", "edo", "oyo", "kwara", "ogun", "ondo", "gedo", "island",
+                                "islands", "federal", "capital", "interior", "border", "highlands"})
+_NEVER = _GENERIC - _GENERIC_NEED_TYPE
+# Words after "the X ... of Y" that mark X as a part of Y: "the Dweila district of Damascus".
+_SUBPLACE_WORDS = frozenset({"district", "neighbourhood", "neighborhood", "quarter", "camp", "area", "suburb",
+                             "suburbs"})
+_SETTLEMENT_WORDS = frozenset({"town", "village", "city", "hamlet", "settlement"})
+_TITLES = frozenset({"mayor", "governor", "president", "minister", "ministry", "health", "council", "army",
+                     "police", "university", "hospital", "airport", "defence", "defense", "interior", "civil",
+                     "red", "municipality", "office", "directorate", "authority", "authorities", "court",
+                     "national", "general", "prosecutor", "public", "central", "regional", "city",
+                     "military", "administration", "chief", "head", "commander", "governor's", "deputy",
+                     "emergency", "security", "state", "federal", "provincial", "local", "main", "largest",
+                     "biggest", "only", "first", "last", "new", "old", "former", "top", "senior", "grand",
+                     "great", "holy", "sacred", "the", "a", "an", "and", "or", "on", "in", "at", "of", "to"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    """A place named in the text at tokens [start, end)."""
+
+    entry: Entry
+    start: int
+    end: int
+    role: str = "plain"          # plain | attribution | from | to | between | compound
+
+    @property
+    def depth(self) -> int:
+        return self.entry.depth
+
+
+def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[str, str],
+                not_places: Collection[tuple[str, ...]] = (),
+                community_forms: Collection[tuple[str, ...]] = ()) -> list[PlaceMention]:
+    """Every place named in the tokens, in text order, resolved to one gazetteer entry each.
+
+    A name that is also a community word ("Amhara", "Kachin") is a place only with a type word after
+    it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places.
+    """
+    masked = _mask(tokens, not_places)
+    raw: list[tuple[int, int, tuple[Name, ...]]] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        if masked[i] or tok.kind != "word" or not (tok.is_cap or (tok.low in _PARTICLES and i + 1 < n
+                                                                  and tokens[i + 1].text == "-")):
+            i += 1
+            continue
+        match = _longest(tokens, i, gazetteer, masked)
+        if match is None:
+            i += 1
+            continue
+        end, names = match
+        words = tuple(t.low for t in tokens[i:end] if t.kind == "word")
+        nxt = tokens[end].low if end < n else ""
+        if words in community_forms and nxt not in _REGION_WORDS and nxt not in _DISTRICT_WORDS:
+            i = end
+            continue
+        if len(words) == 1 and words[0] in demonyms and nxt not in _REGION_WORDS:
+            i = end
+            continue
+        if _is_place_use(tokens, i, end, names):
+            raw.append((i, end, names))
+        i = end
+    context = _context_countries(tokens, raw, demonyms)
+    mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
+    mentions = _add_structural(tokens, mentions, gazetteer, masked)
+    return [_with_role(tokens, m) for m in sorted(mentions, key=lambda m: m.start)]
+
+
+def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]]) -> list[bool]:
+    masked = [False] * len(tokens)
+    if not not_places:
+        return masked
+    firsts = {p[0] for p in not_places}
+    words = [(k, t.low) for k, t in enumerate(tokens) if t.kind != "punct"]
+    for w, (k, low) in enumerate(words):
+        if low not in firsts:
+            continue
+        for phrase in not_places:
+            size = len(phrase)
+            if tuple(x for _, x in words[w:w + size]) == phrase:
+                for j in range(k, words[w + size - 1][0] + 1):
+                    masked[j] = True
+    return masked
+
+
+def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
+             masked: list[bool]) -> tuple[int, tuple[Name, ...]] | None:
+    """The longest gazetteer spelling starting at token i: (end token, its names)."""
+    words: list[str] = []
+    ends: list[int] = []
+    j = i
+    n = len(tokens)
+    while j < n and len(words) < gazetteer.max_words:
+        t = tokens[j]
+        if masked[j]:
+            break
+        if t.kind == "punct":
+            # hyphens and apostrophes join a name ("Deir ez-Zor", "Port-au-Prince"); other marks end it
+            if t.text in {"-", "‐"} and j + 1 < n and adjacent(t, tokens[j + 1]) and adjacent(tokens[j - 1], t):
+                j += 1
+                continue
+            break
+        words.append(t.low)
+        ends.append(j + 1)
+        j += 1
+    for size in range(len(words), 0, -1):
+        key = " ".join(words[:size])
+        names = gazetteer.lookup(key)
+        if not names and key.endswith("'s"):
+            names = gazetteer.lookup(key[:-2])   # "El Fasher's Abu Shouk camp"
+        if not names:
+            continue
+        last = tokens[ends[size - 1] - 1]
+        if size > 1 and not (last.is_cap or last.low in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS
+                             or last.low in {"strip", "bank"} or _all_particles(words[1:size])):
+            continue
+        return ends[size - 1], names
+    return None
+
+
+def _all_particles(words: list[str]) -> bool:
+    return all(w in _PARTICLES or w[:1].isdigit() for w in words[:-1])
+
+
+def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, ...]) -> bool:
+    n = len(tokens)
+    key = " ".join(t.low for t in tokens[start:end] if t.kind == "word")
+    nxt = tokens[end] if end < n else None
+    if key in _NEVER:
+        return False
+    if key in _GENERIC_NEED_TYPE and not (nxt is not None and nxt.low in _REGION_WORDS | _DISTRICT_WORDS):
+        return False
+    if nxt is not None and nxt.text in {"-", "‐"} and adjacent(tokens[end - 1], nxt) and end + 1 < n \
+            and tokens[end + 1].low in _COMPOUND_SUFFIX:
+        return False
+    if start > 0 and tokens[start - 1].text in {"-", "‐"} and adjacent(tokens[start - 1], tokens[start]) \
+            and start > 1 and tokens[start - 2].low in {"pro", "anti", "non", "post", "pre"}:
+        return False  # "pro-Syria", "anti-Israel"
+    if nxt is not None and nxt.is_cap and nxt.low in _ORG_WORDS:
+        return False
+    if tokens[end - 1].low.endswith("'s") and nxt is not None and nxt.is_cap and nxt.low in _ORG_WORDS:
+        return False
+    return True
+
+
+def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
+                       demonyms: Mapping[str, str]) -> dict[str, int]:
+    """How strongly the item points at each country: countries named, unambiguous places, demonyms."""
+    weight: dict[str, int] = {}
+    for _, _, names in raw:
+        countries = {n.entry.country for n in names if n.entry.country}
+        if len(countries) == 1:
+            (country,) = countries
+            weight[country] = weight.get(country, 0) + 2
+    for t in tokens:
+        if t.is_cap and t.low in demonyms:
+            country = demonyms[t.low]
+            weight[country] = weight.get(country, 0) + 1
+    return weight
+
+
+_FOCUS = frozenset({"Syria", "Sudan", "South Sudan", "Democratic Republic of the Congo", "Ukraine", "Palestine",
+                    "Israel", "Lebanon", "Yemen", "Mali", "Burkina Faso", "Niger", "Chad", "Nigeria",
+                    "Myanmar", "Haiti", "Ethiopia", "Somalia", "Iraq", "Afghanistan", "Pakistan",
+                    "Central African Republic", "Cameroon", "Mozambique", "Libya", "Bangladesh"})
+
+
+def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
+             context: Mapping[str, int]) -> Entry:
+    if len(names) == 1:
+        return names[0].entry
+    nxt = tokens[end].low if end < len(tokens) else ""
+    wanted: set[str] = set()
+    if nxt in _REGION_WORDS:
+        wanted = {"region"}
+    elif nxt in _DISTRICT_WORDS:
+        wanted = {"district"}
+    elif nxt in _TOWN_WORDS:
+        wanted = {"locality", "neighbourhood", "camp"}
+
+    def score(name: Name) -> float:
+        e = name.entry
+        s = 0.0
+        if e.level in wanted:
+            s += 5000
+        s += 1000 * min(context.get(e.country or "", 0), 3)
+        if name.primary:
+            s += 400
+        if e.curated:
+            s += 150
+        if e.country in _FOCUS:
+            s += 300
+        s += {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80,
+              "camp": 80}.get(e.level, 0)
+        s += min(e.population, 5_000_000) / 10_000
+        if not wanted and e.level in ("locality",) and any(n.entry.level == "region" and n.entry.country == e.country
+                                                           and n.entry.name == e.name for n in names):
+            s += 200  # "Latakia" alone: the city, the most specific reading
+        return s
+
+    return max(names, key=score).entry
+
+
+def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer: Gazetteer,
+                    masked: list[bool]) -> list[PlaceMention]:
+    """Places the gazetteer lacks, recognised by how news names them."""
+    taken: set[int] = set()
+    for m in mentions:
+        taken.update(range(m.start, m.end))
+    by_start = {m.start: m for m in mentions}
+    out = list(mentions)
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        if not t.is_cap or i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC:
+            continue
+        j = i
+        while j < n and j - i < 3 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
+                                                           and adjacent(tokens[j], tokens[j + 1])))\
+                and j not in taken and tokens[j].low not in _TITLES:
+            j += 1
+        if j == i or tokens[j - 1].text == "-":
+            continue
+        name = _join(tokens, i, j)
+        nxt = tokens[j].low if j < n else ""
+        prev = tokens[i - 1].low if i > 0 else ""
+        prev2 = tokens[i - 2].low if i > 1 else ""
+        parent: PlaceMention | None = None
+        level = ""
+        if nxt in _SUBPLACE_WORDS and prev == "the":
+            level = "camp" if nxt == "camp" else "neighbourhood"
+            if j + 2 < n and tokens[j + 1].low == "of":
+                parent = by_start.get(j + 2)
+        elif nxt == "camp":
+            level = "camp"
+        elif prev == "of" and prev2 in _SETTLEMENT_WORDS and i > 2 and tokens[i - 3].low in {"the", "a"}:
+            level = "locality"                               # "the town of Yelwata"
+        elif i > 1 and tokens[i - 1].text in {"'s", "’s"} or (i > 0 and prev.endswith("'s") and tokens[i - 1].is_cap):
+            owner = next((m for m in mentions if m.end == i), None)
+            if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
+                level, parent = "neighbourhood", owner        # "Port-au-Prince's Cite Soleil"
+        elif prev in {"in", "near", "at", "outside"} and j < n - 1:
+            k = j + 1 if tokens[j].text == "," else j
+            if k < n and tokens[k].low in {"in", "near"} and k + 1 < n:
+                follow = by_start.get(k + 1) or next((m for m in mentions if m.start == k + 1), None)
+                if follow is not None and follow.entry.depth <= DEPTH["district"]:
+                    level, parent = "locality", follow        # "in Fambita, in Niger's Tillaberi region"
+        if not level:
+            continue
+        region = parent.entry.region if parent else None
+        country = parent.entry.country if parent else None
+        if parent is not None and parent.entry.level == "region":
+            region = parent.entry.name
+        entry = Entry(name, level, region, country, 0, curated=False)
+        out.append(PlaceMention(entry, i, j))
+        taken.update(range(i, j))
+    return out
+
+
+def _join(tokens: list[Token], i: int, j: int) -> str:
+    parts: list[str] = []
+    for k in range(i, j):
+        text = tokens[k].text
+        if k > i and not adjacent(tokens[k - 1], tokens[k]):
+            parts.append(" ")
+        parts.append(text)
+    name = "".join(parts)
+    if name.endswith("'s") or name.endswith("’s"):
+        name = name[:-2]
+    # canonical names are ASCII ("Pont-Sondé" -> "Pont-Sonde"): what an operator can type in a rule
+    return ascii_name(name)
+
+
+def _with_role(tokens: list[Token], m: PlaceMention) -> PlaceMention:
+    """How the place relates to the sentence: the scene, the source's base, an origin, a destination."""
+    prev = tokens[m.start - 1] if m.start > 0 else None
+    nxt = tokens[m.end] if m.end < len(tokens) else None
+    role = "plain"
+    if prev is not None and prev.low in {"to", "towards", "toward"}:
+        role = "to"
+    elif prev is not None and prev.low == "from":
+        role = "from"
+    elif prev is not None and prev.low == "between":
+        role = "between"
+    elif prev is not None and prev.low == "and" and m.start > 2 and any(
+            tokens[k].low == "between" for k in range(max(0, m.start - 6), m.start - 1)):
+        role = "between"
+    if nxt is not None and nxt.text in {"-", "–"} and adjacent(tokens[m.end - 1], nxt):
+        role = "compound"
+    if prev is not None and prev.text in {"-", "–"} and adjacent(prev, tokens[m.start]):
+        role = "compound"
+    if nxt is not None and nxt.low == "border" or (nxt is not None and nxt.low in {"'s", "’s"}
+                                                   and m.end + 1 < len(tokens)
+                                                   and tokens[m.end + 1].low == "border"):
+        role = "to"
+    return PlaceMention(m.entry, m.start, m.end, role)
+
+
+def ascii_name(text: str) -> str:
+    """A place name without accents or non-ASCII marks ("Cité Soleil" -> "Cite Soleil")."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c.isascii())
