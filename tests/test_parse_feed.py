@@ -1,0 +1,319 @@
+"""parse_feed on every sample and hostile file (tests/data/feeds, copied from shared/data/feeds)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import warnd.parse
+from warnd.config.settings import FeedSettings, FieldMapping
+from warnd.errors import ParseError
+from warnd.parse import parse_feed
+
+DATA = Path(__file__).parent / "data" / "feeds"
+FETCHED_AT = datetime(2026, 2, 11, 12, 0, tzinfo=UTC)
+URL = "https://warnd.example.org/feed"
+
+ACLED = FieldMapping(
+    id="event_id_cnty", summary="notes", published="event_date", published_format="date", updated="timestamp",
+    country="country", region="admin1", location="location", fatalities="fatalities", event_type="event_type",
+    actors=("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"),
+)
+RELIEFWEB = FieldMapping(
+    id="id|fields.id", title="fields.title", summary="fields.body-html|fields.body", link="fields.url_alias|fields.url",
+    published="fields.date.created", updated="fields.date.changed", language="fields.language.0.code",
+    next="links.next.href",
+)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def parse(name: str, mapping: FieldMapping | None = None, **kw):
+    feed = FeedSettings(name="t", url=URL, mapping=mapping, **kw)
+    return parse_feed((DATA / name).read_bytes(), feed=feed, url=URL, fetched_at=FETCHED_AT)
+
+
+def test_exported_members() -> None:
+    assert warnd.parse.__all__ == ["content_hash", "dedup_items", "item_key", "parse_feed", "replay_shift"]
+
+
+# (file, mapping, expected [(key, title, published_at)])
+SAMPLES = [
+    pytest.param("un_news.rss", None, [
+        ("guid:9900001 at https://news.un.org/en", "Sudan: aid convoy reaches Tawila as families keep arriving from El Fasher", utc(2026, 2, 11, 10, 30)),
+        ("guid:9900002 at https://news.un.org/en", "Syria: health partners scale up support along the coast after week of unrest", utc(2026, 2, 10, 15, 12)),
+        ("guid:9900003 at https://news.un.org/en", "DR Congo: \u2018We need the roads open\u2019 \u2013 aid chief on access in North Kivu", utc(2026, 2, 9, 8)),
+    ], id="rss20-un-news"),
+    pytest.param("atom.xml", None, [
+        ("guid:tag:warnd.example.org,2026-02-11:/notes/latakia-fuel", "Latakia: fuel queues lengthen as deliveries slip", utc(2026, 2, 11, 5, 40)),
+        ("guid:urn:uuid:5b0e6c52-8f1a-4a3e-9a43-1f0d2f6b7a11", "Sudan: market prices up again in El Obeid", utc(2026, 2, 10, 14)),
+        ("guid:tag:warnd.example.org,2026-02-09:/notes/goma-ctu", "Goma: cholera treatment unit opens a second tent", utc(2026, 2, 9, 15, 30)),
+    ], id="atom"),
+    pytest.param("rss10_rdf.xml", None, [
+        ("guid:https://warnd.example.org/rdf/alerts/101", "Baniyas: power cuts extend to twenty hours a day", utc(2026, 2, 11, 7, 30)),
+        ("guid:https://warnd.example.org/rdf/alerts/102", "Kordofan: road to El Obeid closed after clashes", utc(2026, 2, 10, 22, 10)),
+        ("guid:https://warnd.example.org/rdf/alerts/103", "Ituri: new displacement toward Bunia reported", utc(2026, 2, 9, 16)),
+    ], id="rss10-rdf"),
+    pytest.param("jsonfeed.json", None, [
+        ("guid:https://warnd.example.org/digest/2026-02-11-tartus-water", "Tartus: water pumping station back on partial power", utc(2026, 2, 11, 5, 20)),
+        ("guid:digest-2026-02-10-sudan-measles", "North Darfur: suspected measles cluster at a displacement site", utc(2026, 2, 10, 12)),
+        ("guid:3", "", utc(2026, 2, 9, 14, 45)),
+    ], id="jsonfeed"),
+    pytest.param("gdacs.rss", None, [
+        ("guid:EQ9000101", "Green earthquake alert (Magnitude 4.9M, Depth:12km) in Syria 11/02/2026 03:14 UTC, 640 thousand in MMI IV.", utc(2026, 2, 11, 3, 14, 22)),
+        ("guid:FL9000202", "Orange flood alert in Sudan", utc(2026, 2, 10, 18)),
+        ("guid:FL9000303", "Red flood alert in Democratic Republic of the Congo, Rwanda", utc(2026, 2, 9, 21, 45)),
+    ], id="gdacs"),
+    pytest.param("acled.json", ACLED, [
+        ("guid:SDN90417", "Explosions/Remote violence: El Fasher, North Darfur, Sudan", utc(2026, 2, 8)),
+        ("guid:SDN90402", "Violence against civilians: El Obeid, North Kordofan, Sudan", utc(2026, 2, 7)),
+        ("guid:SYR155021", "Battles: Jableh, Lattakia, Syria", utc(2026, 2, 6)),
+        ("guid:DRC38877", "Protests: Kibirizi, Nord-Kivu, Democratic Republic of Congo", utc(2026, 2, 5)),
+    ], id="acled"),
+    pytest.param("reliefweb_reports.json", RELIEFWEB, [
+        ("guid:9100301", "Syrian Arab Republic: Coastal governorates - Flash Update No. 4 (fictional test data)", utc(2026, 2, 11, 9, 42, 17)),
+        ("guid:9100288", "Sudan: El Fasher displacement snapshot, week 6 (fictional test data)", utc(2026, 2, 10, 16, 20, 51)),
+        ("guid:9100275", "RD Congo : Nord-Kivu \u2013 note d\u2019information sur l\u2019acc\u00e8s humanitaire (donn\u00e9es de test fictives)", utc(2026, 2, 9, 7, 3, 12)),
+    ], id="reliefweb"),
+]
+
+
+@pytest.mark.parametrize("name, mapping, expected", SAMPLES)
+def test_parse_samples(name: str, mapping: FieldMapping | None, expected: list[tuple[str, str, datetime]]) -> None:
+    parsed = parse(name, mapping)
+    assert [(i.key, i.title, i.published_at) for i in parsed.items] == expected
+    assert parsed.warnings == ()
+    for item in parsed.items:
+        assert item.feed == "t"
+        assert item.content_hash and item.notes == ()
+        assert item.link is None or item.link.startswith("https://")
+        assert "<" not in item.summary and "&lt;" not in item.summary  # plain text, decoded once
+
+
+FIELDS = [
+    pytest.param("un_news.rss", None, 1, "author", "Example Reporter", id="rss-dc-creator"),
+    pytest.param("un_news.rss", None, 0, "link", "https://news.un.org/en/story/2026/02/9900001", id="rss-link"),
+    pytest.param("atom.xml", None, 1, "author", "Field Monitoring Desk", id="atom-inherits-feed-author"),
+    pytest.param("atom.xml", None, 0, "language", "en", id="atom-xml-lang"),
+    pytest.param("atom.xml", None, 0, "updated_at", utc(2026, 2, 11, 6, 15), id="atom-updated-utc"),
+    pytest.param("atom.xml", None, 0, "summary",
+                 "Drivers told our team they had waited over four hours. Bakeries in two neighbourhoods cut opening hours because generators lacked diesel.",
+                 id="atom-content-over-summary"),
+    pytest.param("jsonfeed.json", None, 1, "link", "https://warnd.example.org/digest/2026-02-10-sudan-measles", id="jsonfeed-url"),
+    pytest.param("jsonfeed.json", None, 1, "author", "Health desk", id="jsonfeed-item-author"),
+    pytest.param("jsonfeed.json", None, 2, "guid", "3", id="jsonfeed-opaque-id"),
+    pytest.param("jsonfeed.json", None, 2, "summary", "Short untitled note: the Bukavu\u2013Uvira road reopened to light vehicles this afternoon.", id="jsonfeed-html"),
+    pytest.param("rss10_rdf.xml", None, 2, "summary", "", id="rss10-no-description"),
+    pytest.param("reliefweb_reports.json", RELIEFWEB, 2, "language", "fr", id="reliefweb-language"),
+    pytest.param("reliefweb_reports.json", RELIEFWEB, 0, "signals", None, id="reliefweb-report-text-for-extraction"),
+    pytest.param("acled.json", ACLED, 0, "link", None, id="acled-no-link"),
+]
+
+
+@pytest.mark.parametrize("name, mapping, index, field, expected", FIELDS)
+def test_parse_fields(name: str, mapping: FieldMapping | None, index: int, field: str, expected: object) -> None:
+    assert getattr(parse(name, mapping).items[index], field) == expected
+
+
+@pytest.mark.parametrize("name, next_url", [
+    pytest.param("atom.xml", "https://warnd.example.org/feeds/field-notes.atom?page=2", id="atom-rel-next"),
+    pytest.param("jsonfeed.json", "https://warnd.example.org/digest/feed.json?page=2", id="jsonfeed-next-url"),
+    pytest.param("un_news.rss", None, id="rss-none"),
+])
+def test_next_url(name: str, next_url: str | None) -> None:
+    assert parse(name).next_url == next_url
+
+
+def test_html_decoded_once_in_un_news() -> None:
+    items = parse("un_news.rss").items
+    assert all("&amp;" not in i.summary and "<p>" not in i.summary for i in items)
+    assert items[0].summary.startswith("A convoy of twelve trucks")
+
+
+# --- hostile files ---------------------------------------------------------------------------
+
+def test_billion_laughs_unexpanded_and_fast() -> None:
+    started = time.perf_counter()
+    parsed = parse("hostile/billion_laughs.xml")
+    assert time.perf_counter() - started < 2
+    assert [i.title for i in parsed.items] == ["&lol9;"]
+    assert any("entities" in w for w in parsed.warnings)
+    assert all(len(i.summary) < 100 for i in parsed.items)
+
+
+def test_external_entity_not_resolved() -> None:
+    parsed = parse("hostile/external_entity.xml")
+    assert [i.title for i in parsed.items] == ["Leak: &xxe;", "Probe: &ssrf;"]
+    assert not any("root:" in i.summary for i in parsed.items)
+
+
+def test_malformed_recovers_with_warning() -> None:
+    parsed = parse("hostile/malformed.xml")
+    assert [i.guid for i in parsed.items] == ["malformed-1", "malformed-2", "malformed-3"]
+    assert any(w.startswith("malformed XML") for w in parsed.warnings)
+    assert parsed.title == ""  # feed.title of a bozo feed is not trusted
+    assert parsed.items[0].summary == "One of two bakeries is working again.\nFlour stocks last about a week."
+
+
+def test_wrong_encoding_decoded_as_cp1256_with_flag() -> None:
+    parsed = parse("hostile/wrong_encoding.xml")
+    assert [i.title for i in parsed.items] == [
+        "\u0627\u0644\u0644\u0627\u0630\u0642\u064a\u0629: \u0627\u0646\u0642\u0637\u0627\u0639 \u0627\u0644\u0645\u064a\u0627\u0647 \u0641\u064a \u0627\u0644\u0623\u062d\u064a\u0627\u0621 \u0627\u0644\u0634\u0645\u0627\u0644\u064a\u0629",
+        "\u0637\u0631\u0637\u0648\u0633: \u0646\u0642\u0635 \u0641\u064a \u0623\u062f\u0648\u064a\u0629 \u0627\u0644\u0623\u0645\u0631\u0627\u0636 \u0627\u0644\u0645\u0632\u0645\u0646\u0629",
+    ]
+    assert all(any("windows-1256" in n for n in i.notes) for i in parsed.items)
+    assert any("windows-1256" in w for w in parsed.warnings)
+
+
+def test_latin1_declared_correctly() -> None:
+    parsed = parse("hostile/latin1.xml")
+    assert [(i.title, i.published_at) for i in parsed.items] == [
+        ("Goma : r\u00e9ouverture partielle de la route vers Sak\u00e9", utc(2026, 2, 11, 7)),
+        ("Bunia : afflux de d\u00e9plac\u00e9s pr\u00e8s de l'a\u00e9roport, besoins \u00e9lev\u00e9s en abri", utc(2026, 2, 10, 15, 30)),
+    ]
+    assert parsed.warnings == ()
+
+
+@pytest.mark.parametrize("name, message", [
+    pytest.param("hostile/empty.xml", "not a feed: the body is empty", id="empty"),
+    pytest.param("hostile/not_a_feed.html", "https://warnd.example.org/feeds/alerts.rss", id="html-page-alternate"),
+])
+def test_not_a_feed(name: str, message: str) -> None:
+    with pytest.raises(ParseError, match="not a feed") as info:
+        parse(name)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(b"   \n\t ", id="whitespace"),
+    pytest.param(b'{"hello": "world"}', id="json-not-jsonfeed"),
+    pytest.param(b'{"version": "https://jsonfeed.org/version/1.1"}', id="jsonfeed-without-items"),
+    pytest.param(b"{not json", id="broken-json"),
+    pytest.param(b"<html><body>Maintenance</body></html>", id="html"),
+    pytest.param(b"\xef\xbb\xbf", id="bom-only"),
+])
+def test_not_a_feed_bodies(body: bytes) -> None:
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT)
+
+
+# guid → (published_at, note fragment or None)
+DATES = {
+    "d01-rfc822-gmt": (utc(2026, 2, 11, 10), None),
+    "d02-offset-plus0300": (utc(2026, 2, 11, 10), None),
+    "d03-named-est": (utc(2026, 2, 11, 10), None),
+    "d04-missing": (None, "no date"),
+    "d05-future-2099": (None, "future"),
+    "d06-iso8601-in-pubdate": (utc(2026, 2, 11, 8), None),
+    "d07-naive-no-zone": (None, "no time zone"),
+    "d08-ambiguous-ddmm": (None, "unparseable"),
+    "d09-feb-31": (None, "unparseable"),
+    "d10-wrong-weekday": (utc(2026, 2, 11, 10), "wrong weekday"),
+    "d11-two-digit-year": (utc(2026, 2, 11, 10), None),
+    "d12-free-text": (None, "unparseable"),
+    "d13-arabic-digits": (utc(2026, 2, 11, 10), "non-ASCII digits"),
+    "d14-empty-element": (None, "no date"),
+    "d15-dcdate-only": (utc(2026, 2, 11, 10), None),
+    "d16-pubdate-vs-dcdate": (utc(2026, 2, 11, 10), None),
+    "d17-offset-plus0545": (utc(2026, 2, 11, 10), None),
+    "d18-epoch-1970": (None, "implausibly old"),
+    "d19-zone-Z": (utc(2026, 2, 11, 10), None),
+}
+
+
+@pytest.mark.parametrize("guid", list(DATES))
+def test_weird_dates(guid: str) -> None:
+    items = {i.guid: i for i in parse("hostile/dates_weird.rss").items}
+    published_at, note = DATES[guid]
+    item = items[guid]
+    assert item.published_at == published_at
+    if note is None:
+        assert item.notes == ()
+    else:
+        assert any(note in n for n in item.notes), item.notes
+    if published_at is None:
+        assert any("first-seen" in n for n in item.notes)
+
+
+def test_duplicate_guids_collapse_to_seven() -> None:
+    parsed = parse("hostile/duplicate_guids.rss")
+    assert [i.key for i in parsed.items] == [
+        "guid:dup-A", "guid:dup-B", "guid:DUP-B", "link:https://warnd.example.org/dups/c?utm_source=rss",
+        "guid:https://warnd.example.org/dups/a", "link:https://warnd.example.org/dups/e",
+        "link:https://warnd.example.org/dups/f",
+    ]
+    assert parsed.items[0].title == "El Fasher: water point damaged (updated figures)"
+    assert parsed.items[0].published_at == utc(2026, 2, 11, 11)
+    assert "3 duplicate items merged" in parsed.warnings
+
+
+# guid → (title, link, summary must not contain)
+INJECTION = {
+    "inj-1": ("Sudan alert X-Injected-Header: yes <!channel> <!here> <@U00000000> everyone look", None, "fetch("),
+    "inj-2": ("Multi-line title with a literal newline and a tab", None, "password"),
+    "inj-3": ("<https://evil.example.invalid/phish|ReliefWeb: official evacuation notice> and [click here](https://evil.example.invalid/md) *bold* _it_ `code`", None, "<"),
+    "inj-4": ("Bidi spoof: Latakia and zerowidth and isolate", "https://warnd.example.org/ok/4", "refresh"),
+    "inj-5": ("Plain safe item after the hostile ones", "https://warnd.example.org/ok/5", "<"),
+}
+
+
+@pytest.mark.parametrize("guid", list(INJECTION))
+def test_html_injection(guid: str) -> None:
+    items = {i.guid: i for i in parse("hostile/html_injection.rss").items}
+    assert len(items) == 5
+    title, link, forbidden = INJECTION[guid]
+    item = items[guid]
+    assert item.title == title
+    assert item.link == link
+    assert forbidden not in item.summary
+    for text in (item.title, item.summary, item.author or ""):
+        assert "\r" not in text and "\u202e" not in text and "\u200b" not in text
+        assert "<script" not in text and "onerror" not in text
+    if link is None:
+        assert any("link dropped" in n for n in item.notes)
+
+
+def test_html_injection_feed_title_plain() -> None:
+    assert parse("hostile/html_injection.rss").title == "Injection test feed <!channel>"
+
+
+def test_author_html_is_text() -> None:
+    items = {i.guid: i for i in parse("hostile/html_injection.rss").items}
+    assert items["inj-5"].author is None or "<img" not in items["inj-5"].author
+
+
+def _huge(mode_items: int = 0, title_chars: int = 0, description_chars: int = 0) -> bytes:
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>huge</title>'
+    parts = [head]
+    if title_chars or description_chars:
+        filler = "flood \u00e9 " * (description_chars // 8)
+        parts.append(f"<item><title>{'T' * title_chars}</title><description>{filler}</description>"
+                     "<guid>big</guid><pubDate>Wed, 11 Feb 2026 10:00:00 GMT</pubDate></item>")
+    for n in range(mode_items):
+        parts.append(f"<item><title>item {n}</title><guid>g{n}</guid></item>")
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+@pytest.mark.parametrize("body, max_items, count, warning", [
+    pytest.param(_huge(mode_items=3000), 1000, 1000, "3000 items, kept the first 1000", id="many-items"),
+    pytest.param(_huge(title_chars=2_000_000, description_chars=4_000_000), 1000, 1, None, id="huge-fields"),
+])
+def test_caps(body: bytes, max_items: int, count: int, warning: str | None) -> None:
+    parsed = parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT, max_items=max_items)
+    assert len(parsed.items) == count
+    assert all(len(i.title) <= 1000 and len(i.summary) <= 20_000 for i in parsed.items)
+    if warning:
+        assert warning in parsed.warnings
+
+
+def test_relative_links_resolved_and_content_type_sniffing() -> None:
+    body = b'<rss version="2.0"><channel><item><title>x</title><link>/a/b</link><guid>1</guid></item></channel></rss>'
+    parsed = parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT,
+                        content_type="application/json")
+    assert parsed.items[0].link == "https://warnd.example.org/a/b"
