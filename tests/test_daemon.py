@@ -79,13 +79,14 @@ async def test_invalid_rule_reload_keeps_the_last_good_set(daemon_config: Path, 
 def test_sighup_reloads_and_sigterm_exits_0_within_10s(daemon_config: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "warnd.cli", "run", "--config", str(daemon_config),
                              "--log-json"], cwd=tmp_path, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ})
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         time.sleep(3)
         assert proc.poll() is None
         # A second daemon on the same SQLite file is refused with a clear message.
         second = subprocess.run([sys.executable, "-m", "warnd.cli", "run", "--config", str(daemon_config)],
-                                cwd=tmp_path, text=True, capture_output=True, timeout=60)
+                                cwd=tmp_path, text=True, capture_output=True, timeout=60,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert second.returncode == 3 and "another warnd is running" in second.stderr
         (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE.replace("window", "windw") + "    windw: 3h\n")
         proc.send_signal(signal.SIGHUP)

@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,14 +21,16 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project's operator files, run from its own directory like a fresh clone."""
-    for name in ("config", "rules", "templates", "demo"):
+    for name in ("config", "rules", "templates"):
         (tmp_path / name).symlink_to(ROOT / name)
+    # Copied, not linked: file feeds may only read inside base_dir, and a link pointing out is refused.
+    shutil.copytree(ROOT / "demo", tmp_path / "demo")
     return tmp_path
 
 
 def warnd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "warnd.cli", *args], cwd=cwd, text=True, capture_output=True,
-                          timeout=120)
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def read_sinks(project: Path) -> tuple[list[email.message.EmailMessage], list[dict[str, object]]]:
@@ -60,7 +63,7 @@ def test_demo_fires_today_into_the_file_sinks(project: Path) -> None:
 def test_make_run_daemon_delivers_within_a_minute_and_stops_cleanly_on_ctrl_c(project: Path) -> None:
     assert warnd("db", "upgrade", cwd=project).returncode == 0
     proc = subprocess.Popen([sys.executable, "-m", "warnd.cli", "run"], cwd=project, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -21,7 +21,7 @@ SECRET = "e2e-webhook-secret"
 
 
 def warnd(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "warnd.cli", *args], cwd=cwd, env=full_env, text=True,
                           capture_output=True, timeout=timeout)
 

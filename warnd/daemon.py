@@ -111,11 +111,7 @@ class Daemon:
         result = await self.poller.poll(feed, state)
         report = await self.db(self.pipeline.ingest, name, result.items, result.state, self.clock.now())
         self._states[name] = report.state or result.state
-        if result.error:
-            log.warning("feed poll failed", extra={"feed": name, "error": result.error,
-                                                   "failures": result.state.consecutive_failures,
-                                                   "permanent": result.permanent})
-        else:
+        if result.error is None:  # the poller logs failures itself
             log.info("feed polled", extra={"feed": name, "items": len(result.items), "new": report.new,
                                            "revised": report.revised, "warnings": len(result.warnings)})
         if reschedule and self._scheduler is not None and result.state.next_poll_at is not None:

@@ -256,7 +256,9 @@ def alert_comparison(alert: Alert) -> str:
 
 
 def default_headline(alert: Alert) -> str:
-    """`Latakia: 1,018 killed in 24h` — what, where, how much."""
+    """`Latakia: 1,018 killed in 24h` — what, where, how much; the subject line of every alert."""
+    if alert.kind == "new_value":
+        return f"{alert_place(alert)}: {alert_figure(alert)}"
     return f"{alert_place(alert)}: {alert_figure(alert)} in {format_window(alert.window)}"
 
 
