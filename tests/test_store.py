@@ -160,3 +160,17 @@ def test_prune_drops_old_items_and_their_observations(store: Store) -> None:
     assert store.prune(T0 - timedelta(days=365)) == 1
     obs = store.observations(ObservationFilter(), T0 - timedelta(days=1000), T0)
     assert [o.value for o in obs] == [4]
+
+
+def test_each_figure_counts_for_the_region_of_its_own_place(store: Store) -> None:
+    from warnd.types import Place
+    signals = Signals(
+        casualties=(Casualty(CasualtyKind.KILLED, 31, location="Qardaha"),
+                    Casualty(CasualtyKind.KILLED, 9, location="Baniyas"),
+                    Casualty(CasualtyKind.KILLED, 4)),
+        places=(Place("Qardaha", "locality", "Latakia", "Syria"), Place("Baniyas", "locality", "Tartus", "Syria"),
+                Place("Latakia", "region", "Latakia", "Syria")),
+        region="Latakia", country="Syria")
+    store.ingest("f1", [(item("a", "coast"), signals)], None, T0)
+    got = store.observations(ObservationFilter(metrics=("killed",)), T0 - timedelta(hours=1), T0)
+    assert sorted((o.value, o.region) for o in got) == [(4, "Latakia"), (9, "Tartus"), (31, "Latakia")]

@@ -27,14 +27,14 @@ class Candidate:
 
 
 def evidence_of(observations: Sequence[Observation]) -> tuple[Evidence, ...]:
-    """One entry per item, newest first."""
-    seen: dict[int, Evidence] = {}
-    for o in sorted(observations, key=lambda o: (o.observed_at, o.id), reverse=True):
-        if o.item_id not in seen:
-            seen[o.item_id] = Evidence(o.title, o.feed, o.link, o.observed_at, o.value if o.metric != "mention" else None)
-        if len(seen) >= MAX_EVIDENCE:
-            break
-    return tuple(seen.values())
+    """One entry per item, newest first, with the item's highest figure (its toll, not a sub-count)."""
+    best: dict[int, Observation] = {}
+    for o in observations:
+        if o.item_id not in best or o.value > best[o.item_id].value:
+            best[o.item_id] = o
+    newest = sorted(best.values(), key=lambda o: (o.observed_at, o.id), reverse=True)[:MAX_EVIDENCE]
+    return tuple(Evidence(o.title, o.feed, o.link, o.observed_at, o.value if o.metric != "mention" else None)
+                 for o in newest)
 
 
 def _supporting(observations: Sequence[Observation], how: str, needed: float | None) -> list[Observation]:

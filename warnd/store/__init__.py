@@ -453,11 +453,17 @@ def _conditions(flt: ObservationFilter) -> list[ColumnElement[bool]]:
 
 
 def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:
+    # A figure belongs to the region of its own place: "9 killed in Baniyas" counts for Tartus even in an
+    # item whose main region is Latakia. Figures without a resolved place take the item's region.
+    where = {p.name: p for p in signals.places}
     rows = []
     for c in signals.casualties:
+        place = where.get(c.location) if c.location else None
+        region = (place.region or (place.name if place.level == "region" else None)) if place else None
         rows.append(ObservationRow(
             item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric=str(c.kind), value=c.count,
-            region=signals.region, country=signals.country, location=c.location, victims=c.victims,
+            region=region or signals.region, country=(place.country if place else None) or signals.country,
+            location=c.location, victims=c.victims,
             qualifier=str(c.qualifier), cumulative=c.cumulative, superseded=False))
     for group in dict.fromkeys(signals.targeted_groups):
         rows.append(ObservationRow(
