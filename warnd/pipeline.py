@@ -14,9 +14,17 @@ from typing import Protocol
 
 from warnd import evaluate
 from warnd.alerts import Verdict, decide, dedup_key, render_rule_text, route
+from warnd.clock import utc
 from warnd.config import RuleSet, Settings
+from warnd.config.rules import (
+    FeedSilenceRule,
+    FrequencyRule,
+    JumpRule,
+    KeywordRule,
+    NewValueRule,
+    ThresholdRule,
+)
 from warnd.evaluate import Candidate
-from warnd.config.rules import FeedSilenceRule, FrequencyRule, JumpRule, KeywordRule, NewValueRule, ThresholdRule
 from warnd.store import Group, IngestReport, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
@@ -62,6 +70,7 @@ class Pipeline:
 
     def ingest(self, feed: str, items: Sequence[Item], state: FeedState | None, now: datetime) -> IngestReport:
         """Extract signals from the new and edited items of a feed and store them with the feed's state."""
+        now = utc(now)
         fresh = self.store.unseen(feed, items)
         entries = [(item, self.extractor.extract(item)) for item in fresh]
         report = self.store.ingest(feed, entries, state, now)
@@ -81,6 +90,9 @@ class Pipeline:
         the rules, not on the size of the history: each rule asks the store one aggregate query for
         all touched groups, and only groups that may hold are read in full.
         """
+        # Windows are spans of UTC: `aware - timedelta` in a zone with daylight saving is wall-clock
+        # arithmetic (Berlin 31 March 00:30 - 24h is 23 real hours earlier), so never compute in local time.
+        now = utc(now)
         if self.watching_since is None:
             self.watching_since = now
         rules = self.rules.enabled()
