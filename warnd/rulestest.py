@@ -133,7 +133,13 @@ class CaseIn(_Model):
     tick: str | None = Field(None, description="also evaluate every tick (e.g. 1h): time-driven rules")
     input: tuple[InputIn, ...] = ()
     silences: tuple[SilenceIn, ...] = ()
-    expect: tuple[ExpectIn, ...] = Field(min_length=1)
+    expect: tuple[ExpectIn, ...]
+
+    @model_validator(mode="after")
+    def _expects(self) -> CaseIn:
+        if not self.expect:
+            raise ValueError("a test needs at least one 'expect' entry")
+        return self
 
     @field_validator("tick")
     @classmethod
@@ -151,7 +157,13 @@ class FeedIn(_Model):
 class RuleTestFile(_Model):
     rule_files: tuple[str, ...] = ()
     feeds: tuple[FeedIn, ...] = ()
-    tests: tuple[CaseIn, ...] = Field(min_length=1)
+    tests: tuple[CaseIn, ...]
+
+    @model_validator(mode="after")
+    def _tests(self) -> RuleTestFile:
+        if not self.tests:
+            raise ValueError("a rule test file needs at least one test under 'tests'")
+        return self
 
 
 class PresetExtractor:
@@ -323,7 +335,7 @@ def _feed_input(store: Store, pipeline: Pipeline, entry: InputIn, n: int, now: d
 
 
 def _is_silenced(store: Store, alert: Alert) -> bool:
-    return any(d.status == "silenced" for d, a in store.deliveries() if a.id == alert.id)
+    return alert.id is not None and store.alert_silence(alert.id) is not None
 
 
 def _show(rule: str, labels: dict[str, str], **fields: Any) -> str:

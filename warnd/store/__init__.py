@@ -463,6 +463,12 @@ class Store:
         with self._tx() as s:
             return [conv.alert(r) for r in s.scalars(q)]
 
+    def alert_silence(self, alert_id: int) -> int | None:
+        """The silence an alert was recorded under (not sent), or None when it went out."""
+        with self._tx() as s:
+            silence_id: int | None = s.scalar(select(AlertRow.silence_id).where(AlertRow.id == alert_id))
+            return silence_id
+
     def alert(self, alert_id: int) -> Alert | None:
         with self._tx() as s:
             row = s.get(AlertRow, alert_id)
