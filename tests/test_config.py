@@ -70,7 +70,7 @@ BAD_RULES = [
         rules:
           - id: r1
             kind: thresh
-        """, ["3:11: rule 'r1': kind: 'thresh' is not a rule kind (threshold | jump | new_value)"], id="unknown-kind"),
+        """, ["3:11: rule 'r1': kind: 'thresh' is not a rule kind (threshold | jump | new_value | frequency | keyword | feed_silence)"], id="unknown-kind"),
     pytest.param("""
         rules:
           - id: r1

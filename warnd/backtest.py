@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -60,10 +60,18 @@ def read_items(src: TextIO, *, path: str) -> tuple[list[BacktestItem], list[Prob
 
 
 def run_backtest(items: list[BacktestItem], settings: Settings, rules: RuleSet, extractor: Extract, *,
-                 start: datetime | None = None, end: datetime | None = None) -> Iterator[Alert]:
-    """Yield the alerts the rules would have fired, in simulated time order."""
+                 start: datetime | None = None, end: datetime | None = None,
+                 tick: timedelta | None = None) -> Iterator[Alert]:
+    """Yield the alerts the rules would have fired, in simulated time order.
+
+    Rules are evaluated after each item; with `tick`, also at every tick of simulated time from the
+    first item on (until `end`, else the last item), so time-driven rules — `feed_silence`, and
+    `realert` running out while a condition still holds — fire when the daemon would have fired them.
+    """
     if not items:
         return
+    if tick is not None and tick <= timedelta(0):
+        raise ValueError("tick must be longer than 0s")
     with tempfile.TemporaryDirectory(prefix="warnd-backtest-") as tmp:
         store = open_store(f"sqlite:///{Path(tmp) / 'backtest.db'}", migrate=True)
         try:
@@ -71,20 +79,76 @@ def run_backtest(items: list[BacktestItem], settings: Settings, rules: RuleSet, 
             assert first_at is not None
             clock = FakeClock(first_at)
             pipeline = Pipeline(store, extractor, settings, rules,
-                                feed_tags={f.name: f.tags for f in settings.feeds})
-            for entry in items:
-                at = entry.item.published_at
-                assert at is not None
-                if end is not None and at > end:
-                    break
+                                feed_tags={f.name: f.tags for f in settings.feeds if f.enabled})
+            for at, entry in _timeline(items, first_at, end, tick):
                 clock.set(at)
-                pipeline.ingest(entry.item.feed, [entry.item], None, clock.now())
+                if entry is not None:
+                    pipeline.ingest(entry.item.feed, [entry.item], None, clock.now())
                 fired = pipeline.evaluate(clock.now())
                 if start is not None and at < start:
                     continue  # history before --from builds baselines but its alerts are not reported
                 yield from fired
         finally:
             store.close()
+
+
+def _timeline(items: list[BacktestItem], first_at: datetime, end: datetime | None,
+              tick: timedelta | None) -> Iterator[tuple[datetime, BacktestItem | None]]:
+    """The evaluation times: each item's time (with the item), and each tick between (without one)."""
+    next_tick = first_at + tick if tick else None
+    last_at = first_at
+    for entry in items:
+        at = entry.item.published_at
+        assert at is not None
+        if end is not None and at > end:
+            break
+        while next_tick is not None and tick is not None and next_tick < at:
+            yield next_tick, None
+            next_tick += tick
+        yield at, entry
+        last_at = at
+    stop = end if end is not None else last_at
+    while next_tick is not None and tick is not None and next_tick <= stop:
+        if next_tick > last_at:
+            yield next_tick, None
+        next_tick += tick
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSummary:
+    """How a rule behaved over a backtest."""
+
+    rule: str
+    kind: str
+    alerts: int = 0
+    escalations: int = 0
+    first_fired_at: datetime | None = None
+    max_value: float | None = None
+
+
+def summarize(alerts: Iterable[Alert], rules: RuleSet) -> list[RuleSummary]:
+    """One row per rule (enabled ones that never fired included, so a rule that is too strict shows)."""
+    rows = {r.id: RuleSummary(r.id, r.kind) for r in rules.enabled()}
+    for a in alerts:
+        row = rows.get(a.rule) or RuleSummary(a.rule, a.kind)
+        rows[a.rule] = RuleSummary(
+            row.rule, row.kind, row.alerts + 1, row.escalations + int(a.escalation),
+            min(row.first_fired_at, a.fired_at) if row.first_fired_at else a.fired_at,
+            max(row.max_value, a.value) if row.max_value is not None else a.value)
+    return sorted(rows.values(), key=lambda r: r.rule)
+
+
+def format_summary(rows: Sequence[RuleSummary]) -> str:
+    """The summary as a plain-text table (for stderr)."""
+    header = ("rule", "kind", "alerts", "escalations", "first fired (UTC)", "max value")
+    body = [(r.rule, r.kind, str(r.alerts), str(r.escalations),
+             r.first_fired_at.strftime("%Y-%m-%d %H:%M") if r.first_fired_at else "-",
+             f"{r.max_value:g}" if r.max_value is not None else "-") for r in rows]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+             for row in (header, *body)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -110,4 +174,5 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     }
 
 
-__all__ = ["BacktestItem", "ConfigError", "alert_json", "read_items", "run_backtest"]
+__all__ = ["BacktestItem", "ConfigError", "RuleSummary", "alert_json", "format_summary", "read_items", "run_backtest",
+           "summarize"]

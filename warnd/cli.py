@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--rules", nargs="+", metavar="FILE", help="rule files (default: the config's)")
     bt.add_argument("--from", dest="start", help="report alerts from this time (ISO 8601); earlier items build baselines")
     bt.add_argument("--to", dest="end", help="stop at this time (ISO 8601)")
+    bt.add_argument("--tick", help="also evaluate every DURATION of simulated time (e.g. 5m): feed_silence, realert")
+
+    ru = sub.add_parser("rules", help="rule tooling")
+    rusub = ru.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    rt = rusub.add_parser("test", parents=[common], help="run rule unit tests (promtool-style YAML files)")
+    rt.add_argument("files", nargs="+", metavar="FILE", help="rule test files, e.g. rules/syria-coast.test.yaml")
 
     db = sub.add_parser("db", help="database schema")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -124,6 +130,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _eval_extract(args)
     if command == "backtest":
         return _backtest(args)
+    if command == "rules":
+        return _rules_test(args)
     if command == "db":
         return _db(args)
     if command == "status":
@@ -251,7 +259,7 @@ def _open_input(path: str) -> TextIO:
 # ---- backtest ---------------------------------------------------------------------------------------
 
 def _backtest(args: argparse.Namespace) -> int:
-    from warnd.backtest import alert_json, read_items, run_backtest
+    from warnd.backtest import alert_json, format_summary, read_items, run_backtest, summarize
     from warnd.extract import load_extractor
 
     settings = _settings(args)
@@ -265,14 +273,23 @@ def _backtest(args: argparse.Namespace) -> int:
         print(p, file=sys.stderr)
     extractor = load_extractor([settings.path(p) for p in settings.extract.gazetteer],
                                [settings.path(p) for p in settings.extract.lexicons])
-    per_rule: dict[str, list[float]] = {}
-    for alert in run_backtest(items, settings, rules, extractor, start=start, end=end):
+    tick = parse_duration(args.tick) if args.tick else None
+    fired = []
+    for alert in run_backtest(items, settings, rules, extractor, start=start, end=end, tick=tick):
         print(json.dumps(alert_json(alert), ensure_ascii=False), flush=True)
-        per_rule.setdefault(alert.rule, []).append(alert.value)
-    summary = ", ".join(f"{r}: {len(v)} alert(s), max {max(v):g}" for r, v in sorted(per_rule.items()))
-    print(f"backtest: {len(items)} item(s), {sum(len(v) for v in per_rule.values())} alert(s)"
-          + (f" ({summary})" if summary else ""), file=sys.stderr)
+        fired.append(alert)
+    print(f"backtest: {len(items)} item(s), {len(fired)} alert(s)", file=sys.stderr)
+    print(format_summary(summarize(fired, rules)), file=sys.stderr)
     return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _rules_test(args: argparse.Namespace) -> int:
+    from warnd.rulestest import run_rule_tests
+
+    if args.log_level == "INFO":
+        logging.getLogger("warnd").setLevel(logging.WARNING)  # a test run prints its diff, not every alert
+    settings = load_settings(args.config) if Path(args.config).exists() else None
+    return run_rule_tests([Path(f) for f in args.files], sys.stdout, settings=settings)
 
 
 def _when(value: str, flag: str) -> datetime:

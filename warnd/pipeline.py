@@ -7,19 +7,29 @@ the event loop; `backtest` calls it directly with a simulated clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from warnd import evaluate
 from warnd.alerts import Verdict, decide, dedup_key, render_rule_text, route
+from warnd.clock import utc
 from warnd.config import RuleSet, Settings
-from warnd.config.rules import JumpRule, NewValueRule, ThresholdRule
-from warnd.store import IngestReport, Store
+from warnd.config.rules import (
+    FeedSilenceRule,
+    FrequencyRule,
+    JumpRule,
+    KeywordRule,
+    NewValueRule,
+    ThresholdRule,
+)
+from warnd.evaluate import Candidate
+from warnd.store import Group, IngestReport, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
+    Evidence,
     FeedState,
     Item,
     Observation,
@@ -30,9 +40,12 @@ from warnd.types import (
 log = logging.getLogger(__name__)
 
 EVALUATE_CURSOR = "evaluate"
+ITEMS_CURSOR = "evaluate-items"
 _EPSILON = timedelta(microseconds=1)
 
-EvaluatedRule = ThresholdRule | JumpRule | NewValueRule
+ObservationRule = ThresholdRule | JumpRule | NewValueRule | FrequencyRule
+EvaluatedRule = ObservationRule | KeywordRule | FeedSilenceRule
+_OBSERVATION_RULES = (ThresholdRule, JumpRule, NewValueRule, FrequencyRule)
 
 
 class Extract(Protocol):
@@ -46,15 +59,18 @@ class Pipeline:
     settings: Settings
     rules: RuleSet
     feed_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # When this pipeline first evaluated: a feed that never produced an item is silent since then.
+    watching_since: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
-            self.feed_tags = {f.name: f.tags for f in self.settings.feeds}
+            self.feed_tags = {f.name: f.tags for f in self.settings.feeds if f.enabled}
 
     # ---- ingest -------------------------------------------------------------------------------
 
     def ingest(self, feed: str, items: Sequence[Item], state: FeedState | None, now: datetime) -> IngestReport:
         """Extract signals from the new and edited items of a feed and store them with the feed's state."""
+        now = utc(now)
         fresh = self.store.unseen(feed, items)
         entries = [(item, self.extractor.extract(item)) for item in fresh]
         report = self.store.ingest(feed, entries, state, now)
@@ -66,29 +82,48 @@ class Pipeline:
     # ---- evaluate -----------------------------------------------------------------------------
 
     def evaluate(self, now: datetime) -> list[Alert]:
-        """Evaluate every enabled rule for the groups that new observations touched; record alerts.
+        """Evaluate every enabled rule; record and return the alerts that go out (or are silenced).
 
-        Cost depends on the new observations and the rules, not on the size of the history: only
-        touched groups are queried, each through indexed window queries.
+        Observation rules (threshold, jump, new_value, frequency) and keyword rules look only at the
+        groups that new observations / items touched; feed_silence rules look at every watched feed
+        on every cycle, since silence is the absence of new items. Cost depends on the new items and
+        the rules, not on the size of the history: each rule asks the store one aggregate query for
+        all touched groups, and only groups that may hold are read in full.
         """
+        # Windows are spans of UTC: `aware - timedelta` in a zone with daylight saving is wall-clock
+        # arithmetic (Berlin 31 March 00:30 - 24h is 23 real hours earlier), so never compute in local time.
+        now = utc(now)
+        if self.watching_since is None:
+            self.watching_since = now
+        rules = self.rules.enabled()
+        cycle = _Cycle(self, now)
+        fired: list[Alert] = []
         after = self.store.cursor(EVALUATE_CURSOR)
         fresh = self.store.observations_after(after)
-        if not fresh:
-            return []
-        fired: list[Alert] = []
-        silences = self.store.silences(active_at=now)
-        for rule in self.rules.enabled():
-            base = self.base_filter(rule)
-            groups = dict.fromkeys(group_of(rule, o) for o in fresh if base.matches(o))
-            for group in groups:
-                try:
-                    alert = self._evaluate_group(rule, base, group, now, silences)
-                except Exception:  # one rule's failure must not stop the others
-                    log.exception("rule evaluation failed", extra={"rule": rule.id})
-                    continue
-                if alert is not None:
-                    fired.append(alert)
-        self.store.set_cursor(EVALUATE_CURSOR, max(o.id for o in fresh), now)
+        if fresh:
+            for rule in rules:
+                if isinstance(rule, _OBSERVATION_RULES):
+                    fired.extend(cycle.guarded(rule, cycle.observation_rule, rule, fresh))
+            self.store.set_cursor(EVALUATE_CURSOR, max(o.id for o in fresh), now)
+        keyword_rules = [r for r in rules if isinstance(r, KeywordRule)]
+        item_after = self.store.cursor(ITEMS_CURSOR)
+        if keyword_rules:
+            items = self.store.items_after(item_after)
+            if items:
+                for rule in keyword_rules:
+                    fired.extend(cycle.guarded(rule, cycle.keyword_rule, rule, items))
+                self.store.set_cursor(ITEMS_CURSOR, max(i.id for i in items), now)
+        else:
+            # Without keyword rules the item cursor follows the store, so a keyword rule added later
+            # starts from the items that arrive after it, not from the whole history.
+            last = self.store.last_item_id()
+            if last != item_after:
+                self.store.set_cursor(ITEMS_CURSOR, last, now)
+        silence_rules = [r for r in rules if isinstance(r, FeedSilenceRule)]
+        if silence_rules:
+            states = self.store.feed_states()
+            for rule in silence_rules:
+                fired.extend(cycle.guarded(rule, cycle.feed_silence_rule, rule, states))
         return fired
 
     def base_filter(self, rule: EvaluatedRule) -> ObservationFilter:
@@ -99,28 +134,28 @@ class Pipeline:
             feeds = tuple(f for f in feeds if f in tagged) if feeds else tagged
             if not feeds:
                 feeds = ("\0no feed has these tags",)
-        metrics: tuple[str, ...] = ("mention",) if rule.signal == "mentions" else tuple(str(k) for k in m.kind)
-        if rule.signal == "casualties" and not metrics:
-            metrics = ("killed", "injured", "missing", "kidnapped", "displaced", "arrested")
+        signal = rule.signal_name()
+        metrics: tuple[str, ...] = ()
+        if signal == "mentions":
+            metrics = ("mention",)
+        elif signal == "casualties":
+            metrics = tuple(str(k) for k in m.kind) or (
+                "killed", "injured", "missing", "kidnapped", "displaced", "arrested")
         return ObservationFilter(
             metrics=metrics, feeds=feeds, countries=m.country, regions=m.regions, victims=m.victims,
             qualifiers=tuple(str(q) for q in m.qualifier), targeted_groups=m.targeted_group,
         )
 
-    def _evaluate_group(self, rule: EvaluatedRule, base: ObservationFilter, group: tuple[tuple[str, str | None], ...],
-                        now: datetime, silences: Sequence[object]) -> Alert | None:
-        flt = replace(base, group=group)
-        start = now - rule.window
-        window = self.store.observations(flt, start, now)
-        if isinstance(rule, ThresholdRule):
-            cand = evaluate.threshold(rule, window)
-        elif isinstance(rule, JumpRule):
-            history = self.store.observations(flt, start - rule.baseline.lookback, start - _EPSILON)
-            cand = evaluate.jump(rule, window, history, start)
-        else:
-            first = min((o.observed_at for o in window), default=now)
-            before = self.store.observations(flt, first - rule.lookback, first - _EPSILON, limit=1)
-            cand = evaluate.new_value(rule, window, before)
+    def watched_feeds(self, rule: FeedSilenceRule) -> tuple[str, ...]:
+        """The feeds a feed_silence rule watches: its `feeds`, its `tags`' feeds, else every enabled feed."""
+        m = rule.match
+        if not m.feeds and not m.tags:
+            return tuple(self.feed_tags)
+        return tuple(f for f in self.base_filter(rule).feeds if not f.startswith("\0"))
+
+    def record(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
+               silences: Sequence[object], *, appeared_at: datetime | None = None) -> Alert | None:
+        """Turn a group's candidate into a recorded alert, or into firing state only."""
         labels = tuple((k, v or "") for k, v in group)
         key = dedup_key(rule.id, group)
         label_dict = dict(labels)
@@ -128,12 +163,13 @@ class Pipeline:
             self.store.set_firing(key, rule.id, label_dict, False, now)
             return None
         prior = self.store.alert_state(key)
-        if isinstance(rule, NewValueRule) and prior is not None and prior.last_sent_at is not None \
-                and window and prior.last_sent_at >= min(o.observed_at for o in window):
+        if appeared_at is not None and prior is not None and prior.last_sent_at is not None \
+                and prior.last_sent_at >= appeared_at:
             # This appearance of the value was already reported; new_value fires once per appearance.
             self.store.set_firing(key, rule.id, label_dict, True, now)
             return None
-        decision = decide(value=cand.value, prior=prior, realert=rule.realert, escalate_ratio=rule.escalate_ratio,
+        decision = decide(value=cand.value, prior=prior, realert=rule.realert,  # type: ignore[arg-type]
+                          escalate_ratio=rule.escalate_ratio,  # (AlertState's fields are read-only)
                           now=now, rule=rule.id, labels=label_dict, silences=silences)  # type: ignore[arg-type]
         if decision.verdict is Verdict.THROTTLED:
             log.info("alert throttled", extra={"rule": rule.id, "dedup_key": key, "value": cand.value,
@@ -141,14 +177,18 @@ class Pipeline:
             self.store.set_firing(key, rule.id, label_dict, True, now)
             return None
         escalation = decision.verdict is Verdict.ESCALATE
+        window = rule.silent_for or rule.failing_for or rule.window if isinstance(rule, FeedSilenceRule) \
+            else rule.window
         alert = Alert(
             rule=rule.id, dedup_key=key, severity=rule.severity, title="", labels=labels, value=cand.value,
-            baseline=cand.baseline, window=rule.window, sources=cand.sources, fired_at=now,
+            baseline=cand.baseline, window=window, sources=cand.sources, fired_at=now,
             evidence=cand.evidence, escalation=escalation,
             previous_value=decision.previous_value if (escalation or decision.previous_value is not None) else None,
             metric=_metric_name(rule), kind=rule.kind,
         )
         alert = self._with_rule_text(rule, alert)
+        if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
+            alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
         channels = self._channels(rule)
         alert = replace(alert, notify=channels)
         alert_id = self.store.record_alert(alert, channels, now, silence_id=decision.silence_id)
@@ -175,15 +215,136 @@ class Pipeline:
                      min_severity={n: c.min_severity for n, c in self.settings.channels.items()})
 
 
-def group_of(rule: EvaluatedRule, obs: Observation) -> tuple[tuple[str, str | None], ...]:
-    return tuple((f, getattr(obs, OBSERVATION_ATTR.get(f, f))) for f in rule.group_by)
+def group_of(rule: EvaluatedRule, obs: Observation | StoredItem) -> Group:
+    return tuple((f, getattr(obs, OBSERVATION_ATTR.get(f, f) if isinstance(obs, Observation) else f))
+                 for f in rule.group_by)
+
+
+def _item_matches(flt: ObservationFilter, item: StoredItem) -> bool:
+    return all(not allowed or value in allowed for allowed, value in (
+        (flt.feeds, item.feed), (flt.countries, item.country), (flt.regions, item.region)))
 
 
 def _metric_name(rule: EvaluatedRule) -> str:
+    if isinstance(rule, KeywordRule):
+        return "items"
+    if isinstance(rule, FeedSilenceRule):
+        return "hours_silent"
+    if isinstance(rule, FrequencyRule):
+        return "reports"
     if rule.signal == "mentions":
         return "mention"
     kinds = rule.match.kind
     return str(kinds[0]) if len(kinds) == 1 else "casualties"
+
+
+class _Cycle:
+    """One evaluation cycle: per rule, one aggregate query for every touched group, then full reads of the
+    groups that may hold. The pure functions of `warnd.evaluate` make every final decision."""
+
+    def __init__(self, pipeline: Pipeline, now: datetime) -> None:
+        self.p, self.store, self.now = pipeline, pipeline.store, now
+        self._silences: list[object] | None = None
+
+    @property
+    def silences(self) -> list[object]:
+        if self._silences is None:
+            self._silences = list(self.store.silences(active_at=self.now))
+        return self._silences
+
+    def guarded(self, rule: EvaluatedRule, fn: Callable[..., list[Alert]], *args: object) -> list[Alert]:
+        try:
+            return fn(*args)
+        except Exception:  # one rule's failure must not stop the others
+            log.exception("rule evaluation failed", extra={"rule": rule.id})
+            return []
+
+    def observation_rule(self, rule: ObservationRule, fresh: Sequence[Observation]) -> list[Alert]:
+        base = self.p.base_filter(rule)
+        groups = list(dict.fromkeys(group_of(rule, o) for o in fresh if base.matches(o)))
+        if not groups:
+            return []
+        now, start = self.now, self.now - rule.window
+        series: dict[Group, list[float]] = {}
+        before: dict[Group, datetime] = {}
+        if isinstance(rule, ThresholdRule | FrequencyRule):
+            how = rule.aggregate if isinstance(rule, ThresholdRule) else "count"
+            values = self.store.group_aggregates(base, groups, start, now, how)
+            low = rule.condition.at_least
+            high = rule.condition.at_most if isinstance(rule, ThresholdRule) else None
+            maybe = [g for g in groups if g in values and (low is None or values[g] >= low)
+                     and (high is None or values[g] <= high)]
+        elif isinstance(rule, JumpRule):
+            values = self.store.group_aggregates(base, groups, start, now, rule.aggregate)
+            days = evaluate.baseline_days(rule)
+            series = self.store.baseline_series(base, [g for g in groups if g in values], start,
+                                                rule.baseline.lookback, days, rule.aggregate)
+            maybe = [g for g in groups if g in values and evaluate.jump_holds(
+                rule, values[g], evaluate.baseline_stat(series[g], rule.baseline.stat))]
+        else:
+            firsts = self.store.group_times(base, groups, start, now, last=False)
+            if firsts:
+                lo = min(firsts.values()) - rule.lookback
+                before = self.store.group_times(base, list(firsts), lo, start - _EPSILON, last=True)
+            maybe = [g for g in groups if g in firsts
+                     and not (g in before and before[g] >= firsts[g] - rule.lookback)]
+        chosen = set(maybe)
+        self.store.clear_firing([dedup_key(rule.id, g) for g in groups if g not in chosen], now)
+        fired: list[Alert] = []
+        for group in maybe:
+            alert = self.guarded(rule, self._observation_group, rule, base, group, series.get(group))
+            fired.extend(alert)
+        return fired
+
+    def _observation_group(self, rule: ObservationRule, base: ObservationFilter, group: Group,
+                           series: list[float] | None) -> list[Alert]:
+        now, start = self.now, self.now - rule.window
+        flt = replace(base, group=group)
+        window = self.store.observations(flt, start, now)
+        appeared_at = None
+        if isinstance(rule, ThresholdRule):
+            cand = evaluate.threshold(rule, window)
+        elif isinstance(rule, FrequencyRule):
+            cand = evaluate.frequency(rule, window)
+        elif isinstance(rule, JumpRule):
+            assert series is not None
+            first = self.store.first_observed_at(flt) if rule.baseline.min_baseline_days else None
+            cand = evaluate.jump_from_series(rule, window, series, start, first_seen_at=first)
+        else:
+            # The aggregate query found nothing in the lookback before the first report in the window.
+            cand = evaluate.new_value(rule, window, ())
+            appeared_at = min((o.observed_at for o in window), default=None)
+        alert = self.p.record(rule, group, cand, now, self.silences, appeared_at=appeared_at)
+        return [alert] if alert else []
+
+    def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
+        base = self.p.base_filter(rule)
+        hits = evaluate.keyword_hits(rule, [i for i in items if _item_matches(base, i)])
+        fired: list[Alert] = []
+        for group in dict.fromkeys(group_of(rule, i) for i in hits):
+            fired.extend(self.guarded(rule, self._keyword_group, rule, base, group))
+        return fired
+
+    def _keyword_group(self, rule: KeywordRule, base: ObservationFilter, group: Group) -> list[Alert]:
+        window = self.store.items_in(base, [group], self.now - rule.window, self.now)
+        cand = evaluate.keyword(rule, [i for i in window if group_of(rule, i) == group])
+        alert = self.p.record(rule, group, cand, self.now, self.silences)
+        return [alert] if alert else []
+
+    def feed_silence_rule(self, rule: FeedSilenceRule, states: dict[str, FeedState]) -> list[Alert]:
+        feeds = self.p.watched_feeds(rule)
+        last = self.store.last_items(feeds)
+        watching = self.p.watching_since or self.now
+        fired: list[Alert] = []
+        for feed in feeds:
+            item = last.get(feed)
+            evidence = Evidence(item.title, item.feed, item.link, item.observed_at) if item else None
+            cand = evaluate.feed_silence(rule, now=self.now, last_item_at=item.first_seen_at if item else None,
+                                         state=states.get(feed), watched_since=watching, last_item=evidence)
+            alert = self.p.record(rule, (("feed", feed),), cand, self.now, self.silences)
+            if alert:
+                fired.append(alert)
+        return fired
 
 
 def sorted_items(items: Iterable[Item]) -> list[Item]:

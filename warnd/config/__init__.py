@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import glob
 import os
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 DEFAULT_CONFIG = "config/warnd.yaml"
+RULE_TEST_SUFFIX = ".test.yaml"
 _RULE_ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 _ENV_PREFIX = "WARND_"
 
@@ -132,7 +134,11 @@ def rule_paths(settings: Settings) -> list[Path]:
     out: list[Path] = []
     for pattern in settings.rules:
         full = settings.path(pattern)
-        matches = sorted(glob.glob(str(full))) if glob.has_magic(str(full)) else [str(full)]
+        if glob.has_magic(str(full)):
+            # Rule unit tests live beside the rules (`x.test.yaml`, `warnd rules test`); they are not rules.
+            matches = [m for m in sorted(glob.glob(str(full))) if not m.endswith(RULE_TEST_SUFFIX)]
+        else:
+            matches = [str(full)]
         out.extend(Path(m) for m in matches if Path(m) not in out)
     return out
 
@@ -219,8 +225,11 @@ def _rules_of(doc: LocatedYaml) -> list[tuple[int, LoadedRule | None, list[Probl
             out.append((i, None, [doc.problem(loc, f"{subject}: missing required key 'kind' ({' | '.join(RULE_KINDS)})")]))
             continue
         if raw["kind"] not in RULE_KINDS:
+            close = difflib.get_close_matches(str(raw["kind"]), RULE_KINDS, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             out.append((i, None, [doc.problem((*loc, "kind"),
-                                           f"{subject}: kind: {raw['kind']!r} is not a rule kind ({' | '.join(RULE_KINDS)})")]))
+                                           f"{subject}: kind: {raw['kind']!r} is not a rule kind "
+                                           f"({' | '.join(RULE_KINDS)}){hint}")]))
             continue
         try:
             rule = _RULE_ADAPTER.validate_python(raw)

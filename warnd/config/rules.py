@@ -17,6 +17,15 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 GROUP_FIELDS = {
     "casualties": ("region", "country", "location", "feed", "kind", "victims"),
     "mentions": ("region", "country", "feed", "targeted_group"),
+    "items": ("region", "country", "feed"),        # keyword rules read the items themselves
+    "feeds": ("feed",),                            # feed_silence rules read the feeds' state
+}
+# The `match` filters each signal has; a filter on anything else is an error, not a silent no-match.
+MATCH_FIELDS = {
+    "casualties": ("kind", "victims", "country", "regions", "feeds", "tags", "qualifier"),
+    "mentions": ("country", "regions", "feeds", "tags", "targeted_group"),
+    "items": ("country", "regions", "feeds", "tags"),
+    "feeds": ("feeds", "tags"),
 }
 NEW_VALUE_FIELDS = ("targeted_group", "region", "country", "location")
 
@@ -107,26 +116,32 @@ class _RuleBase(_Model):
     def _listify(cls, v: Any) -> Any:
         return _as_tuple(v) if v is not None else None
 
+    def signal_name(self) -> str:
+        """What the rule reads: casualties or mentions observations, items (keyword) or feeds (silence)."""
+        return str(getattr(self, "signal", "casualties"))
+
     def signal_fields(self) -> tuple[str, ...]:
-        return GROUP_FIELDS[getattr(self, "signal", "casualties")]
+        return GROUP_FIELDS[self.signal_name()]
 
     @model_validator(mode="after")
     def _fields_exist(self) -> Any:
+        signal = self.signal_name()
         allowed = self.signal_fields()
+        what = f"{signal} signals" if signal in ("casualties", "mentions") else f"{self.kind_name()} rules"
         for f in self.group_by:
             if f not in allowed:
-                raise ValueError(
-                    f"group_by: {f!r} is not a field of {getattr(self, 'signal', 'casualties')} signals "
-                    f"(fields: {', '.join(allowed)})"
-                )
-        signal = getattr(self, "signal", "casualties")
-        if signal == "mentions":
-            for key in ("kind", "victims", "qualifier"):
-                if getattr(self.match, key):
-                    raise ValueError(f"match: {key!r} does not apply to mentions signals")
-        elif self.match.targeted_group:
-            raise ValueError("match: 'targeted_group' does not apply to casualties signals (use signal: mentions)")
+                raise ValueError(f"group_by: {f!r} is not a field of {what} (fields: {', '.join(allowed)})")
+        for key in Match.model_fields:
+            if getattr(self.match, key) and key not in MATCH_FIELDS[signal]:
+                if signal == "casualties" and key == "targeted_group":
+                    raise ValueError("match: 'targeted_group' does not apply to casualties signals "
+                                     "(use signal: mentions)")
+                raise ValueError(f"match: {key!r} does not apply to {what} "
+                                 f"(filters: {', '.join(MATCH_FIELDS[signal])})")
         return self
+
+    def kind_name(self) -> str:
+        return str(getattr(self, "kind", "?"))
 
 
 class ThresholdRule(_RuleBase):
@@ -158,8 +173,72 @@ class NewValueRule(_RuleBase):
         return self
 
 
-Rule = Annotated[ThresholdRule | JumpRule | NewValueRule, Field(discriminator="kind")]
-RULE_KINDS = ("threshold", "jump", "new_value")
+class FrequencyCondition(_Model):
+    at_least: int = Field(ge=1, description="matching items in the window")
+
+
+class FrequencyRule(_RuleBase):
+    """A burst of reports: at least N distinct matching items in the window."""
+
+    kind: Literal["frequency"]
+    signal: Literal["casualties", "mentions"] = "casualties"
+    condition: FrequencyCondition
+
+
+class KeywordCondition(_Model):
+    at_least: int = Field(1, ge=1, description="matching items in the window")
+
+
+def _phrase_list(v: Any) -> Any:
+    v = _as_tuple(v)
+    if isinstance(v, tuple | list):
+        for p in v:
+            if isinstance(p, str) and not p.strip():
+                raise ValueError("a phrase must not be empty")
+    return v
+
+
+class KeywordRule(_RuleBase):
+    """Items whose title or summary contains a phrase (case-insensitive, whole words), minus `exclude`."""
+
+    kind: Literal["keyword"]
+    phrases: tuple[str, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = ()
+    condition: KeywordCondition = KeywordCondition()
+
+    @field_validator("phrases", "exclude", mode="before")
+    @classmethod
+    def _phrases(cls, v: Any) -> Any:
+        return _phrase_list(v)
+
+    def signal_name(self) -> str:
+        return "items"
+
+
+class FeedSilenceRule(_RuleBase):
+    """A feed (or every feed of a tag) produced no new item, or kept failing, for a duration."""
+
+    kind: Literal["feed_silence"]
+    silent_for: Duration | None = Field(None, description="no new item for this long")
+    failing_for: Duration | None = Field(None, description="every poll failed for this long")
+    group_by: tuple[str, ...] = ("feed",)
+
+    def signal_name(self) -> str:
+        return "feeds"
+
+    @model_validator(mode="after")
+    def _one(self) -> FeedSilenceRule:
+        if self.silent_for is None and self.failing_for is None:
+            raise ValueError("give 'silent_for', 'failing_for' or both")
+        for d in (self.silent_for, self.failing_for):
+            if d is not None and d <= timedelta(0):
+                raise ValueError("silent_for/failing_for must be longer than 0s")
+        return self
+
+
+Rule = Annotated[ThresholdRule | JumpRule | NewValueRule | FrequencyRule | KeywordRule | FeedSilenceRule,
+                 Field(discriminator="kind")]
+RULE_KINDS = ("threshold", "jump", "new_value", "frequency", "keyword", "feed_silence")
 
 
 class RuleFile(_Model):

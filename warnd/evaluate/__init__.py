@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
-from .conditions import Candidate, evidence_of, jump, new_value, threshold
+from .conditions import (
+    Candidate,
+    TextItem,
+    baseline_days,
+    evidence_of,
+    feed_silence,
+    frequency,
+    jump,
+    jump_from_series,
+    jump_holds,
+    jump_needed,
+    keyword,
+    keyword_hits,
+    new_value,
+    threshold,
+)
+from .keywords import PhraseMatcher, phrase_matcher
 from .windows import aggregate, baseline_stat, daily_buckets
 
-__all__ = ["Candidate", "aggregate", "baseline_stat", "daily_buckets", "evidence_of", "jump", "new_value",
-           "threshold"]
+__all__ = ["Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "daily_buckets",
+           "evidence_of", "feed_silence", "frequency", "jump", "jump_from_series", "jump_holds", "jump_needed",
+           "keyword", "keyword_hits", "new_value", "phrase_matcher", "threshold"]

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from warnd.config.rules import JumpRule, NewValueRule, ThresholdRule
-from warnd.types import Evidence, Observation
+from typing import Protocol, TypeVar
 
+from warnd.config.rules import FeedSilenceRule, FrequencyRule, JumpRule, KeywordRule, NewValueRule, ThresholdRule
+from warnd.types import Evidence, FeedState, Observation
+
+from .keywords import phrase_matcher
 from .windows import aggregate, baseline_stat, daily_buckets
 
 MAX_EVIDENCE = 10
@@ -65,26 +68,54 @@ def threshold(rule: ThresholdRule, window: Sequence[Observation]) -> Candidate:
 
 
 def jump(rule: JumpRule, window: Sequence[Observation], history: Sequence[Observation],
-         window_start: datetime) -> Candidate:
-    """Window aggregate vs the baseline stat over `lookback` days before the window (empty days are 0)."""
-    value = aggregate(window, rule.aggregate)
-    days = max(1, round(rule.baseline.lookback / timedelta(days=1)))
+         window_start: datetime, *, first_seen_at: datetime | None = None) -> Candidate:
+    """Window aggregate vs the baseline stat over `lookback` days before the window (empty days are 0).
+
+    `first_seen_at` is the group's oldest observation ever, for `min_baseline_days`; without it the
+    oldest one in `history` is used (which cannot be older than `lookback`).
+    """
+    days = baseline_days(rule)
     series = daily_buckets(history, window_start, days, rule.aggregate)
-    base = baseline_stat(series, rule.baseline.stat)
-    if rule.baseline.min_baseline_days:
-        earliest = min((o.observed_at for o in history), default=None)
-        known = (window_start - earliest) if earliest else timedelta(0)
-        if known < timedelta(days=rule.baseline.min_baseline_days):
-            return Candidate(False, value, base, _sources(window), evidence_of(window),
-                             f"only {known.days} day(s) of history, rule needs {rule.baseline.min_baseline_days}")
+    if first_seen_at is None:
+        first_seen_at = min((o.observed_at for o in history), default=None)
+    return jump_from_series(rule, window, series, window_start, first_seen_at=first_seen_at)
+
+
+def baseline_days(rule: JumpRule) -> int:
+    """The number of 24-hour baseline buckets of a jump rule."""
+    return max(1, round(rule.baseline.lookback / timedelta(days=1)))
+
+
+def jump_needed(rule: JumpRule, base: float) -> float:
+    """The smallest value that is a jump over `base` (all given conditions hold)."""
     cond = rule.condition
     needed = base
     if cond.increase_at_least is not None:
         needed = max(needed, base + cond.increase_at_least)
     if cond.ratio_at_least is not None and base > 0:
         needed = max(needed, base * cond.ratio_at_least)
-    # A zero baseline satisfies any ratio; the value must still be above the baseline to be a jump.
-    met = value > base and value >= needed and value > 0
+    return needed
+
+
+def jump_holds(rule: JumpRule, value: float, base: float) -> bool:
+    """The value condition alone (no sources, no history age). A zero baseline satisfies any ratio;
+    the value must still be above the baseline to be a jump."""
+    return value > base and value >= jump_needed(rule, base) and value > 0
+
+
+def jump_from_series(rule: JumpRule, window: Sequence[Observation], series: Sequence[float],
+                     window_start: datetime, *, first_seen_at: datetime | None) -> Candidate:
+    """`jump` with the baseline's daily values already computed (by the store, in one query)."""
+    value = aggregate(window, rule.aggregate)
+    base = baseline_stat(series, rule.baseline.stat)
+    if rule.baseline.min_baseline_days:
+        known = (window_start - first_seen_at) if first_seen_at else timedelta(0)
+        if known < timedelta(days=rule.baseline.min_baseline_days):
+            return Candidate(False, value, base, _sources(window), evidence_of(window),
+                             f"only {max(known.days, 0)} day(s) of history, rule needs "
+                             f"{rule.baseline.min_baseline_days}")
+    met = jump_holds(rule, value, base)
+    needed = jump_needed(rule, base)
     support = _supporting(window, rule.aggregate, needed) if met else list(window)
     sources = _sources(support)
     if met and sources < rule.min_sources:
@@ -108,3 +139,81 @@ def new_value(rule: NewValueRule, window: Sequence[Observation], before: Sequenc
         return Candidate(False, float(len(window)), None, sources, evidence_of(window),
                          f"{sources} source(s), rule needs {rule.min_sources}")
     return Candidate(True, float(len({o.item_id for o in window})), None, sources, evidence_of(window))
+
+
+def frequency(rule: FrequencyRule, window: Sequence[Observation]) -> Candidate:
+    """At least `condition.at_least` distinct matching items in the window (a burst of reports)."""
+    value = aggregate(window, "count")
+    sources = _sources(window)
+    met = bool(window) and value >= rule.condition.at_least
+    if met and sources < rule.min_sources:
+        return Candidate(False, value, None, sources, evidence_of(window),
+                         f"{sources} source(s), rule needs {rule.min_sources}")
+    return Candidate(met, value, None, sources, evidence_of(window))
+
+
+class TextItem(Protocol):
+    """What a keyword rule reads of an item."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def feed(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def observed_at(self) -> datetime: ...
+
+
+_T = TypeVar("_T", bound=TextItem)
+
+
+def keyword_hits(rule: KeywordRule, items: Sequence[_T]) -> list[_T]:
+    """The items whose title or summary contains one of the rule's phrases and none of `exclude`."""
+    matcher = phrase_matcher(rule.phrases, rule.exclude)
+    return [i for i in items if matcher.matches(f"{i.title}\n{i.summary}")]
+
+
+def keyword(rule: KeywordRule, window: Sequence[TextItem]) -> Candidate:
+    """At least `condition.at_least` items in the window match the phrases (and not `exclude`)."""
+    hits = keyword_hits(rule, window)
+    value = float(len(hits))
+    sources = len({i.feed for i in hits})
+    ordered = sorted(hits, key=lambda i: (i.observed_at, i.id), reverse=True)[:MAX_EVIDENCE]
+    evidence = tuple(Evidence(i.title, i.feed, i.link, i.observed_at) for i in ordered)
+    met = bool(hits) and value >= rule.condition.at_least
+    if met and sources < rule.min_sources:
+        return Candidate(False, value, None, sources, evidence, f"{sources} source(s), rule needs {rule.min_sources}")
+    return Candidate(met, value, None, sources, evidence)
+
+
+def feed_silence(rule: FeedSilenceRule, *, now: datetime, last_item_at: datetime | None,
+                 state: FeedState | None, watched_since: datetime,
+                 last_item: Evidence | None = None) -> Candidate:
+    """Has the feed produced nothing for `silent_for`, or failed every poll for `failing_for`?
+
+    The value is the hours the feed has been silent (or failing). A feed that never produced an
+    item counts as silent since `watched_since` (when warnd started watching it).
+    """
+    evidence = (last_item,) if last_item is not None else ()
+    reasons: list[str] = []
+    value = 0.0
+    if rule.silent_for is not None:
+        known = [t for t in (last_item_at, state.last_new_item_at if state else None) if t is not None]
+        since = max(known) if known else watched_since
+        silent = now - since
+        if silent >= rule.silent_for:
+            value = max(value, silent / timedelta(hours=1))
+            reasons.append(f"no new item since {since.isoformat()}")
+    if rule.failing_for is not None and state is not None and state.consecutive_failures > 0:
+        since = state.last_success_at or watched_since
+        failing = now - since
+        if failing >= rule.failing_for:
+            value = max(value, failing / timedelta(hours=1))
+            error = f": {state.last_error}" if state.last_error else ""
+            reasons.append(f"{state.consecutive_failures} failed poll(s) since {since.isoformat()}{error}")
+    return Candidate(bool(reasons), round(value, 2), None, 0, evidence, "; ".join(reasons))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, case, delete, distinct, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,7 +46,11 @@ from .tables import (
     SilenceRow,
 )
 
-__all__ = ["AlertState", "IngestReport", "Silence", "Store", "StoreThread", "open_store", "observed_time"]
+__all__ = ["AlertState", "Group", "IngestReport", "Silence", "Store", "StoreThread", "StoredItem", "open_store",
+           "observed_time"]
+
+# A rule group: the values of its `group_by` fields, in order, e.g. (("region", "Latakia"),).
+Group = tuple[tuple[str, str | None], ...]
 
 # A published time further ahead than this is a wrong clock or a bogus date: use the first-seen time.
 _FUTURE_SLACK = timedelta(minutes=10)
@@ -90,6 +94,21 @@ class Silence:
         if self.rule is not None and self.rule != rule:
             return False
         return all(labels.get(k) == v for k, v in self.matchers)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """The current revision of a stored item, as keyword and feed-silence rules see it."""
+
+    id: int
+    feed: str
+    title: str
+    summary: str
+    link: str | None
+    observed_at: datetime
+    first_seen_at: datetime
+    region: str | None = None
+    country: str | None = None
 
 
 def observed_time(item: Item, first_seen_at: datetime) -> datetime:
@@ -251,6 +270,132 @@ class Store:
             else:
                 row.position, row.updated_at = position, now
 
+    # ---- rule evaluation reads: one query per rule for all the groups a cycle touched ---------
+
+    def group_aggregates(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime, end: datetime,
+                         how: str, *, at_least: float | None = None) -> dict[Group, float]:
+        """Per group, the aggregate (`max`, `sum`, `count` of items, `distinct_sources`) of the observations
+        matching `flt` with start <= observed_at <= end. Groups without observations are absent.
+
+        With `at_least`, only observations with value >= at_least count (the figures that meet a
+        condition on their own).
+        """
+        if not groups:
+            return {}
+        agg = _aggregate_expr(how)
+        extra = [ObservationRow.value >= at_least] if at_least is not None else []
+        return self._per_group(flt, groups, agg, [ObservationRow.observed_at >= start,
+                                                  ObservationRow.observed_at <= end, *extra])
+
+    def group_times(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime, end: datetime, *,
+                    last: bool) -> dict[Group, datetime]:
+        """Per group, the first (or last) observed_at of matching observations with start <= observed_at <= end."""
+        if not groups:
+            return {}
+        col = ObservationRow.observed_at
+        return self._per_group(flt, groups, func.max(col) if last else func.min(col), [col >= start, col <= end])
+
+    def baseline_series(self, flt: ObservationFilter, groups: Sequence[Group], end: datetime, lookback: timedelta,
+                        days: int, how: str) -> dict[Group, list[float]]:
+        """Per group, the aggregate per 24-hour bucket counted back from `end` (bucket 0 is the day just
+        before `end`), over observations in [end - lookback, end); a bucket with no report is 0.
+
+        The same numbers as `evaluate.daily_buckets` on the rows, computed by the database in one query.
+        """
+        out: dict[Group, list[float]] = {g: [0.0] * days for g in groups}
+        if not groups:
+            return out
+        col = ObservationRow.observed_at
+        day = timedelta(days=1)
+        # age = end - observed_at; bucket k holds ages in [k days, k+1 days): end-(k+1)d < observed_at <= end-kd.
+        bucket = case(*[(col > end - (k + 1) * day, k) for k in range(days)], else_=days).label("bucket")
+        fields = _group_columns(groups)
+        q = (select(*fields, bucket, _aggregate_expr(how))
+             .where(*_conditions(flt), *_group_conditions(groups), col >= end - lookback,
+                    col > end - days * day, col < end)
+             .group_by(*fields, bucket))
+        with self._tx() as s:
+            for row in s.execute(q).all():
+                key = _group_key(groups, row[:len(fields)])
+                k = int(row[len(fields)])
+                if key in out and 0 <= k < days:
+                    out[key][k] = float(row[-1] or 0)
+        return out
+
+    def first_observed_at(self, flt: ObservationFilter) -> datetime | None:
+        """The oldest current observation matching `flt` (a group's history age, for min_baseline_days)."""
+        with self._tx() as s:
+            first: datetime | None = s.scalar(select(func.min(ObservationRow.observed_at)).where(*_conditions(flt)))
+            return first
+
+    def _per_group(self, flt: ObservationFilter, groups: Sequence[Group], agg: Any,
+                   where: list[Any]) -> dict[Group, Any]:
+        fields = _group_columns(groups)
+        wanted = set(groups)
+        q = (select(*fields, agg).where(*_conditions(flt), *_group_conditions(groups), *where)
+             .group_by(*fields))
+        out: dict[Group, Any] = {}
+        with self._tx() as s:
+            for row in s.execute(q).all():
+                key = _group_key(groups, row[:len(fields)])
+                if key in wanted and row[-1] is not None:
+                    out[key] = float(row[-1]) if not isinstance(row[-1], datetime) else row[-1]
+        return out
+
+    def alert_states(self, dedup_keys: Sequence[str]) -> dict[str, AlertState]:
+        """The alert states of many groups in one query."""
+        if not dedup_keys:
+            return {}
+        with self._tx() as s:
+            rows = s.scalars(select(AlertStateRow).where(AlertStateRow.dedup_key.in_(list(dedup_keys))))
+            return {r.dedup_key: _alert_state(r) for r in rows}
+
+    def clear_firing(self, dedup_keys: Sequence[str], now: datetime) -> None:
+        """`set_firing(key, ..., False, now)` for many groups in one statement (absent states stay absent)."""
+        keys = list(dict.fromkeys(dedup_keys))
+        with self._tx() as s:
+            for i in range(0, len(keys), 500):
+                s.execute(update(AlertStateRow).where(AlertStateRow.dedup_key.in_(keys[i:i + 500]))
+                          .values(firing=False, last_evaluated_at=now))
+
+    # ---- items (keyword rules) and feeds (feed_silence rules) ---------------------------------
+
+    def last_item_id(self) -> int:
+        with self._tx() as s:
+            return int(s.scalar(select(func.max(ItemRow.id))) or 0)
+
+    def items_after(self, after_id: int, limit: int = 10000) -> list[StoredItem]:
+        """Current item revisions stored after `after_id`, oldest first (an edit is a new revision)."""
+        with self._tx() as s:
+            rows = s.scalars(select(ItemRow).where(ItemRow.id > after_id, ItemRow.current.is_(True))
+                             .order_by(ItemRow.id).limit(limit))
+            return [_stored_item(r) for r in rows]
+
+    def items_in(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
+                 end: datetime) -> list[StoredItem]:
+        """Current items with start <= observed_at <= end, in `groups` (region/country/feed), filtered by
+        the feeds, countries and regions of `flt`; newest first."""
+        cond: list[Any] = [ItemRow.current.is_(True), ItemRow.observed_at >= start, ItemRow.observed_at <= end]
+        for values, column in ((flt.feeds, ItemRow.feed), (flt.countries, ItemRow.country),
+                               (flt.regions, ItemRow.region)):
+            if values:
+                cond.append(column.in_(values))
+        cond.extend(_group_conditions(groups, table=ItemRow))
+        q = select(ItemRow).where(*cond).order_by(ItemRow.observed_at.desc(), ItemRow.id.desc())
+        with self._tx() as s:
+            return [_stored_item(r) for r in s.scalars(q)]
+
+    def last_items(self, feeds: Sequence[str]) -> dict[str, StoredItem]:
+        """Per feed, its most recently stored current item (by first-seen time)."""
+        out: dict[str, StoredItem] = {}
+        with self._tx() as s:
+            for feed in dict.fromkeys(feeds):
+                row = s.scalars(select(ItemRow).where(ItemRow.feed == feed, ItemRow.current.is_(True))
+                                .order_by(ItemRow.first_seen_at.desc(), ItemRow.id.desc()).limit(1)).first()
+                if row is not None:
+                    out[feed] = _stored_item(row)
+        return out
+
     # ---- alerts -------------------------------------------------------------------------------
 
     def alert_state(self, dedup_key: str) -> AlertState | None:
@@ -317,6 +462,12 @@ class Store:
             q = q.where(AlertRow.fired_at >= since)
         with self._tx() as s:
             return [conv.alert(r) for r in s.scalars(q)]
+
+    def alert_silence(self, alert_id: int) -> int | None:
+        """The silence an alert was recorded under (not sent), or None when it went out."""
+        with self._tx() as s:
+            silence_id: int | None = s.scalar(select(AlertRow.silence_id).where(AlertRow.id == alert_id))
+            return silence_id
 
     def alert(self, alert_id: int) -> Alert | None:
         with self._tx() as s:
@@ -450,6 +601,47 @@ def _conditions(flt: ObservationFilter) -> list[ColumnElement[bool]]:
         column = getattr(ObservationRow, OBSERVATION_ATTR.get(name, name))
         cond.append(column.is_(None) if value is None else column == value)
     return cond
+
+
+def _aggregate_expr(how: str) -> Any:
+    if how == "max":
+        return func.max(ObservationRow.value)
+    if how == "sum":
+        return func.sum(ObservationRow.value)
+    if how == "count":
+        return func.count(distinct(ObservationRow.item_id))
+    if how == "distinct_sources":
+        return func.count(distinct(ObservationRow.feed))
+    raise ValueError(f"unknown aggregate {how!r}")
+
+
+def _group_columns(groups: Sequence[Group], table: Any = ObservationRow) -> list[Any]:
+    names = [name for name, _ in groups[0]] if groups else []
+    return [getattr(table, OBSERVATION_ATTR.get(n, n) if table is ObservationRow else n) for n in names]
+
+
+def _group_conditions(groups: Sequence[Group], table: Any = ObservationRow) -> list[Any]:
+    """Each group field IN the touched values (IS NULL when a group has no value): a superset of the
+    groups, indexed; callers keep only the exact groups."""
+    if not groups:
+        return []
+    cond: list[Any] = []
+    for i, column in enumerate(_group_columns(groups, table)):
+        values = {g[i][1] for g in groups}
+        present = sorted(v for v in values if v is not None)
+        parts = [column.in_(present)] if present else []
+        if None in values:
+            parts.append(column.is_(None))
+        cond.append(or_(*parts) if len(parts) > 1 else parts[0])
+    return cond
+
+
+def _group_key(groups: Sequence[Group], values: Sequence[Any]) -> Group:
+    return tuple((name, value) for (name, _), value in zip(groups[0], values, strict=True))
+
+
+def _stored_item(r: ItemRow) -> StoredItem:
+    return StoredItem(r.id, r.feed, r.title, r.summary, r.link, r.observed_at, r.first_seen_at, r.region, r.country)
 
 
 def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:

@@ -89,6 +89,9 @@ class ItemRow(Base):
         UniqueConstraint("feed", "key", "revision", name="uq_items_feed_key_revision"),
         Index("ix_items_feed_key", "feed", "key"),
         Index("ix_items_first_seen_at", "first_seen_at"),
+        # feed_silence: the newest item of a feed; keyword rules: the items of a window.
+        Index("ix_items_feed_first_seen_at", "feed", "first_seen_at"),
+        Index("ix_items_observed_at", "observed_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
