@@ -248,3 +248,48 @@ def test_systemd_analyze_verify_finds_nothing_but_the_missing_install() -> None:
     problems = [line for line in (proc.stdout + proc.stderr).splitlines()
                 if line.strip() and "/opt/warnd/.venv/bin/warnd" not in line]
     assert problems == []
+
+
+# ---- docs/operations.md -------------------------------------------------------------------------
+
+OPERATIONS = ROOT / "docs" / "operations.md"
+
+
+def test_operations_yaml_examples_parse() -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", OPERATIONS.read_text(), re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        assert yaml.safe_load(block) is not None
+
+
+def test_operations_http_example_is_valid_config(tmp_path: Path) -> None:
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", OPERATIONS.read_text(), re.S) if b.startswith("http:")]
+    config = tmp_path / "warnd.yaml"
+    config.write_text(block)
+    settings = load_settings(config, env={})
+    assert settings.http is not None and settings.http.listen == f"127.0.0.1:{METRICS_PORT}"
+
+
+def test_every_metric_named_in_the_docs_exists(clock) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from warnd.metrics import Metrics
+
+    m = Metrics(clock=clock)
+    m.set_feeds(["f"])
+    m.poll_done("f", "ok", 0.1)
+    m.feed_succeeded("f", clock.now())
+    m.items_ingested("f", 1)
+    m.extraction_time(0.001)
+    m.evaluation_time(0.1)
+    m.alert_fired("r", "high")
+    m.delivery_done("c", "dead")
+    m.set_outbox({"pending": 1})
+    m.rules_loaded(1)
+    m.reload_done(True)
+    exposed = {s.name for f in text_string_to_metric_families(m.render().decode()) for s in f.samples}
+    import warnd.metrics
+    for source in (OPERATIONS.read_text(), warnd.metrics.__doc__ or ""):
+        named = set(re.findall(r"\bwarnd_[a-z_]+[a-z]", source))
+        assert named, "no metric names found"
+        assert named <= exposed | {n.removesuffix("_bucket") for n in exposed}, named - exposed
