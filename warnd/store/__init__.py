@@ -400,42 +400,6 @@ class Store:
             rows = s.execute(select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)).all()
             return {status: int(n) for status, n in rows}
 
-    # ---- silences -----------------------------------------------------------------------------
-
-    def add_silence(self, *, rule: str | None, matchers: dict[str, str], starts_at: datetime, ends_at: datetime,
-                    reason: str, created_by: str | None, now: datetime) -> int:
-        with self._tx() as s:
-            row = SilenceRow(rule=rule, matchers=matchers, starts_at=starts_at, ends_at=ends_at, reason=reason,
-                             created_by=created_by, created_at=now)
-            s.add(row)
-            s.flush()
-            return row.id
-
-    def silences(self, *, active_at: datetime | None = None) -> list[Silence]:
-        q = select(SilenceRow).order_by(SilenceRow.id)
-        if active_at is not None:
-            q = q.where(SilenceRow.starts_at <= active_at, SilenceRow.ends_at > active_at)
-        with self._tx() as s:
-            return [Silence(r.id, r.rule, tuple(sorted(r.matchers.items())), r.starts_at, r.ends_at, r.reason,
-                            r.created_by, r.created_at) for r in s.scalars(q)]
-
-    def expire_silence(self, silence_id: int, now: datetime) -> bool:
-        with self._tx() as s:
-            res = s.execute(update(SilenceRow).where(SilenceRow.id == silence_id, SilenceRow.ends_at > now)
-                            .values(ends_at=now))
-            return bool(res.rowcount)  # type: ignore[attr-defined]
-
-    # ---- housekeeping -------------------------------------------------------------------------
-
-    def prune(self, before: datetime) -> int:
-        """Delete items (and their observations) first seen before `before`."""
-        with self._tx() as s:
-            ids = select(ItemRow.id).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before)
-            s.execute(delete(ObservationRow).where(ObservationRow.item_id.in_(ids)))
-            res = s.execute(delete(ItemRow).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before))
-            return int(res.rowcount or 0)  # type: ignore[attr-defined]
-
-
     # ---- feed leases: several instances on one PostgreSQL share the polling --------------------
 
     def claim_feed(self, feed: str, owner: str, now: datetime, lease: timedelta) -> bool:
@@ -481,6 +445,42 @@ class Store:
             deliveries = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner == owner)
                                    .values(lease_owner=None, lease_until=None))
             return int(feeds.rowcount or 0) + int(deliveries.rowcount or 0)  # type: ignore[attr-defined]
+
+    # ---- silences -----------------------------------------------------------------------------
+
+    def add_silence(self, *, rule: str | None, matchers: dict[str, str], starts_at: datetime, ends_at: datetime,
+                    reason: str, created_by: str | None, now: datetime) -> int:
+        with self._tx() as s:
+            row = SilenceRow(rule=rule, matchers=matchers, starts_at=starts_at, ends_at=ends_at, reason=reason,
+                             created_by=created_by, created_at=now)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def silences(self, *, active_at: datetime | None = None) -> list[Silence]:
+        q = select(SilenceRow).order_by(SilenceRow.id)
+        if active_at is not None:
+            q = q.where(SilenceRow.starts_at <= active_at, SilenceRow.ends_at > active_at)
+        with self._tx() as s:
+            return [Silence(r.id, r.rule, tuple(sorted(r.matchers.items())), r.starts_at, r.ends_at, r.reason,
+                            r.created_by, r.created_at) for r in s.scalars(q)]
+
+    def expire_silence(self, silence_id: int, now: datetime) -> bool:
+        with self._tx() as s:
+            res = s.execute(update(SilenceRow).where(SilenceRow.id == silence_id, SilenceRow.ends_at > now)
+                            .values(ends_at=now))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    # ---- housekeeping -------------------------------------------------------------------------
+
+    def prune(self, before: datetime) -> int:
+        """Delete items (and their observations) first seen before `before`."""
+        with self._tx() as s:
+            ids = select(ItemRow.id).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before)
+            s.execute(delete(ObservationRow).where(ObservationRow.item_id.in_(ids)))
+            res = s.execute(delete(ItemRow).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before))
+            return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
 
 def _conditions(flt: ObservationFilter) -> list[object]:
     cond: list[object] = [ObservationRow.superseded.is_(False)]
