@@ -25,6 +25,7 @@ import os
 import random
 import re
 import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -286,9 +287,13 @@ async def bench(args: argparse.Namespace) -> int:
     farm = Farm(args.feeds, wall())
     await farm.start()
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=0)
+    # aiosmtpd 1.4's Controller cannot start on port 0 (it connects to the port it was given to check
+    # that it listens): take a free port first.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        smtp_port = probe.getsockname()[1]
+    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    smtp_port = smtp.server.sockets[0].getsockname()[1]
     config = write_config(work, farm, smtp_port, args)
     log = work / "warnd.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WARND_LOG_LEVEL": args.log_level}
