@@ -551,6 +551,52 @@ class Store:
             rows = s.execute(select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)).all()
             return {status: int(n) for status, n in rows}
 
+    # ---- feed leases: several instances on one PostgreSQL share the polling --------------------
+
+    def claim_feed(self, feed: str, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Take, or renew, the lease on polling `feed` for `owner` until `now + lease`.
+
+        Returns True when `owner` holds the lease afterwards: it was free, expired
+        (`lease_until <= now`) or already `owner`'s. The feed_state row is created when missing.
+        On PostgreSQL the row is taken with `SELECT … FOR UPDATE SKIP LOCKED`, so an instance
+        never waits for another that is claiming the same feed, it moves on; on SQLite (one
+        writer at a time) a conditional UPDATE decides.
+        """
+        free = or_(FeedStateRow.lease_owner.is_(None), FeedStateRow.lease_owner == owner,
+                   FeedStateRow.lease_until.is_(None), FeedStateRow.lease_until <= now)
+        with self._tx() as s:
+            _ensure_feed_row(s, feed, self.dialect)
+            if self.dialect == "postgresql":
+                row = s.scalars(select(FeedStateRow).where(FeedStateRow.feed == feed, free)
+                                .with_for_update(skip_locked=True)).first()
+                if row is None:
+                    return False  # leased to a live instance, or being claimed right now
+                row.lease_owner, row.lease_until = owner, now + lease
+                return True
+            res = s.execute(update(FeedStateRow).where(FeedStateRow.feed == feed, free)
+                            .values(lease_owner=owner, lease_until=now + lease))
+            return bool(res.rowcount)  # type: ignore[attr-defined]  # CursorResult has rowcount
+
+    def release_feed(self, feed: str, owner: str) -> bool:
+        """Give up `owner`'s lease on `feed`; False when `owner` did not hold it (expired and taken)."""
+        with self._tx() as s:
+            res = s.execute(update(FeedStateRow)
+                            .where(FeedStateRow.feed == feed, FeedStateRow.lease_owner == owner)
+                            .values(lease_owner=None, lease_until=None))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def release_all(self, owner: str) -> int:
+        """Give up every lease `owner` holds, on feeds and on outbox rows (a clean shutdown).
+
+        Returns how many feeds and deliveries were released.
+        """
+        with self._tx() as s:
+            feeds = s.execute(update(FeedStateRow).where(FeedStateRow.lease_owner == owner)
+                              .values(lease_owner=None, lease_until=None))
+            deliveries = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner == owner)
+                                   .values(lease_owner=None, lease_until=None))
+            return int(feeds.rowcount or 0) + int(deliveries.rowcount or 0)  # type: ignore[attr-defined]
+
     # ---- silences -----------------------------------------------------------------------------
 
     def add_silence(self, *, rule: str | None, matchers: dict[str, str], starts_at: datetime, ends_at: datetime,
@@ -685,6 +731,25 @@ def _alert_state(row: AlertStateRow) -> AlertState:
     return AlertState(row.dedup_key, row.rule, tuple(sorted(row.labels.items())), row.firing, row.last_value,
                       row.last_sent_at, row.alert_count or 0)
 
+
+
+def _ensure_feed_row(s: Session, feed: str, dialect: str) -> None:
+    """Create the feed_state row of `feed` unless it exists, without failing when another instance does too."""
+    insert: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        if s.get(FeedStateRow, feed) is None:
+            try:
+                with s.begin_nested():
+                    s.add(FeedStateRow(feed=feed, consecutive_failures=0, items_seen=0, latencies=[]))
+            except IntegrityError:
+                pass  # another instance created it between our read and our insert
+        return
+    s.execute(insert(FeedStateRow).values(feed=feed, consecutive_failures=0, items_seen=0, latencies=[])
+              .on_conflict_do_nothing(index_elements=["feed"]))
 
 
 T = TypeVar("T")
