@@ -23,12 +23,14 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:****@{host}"
+        user, sep, _password = userinfo.partition(":")
+        # `user:pw@` keeps the user; a bare `token@` (a token given as the user name) is all secret.
+        netloc = f"{user}:****@{host}" if sep else f"****@{host}"
     query = urlencode([(k, "****" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)])
     path = parts.path
-    if parts.hostname and parts.hostname.endswith("hooks.slack.com"):
-        path = re.sub(r"(/services/[^/]+/[^/]+/)[^/]+", r"\1****", path)
+    if parts.hostname and parts.hostname.endswith("slack.com"):
+        # Incoming-webhook and workflow URLs carry their secret in the last path segment.
+        path = re.sub(r"^(/(?:services|workflows|triggers)/(?:[^/]+/)*)[^/]+(/?)$", r"\1****\2", path)
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
