@@ -18,7 +18,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,18 +31,36 @@ from warnd.config import RuleSet, Settings, load_rules
 from warnd.config import rule_paths as config_rule_paths
 from warnd.deliver import Sender, build_senders
 from warnd.deliver.outbox import DrainReport, Outbox
-from warnd.errors import ConfigError, StoreLockedError
+from warnd.errors import ConfigError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
+from warnd.health import HealthServer
+from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
 from warnd.poll import Poller
 from warnd.store import Store, StoreThread, open_store
-from warnd.types import FeedState
+from warnd.types import FeedState, Item, Signals
 
 log = logging.getLogger(__name__)
 
 _RULE_WATCH_S = 5.0
 _DRAIN_TIMEOUT_S = 10.0
+# A poll lease must outlive the poll itself; after the poll it is renewed until the feed's next poll.
+_POLL_LEASE_MARGIN = timedelta(seconds=60)
+
+
+class TimedExtractor:
+    """The extractor, with the time it takes recorded as a metric."""
+
+    def __init__(self, inner: Extract, metrics: Metrics, clock: Clock) -> None:
+        self._inner, self._metrics, self._clock = inner, metrics, clock
+
+    def extract(self, item: Item) -> Signals:
+        started = self._clock.monotonic()
+        try:
+            return self._inner.extract(item)
+        finally:
+            self._metrics.extraction_time(self._clock.monotonic() - started)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +86,8 @@ class Daemon:
     owner: str
     parse_executor: Executor | None = None
     rule_files: tuple[Path, ...] = ()
+    metrics: Metrics = field(default_factory=Metrics)
+    health: HealthServer | None = None
     _owns_http: bool = False
     _lock: IO[bytes] | None = None
     _states: dict[str, FeedState] = field(default_factory=dict)
@@ -78,13 +98,18 @@ class Daemon:
 
     def __post_init__(self) -> None:
         self.db = StoreThread(self.store)
-        self.pipeline = Pipeline(self.store, self.extractor, self.settings, self.rules)
+        self.pipeline = Pipeline(self.store, TimedExtractor(self.extractor, self.metrics, self.clock), self.settings,
+                                 self.rules)
         fetcher = Fetcher(self.settings.fetch, session=self.http, clock=self.clock,
                           base_dir=Path(self.settings.base_dir))
         self.poller = Poller(fetcher, clock=self.clock, executor=self.parse_executor)
         self.outbox = Outbox(self.db, self.senders, clock=self.clock, settings=self.settings.outbox,
-                             owner=self.owner)
+                             owner=self.owner, observe=self.metrics.delivery_done)
         self._rule_mtimes = _mtimes(self.rule_files)
+        self.metrics.set_feeds(f.name for f in self.settings.feeds if f.enabled)
+        self.metrics.rules_loaded(len(self.rules.rules))
+        if self.settings.http is not None:
+            self.health = HealthServer(self.settings.http.listen, metrics=self.metrics, ready=self._ready)
 
     # ---- one pass -----------------------------------------------------------------------------
 
@@ -103,26 +128,54 @@ class Daemon:
         )
 
     async def poll_feed(self, name: str, *, reschedule: bool = True) -> tuple[bool, int]:
-        """Poll one feed and store what is new. Never raises for the feed's own problems."""
+        """Poll one feed and store what is new. Never raises for the feed's own problems.
+
+        Several instances may share the database: a feed is polled only by the instance that holds
+        its lease, and the state (validators, schedule) is read fresh, since another instance may
+        have polled it last.
+        """
         feed = next((f for f in self.settings.feeds if f.name == name), None)
         if feed is None:
             return False, 0
-        state = self._states.get(name) or FeedState(feed=name)
+        now = self.clock.now()
+        lease = timedelta(seconds=self.settings.fetch.timeout_s) + _POLL_LEASE_MARGIN
+        if not await self.db(Store.claim_feed, self.store, name, self.owner, now, lease):
+            state = await self.db(Store.feed_state, self.store, name)
+            self._reschedule(name, state.next_poll_at if state and state.next_poll_at else now + feed.interval,
+                             enabled=reschedule)
+            return True, 0
+        state = await self.db(Store.feed_state, self.store, name) or FeedState(feed=name)
         result = await self.poller.poll(feed, state)
         report = await self.db(self.pipeline.ingest, name, result.items, result.state, self.clock.now())
-        self._states[name] = report.state or result.state
-        if result.error is None:  # the poller logs failures itself
-            log.info("feed polled", extra={"feed": name, "items": len(result.items), "new": report.new,
-                                           "revised": report.revised, "warnings": len(result.warnings)})
-        if reschedule and self._scheduler is not None and result.state.next_poll_at is not None:
-            with contextlib.suppress(Exception):  # the job may be gone after a reload removed the feed
-                self._scheduler.modify_job(f"poll:{name}", next_run_time=result.state.next_poll_at)
+        saved = report.state or result.state
+        self._states[name] = saved
+        outcome = "error" if result.error else ("ok" if result.items else "unchanged")
+        self.metrics.poll_done(name, outcome, saved.latencies_s[-1] if saved.latencies_s else 0.0)
+        if result.error is None:  # the poller logs each poll, the pipeline what it stored
+            if saved.last_success_at is not None:
+                self.metrics.feed_succeeded(name, saved.last_success_at)
+            if report.new or report.revised:
+                self.metrics.items_ingested(name, report.new + report.revised)
+        next_at = saved.next_poll_at or self.clock.now() + feed.interval
+        # Hold the feed until its next poll, so another instance does not poll it in between.
+        await self.db(Store.claim_feed, self.store, name, self.owner, self.clock.now(),
+                      max(next_at - self.clock.now(), timedelta(0)))
+        self._reschedule(name, next_at, enabled=reschedule)
         if (report.new or report.revised) and reschedule:
             self._kick("evaluate")
         return result.error is None, report.new + report.revised
 
+    def _reschedule(self, name: str, at: datetime, *, enabled: bool) -> None:
+        if enabled and self._scheduler is not None and not self._stopping:
+            with contextlib.suppress(Exception):  # the job may be gone after a reload removed the feed
+                self._scheduler.modify_job(f"poll:{name}", next_run_time=at)
+
     async def evaluate(self) -> int:
+        started = self.clock.monotonic()
         alerts = await self.db(self.pipeline.evaluate, self.clock.now())
+        self.metrics.evaluation_time(self.clock.monotonic() - started)
+        for alert in alerts:
+            self.metrics.alert_fired(alert.rule, str(alert.severity))
         if alerts:
             self._kick("outbox")
         return len(alerts)
@@ -134,6 +187,7 @@ class Daemon:
             total = DrainReport(total.claimed + report.claimed, total.sent + report.sent,
                                 total.retried + report.retried, total.dead + report.dead)
             if report.claimed == 0 or report.sent == 0:
+                self.metrics.set_outbox(await self.db(Store.outbox_counts, self.store))
                 return total
 
     async def housekeeping(self) -> None:
@@ -153,7 +207,10 @@ class Daemon:
             for problem in e.problems:
                 log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
             self._rule_mtimes = _mtimes(tuple(paths))
+            self.metrics.reload_done(False)
             return False
+        self.metrics.reload_done(True)
+        self.metrics.rules_loaded(len(rules.rules))
         self.rules = rules
         self.pipeline.rules = rules
         self.rule_files = tuple(paths)
@@ -171,6 +228,13 @@ class Daemon:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then drain: finish current sends, release leases, close."""
         await self._load_states()
+        # Catch up first: poll every due feed, then evaluate once, so what happened while warnd was
+        # down is judged on all feeds together rather than on whichever feed answered first.
+        now = self.clock.now()
+        due = [f.name for f in self.settings.feeds if f.enabled and _due(self._states.get(f.name), now)]
+        if due:
+            await asyncio.gather(*(self.poll_feed(name, reschedule=False) for name in due))
+            await self.evaluate()
         scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler = scheduler
         now = self.clock.now()
@@ -195,6 +259,9 @@ class Daemon:
         scheduler.add_job(self._job(self._watch_rules), "interval", id="rules", seconds=_RULE_WATCH_S,
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
+        if self.health is not None:
+            await self.health.start()
+            log.info("health and metrics listening", extra={"listen": f"{self.health.host}:{self.health.port}"})
         log.info("daemon started", extra={"feeds": len(self.settings.feeds), "rules": len(self.rules.rules),
                                           "channels": sorted(self.senders), "owner": self.owner,
                                           "store": self.store.dialect})
@@ -203,6 +270,8 @@ class Daemon:
         self._stopping = True
         scheduler.shutdown(wait=False)
         self._scheduler = None
+        if self.health is not None:
+            await self.health.stop()
         if self._inflight:
             done, pending = await asyncio.wait(set(self._inflight), timeout=_DRAIN_TIMEOUT_S)
             for task in pending:
@@ -235,9 +304,19 @@ class Daemon:
         if not self._states:
             self._states = await self.db(Store.feed_states, self.store)
 
+    async def _ready(self) -> dict[str, bool]:
+        try:
+            await self.db(Store.outbox_counts, self.store)
+            database = True
+        except StoreError:  # readiness reports, it does not raise
+            database = False
+        return {"database": database,
+                "scheduler": self._scheduler is not None and self._scheduler.running and not self._stopping,
+                "rules": self.rules is not None}
+
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
-            await self.db(Store.release_leases, self.store, self.owner)
+            await self.db(Store.release_all, self.store, self.owner)
         for sender in self.senders.values():
             close = getattr(sender, "aclose", None)
             if close is not None:
@@ -251,6 +330,10 @@ class Daemon:
         self.store.close()
         if self._lock is not None:
             self._lock.close()
+
+
+def _due(state: FeedState | None, now: datetime) -> bool:
+    return state is None or state.next_poll_at is None or state.next_poll_at <= now
 
 
 def _mtimes(paths: tuple[Path, ...] | list[Path]) -> dict[Path, float]:
@@ -304,6 +387,10 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
     try:
         if store is None:
             store = open_store(settings.database_url())
+            if handle is not None:
+                # This process holds the only lock on the SQLite file: leases left by a killed
+                # predecessor would only delay polls and sends until they expire.
+                store.clear_leases()
     except BaseException:
         if handle is not None:
             handle.close()

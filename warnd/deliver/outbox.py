@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -45,7 +45,9 @@ def backoff(attempt: int, *, base: timedelta, cap: timedelta, rng: random.Random
 
 class Outbox:
     def __init__(self, db: StoreThread, senders: Mapping[str, Sender], *, clock: Clock, settings: OutboxSettings,
-                 owner: str, rng: random.Random | None = None, send_timeout_s: float = 60.0) -> None:
+                 owner: str, rng: random.Random | None = None, send_timeout_s: float = 60.0,
+                 observe: Callable[[str, str], None] | None = None) -> None:
+        self._observe = observe or (lambda _channel, _outcome: None)
         self._db = db
         self._senders = senders
         self._clock = clock
@@ -77,19 +79,23 @@ class Outbox:
         for index, (delivery, alert) in enumerate(rows):
             if sender is None:
                 await self._fail(delivery, f"channel {channel!r} is not configured", permanent=True)
+                self._observe(channel, "dead")
                 dead += 1
                 continue
             try:
                 await asyncio.wait_for(sender.send(alert, delivery), timeout=self._send_timeout_s)
             except PermanentDeliveryError as e:
                 await self._fail(delivery, str(e), permanent=True)
+                self._observe(channel, "dead")
                 dead += 1
             except (TransientDeliveryError, TimeoutError) as e:
                 retry_after = getattr(e, "retry_after_s", None)
                 message = str(e) or f"no answer within {self._send_timeout_s}s"
                 if await self._fail(delivery, message, permanent=False, retry_after_s=retry_after):
+                    self._observe(channel, "dead")
                     dead += 1
                 else:
+                    self._observe(channel, "retry")
                     retried += 1
                 # Keep creation order: later alerts on this channel wait for this one.
                 await self._release(rows[index + 1:])
@@ -97,13 +103,16 @@ class Outbox:
             except Exception as e:  # a bug in one sender must not kill the worker; retry like a transient error
                 log.exception("delivery crashed", extra={"channel": channel, "delivery_id": delivery.id})
                 if await self._fail(delivery, f"{type(e).__name__}: {e}", permanent=False):
+                    self._observe(channel, "dead")
                     dead += 1
                 else:
+                    self._observe(channel, "retry")
                     retried += 1
                 await self._release(rows[index + 1:])
                 break
             else:
                 await self._db(Store.mark_sent, self._db.store, delivery.id, self._clock.now())
+                self._observe(channel, "sent")
                 sent += 1
                 log.info("delivery sent", extra={"channel": channel, "delivery_id": delivery.id,
                                                  "alert_id": alert.id, "rule": alert.rule,

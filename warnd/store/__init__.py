@@ -163,6 +163,21 @@ class Store:
         with self._tx() as s:
             return {r.feed: conv.feed_state(r) for r in s.scalars(select(FeedStateRow))}
 
+    def feed_state(self, feed: str) -> FeedState | None:
+        """One feed's state, read fresh (another instance may have polled it)."""
+        with self._tx() as s:
+            row = s.get(FeedStateRow, feed)
+            return conv.feed_state(row) if row else None
+
+    def clear_leases(self) -> int:
+        """Drop every lease: only for a single-instance store (SQLite) whose lock this process holds."""
+        with self._tx() as s:
+            feeds = s.execute(update(FeedStateRow).where(FeedStateRow.lease_owner.is_not(None))
+                              .values(lease_owner=None, lease_until=None))
+            rows = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner.is_not(None))
+                             .values(lease_owner=None, lease_until=None))
+            return int(feeds.rowcount or 0) + int(rows.rowcount or 0)  # type: ignore[attr-defined]
+
     def save_feed_state(self, state: FeedState) -> None:
         with self._tx() as s:
             _put_feed_state(s, state)
