@@ -174,3 +174,11 @@ def test_each_figure_counts_for_the_region_of_its_own_place(store: Store) -> Non
     store.ingest("f1", [(item("a", "coast"), signals)], None, T0)
     got = store.observations(ObservationFilter(metrics=("killed",)), T0 - timedelta(hours=1), T0)
     assert sorted((o.value, o.region) for o in got) == [(4, "Latakia"), (9, "Tartus"), (31, "Latakia")]
+
+
+def test_an_alert_decided_on_a_stale_state_is_refused(store: Store) -> None:
+    # Two instances both saw no alert for the group and both decided to send: only the first records.
+    assert store.record_alert(alert("k2"), ["mail"], T0, seen_count=0) is not None
+    assert store.record_alert(alert("k2"), ["mail"], T0, seen_count=0) is None
+    assert store.outbox_counts() == {"pending": 1}
+    assert store.record_alert(alert("k2", value=2000), ["mail"], T0, seen_count=1) is not None

@@ -191,7 +191,8 @@ class Pipeline:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
         channels = self._channels(rule)
         alert = replace(alert, notify=channels)
-        alert_id = self.store.record_alert(alert, channels, now, silence_id=decision.silence_id)
+        alert_id = self.store.record_alert(alert, channels, now, silence_id=decision.silence_id,
+                                           seen_count=prior.alert_count if prior else 0)
         if alert_id is None:
             log.info("alert already recorded by another instance", extra={"rule": rule.id, "dedup_key": key})
             return None

@@ -419,19 +419,27 @@ class Store:
             return _alert_state(row) if row else None
 
     def record_alert(self, alert: Alert, channels: Sequence[str], now: datetime, *,
-                     silence_id: int | None = None) -> int | None:
+                     silence_id: int | None = None, seen_count: int | None = None) -> int | None:
         """Write an alert, its state and its outbox rows in one transaction.
+
+        `seen_count` is the group's alert count that the decision to send was based on. The alert is
+        recorded as number `seen_count + 1`; if another instance recorded an alert for the group in
+        the meantime, the unique (dedup_key, seq) key or the changed count refuses this one.
 
         Returns the alert id, or None when another instance recorded this alert first.
         """
         try:
             with self._tx() as s:
-                state = s.get(AlertStateRow, alert.dedup_key)
+                state = s.get(AlertStateRow, alert.dedup_key, with_for_update=True)
                 if state is None:
                     state = AlertStateRow(dedup_key=alert.dedup_key, rule=alert.rule, labels=dict(alert.labels),
                                           alert_count=0)
                     s.add(state)
-                seq = (state.alert_count or 0) + 1
+                    s.flush()
+                current = state.alert_count or 0
+                if seen_count is not None and current != seen_count:
+                    return None   # another instance alerted for this group after our decision
+                seq = current + 1
                 row = AlertRow(
                     rule=alert.rule, dedup_key=alert.dedup_key, seq=seq, kind=alert.kind, metric=alert.metric,
                     severity=str(alert.severity), title=alert.title, labels=dict(alert.labels), value=alert.value,
