@@ -40,7 +40,6 @@ from warnd.types import (
 log = logging.getLogger(__name__)
 
 EVALUATE_CURSOR = "evaluate"
-_SETTLE = timedelta(minutes=2)   # longer than any ingest transaction
 ITEMS_CURSOR = "evaluate-items"
 _EPSILON = timedelta(microseconds=1)
 
@@ -100,9 +99,7 @@ class Pipeline:
         cycle = _Cycle(self, now)
         fired: list[Alert] = []
         after = self.store.cursor(EVALUATE_CURSOR)
-        # Several instances on PostgreSQL: look again at what arrived lately (see observations_after).
-        recent = now - _SETTLE if self.store.dialect == "postgresql" else None
-        fresh = self.store.observations_after(after, recent_since=recent)
+        fresh = self.store.observations_after(after)
         if fresh:
             for rule in rules:
                 if isinstance(rule, _OBSERVATION_RULES):

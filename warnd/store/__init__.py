@@ -244,23 +244,13 @@ class Store:
         with self._tx() as s:
             return int(s.scalar(select(func.max(ObservationRow.id))) or 0)
 
-    def observations_after(self, after_id: int, limit: int = 10000, *,
-                           recent_since: datetime | None = None) -> list[Observation]:
-        """Observations stored after `after_id` (current revisions only), oldest first.
-
-        With `recent_since`, also those of items first seen since then: on PostgreSQL, ids of
-        concurrent transactions can commit out of order, so a row with a lower id than the cursor
-        may become visible after the cursor passed it. Evaluating a recent group again is harmless
-        (realert and the alert state make it idempotent); skipping one would lose an alert.
-        """
-        newer: ColumnElement[bool] = ObservationRow.id > after_id
-        if recent_since is not None:
-            newer = or_(newer, ItemRow.first_seen_at >= recent_since)
+    def observations_after(self, after_id: int, limit: int = 10000) -> list[Observation]:
+        """Observations stored after `after_id` (current revisions only), oldest first."""
         with self._tx() as s:
             rows = s.execute(
                 select(ObservationRow, ItemRow.title, ItemRow.link)
                 .join(ItemRow, ItemRow.id == ObservationRow.item_id)
-                .where(newer, ObservationRow.superseded.is_(False))
+                .where(ObservationRow.id > after_id, ObservationRow.superseded.is_(False))
                 .order_by(ObservationRow.id)
                 .limit(limit)
             ).all()
