@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, case, delete, distinct, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, case, delete, distinct, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +51,8 @@ __all__ = ["AlertState", "Group", "IngestReport", "Silence", "Store", "StoreThre
 
 # A rule group: the values of its `group_by` fields, in order, e.g. (("region", "Latakia"),).
 Group = tuple[tuple[str, str | None], ...]
+
+_INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
 
 # A published time further ahead than this is a wrong clock or a bogus date: use the first-seen time.
 _FUTURE_SLACK = timedelta(minutes=10)
@@ -201,6 +203,12 @@ class Store:
         """Store new items and revisions with their observations, and the feed's state, in one transaction."""
         new = revised = unchanged = n_obs = 0
         with self._tx() as s:
+            if self.dialect == "postgresql":
+                # Ids come from a sequence, and concurrent transactions could commit them out of order:
+                # an evaluation cursor (id > last seen) would step over a row committed late, and its
+                # alert would be lost. Serialising ingest transactions (they are short: fetching,
+                # parsing and extraction happen before) makes ids commit in order.
+                s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK})
             for item, signals in entries:
                 prev = s.scalars(
                     select(ItemRow).where(ItemRow.feed == feed, ItemRow.key == item.key, ItemRow.current.is_(True))
