@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from warnd import __version__
+from warnd import __version__, crashpoints
 from warnd.clock import SystemClock, utc
-from warnd.config import DEFAULT_CONFIG, RuleSet, Settings, load_rules, load_settings, rule_paths
+from warnd.config import DEFAULT_CONFIG, RuleSet, Settings, crash_spec, load_rules, load_settings, rule_paths
 from warnd.config.durations import format_duration, parse_duration
 from warnd.errors import ConfigError, Problem, StoreError, WarndError
 from warnd.logs import setup_logging
@@ -159,6 +159,11 @@ def _run(args: argparse.Namespace) -> int:
     from warnd.daemon import build_daemon, install_signal_handlers
 
     settings = _settings(args)
+    try:
+        crashpoints.arm(crash_spec())
+    except ValueError as e:
+        print(f"warnd: {e}", file=sys.stderr)
+        return EXIT_USAGE
 
     async def main_async() -> int:
         daemon = await build_daemon(settings)

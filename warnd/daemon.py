@@ -26,6 +26,7 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
 
+from warnd import crashpoints
 from warnd.clock import Clock, SystemClock
 from warnd.config import RuleSet, Settings, load_rules
 from warnd.config import rule_paths as config_rule_paths
@@ -145,8 +146,11 @@ class Daemon:
                              enabled=reschedule)
             return True, 0
         state = await self.db(Store.feed_state, self.store, name) or FeedState(feed=name)
+        crashpoints.reach("before_fetch")
         result = await self.poller.poll(feed, state)
+        crashpoints.reach("after_fetch")
         report = await self.db(self.pipeline.ingest, name, result.items, result.state, self.clock.now())
+        crashpoints.reach("after_ingest_commit")
         saved = report.state or result.state
         self._states[name] = saved
         outcome = "error" if result.error else ("ok" if result.items else "unchanged")
@@ -173,6 +177,7 @@ class Daemon:
     async def evaluate(self) -> int:
         started = self.clock.monotonic()
         alerts = await self.db(self.pipeline.evaluate, self.clock.now())
+        crashpoints.reach("after_evaluate")
         self.metrics.evaluation_time(self.clock.monotonic() - started)
         for alert in alerts:
             self.metrics.alert_fired(alert.rule, str(alert.severity))
@@ -317,6 +322,7 @@ class Daemon:
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
             await self.db(Store.release_all, self.store, self.owner)
+        crashpoints.reach("after_release")
         for sender in self.senders.values():
             close = getattr(sender, "aclose", None)
             if close is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from warnd import evaluate
+from warnd import crashpoints, evaluate
 from warnd.alerts import Verdict, decide, dedup_key, render_rule_text, route
 from warnd.clock import utc
 from warnd.config import RuleSet, Settings
@@ -191,8 +191,10 @@ class Pipeline:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
         channels = self._channels(rule)
         alert = replace(alert, notify=channels)
+        crashpoints.reach("before_alert_commit")
         alert_id = self.store.record_alert(alert, channels, now, silence_id=decision.silence_id,
                                            seen_count=prior.alert_count if prior else 0)
+        crashpoints.reach("after_alert_commit")
         if alert_id is None:
             log.info("alert already recorded by another instance", extra={"rule": rule.id, "dedup_key": key})
             return None

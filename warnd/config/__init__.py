@@ -34,7 +34,7 @@ __all__ = [
     "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
     "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
     "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
-    "read_yaml", "rule_paths", "validate",
+    "crash_spec", "read_yaml", "rule_paths", "validate",
 ]
 
 DEFAULT_CONFIG = "config/warnd.yaml"
@@ -106,6 +106,12 @@ def _resolve_channel_env(name: str, channel: Any, env: Mapping[str, str], doc: L
         if smtp_update:
             update["smtp"] = channel.smtp.model_copy(update=smtp_update)
     return channel.model_copy(update=update) if update else channel
+
+
+def crash_spec(env: Mapping[str, str] | None = None) -> str | None:
+    """The test-only crash injection spec (`WARND_CRASH_AT`, see warnd/crashpoints.py)."""
+    env = os.environ if env is None else env
+    return env.get("WARND_CRASH_AT") or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from warnd import crashpoints
 from warnd.clock import Clock
 from warnd.config.settings import OutboxSettings
 from warnd.errors import PermanentDeliveryError, TransientDeliveryError
@@ -63,6 +64,7 @@ class Outbox:
                                  self._settings.batch)
         if not claimed:
             return DrainReport()
+        crashpoints.reach("after_claim")
         by_channel: dict[str, list[tuple[Delivery, Alert]]] = {}
         for d, a in claimed:
             by_channel.setdefault(d.channel, []).append((d, a))
@@ -83,6 +85,7 @@ class Outbox:
                 dead += 1
                 continue
             try:
+                crashpoints.reach("before_send")
                 await asyncio.wait_for(sender.send(alert, delivery), timeout=self._send_timeout_s)
             except PermanentDeliveryError as e:
                 await self._fail(delivery, str(e), permanent=True)
@@ -111,7 +114,9 @@ class Outbox:
                 await self._release(rows[index + 1:])
                 break
             else:
+                crashpoints.reach("after_send_before_mark")
                 await self._db(Store.mark_sent, self._db.store, delivery.id, self._clock.now())
+                crashpoints.reach("after_mark_sent")
                 self._observe(channel, "sent")
                 sent += 1
                 log.info("delivery sent", extra={"channel": channel, "delivery_id": delivery.id,
