@@ -222,6 +222,9 @@ BAD_CONFIGS = [
     pytest.param("""
         feeds: {name: a}
         """, ["1:8: feeds: Input should be a valid"], id="feeds-not-a-list"),
+    pytest.param("""
+        timezone: Europe/Geneva
+        """, ["1:11: timezone: 'Europe/Geneva' is not an IANA time zone"], id="unknown-time-zone"),
 ]
 
 

@@ -101,3 +101,43 @@ def test_sighup_reloads_and_sigterm_exits_0_within_10s(daemon_config: Path, tmp_
     assert proc.returncode == 0, err
     assert "rule reload rejected" in err and "did you mean 'window'" in err
     assert '"event": "daemon stopped"' in err and "Traceback" not in err
+
+
+async def test_digests_go_out_per_period_and_catch_up_after_downtime(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from warnd.clock import FakeClock
+    from warnd.types import Alert, Severity
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE)
+    cfg = tmp_path / "warnd.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        database: sqlite:///{tmp_path / 'warnd.db'}
+        base_dir: {tmp_path}
+        rules: ["rules/*.yaml"]
+        templates: {ROOT / 'templates'}
+        timezone: Europe/Zurich
+        channels:
+          digest-box: {{type: file, format: eml, dir: digests, digest: 24h, digest_at: "07:00"}}
+    """))
+    store = open_store(f"sqlite:///{tmp_path / 'warnd.db'}", migrate=True)
+    clock = FakeClock(datetime(2025, 3, 8, 12, 0, tzinfo=UTC))
+    daemon = await build_daemon(load_settings(cfg, env={}), clock=clock, store=store, parse_in_processes=False)
+    try:
+        assert await daemon.send_digests() == 0          # first start: the current period begins
+        for hours in (2, 10):
+            store.record_alert(Alert(rule="any-killed", dedup_key=f"k{hours}", severity=Severity.HIGH, title="",
+                                     labels=(("region", "Latakia"),), value=745 + hours, baseline=None,
+                                     window=timedelta(hours=24), sources=1,
+                                     fired_at=clock.now() + timedelta(hours=hours)), [], clock.now())
+        clock.advance(hours=20)                            # 2025-03-09 08:00 UTC, past 07:00 Zurich (06:00 UTC)
+        assert await daemon.send_digests() == 1
+        assert await daemon.send_digests() == 0          # the same period is not sent twice
+        clock.advance(days=3)                              # down for three days: three digests owed
+        assert await daemon.send_digests() == 3
+        files = sorted((tmp_path / "digests").glob("digest-*.eml"))
+        assert len(files) == 4
+        assert "755" in files[0].read_text() or "747" in files[0].read_text()
+    finally:
+        await daemon.aclose()

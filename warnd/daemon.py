@@ -18,7 +18,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,9 +30,11 @@ from warnd import crashpoints
 from warnd.clock import Clock, SystemClock
 from warnd.config import RuleSet, Settings, load_rules
 from warnd.config import rule_paths as config_rule_paths
-from warnd.deliver import Sender, build_senders
+from warnd.config.settings import EmailChannelConfig, FileChannelConfig
+from warnd.deliver import EmailSender, FileSender, Sender, build_senders
+from warnd.deliver.digest import digest_filename, next_digest_at, render_digest
 from warnd.deliver.outbox import DrainReport, Outbox
-from warnd.errors import ConfigError, StoreError, StoreLockedError
+from warnd.errors import ConfigError, DeliveryError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
 from warnd.health import HealthServer
@@ -45,6 +47,7 @@ from warnd.types import FeedState, Item, Signals
 log = logging.getLogger(__name__)
 
 _RULE_WATCH_S = 5.0
+_DIGEST_CATCH_UP = 7
 _DRAIN_TIMEOUT_S = 10.0
 # A poll lease must outlive the poll itself; after the poll it is renewed until the feed's next poll.
 _POLL_LEASE_MARGIN = timedelta(seconds=60)
@@ -195,6 +198,49 @@ class Daemon:
                 self.metrics.set_outbox(await self.db(Store.outbox_counts, self.store))
                 return total
 
+    async def send_digests(self) -> int:
+        """Send each channel's digest for every period that ended since the last one sent.
+
+        The last period sent is kept in the store, so a digest missed while warnd was down goes out
+        at the next start (at most `_DIGEST_CATCH_UP` periods), and a failed send is retried.
+        """
+        sent = 0
+        for name, config in self.settings.channels.items():
+            every = getattr(config, "digest", None)
+            sender = self.senders.get(name)
+            if every is None or sender is None or not isinstance(config, EmailChannelConfig | FileChannelConfig):
+                continue
+            cursor = f"digest:{name}"
+            now = self.clock.now()
+            last_s = await self.db(Store.cursor, self.store, cursor)
+            if last_s == 0:
+                # First start: the current period is the first one; nothing before it is owed.
+                start = next_digest_at(every=every, at=config.digest_at, tz=self.settings.timezone, after=now - every)
+                await self.db(Store.set_cursor, self.store, cursor, int(start.timestamp()), now)
+                continue
+            start = datetime.fromtimestamp(last_s, UTC)
+            for _ in range(_DIGEST_CATCH_UP):
+                end = next_digest_at(every=every, at=config.digest_at, tz=self.settings.timezone, after=start)
+                if end > now:
+                    break
+                alerts = await self.db(Store.alerts, self.store, since=start, until=end, limit=10000)
+                msg = render_digest(alerts, channel=name, config=config,
+                                    templates_dir=self.settings.path(self.settings.templates), period_start=start,
+                                    period_end=end, tz=self.settings.timezone, top=config.digest_top)
+                try:
+                    if isinstance(sender, FileSender):
+                        await sender.send_message(msg, name=digest_filename(name, end))
+                    elif isinstance(sender, EmailSender):
+                        await sender.send_message(msg)
+                except DeliveryError as e:
+                    log.warning("digest failed, will retry", extra={"channel": name, "error": str(e)})
+                    break
+                await self.db(Store.set_cursor, self.store, cursor, int(end.timestamp()), self.clock.now())
+                log.info("digest sent", extra={"channel": name, "alerts": len(alerts), "period_end": end.isoformat()})
+                sent += 1
+                start = end
+        return sent
+
     async def housekeeping(self) -> None:
         cutoff = self.clock.now() - self.settings.retention
         pruned = await self.db(Store.prune, self.store, cutoff)
@@ -261,6 +307,9 @@ class Daemon:
                           misfire_grace_time=None)
         scheduler.add_job(self._job(self.housekeeping), "interval", id="housekeeping", hours=6, max_instances=1,
                           coalesce=True, misfire_grace_time=None)
+        if any(getattr(c, "digest", None) for c in self.settings.channels.values()):
+            scheduler.add_job(self._job(self.send_digests), "interval", id="digests", seconds=60, next_run_time=now,
+                              max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self._watch_rules), "interval", id="rules", seconds=_RULE_WATCH_S,
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()

@@ -62,6 +62,10 @@ class ConfigError(WarndError):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __str__(self) -> str:
+        # The located problems are the whole story; the library exception behind them only adds noise.
+        return self.message
+
     @classmethod
     def at(cls, path: str, message: str, line: int | None = None, col: int | None = None) -> ConfigError:
         return cls([Problem(path, line, col, message)])

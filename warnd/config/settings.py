@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -228,6 +229,15 @@ class Settings(_Model):
     extract: ExtractSettings = ExtractSettings()
     retention: Duration = timedelta(days=365)
     base_dir: str = Field(".", description="directory relative paths are resolved against")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"{v!r} is not an IANA time zone (e.g. UTC, Asia/Damascus, Africa/Khartoum)") from e
+        return v
 
     @field_validator("channels")
     @classmethod

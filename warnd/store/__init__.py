@@ -485,12 +485,16 @@ class Store:
             state.firing = firing
             state.last_evaluated_at = now
 
-    def alerts(self, *, rule: str | None = None, since: datetime | None = None, limit: int = 100) -> list[Alert]:
+    def alerts(self, *, rule: str | None = None, since: datetime | None = None, until: datetime | None = None,
+               limit: int = 100) -> list[Alert]:
+        """Alerts newest first; `since` inclusive, `until` exclusive."""
         q = select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)
         if rule:
             q = q.where(AlertRow.rule == rule)
         if since:
             q = q.where(AlertRow.fired_at >= since)
+        if until:
+            q = q.where(AlertRow.fired_at < until)
         with self._tx() as s:
             return [conv.alert(r) for r in s.scalars(q)]
 
