@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 _RULE_WATCH_S = 5.0
 _DIGEST_CATCH_UP = 7
-_DRAIN_TIMEOUT_S = 10.0
+_DRAIN_TIMEOUT_S = 7.0   # SIGTERM to exit within 10 s: the drain, then closing leases and connections
 # A poll lease must outlive the poll itself; after the poll it is renewed until the feed's next poll.
 _POLL_LEASE_MARGIN = timedelta(seconds=60)
 
@@ -342,6 +342,10 @@ class Daemon:
             self._inflight.add(task)
             try:
                 await fn(*args)
+            except asyncio.CancelledError:
+                # Only the shutdown drain cancels jobs, once its deadline passed: what was cut short is
+                # safe to repeat (leases expire, unsent deliveries stay pending).
+                log.warning("job cut short at shutdown", extra={"job": getattr(fn, "__name__", str(fn))})
             except Exception:  # a job boundary: log and keep the daemon alive
                 log.exception("job failed", extra={"job": getattr(fn, "__name__", str(fn))})
             finally:
