@@ -13,10 +13,11 @@ massacre, in which ...") give no figure.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
-from warnd.extract.numbers import NumberMention, find_numbers
+from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
 
@@ -36,6 +37,9 @@ _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displace
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
 _YEAR_MIN, _YEAR_MAX = 1800, 2100
+_SUBCOUNT_BEFORE_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _words in W.SUBCOUNT_BEFORE:
+    _SUBCOUNT_BEFORE_BY_LAST.setdefault(_words[-1], []).append(_words)
 
 
 @dataclass(slots=True)
@@ -86,18 +90,25 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
                  published_year: int | None = None) -> list[Figure]:
     """Casualty figures, sentence by sentence, in text order."""
     figures: list[Figure] = []
+    lows = [t.low for t in tokens]
+    history = not W.HISTORY_WORDS.isdisjoint(lows)
+    starts = number_starts(tokens)
+    if not starts:
+        return figures
     for s_index, (lo, hi) in enumerate(spans):
-        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures)))
+        if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
+            continue
+        if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
+            continue  # no number in this sentence
+        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts))
     return figures
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int) -> list[Figure]:
-    if any(tokens[i].low in W.HISTORY_WORDS for i in range(lo, hi)):
-        return []
+                      offset: int, starts: list[int]) -> list[Figure]:
     history_from = _history_start(tokens, lo, hi, published_year)
     drafts: list[_Draft] = []
-    for mention in find_numbers(tokens, lo, hi):
+    for mention in find_numbers(tokens, lo, hi, starts):
         if mention.start >= history_from or _refused(tokens, mention, lo, hi):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
@@ -274,7 +285,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
     m = d.mention
     prev = drafts[i - 1] if i > 0 else None
     # sub-count and tally links first: they decide the parent whatever the kind turns out to be
-    for words in W.SUBCOUNT_BEFORE:
+    for words in _SUBCOUNT_BEFORE_BY_LAST.get(tokens[m.hedge_start - 1].low if m.hedge_start > lo else "", ()):
         k = len(words)
         if m.hedge_start - k >= lo and all(tokens[m.hedge_start - k + n].low == words[n] for n in range(k)):
             if prev is not None:
@@ -283,7 +294,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                 if d.parent is not None and drafts[i - 1].parent is not None and words[0] != "of":
                     d.parent = drafts[i - 1].parent if words[0] == "with" else i - 1
             break
-    for words in W.SUBCOUNT_AFTER:
+    for words in (W.SUBCOUNT_AFTER if m.end < hi and tokens[m.end].low == "of" else ()):
         k = len(words)
         if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
             d.parent = i - 1

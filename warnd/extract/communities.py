@@ -26,7 +26,13 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
                   place_tokens: frozenset[int] = frozenset()) -> tuple[str, ...]:
     """Community names reported as targeted, in order of first mention, without repeats."""
     found: list[str] = []
+    words, worship = lexicon.first_words, lexicon.worship
+    mentions = [k for k, t in enumerate(tokens) if t.low in words or t.low in worship]
+    if not mentions:
+        return ()  # most items name no community: one pass and done
     for lo, hi in spans:
+        if not any(lo <= k < hi for k in mentions):
+            continue
         if any(tokens[k].low in W.HISTORY_WORDS for k in range(lo, hi)):
             continue
         if not any(tokens[k].low in lexicon.harm_words for k in range(lo, hi)):
@@ -57,7 +63,7 @@ def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
 
 
 def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon) -> tuple[int, str] | None:
-    if not tokens[k].is_cap:
+    if not tokens[k].is_cap or tokens[k].low not in lexicon.first_words:
         return None
     for size in range(min(lexicon.max_form_words, hi - k), 0, -1):
         key = tuple(t.low for t in tokens[k:k + size])

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from warnd.extract.tokens import Token, adjacent
@@ -118,19 +119,43 @@ def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | No
     return total + current, j
 
 
+# Hedges by their last word, so most numbers are settled by one dict lookup.
+_HEDGES_BY_LAST: dict[str, list[tuple[tuple[str, ...], Qualifier]]] = {}
+for _words, _qualifier in _HEDGES:
+    _HEDGES_BY_LAST.setdefault(_words[-1], []).append((_words, _qualifier))
+
+
 def _hedge(tokens: list[Token], i: int, lo: int) -> tuple[Qualifier, int]:
-    for words, qualifier in _HEDGES:
+    if i - 1 < lo:
+        return Qualifier.EXACT, i
+    for words, qualifier in _HEDGES_BY_LAST.get(tokens[i - 1].low, ()):
         k = len(words)
         if i - k >= lo and all(tokens[i - k + n].low == words[n] for n in range(k)):
             return qualifier, i - k
     return Qualifier.EXACT, i
 
 
-def find_numbers(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
-    """Every number mention in tokens[lo:hi], left to right; ranges become one mention (qualifier range)."""
+_STARTS = frozenset(_UNITS) | frozenset(_TENS) | {"a", "one"}
+
+
+def number_starts(tokens: list[Token]) -> list[int]:
+    """Indexes of the tokens a number can start at (digits, number words): the only ones worth a look."""
+    return [i for i, t in enumerate(tokens) if t.kind == "num" or t.low in _STARTS]
+
+
+def find_numbers(tokens: list[Token], lo: int, hi: int, starts: list[int] | None = None) -> list[NumberMention]:
+    """Every number mention in tokens[lo:hi], left to right; ranges become one mention (qualifier range).
+
+    `starts` (from `number_starts`) spares scanning every token of every sentence.
+    """
     found: list[NumberMention] = []
+    candidates = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)] if starts is not None \
+        else range(lo, hi)
     i = lo
-    while i < hi:
+    for c in candidates:
+        if c < i:
+            continue  # inside the previous number ("two hundred")
+        i = c
         tok = tokens[i]
         parsed: tuple[float, int, str, bool] | None = None
         if tok.kind == "num":
@@ -152,7 +177,6 @@ def find_numbers(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
             if words is not None:
                 parsed = (float(words[0]), words[1], "words", False)
         if parsed is None:
-            i += 1
             continue
         value, end, written, decimal = parsed
         qualifier, hedge_start = _hedge(tokens, i, lo)

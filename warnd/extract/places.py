@@ -119,19 +119,22 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
     A name that is also a community word ("Amhara", "Kachin") is a place only with a type word after
     it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places.
     """
-    masked = _mask(tokens, not_places)
+    masked = _mask(tokens, not_places, frozenset(p[0] for p in not_places)) if not_places else [False] * len(tokens)
     raw: list[tuple[int, int, tuple[Name, ...]]] = []
     n = len(tokens)
+    firsts = gazetteer.first_words
+    candidates = [k for k, t in enumerate(tokens)
+                  if (t.is_cap or t.low in _PARTICLES) and (t.low in firsts or t.low[:-2] in firsts)]
     i = 0
-    while i < n:
+    for c in candidates:
+        if c < i:
+            continue
+        i = c
         tok = tokens[i]
-        if masked[i] or tok.kind != "word" or not (tok.is_cap or (tok.low in _PARTICLES and i + 1 < n
-                                                                  and tokens[i + 1].text == "-")):
-            i += 1
+        if masked[i] or not (tok.is_cap or (i + 1 < n and tokens[i + 1].text == "-")):
             continue
         match = _longest(tokens, i, gazetteer, masked)
         if match is None:
-            i += 1
             continue
         end, names = match
         words = tuple(t.low for t in tokens[i:end] if t.kind == "word")
@@ -145,25 +148,24 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
         if _is_place_use(tokens, i, end, names):
             raw.append((i, end, names))
         i = end
-    context = _context_countries(tokens, raw, demonyms)
+    caps = [k for k, t in enumerate(tokens) if t.is_cap]
+    context = _context_countries(tokens, raw, demonyms, caps)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
-    mentions = _add_structural(tokens, mentions, gazetteer, masked)
+    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps)
     return [_with_role(tokens, m) for m in sorted(mentions, key=lambda m: m.start)]
 
 
-def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]]) -> list[bool]:
+def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]], firsts: frozenset[str]) -> list[bool]:
+    """True for tokens inside a name that is not a place ("Islamic State in the Greater Sahara")."""
     masked = [False] * len(tokens)
-    if not not_places:
-        return masked
-    firsts = {p[0] for p in not_places}
-    words = [(k, t.low) for k, t in enumerate(tokens) if t.kind != "punct"]
-    for w, (k, low) in enumerate(words):
-        if low not in firsts:
+    for k, t in enumerate(tokens):
+        if t.low not in firsts:
             continue
+        words = [(j, tokens[j].low) for j in range(k, min(len(tokens), k + 16)) if tokens[j].kind != "punct"]
         for phrase in not_places:
             size = len(phrase)
-            if tuple(x for _, x in words[w:w + size]) == phrase:
-                for j in range(k, words[w + size - 1][0] + 1):
+            if phrase[0] == t.low and len(words) >= size and tuple(w for _, w in words[:size]) == phrase:
+                for j in range(k, words[size - 1][0] + 1):
                     masked[j] = True
     return masked
 
@@ -175,7 +177,9 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
     ends: list[int] = []
     j = i
     n = len(tokens)
-    while j < n and len(words) < gazetteer.max_words:
+    first = tokens[i].low
+    most = gazetteer.first_words.get(first[:-2] if first.endswith("'s") else first, 0)
+    while j < n and len(words) < most:
         t = tokens[j]
         if masked[j]:
             break
@@ -229,7 +233,7 @@ def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, 
 
 
 def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
-                       demonyms: Mapping[str, str]) -> dict[str, int]:
+                       demonyms: Mapping[str, str], caps: list[int]) -> dict[str, int]:
     """How strongly the item points at each country: countries named, unambiguous places, demonyms."""
     weight: dict[str, int] = {}
     for _, _, names in raw:
@@ -237,9 +241,9 @@ def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name
         if len(countries) == 1:
             (country,) = countries
             weight[country] = weight.get(country, 0) + 2
-    for t in tokens:
-        if t.is_cap and t.low in demonyms:
-            country = demonyms[t.low]
+    for k in caps:
+        country = demonyms.get(tokens[k].low)
+        if country is not None:
             weight[country] = weight.get(country, 0) + 1
     return weight
 
@@ -287,7 +291,7 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
 
 
 def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer: Gazetteer,
-                    masked: list[bool]) -> list[PlaceMention]:
+                    masked: list[bool], caps: list[int]) -> list[PlaceMention]:
     """Places the gazetteer lacks, recognised by how news names them."""
     taken: set[int] = set()
     for m in mentions:
@@ -295,8 +299,9 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
     by_start = {m.start: m for m in mentions}
     out = list(mentions)
     n = len(tokens)
-    for i, t in enumerate(tokens):
-        if not t.is_cap or i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC:
+    for i in caps:
+        t = tokens[i]
+        if i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC:
             continue
         j = i
         while j < n and j - i < 3 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
