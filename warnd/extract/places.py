@@ -242,9 +242,9 @@ def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name
             (country,) = countries
             weight[country] = weight.get(country, 0) + 2
     for k in caps:
-        country = demonyms.get(tokens[k].low)
-        if country is not None:
-            weight[country] = weight.get(country, 0) + 1
+        pointed = demonyms.get(tokens[k].low)
+        if pointed is not None:
+            weight[pointed] = weight.get(pointed, 0) + 1
     return weight
 
 
