@@ -37,6 +37,9 @@ _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displace
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
 _YEAR_MIN, _YEAR_MAX = 1800, 2100
+# Words that resume the main clause after an aside: "..., including a child, were killed".
+_ASIDE_RESUME = frozenset({"were", "was", "have", "has", "had", "are", "is", "died", "remain", "remained",
+                           "remains", "fled", "went", "lost"})
 _SUBCOUNT_BEFORE_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
 for _words in W.SUBCOUNT_BEFORE:
     _SUBCOUNT_BEFORE_BY_LAST.setdefault(_words[-1], []).append(_words)
@@ -135,6 +138,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
+        if d.mention.value == 1 and d.head_index is not None and tokens[d.head_index].low in {"family", "household"}:
+            continue  # "10 members of one family": a unit, not a count
         parent = index_of.get(d.parent) if d.parent is not None else None
         victims = d.head or "people"
         if d.head is None and d.of_parent_victims and d.parent is not None:
@@ -149,6 +154,13 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
 
 def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> int:
     """The token from which this sentence talks about a past event ("the 1982 massacre, in which ...")."""
+    for i in range(lo + 1, hi - 1):
+        # "Ten years after the Chibok kidnapping, in which ...", "three decades ago"
+        if tokens[i].low in {"years", "decades"} and tokens[i + 1].low in {"after", "ago", "since"} \
+                and (tokens[i - 1].kind == "num" or tokens[i - 1].low in {"ten", "twenty", "thirty", "forty",
+                                                                          "fifty", "two", "three", "five", "many",
+                                                                          "several", "few"}):
+            return lo
     for i in range(lo, hi):
         t = tokens[i]
         if t.kind != "num" or not _is_year(t):
@@ -157,7 +169,7 @@ def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | 
         before = tokens[i - 1].low if i > lo else ""
         if before in {"since", "from"}:
             continue
-        past = published_year is not None and year < published_year - 1
+        past = published_year is not None and year < published_year
         if (i + 1 < hi and tokens[i + 1].low in W.HISTORY_EVENT_NOUNS) or past:
             for j in range(i + 1, hi - 1):
                 if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
@@ -236,6 +248,9 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
         if t.kind != "word":
             if t.text in {"-", "'"} and j + 1 < hi and adjacent(tokens[j - 1], t):
                 j += 1
+                continue
+            if t.text in {'"', "“", "”", "‘"}:
+                j += 1  # killed 30 "terrorists"
                 continue
             break
         if low in _VICTIM_HEADS_NEED_OF:
@@ -348,8 +363,11 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.how = "toll"
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
-    if d.kind is None and prev is not None and prev.kind is not None and m.hedge_start > lo \
-            and tokens[m.hedge_start - 1].low in _CONTINUATION and d.head in (None, "people"):
+    before = m.hedge_start - 1
+    if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
+        before -= 1  # "up from an earlier estimate of 700"
+    if d.kind is None and prev is not None and prev.kind is not None and before >= lo \
+            and tokens[before].low in _CONTINUATION and d.head in (None, "people"):
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
         d.cumulative = _is_cumulative(tokens, lo, hi, m, d.anchor)
@@ -379,6 +397,7 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
     """The state word after a figure's noun phrase: "were killed", "dead", "still missing"."""
     k = d.np_end if d.head is not None else d.mention.end
     unknown = 0
+    skipped_aside = False
     limit = min(hi, k + 11)
     while k < limit:
         t = tokens[k]
@@ -408,12 +427,23 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
         if t.kind == "punct":
-            if t.text in {"-", "'"}:
+            if t.text in {"-", "'", '"', "“", "”"}:
                 k += 1
                 continue
+            if t.text == "," and not skipped_aside:
+                # "Three people, including a child, were killed": step over one aside to its verb
+                close = next((j for j in range(k + 1, min(hi, k + 14)) if tokens[j].text in {",", ";", "."}), None)
+                if close is not None and tokens[close].text == "," and close + 1 < hi \
+                        and tokens[close + 1].low in _ASIDE_RESUME:
+                    skipped_aside = True
+                    k = close + 1
+                    limit = min(hi, k + 8)
+                    continue
             return None
         if low in _CLAUSE_BREAKS:
             return None
+        if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
+            return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:

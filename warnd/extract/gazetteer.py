@@ -190,13 +190,13 @@ def _add_file(builder: _Builder, doc: LocatedYaml) -> list[Problem]:
                 problems.append(doc.problem(("places", i, "parent"),
                                             f"place {place.name!r}: unknown parent {place.parent!r}"))
                 continue
-            parent = min(parents, key=lambda e: e.depth)
+            parent = min(parents, key=lambda e: (not e.curated, e.depth))
             region = region or (parent.name if parent.level == "region" else parent.region)
             country = country or parent.country
         if place.level == "country":
             country = place.name
-        if place.level == "region":
-            region = place.name
+        if place.level == "region" and region is None:
+            region = place.name  # a region with a parent region ("Gaza" in the Gaza Strip) keeps the parent's
         builder.add(Entry(place.name, place.level, region, country, 0, curated=True), place.aliases,
                     primary_aliases=True)
     for alias, target in model.aliases.items():

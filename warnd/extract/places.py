@@ -145,6 +145,9 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
         if len(words) == 1 and words[0] in demonyms and nxt not in _REGION_WORDS:
             i = end
             continue
+        if _is_person(tokens, i, end, names, firsts):
+            i = end
+            continue
         if _is_place_use(tokens, i, end, names):
             raw.append((i, end, names))
         i = end
@@ -232,6 +235,32 @@ def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, 
     return True
 
 
+_PERSON_TITLES = frozenset({
+    "governor", "president", "minister", "mayor", "spokesman", "spokeswoman", "spokesperson", "commander",
+    "general", "gen", "colonel", "col", "captain", "capt", "chief", "leader", "mr", "mrs", "ms", "dr", "sheikh",
+    "imam", "bishop", "pastor", "father", "rev", "prince", "king", "queen", "judge", "senator", "lawmaker",
+    "envoy", "ambassador", "secretary", "official", "activist", "journalist", "correspondent", "analyst",
+    "professor", "prof", "brigadier", "lieutenant", "sergeant", "major", "emir", "warlord", "head",
+})
+_NOT_SURNAMES = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                           "january", "february", "march", "april", "may", "june", "july", "august",
+                           "september", "october", "november", "december", "i", "and"})
+
+
+def _is_person(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
+               firsts: Mapping[str, int]) -> bool:
+    """A one-word town name used as a person's name: "governor Oleh Syniehubov", "Mr Kassala"."""
+    if end - start != 1 or any(n.entry.level in ("country", "region") for n in names):
+        return False
+    prev = tokens[start - 1] if start > 0 else None
+    nxt = tokens[end] if end < len(tokens) else None
+    if prev is not None and prev.low in _PERSON_TITLES:
+        return True
+    return (nxt is not None and nxt.is_cap and nxt.low not in firsts and nxt.low not in _NOT_SURNAMES
+            and nxt.low not in _ORG_WORDS and nxt.low not in _REGION_WORDS and nxt.low not in _TOWN_WORDS
+            and prev is not None and not prev.is_cap and prev.kind == "word")
+
+
 def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
                        demonyms: Mapping[str, str], caps: list[int]) -> dict[str, int]:
     """How strongly the item points at each country: countries named, unambiguous places, demonyms."""
@@ -276,7 +305,7 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
         if name.primary:
             s += 400
         if e.curated:
-            s += 150
+            s += 1200  # hand-made or operator-made: over one demonym's worth of context
         if e.country in _FOCUS:
             s += 300
         s += {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80,
@@ -331,9 +360,14 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
         elif prev in {"in", "near", "at", "outside"} and j < n - 1:
             k = j + 1 if tokens[j].text == "," else j
             if k < n and tokens[k].low in {"in", "near"} and k + 1 < n:
-                follow = by_start.get(k + 1) or next((m for m in mentions if m.start == k + 1), None)
+                follow = by_start.get(k + 1)
                 if follow is not None and follow.entry.depth <= DEPTH["district"]:
                     level, parent = "locality", follow        # "in Fambita, in Niger's Tillaberi region"
+            elif k > j and k < n:
+                follow = by_start.get(k)
+                if follow is not None and follow.entry.depth <= DEPTH["district"] and follow.end < n \
+                        and tokens[follow.end].low in _REGION_WORDS | _DISTRICT_WORDS:
+                    level, parent = "locality", follow        # "in Kuriga, Kaduna state"
         if not level:
             continue
         region = parent.entry.region if parent else None
