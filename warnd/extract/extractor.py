@@ -145,7 +145,19 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
                 break
         reported_at = [k for k in range(lo, f.start) if tokens[k].low in _REPORTING]
         window = [m for m in in_sentence if start <= m.start < end]
-        chosen = _pick(window, f, reported_at)
+        # narrowest first: the figure's own comma segment ("killed 12 people in Jableh, ..."), then its
+        # clause ("clerics in Jos appealed for calm after gunmen killed 27 people in Bassa"), then the window
+        seg_a, seg_b = f.segment
+        clause = _clause_start(tokens, start, min(f.start, f.anchor))
+        seg_a = max(seg_a, clause)
+        chosen = (_pick([m for m in window if seg_a <= m.start < seg_b], f, reported_at, strict=True)
+                  or (_pick([m for m in window if m.start >= clause], f, reported_at, strict=True)
+                      if clause > start else None))
+        if chosen is None and prev_fig is not None and prev_fig.location is not None:
+            f.location = prev_fig.location  # "... in Sanaa, bringing to 23 the number held": the same place
+            previous_location = f.location
+            continue
+        chosen = chosen or _pick(window, f, reported_at)
         if chosen is None and prev_fig is not None and prev_fig.location is not None:
             f.location = prev_fig.location
             previous_location = f.location
@@ -169,6 +181,17 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         previous_location = f.location or previous_location
 
 
+_CLAUSE_WORDS = frozenset({"after", "when", "while", "as", "before", "because", "until", "amid", "whereas"})
+
+
+def _clause_start(tokens: list[Token], lo: int, at: int) -> int:
+    """Where the clause holding token `at` begins: after the last clause word before it."""
+    for k in range(at - 1, lo - 1, -1):
+        if tokens[k].low in _CLAUSE_WORDS:
+            return k + 1
+    return lo
+
+
 def _after_semicolon(tokens: list[Token], lo: int, at: int) -> int:
     for k in range(at - 1, lo - 1, -1):
         if tokens[k].text == ";":
@@ -176,16 +199,21 @@ def _after_semicolon(tokens: list[Token], lo: int, at: int) -> int:
     return lo
 
 
-def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int]) -> PlaceMention | None:
-    """The most specific scene place in the window; places of the source or of origin only as a fallback."""
-    usable = [m for m in window if m.role in _SCENE_ROLES or m.role == "from"]
+def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int], *,
+          strict: bool = False) -> PlaceMention | None:
+    """The most specific scene place in the window; places of the source, of origin or of reference
+    ("north of Sinjar") only as a fallback, and not at all when `strict`."""
+    usable = [m for m in window if m.role in _SCENE_ROLES or m.role in ("from", "reference")]
     if not usable:
         return None
 
     def attributed(m: PlaceMention) -> bool:
-        return m.role == "from" or any(m.end <= k for k in reported_at)
+        return m.role in ("from", "reference") or any(m.end <= k for k in reported_at)
 
-    scene = [m for m in usable if not attributed(m)] or usable
+    scene = [m for m in usable if not attributed(m)]
+    if not scene and strict:
+        return None
+    scene = scene or usable
     return max(scene, key=lambda m: (m.depth, -abs(m.start - f.start)))
 
 

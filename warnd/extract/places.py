@@ -97,6 +97,10 @@ _TITLES = frozenset({"mayor", "governor", "president", "minister", "ministry", "
                      "great", "holy", "sacred", "the", "a", "an", "and", "or", "on", "in", "at", "of", "to"})
 
 
+_DIRECTIONS = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+                        "north-east", "north-west", "south-east", "south-west", "outskirts", "east-northeast"})
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceMention:
     """A place named in the text at tokens [start, end)."""
@@ -104,7 +108,7 @@ class PlaceMention:
     entry: Entry
     start: int
     end: int
-    role: str = "plain"          # plain | attribution | from | to | between | compound
+    role: str = "plain"          # plain | from | to | between | compound | reference
 
     @property
     def depth(self) -> int:
@@ -181,7 +185,9 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
     j = i
     n = len(tokens)
     first = tokens[i].low
-    most = gazetteer.first_words.get(first[:-2] if first.endswith("'s") else first, 0)
+    most = gazetteer.first_words.get(first, 0)
+    if first.endswith("'s"):  # "Goma's airport", but also "Cox's Bazar"
+        most = max(most, gazetteer.first_words.get(first[:-2], 0))
     while j < n and len(words) < most:
         t = tokens[j]
         if masked[j]:
@@ -406,8 +412,10 @@ def _with_role(tokens: list[Token], m: PlaceMention) -> PlaceMention:
     elif prev is not None and prev.low == "between":
         role = "between"
     elif prev is not None and prev.low == "and" and m.start > 2 and any(
-            tokens[k].low == "between" for k in range(max(0, m.start - 6), m.start - 1)):
+            tokens[k].low == "between" for k in range(max(0, m.start - 10), m.start - 1)):
         role = "between"
+    elif prev is not None and prev.low == "of" and m.start > 1 and tokens[m.start - 2].low in _DIRECTIONS:
+        role = "reference"   # "20 km south of El Fasher", "on the outskirts of Damascus"
     if nxt is not None and nxt.text in {"-", "–"} and adjacent(tokens[m.end - 1], nxt):
         role = "compound"
     if prev is not None and prev.text in {"-", "–"} and adjacent(prev, tokens[m.start]):
