@@ -171,3 +171,85 @@ def test_never_raises(text: str) -> None:
                 max_size=80))
 def test_never_raises_on_casualty_words(words: list[str]) -> None:
     extract_casualties(" ".join(words))
+
+
+# --- cost: linear in the text, whatever the text ------------------------------------------------------
+
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from warnd.extract import Extractor, load_extractor  # noqa: E402
+
+_ADVERSARIAL = st.lists(
+    st.sampled_from(["killed", "at least", "1,018", "12", "people", "and", ",", "including", "were", "wounded",
+                     "hundred", "one", "twenty-", "since", "toll", "to", ";", ".", "of them", "between", "among",
+                     "Druze", "Alawite", "villages", "dead", "a dozen", "Latakia", "Tripoli", "Gaza City", "in",
+                     "the", "town", "of", "Qusour", "district", "camp", "Al-", "'s", "-", "1 000", "0 800",
+                     "2014", "massacre", "in which", "said", "\n", "aged", "“", "M", "23", "Kurdish-led",
+                     "the Islamic State in the Greater", "excluded", "north of", "among the dead were"]),
+    min_size=5, max_size=40,
+).map(" ".join)
+
+
+def _calls(extractor: Extractor, text: str) -> int:
+    """How many Python and C function calls one extraction makes: a deterministic measure of its cost."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        extractor.extract_text(text)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return load_extractor()
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(max_size=600))
+def test_extractor_never_raises(extractor: Extractor, text: str) -> None:
+    extractor.extract_text(text)
+
+
+@settings(max_examples=25, deadline=None)
+@given(chunk=_ADVERSARIAL)
+def test_extractor_never_raises_on_casualty_language(extractor: Extractor, chunk: str) -> None:
+    extractor.extract_text(chunk * 20)
+
+
+@settings(max_examples=12, deadline=None)
+@given(chunk=_ADVERSARIAL)
+def test_cost_is_linear(extractor: Extractor, chunk: str) -> None:
+    # 8x the text may cost at most ~8x the calls (generous slack for per-item constants); quadratic
+    # scans over sentences, figures or places would show up as ~64x
+    small = chunk * 20
+    ratio = _calls(extractor, small * 8) / max(1, _calls(extractor, small))
+    assert ratio < 12
+
+
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None)
+@given(chunk=_ADVERSARIAL)
+def test_one_megabyte_in_linear_time(extractor: Extractor, chunk: str) -> None:
+    # regex backtracking happens inside one C call, invisible to call counts: time 1 MB against 125 kB
+    # (best of two each) and allow a ratio far above the 8 a linear extractor shows
+    big = (chunk + " ") * (1_000_000 // (len(chunk) + 1))
+    small = big[: len(big) // 8]
+
+    def best(text: str) -> float:
+        runs = []
+        for _ in range(2):
+            begin = time.process_time()
+            extractor.extract_text(text)
+            runs.append(time.process_time() - begin)
+        return min(runs)
+
+    assert best(big) < 40 * max(best(small), 0.01)

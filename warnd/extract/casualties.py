@@ -123,10 +123,11 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
         if d.kind is None and d.coord_next and i + 1 < len(drafts) and drafts[i + 1].kind is not None:
             d.kind, d.anchor, d.how = drafts[i + 1].kind, drafts[i + 1].anchor, "coordinated"
-    for d in drafts:
+    for i, d in enumerate(drafts):
         if d.kind is None and d.forward_parent is not None:
-            target_index = next((j for j, t in enumerate(drafts)
-                                 if t.mention.hedge_start <= d.forward_parent <= t.mention.start), None)
+            target_index = next((j for j in range(i + 1, min(len(drafts), i + 4))
+                                 if drafts[j].mention.hedge_start <= d.forward_parent <= drafts[j].mention.start),
+                                None)
             target = drafts[target_index] if target_index is not None else None
             if target is not None and target.kind is not None:
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
@@ -171,12 +172,13 @@ def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | 
             continue
         past = published_year is not None and year < published_year
         if (i + 1 < hi and tokens[i + 1].low in W.HISTORY_EVENT_NOUNS) or past:
-            for j in range(i + 1, hi - 1):
+            for j in range(i + 1, min(hi - 1, i + 40)):
                 if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
                         or (tokens[j].low == "during" and tokens[j + 1].low == "which"):
                     return j
             if past and before == "in":
-                return i + 1 if _segment(tokens, lo, hi, i)[0] <= lo else _segment(tokens, lo, hi, i)[0]
+                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
+                return _segment(tokens, lo, hi, i)[0]
     return hi
 
 
@@ -504,12 +506,18 @@ def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
     return CasualtyKind.KIDNAPPED
 
 
+_SEGMENT_REACH = 60  # tokens; a comma-less run-on "sentence" must not make every figure scan all of it
+
+
 def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
+    """The comma/semicolon-delimited stretch around token `at`, at most _SEGMENT_REACH tokens each way."""
     a = at
-    while a > lo and tokens[a - 1].text not in _SEGMENT_BREAKS:
+    floor = max(lo, at - _SEGMENT_REACH)
+    while a > floor and tokens[a - 1].text not in _SEGMENT_BREAKS:
         a -= 1
     b = at
-    while b < hi and tokens[b].text not in _SEGMENT_BREAKS:
+    ceiling = min(hi, at + _SEGMENT_REACH)
+    while b < ceiling and tokens[b].text not in _SEGMENT_BREAKS:
         b += 1
     return a, b
 

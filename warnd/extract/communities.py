@@ -11,6 +11,7 @@ exclusion or protection word before it ("excluded Alawites, Druze and Kurds"), o
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 from warnd.extract import casualty_words as W
@@ -31,7 +32,7 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     if not mentions:
         return ()  # most items name no community: one pass and done
     for lo, hi in spans:
-        if not any(lo <= k < hi for k in mentions):
+        if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
             continue
         if any(tokens[k].low in W.HISTORY_WORDS for k in range(lo, hi)):
             continue

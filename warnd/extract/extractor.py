@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,17 +125,41 @@ def _dedupe(figures: Sequence[Figure]) -> tuple[Casualty, ...]:
     return tuple(out.values())
 
 
+_REPORT_REACH = 40  # tokens before a figure searched for "said"/"according": bounded, so linear in the text
+
+
 def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], figures: list[Figure],
                       mentions: Sequence[PlaceMention]) -> None:
-    """Give each figure the most specific place it refers to (see the module docs of places.py)."""
+    """Give each figure the most specific place it refers to.
+
+    Narrowest first: the figure's own comma segment, its clause, the previous figure of the sentence,
+    the stretch between its neighbours, the sentence, then the previous figure or the nearest earlier
+    sentence naming a place (a title, usually). Every step is bounded, so the cost is linear.
+    """
+    by_sentence: list[list[PlaceMention]] = [[] for _ in spans]
+    starts = [a for a, _ in spans]
+    for m in mentions:
+        by_sentence[bisect.bisect_right(starts, m.start) - 1].append(m)
+    mention_starts = [[m.start for m in ms] for ms in by_sentence]
+
+    def between(s_index: int, a: int, b: int) -> list[PlaceMention]:
+        """The sentence's place mentions starting in [a, b), by bisection (mentions are in text order)."""
+        keys = mention_starts[s_index]
+        return by_sentence[s_index][bisect.bisect_left(keys, a):bisect.bisect_left(keys, b)]
+
     previous_location: str | None = None
+    last_placed_sentence = -1     # the latest sentence before the current one that names a place
+    last_seen = -1
     for i, f in enumerate(figures):
+        while last_seen + 1 < f.sentence:
+            last_seen += 1
+            if by_sentence[last_seen]:
+                last_placed_sentence = last_seen
         lo, hi = spans[f.sentence]
-        in_sentence = [m for m in mentions if lo <= m.start < hi]
         prev_fig = figures[i - 1] if i > 0 and figures[i - 1].sentence == f.sentence else None
         next_fig = figures[i + 1] if i + 1 < len(figures) and figures[i + 1].sentence == f.sentence else None
-        start = prev_fig.end if prev_fig is not None else lo
-        end = next_fig.start if next_fig is not None else hi
+        start = max(prev_fig.end if prev_fig is not None else lo, f.start - 4 * _REPORT_REACH)
+        end = min(next_fig.start if next_fig is not None else hi, f.end + 4 * _REPORT_REACH)
         for k in range(f.start - 1, start - 1, -1):
             if tokens[k].text == ";":
                 start = k + 1
@@ -143,8 +168,8 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
             if tokens[k].text == ";" or tokens[k].low in _REPORTING:
                 end = k
                 break
-        reported_at = [k for k in range(lo, f.start) if tokens[k].low in _REPORTING]
-        window = [m for m in in_sentence if start <= m.start < end]
+        reported_at = [k for k in range(max(lo, f.start - _REPORT_REACH), f.start) if tokens[k].low in _REPORTING]
+        window = between(f.sentence, start, end)
         # narrowest first: the figure's own comma segment ("killed 12 people in Jableh, ..."), then its
         # clause ("clerics in Jos appealed for calm after gunmen killed 27 people in Bassa"), then the window
         seg_a, seg_b = f.segment
@@ -158,22 +183,15 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
             previous_location = f.location
             continue
         chosen = chosen or _pick(window, f, reported_at)
-        if chosen is None and prev_fig is not None and prev_fig.location is not None:
-            f.location = prev_fig.location
-            previous_location = f.location
-            continue
         if chosen is None:
-            seg_start = _after_semicolon(tokens, lo, f.start)
-            chosen = _pick([m for m in in_sentence if m.start >= seg_start], f, reported_at) \
-                or _pick(in_sentence, f, reported_at)
-        if chosen is None and previous_location is None:
+            seg_start = _after_semicolon(tokens, max(lo, f.start - 4 * _REPORT_REACH), f.start)
+            nearby = between(f.sentence, f.start - 4 * _REPORT_REACH, f.start + 4 * _REPORT_REACH + 1)
+            chosen = _pick([m for m in nearby if m.start >= seg_start], f, reported_at) \
+                or _pick(nearby, f, reported_at)
+        if chosen is None and previous_location is None and last_placed_sentence >= 0:
             # "Clashes in Sweida\nAt least 30 people were wounded.": the nearest earlier sentence that
             # names a place (the title, usually) says where
-            for s_index in range(f.sentence - 1, -1, -1):
-                a, b = spans[s_index]
-                chosen = _pick([m for m in mentions if a <= m.start < b], f, ())
-                if chosen is not None:
-                    break
+            chosen = _pick(by_sentence[last_placed_sentence], f, ())
         if chosen is not None:
             f.location = chosen.entry.name
         elif previous_location is not None:

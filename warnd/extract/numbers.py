@@ -67,8 +67,14 @@ class NumberMention:
     decimal: bool = False        # "5.3", "1.2" without a scale word after it
 
 
+_MAX_DIGITS = 13          # more is not a casualty count, and float("9" * 400) is inf
+_MAX_NUMBER_WORDS = 8     # "hundred hundred hundred ..." must not grow a huge integer
+
+
 def _digits(tok: Token) -> tuple[float, bool] | None:
     text = tok.text
+    if len(text) > _MAX_DIGITS + 4:
+        return None
     if "," in text or "\u00a0" in text or "\u202f" in text or " " in text:
         return float(text.replace(",", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")), False
     if "." in text:
@@ -88,7 +94,7 @@ def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | No
     current = 0
     j = i
     seen = False
-    while j < stop:
+    while j < stop and j - i < _MAX_NUMBER_WORDS:
         w = tokens[j].low
         if w in _UNITS:
             current += _UNITS[w]

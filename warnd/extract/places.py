@@ -332,6 +332,7 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
     for m in mentions:
         taken.update(range(m.start, m.end))
     by_start = {m.start: m for m in mentions}
+    by_end = {m.end: m for m in mentions}
     out = list(mentions)
     n = len(tokens)
     for i in caps:
@@ -360,7 +361,7 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
         elif prev == "of" and prev2 in _SETTLEMENT_WORDS and i > 2 and tokens[i - 3].low in {"the", "a"}:
             level = "locality"                               # "the town of Yelwata"
         elif i > 1 and tokens[i - 1].text in {"'s", "’s"} or (i > 0 and prev.endswith("'s") and tokens[i - 1].is_cap):
-            owner = next((m for m in mentions if m.end == i), None)
+            owner = by_end.get(i)
             if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
                 level, parent = "neighbourhood", owner        # "Port-au-Prince's Cite Soleil"
         elif prev in {"in", "near", "at", "outside"} and j < n - 1:
