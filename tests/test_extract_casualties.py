@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warnd.extract import extract_casualties
+from warnd.extract import Extractor, extract_casualties, load_extractor
 from warnd.extract.numbers import find_numbers
 from warnd.extract.tokens import tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -174,11 +177,6 @@ def test_never_raises_on_casualty_words(words: list[str]) -> None:
 
 
 # --- cost: linear in the text, whatever the text ------------------------------------------------------
-
-import sys  # noqa: E402
-import time  # noqa: E402
-
-from warnd.extract import Extractor, load_extractor  # noqa: E402
 
 _ADVERSARIAL = st.lists(
     st.sampled_from(["killed", "at least", "1,018", "12", "people", "and", ",", "including", "were", "wounded",
