@@ -26,6 +26,8 @@ _CLAUSE_BREAKS = frozenset({"said", "says", "told", "according", "that", "when",
                             "because", "but", "if", "where", "whereas", "although", "though", "than",
                             "amid", "despite", "until", "whose", "during"})
 _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded", "surpassed", "topped",
+                         "passes", "tops", "exceeds", "hits", "reaches", "nears", "surpasses", "crosses",
+                         "crossed", "neared", "approaches", "approached", "over",
                          "past", "is", "was", "stands", "stood", "reaching", "hitting", "include",
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
                          "totaled", "now", "climbed", "rose", "risen", "jumped"})
@@ -37,6 +39,16 @@ _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displace
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
 _YEAR_MIN, _YEAR_MAX = 1800, 2100
+_RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "releases", "released", "releasing",
+                            "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
+                            "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
+                            "repatriate", "pardoned", "pardon", "acquitted",
+                            "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding", "reached",
+                            "reaching", "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
+                            "resettled", "relocated"})
+_TO_DEATH = frozenset({"hacked", "beaten", "stabbed", "burned", "burnt", "crushed", "trampled", "starved",
+                       "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
+                       "bled", "worked", "battered", "kicked", "whipped", "lynched", "mauled"})
 # Words that resume the main clause after an aside: "..., including a child, were killed".
 _ASIDE_RESUME = frozenset({"were", "was", "have", "has", "had", "are", "is", "died", "remain", "remained",
                            "remains", "fled", "went", "lost"})
@@ -324,6 +336,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             break
 
     verb_index = _verb_before(tokens, m, lo)
+    if verb_index is not None and tokens[verb_index].low in _RELEASE_VERBS:
+        return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
     if verb_index is not None:
         verb = tokens[verb_index].low
         if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people")):
@@ -343,7 +357,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb in {"and", ","} and prev is not None and prev.kind is not None \
-                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index:
+                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index \
+                and (verb == "and" or prev.how == "active"):
             # "killed three Christians and at least 20 ...", "included 125 ... and 148 fighters"
             state = _state_after(tokens, d, hi)
             d.cumulative = d.cumulative or prev.cumulative
@@ -424,8 +439,8 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                                                                                 "under", "over", "-"}):
                 k += 1
             continue
-        if low == "death" and k > 0 and tokens[k - 1].low == "to":
-            return CasualtyKind.KILLED, k
+        if low == "death" and k > 1 and tokens[k - 1].low == "to" and tokens[k - 2].low in _TO_DEATH:
+            return CasualtyKind.KILLED, k  # "hacked to death", not "sentenced 14 people to death"
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
         if t.kind == "punct":

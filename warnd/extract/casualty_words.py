@@ -187,7 +187,9 @@ SUBCOUNT_AFTER = (("of", "them"), ("of", "whom"), ("of", "those"), ("of", "the",
 # Running totals (EXTRACT_FORMAT.md: "since Thursday", "so far this year", "bringing the toll to").
 CUMULATIVE_WORDS = frozenset({"since", "tally", "cumulative", "overall", "bringing", "brings", "raising",
                               "raised", "risen", "rose", "climbed", "climbs", "rises", "jumped",
-                              "increased", "stood", "stands", "updated", "revised", "mounted", "mounting"})
+                              "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
+                              "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
+                              "exceeded", "climbed"})
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
                               ("up", "to", "now")})
 # Sentences that look back at past events: their figures are history, not new casualties.

@@ -209,6 +209,6 @@ def _joins_range(tokens: list[Token], first: NumberMention, second: NumberMentio
         return first.hedge_start > 0 and tokens[first.hedge_start - 1].low == "between"
     if word in {"to", "-", "–", "or"}:
         # "rose from 745 to 1,018" is a change between two figures, not a range
-        after_from = first.hedge_start > 0 and tokens[first.hedge_start - 1].low == "from"
+        after_from = first.hedge_start > 0 and tokens[first.hedge_start - 1].low in {"from", "by"}
         return first.value < second.value and first.written == second.written and not after_from
     return False

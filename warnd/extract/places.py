@@ -75,7 +75,9 @@ _GENERIC = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "centra
                       "aid", "health",
                       "security", "defence", "foreign", "state", "region", "province"})
 _GENERIC_NEED_TYPE = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "central", "north", "south",
-                                "east", "west", "plateau", "delta", "rivers", "coast", "lakes", "sahel",
+                                "east", "west", "northwest", "northeast", "southwest", "southeast", "north west",
+                                "north east", "south west", "south east", "north-west", "north-east",
+                                "south-west", "south-east", "far north", "extreme north", "centre-north", "plateau", "delta", "rivers", "coast", "lakes", "sahel",
                                 "cascades", "littoral", "upper", "lower", "middle", "northern", "southern",
                                 "eastern", "western", "unity", "lac", "mon", "bay", "bari", "sila", "batha",
                                 "sud-est", "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord",
