@@ -121,6 +121,7 @@ FIGURES = [
                  id="unaccounted-for"),
     pytest.param("Air strikes killed 27 people, including 10 members of one family.",
                  [C(K.KILLED, 27), C(K.KILLED, 10)], id="one-family-is-not-a-count"),
+    pytest.param("The death toll reached 35.", [C(K.KILLED, 35, cumulative=True)], id="toll-reached"),
     pytest.param("The tally rose by 13 to 340.", [C(K.KILLED, 340, cumulative=True)], id="rose-by-to"),
     pytest.param("Gunmen killed 20 villagers. The victims include 4 women.",
                  [C(K.KILLED, 20, victims="civilians"), C(K.KILLED, 4, victims="women")], id="victims-include"),

@@ -43,8 +43,8 @@ _RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "rel
                             "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
                             "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
                             "repatriate", "pardoned", "pardon", "acquitted",
-                            "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding", "reached",
-                            "reaching", "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
+                            "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding",
+                            "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
                             "resettled", "relocated"})
 _TO_DEATH = frozenset({"hacked", "beaten", "stabbed", "burned", "burnt", "crushed", "trampled", "starved",
                        "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
