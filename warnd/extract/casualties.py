@@ -111,10 +111,12 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     if not starts:
         return figures
     for s_index, (lo, hi) in enumerate(spans):
-        if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
-            continue
         if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
             continue  # no number in this sentence
+        if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]):
+            continue  # numbers, but no word of harm: tents, votes, money
+        if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
+            continue
         figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts))
     return figures
 
@@ -527,11 +529,11 @@ _SEGMENT_REACH = 60  # tokens; a comma-less run-on "sentence" must not make ever
 def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
     """The comma/semicolon-delimited stretch around token `at`, at most _SEGMENT_REACH tokens each way."""
     a = at
-    floor = max(lo, at - _SEGMENT_REACH)
+    floor = at - _SEGMENT_REACH if at - _SEGMENT_REACH > lo else lo
     while a > floor and tokens[a - 1].text not in _SEGMENT_BREAKS:
         a -= 1
     b = at
-    ceiling = min(hi, at + _SEGMENT_REACH)
+    ceiling = at + _SEGMENT_REACH if at + _SEGMENT_REACH < hi else hi
     while b < ceiling and tokens[b].text not in _SEGMENT_BREAKS:
         b += 1
     return a, b

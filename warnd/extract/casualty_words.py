@@ -199,3 +199,10 @@ HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attac
                                  "siege", "earthquake", "uprising", "invasion", "famine", "conflict",
                                  "offensive", "crisis", "riots", "coup", "pogrom", "tsunami", "floods",
                                  "killings"})
+
+# Every word without which no pattern can make a figure: a sentence with none of them is skipped whole.
+CASUALTY_VOCABULARY = frozenset(
+    set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
+    | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
+       "driven", "chased", "hostage", "hostages", "held"}
+)

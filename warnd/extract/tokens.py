@@ -19,6 +19,12 @@ _TOKEN = re.compile(
     r"|[^\w\s]"                                                       # a mark ("_" is dropped)
 )
 _NEWLINE = re.compile(r"\n")
+# (kind, capitalised) by first character, for the ASCII characters that start nearly every token
+_ASCII_KIND: dict[str, tuple[str, bool]] = {
+    chr(c): ("num", False) if chr(c).isdigit() else ("word", chr(c).isupper()) if chr(c).isalpha()
+    else ("punct", False)
+    for c in range(33, 127)
+}
 _STOPS = frozenset({".", "!", "?"})
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "maj", "capt", "sgt", "no",
                             "vs", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "u.s", "a.m", "p.m",
@@ -62,7 +68,10 @@ def tokenize(text: str) -> list[Token]:
         start = find(value, end)
         end = start + len(value)
         first = value[0]
-        if first.isdecimal():
+        known = _ASCII_KIND.get(first)
+        if known is not None:
+            kind, cap = known
+        elif first.isdecimal():
             kind, cap = "num", False
         elif first.isalpha():
             kind, cap = "word", first.isupper()
