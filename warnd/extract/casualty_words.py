@@ -189,7 +189,7 @@ CUMULATIVE_WORDS = frozenset({"since", "tally", "cumulative", "overall", "bringi
                               "raised", "risen", "rose", "climbed", "climbs", "rises", "jumped",
                               "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
                               "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
-                              "exceeded", "climbed"})
+                              "exceeded"})
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
                               ("up", "to", "now")})
 # Sentences that look back at past events: their figures are history, not new casualties.
