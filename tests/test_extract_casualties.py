@@ -271,20 +271,18 @@ def test_cost_is_linear(extractor: Extractor, chunk: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(chunk=_ADVERSARIAL)
 def test_one_megabyte_in_linear_time(extractor: Extractor, chunk: str) -> None:
     # regex backtracking happens inside one C call, invisible to call counts: time 1 MB against 125 kB
-    # (best of two each) and allow a ratio far above the 8 a linear extractor shows
+    # and allow a ratio five times the 8 a linear extractor shows. CPU time, best of interleaved runs,
+    # so that a busy machine slows both sizes alike.
     big = (chunk + " ") * (1_000_000 // (len(chunk) + 1))
     small = big[: len(big) // 8]
-
-    def best(text: str) -> float:
-        runs = []
-        for _ in range(2):
+    best = {"small": float("inf"), "big": float("inf")}
+    for _ in range(2):
+        for name, text in (("small", small), ("big", big)):
             begin = time.process_time()
             extractor.extract_text(text)
-            runs.append(time.process_time() - begin)
-        return min(runs)
-
-    assert best(big) < 40 * max(best(small), 0.01)
+            best[name] = min(best[name], time.process_time() - begin)
+    assert best["big"] < 40 * max(best["small"], 0.01)

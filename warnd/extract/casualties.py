@@ -169,13 +169,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
 
 def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> int:
     """The token from which this sentence talks about a past event ("the 1982 massacre, in which ...")."""
-    for i in range(lo + 1, hi - 1):
-        # "Ten years after the Chibok kidnapping, in which ...", "three decades ago"
-        if tokens[i].low in {"years", "decades"} and tokens[i + 1].low in {"after", "ago", "since"} \
-                and (tokens[i - 1].kind == "num" or tokens[i - 1].low in {"ten", "twenty", "thirty", "forty",
-                                                                          "fifty", "two", "three", "five", "many",
-                                                                          "several", "few"}):
-            return lo
+    if looks_back(tokens, lo, hi):
+        return lo
     for i in range(lo, hi):
         t = tokens[i]
         if t.kind != "num" or not _is_year(t):
@@ -194,6 +189,23 @@ def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | 
                 # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
                 return _segment(tokens, lo, hi, i)[0]
     return hi
+
+
+_SPANS_BACK = frozenset({"years", "decades", "decade", "year"})
+_COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "three", "four", "five", "many",
+                          "several", "few", "a", "one"})
+
+
+def looks_back(tokens: list[Token], lo: int, hi: int) -> bool:
+    """True for a sentence about the past: an anniversary, "ten years after", "a decade after", "years ago"."""
+    for i in range(lo, hi):
+        low = tokens[i].low
+        if low in W.HISTORY_WORDS:
+            return True
+        if low in _SPANS_BACK and i + 1 < hi and tokens[i + 1].low in {"after", "ago"} and i > lo \
+                and (tokens[i - 1].kind == "num" or tokens[i - 1].low in _COUNTS_BACK):
+            return True
+    return False
 
 
 def _is_year(t: Token) -> bool:
@@ -394,6 +406,16 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
 
 def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
     j = m.hedge_start - 1
+    if j > lo and tokens[j].low == "and":
+        # "killed a Hamas official and three members of his family": the verb before the first object
+        for k in range(j - 1, max(lo - 1, j - 7), -1):
+            t = tokens[k]
+            if t.kind != "word":
+                break
+            if t.low in W.ACTIVE_VERBS and t.low not in W.NEEDS_PERSON:
+                if k + 1 < j and tokens[k + 1].low in {"a", "an", "the", "one", "his", "her", "their", "its"}:
+                    return k
+                break
     steps = 0
     while j >= lo and steps < 3 and tokens[j].low in {"a", "another", "further", "total", "of", "an",
                                                       "additional", "the", "lives"}:
@@ -490,7 +512,7 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
     if tokens[link].low == "to" and link - 1 >= lo and tokens[link - 1].low in {"bringing", "brings", "bring",
                                                                                  "raising", "raises"}:
         for k in range(m.end, min(hi, m.end + 9)):
-            if tokens[k].low in W.STATE_WORDS:
+            if tokens[k].low in W.STATE_WORDS and tokens[k].low != "held":
                 return W.STATE_WORDS[tokens[k].low], k
             if tokens[k].low == "held":
                 return _held_kind(tokens, lo, hi), k
@@ -506,6 +528,8 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
             state = (W.STATE_WORDS[t.low], k)
         if state is None and t.low == "victims":
             state = (CasualtyKind.KILLED, k)
+        if state is None and t.low == "held":
+            state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
         if t.low in _STRONG_TOLL and strong is None:
             strong = k
     if state is not None:

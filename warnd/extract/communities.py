@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from warnd.extract import casualty_words as W
+from warnd.extract.casualties import looks_back
 from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
@@ -34,7 +34,7 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     for lo, hi in spans:
         if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
             continue
-        if any(tokens[k].low in W.HISTORY_WORDS for k in range(lo, hi)):
+        if looks_back(tokens, lo, hi):
             continue
         if not any(tokens[k].low in lexicon.harm_words for k in range(lo, hi)):
             continue

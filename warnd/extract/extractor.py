@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
 from warnd.extract.lexicon import Lexicon, load_lexicon
 from warnd.extract.places import PlaceMention, find_places
 from warnd.extract.tokens import Token, sentences, tokenize
-from warnd.types import Casualty, Item, Place, Signals
+from warnd.types import Casualty, Item, Place, Qualifier, Signals
 
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
@@ -51,8 +51,8 @@ class Extractor:
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))
         groups = find_targeted(tokens, spans, self.lexicon, place_tokens)
         places = _unique_places(mentions)
-        casualties = _dedupe(figures)
-        region, country = _main_region(figures, mentions)
+        casualties = _dedupe(figures, {m.entry.name: m.entry.depth for m in mentions})
+        region, country = _main_region(casualties, mentions)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
                        country=country)
 
@@ -106,8 +106,9 @@ def _unique_places(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:
     return tuple(seen.values())
 
 
-def _dedupe(figures: Sequence[Figure]) -> tuple[Casualty, ...]:
-    """One casualty per (kind, count): a title and summary stating the same figure are one figure."""
+def _dedupe(figures: Sequence[Figure], depth: Mapping[str, int]) -> tuple[Casualty, ...]:
+    """One casualty per (kind, count): a title and summary stating the same figure are one figure,
+    keeping what the fuller statement adds (a hedge, the victims, a more specific place)."""
     out: dict[tuple[str, int], Casualty] = {}
     for f in figures:
         c = f.casualty()
@@ -115,13 +116,17 @@ def _dedupe(figures: Sequence[Figure]) -> tuple[Casualty, ...]:
         old = out.get(key)
         if old is None:
             out[key] = c
-        else:
-            out[key] = dataclasses.replace(
-                old,
-                victims=old.victims if old.victims != "people" else c.victims,
-                location=old.location or c.location,
-                cumulative=old.cumulative or c.cumulative,
-            )
+            continue
+        location = old.location
+        if c.location is not None and (location is None or depth.get(c.location, 0) > depth.get(location, 0)):
+            location = c.location
+        out[key] = dataclasses.replace(
+            old,
+            qualifier=old.qualifier if old.qualifier != Qualifier.EXACT else c.qualifier,
+            victims=old.victims if old.victims != "people" else c.victims,
+            location=location,
+            cumulative=old.cumulative or c.cumulative,
+        )
     return tuple(out.values())
 
 
@@ -235,14 +240,15 @@ def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int],
     return max(scene, key=lambda m: (m.depth, -abs(m.start - f.start)))
 
 
-def _main_region(figures: Sequence[Figure], mentions: Sequence[PlaceMention]) -> tuple[str | None, str | None]:
-    """The item's first-level region and country: those of its first located figure, else of its places."""
+def _main_region(casualties: Sequence[Casualty],
+                 mentions: Sequence[PlaceMention]) -> tuple[str | None, str | None]:
+    """The item's first-level region and country: those of its first figure located below country level
+    (a headline's "Pakistan: 42 killed" yields to the body's "in Kurram"), else of its places."""
     by_name = {m.entry.name: m.entry for m in mentions}
-    for f in figures:
-        if f.location is not None and f.location in by_name:
-            e = by_name[f.location]
-            if e.country is not None:
-                return e.region, e.country
+    located = [by_name[c.location] for c in casualties if c.location is not None and c.location in by_name]
+    for e in sorted(located, key=lambda e: e.region is None):
+        if e.country is not None:
+            return e.region, e.country
     region = next((m.entry.region for m in mentions if m.entry.region and m.role in _SCENE_ROLES), None)
     region = region or next((m.entry.region for m in mentions if m.entry.region), None)
     country = None
