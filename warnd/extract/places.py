@@ -258,16 +258,21 @@ _NOT_SURNAMES = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday
 
 def _is_person(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
                firsts: Mapping[str, int]) -> bool:
-    """A one-word town name used as a person's name: "governor Oleh Syniehubov", "Mr Kassala"."""
-    if end - start != 1 or any(n.entry.level in ("country", "region") for n in names):
+    """A one-word place name used as a person's name: "governor Oleh Syniehubov", "Vladimir Putin had",
+    "Chad Smith, a spokesman". A surname is a capitalised word the gazetteer does not know, followed by
+    a lower-case word or a comma; in a Title Case headline ("Gaza Strikes Kill 20") the next word is
+    capitalised too, and "Syria Says 20 Killed" has a number after it, so neither is a person."""
+    if end - start != 1:
         return False
     prev = tokens[start - 1] if start > 0 else None
     nxt = tokens[end] if end < len(tokens) else None
-    if prev is not None and prev.low in _PERSON_TITLES:
+    after = tokens[end + 1] if end + 1 < len(tokens) else None
+    if prev is not None and prev.low in _PERSON_TITLES and not any(n.entry.level == "country" for n in names):
         return True
     return (nxt is not None and nxt.is_cap and nxt.low not in firsts and nxt.low not in _NOT_SURNAMES
             and nxt.low not in _ORG_WORDS and nxt.low not in _REGION_WORDS and nxt.low not in _TOWN_WORDS
-            and prev is not None and not prev.is_cap and prev.kind == "word")
+            and nxt.low not in _DISTRICT_WORDS and nxt.low not in {"strip", "bank", "valley", "river", "coast"}
+            and after is not None and (after.text == "," or (after.kind == "word" and not after.is_cap)))
 
 
 def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
