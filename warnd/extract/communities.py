@@ -31,12 +31,11 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     mentions = [k for k, t in enumerate(tokens) if t.low in words or t.low in worship]
     if not mentions:
         return ()  # most items name no community: one pass and done
+    lows = [t.low for t in tokens]
     for lo, hi in spans:
         if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
             continue
-        if looks_back(tokens, lo, hi):
-            continue
-        if not any(tokens[k].low in lexicon.harm_words for k in range(lo, hi)):
+        if lexicon.harm_words.isdisjoint(lows[lo:hi]) or looks_back(tokens, lo, hi):
             continue
         for name in _sentence_targets(tokens, lo, hi, lexicon, place_tokens):
             if name not in found:

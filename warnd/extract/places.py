@@ -310,6 +310,9 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
     elif nxt in _TOWN_WORDS:
         wanted = {"locality", "neighbourhood", "camp"}
 
+    # "Latakia" alone is the city, not the governorate of the same name: the most specific reading
+    regions_named_alike = {(n.entry.country, n.entry.name) for n in names if n.entry.level == "region"}
+
     def score(name: Name) -> float:
         e = name.entry
         s = 0.0
@@ -325,9 +328,8 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
         s += {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80,
               "camp": 80}.get(e.level, 0)
         s += min(e.population, 5_000_000) / 10_000
-        if not wanted and e.level in ("locality",) and any(n.entry.level == "region" and n.entry.country == e.country
-                                                           and n.entry.name == e.name for n in names):
-            s += 200  # "Latakia" alone: the city, the most specific reading
+        if not wanted and e.level == "locality" and (e.country, e.name) in regions_named_alike:
+            s += 200
         return s
 
     return max(names, key=score).entry
