@@ -21,6 +21,8 @@ from warnd.extract.tokens import Token, adjacent
 _COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
                              "held", "dominated", "armed"})
 _LIST_JOINERS = frozenset({",", "and", "or", "&"})
+_MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
+_ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits"})
 
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
@@ -81,8 +83,15 @@ def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexic
         return False
     if _excluded(tokens, start, lo, lexicon):
         return False
+    # "Gunmen from the Fulani community attacked ...": members of a party, named by their community
+    for j in range(start - 1, max(lo - 1, start - 5), -1):
+        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS:
+            return False
     after = _noun_after(tokens, end, hi, lexicon)
     if after in lexicon.party_nouns:
+        return False
+    # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
+    if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
         return False
     if after in lexicon.victim_nouns:
         return True
