@@ -7,6 +7,7 @@ whatever the input (issue 5: no catastrophic backtracking on 1 MB of hostile tex
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -19,12 +20,6 @@ _TOKEN = re.compile(
     r"|[^\w\s]"                                                       # a mark ("_" is dropped)
 )
 _NEWLINE = re.compile(r"\n")
-# (kind, capitalised) by first character, for the ASCII characters that start nearly every token
-_ASCII_KIND: dict[str, tuple[str, bool]] = {
-    chr(c): ("num", False) if chr(c).isdigit() else ("word", chr(c).isupper()) if chr(c).isalpha()
-    else ("punct", False)
-    for c in range(33, 127)
-}
 _STOPS = frozenset({".", "!", "?"})
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "maj", "capt", "sgt", "no",
                             "vs", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "u.s", "a.m", "p.m",
@@ -54,12 +49,23 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("’", "'")
 
 
+@functools.lru_cache(maxsize=65_536)
+def _describe(value: str) -> tuple[str, str, bool]:
+    """(folded form, kind, capitalised) of a token's text; memoised, as news reuses a small vocabulary."""
+    first = value[0]
+    if first.isdecimal():
+        return value, "num", False
+    if first.isalpha():
+        return (value.lower() if value.isascii() else fold(value)), "word", first.isupper()
+    return value, "punct", False
+
+
 def tokenize(text: str) -> list[Token]:
     """Split text into tokens; numbers keep their separators, words their apostrophes."""
     out: list[Token] = []
     append = out.append
     make = tuple.__new__  # skips NamedTuple.__new__'s keyword handling: tokenising is the hot loop
-    lower = text.lower() if text.isascii() else None
+    describe = _describe
     find = text.find
     end = 0
     # findall + str.find is twice as fast as finditer's match objects; tokens are consecutive
@@ -67,17 +73,7 @@ def tokenize(text: str) -> list[Token]:
     for value in _TOKEN.findall(text):
         start = find(value, end)
         end = start + len(value)
-        first = value[0]
-        known = _ASCII_KIND.get(first)
-        if known is not None:
-            kind, cap = known
-        elif first.isdecimal():
-            kind, cap = "num", False
-        elif first.isalpha():
-            kind, cap = "word", first.isupper()
-        else:
-            kind, cap = "punct", False
-        low = lower[start:end] if lower is not None else fold(value)
+        low, kind, cap = describe(value)
         append(make(Token, (value, low, start, end, kind, cap)))
     return out
 
