@@ -92,6 +92,8 @@ NOT_PLACES = [
     pytest.param("Forces led by Mohamed Hamdan Dagalo, known as Hemedti, denied it.", "Hamdan", id="middle-name"),
     pytest.param("Regional governor Oleh Syniehubov said three were hurt.", "Oleh", id="after-title"),
     pytest.param("Gunmen Kill 20 In Attack On Village, Officials Say", "Northwest", id="title-case-words"),
+    pytest.param("Two Alawite villages were attacked.", "Alawite", id="community-village"),
+    pytest.param("The Refugee camp was flooded.", "Refugee", id="refugee-camp-word"),
 ]
 
 
@@ -114,6 +116,10 @@ FIGURE_LOCATIONS = [
                  id="unknown-village-in-region"),
     pytest.param("Gunmen killed 9 people in the village of Kutrabi, in Mali's Mopti region.", "Kutrabi",
                  id="village-of"),
+    pytest.param("Gunmen attacked Kutrabi village, killing 9.", "Kutrabi", id="x-village"),
+    pytest.param("Floods hit the Kakuma refugee camp, killing 4.", "Kakuma", id="x-refugee-camp"),
+    pytest.param("Gunmen abducted 280 pupils from a school in Kuriga, Kaduna state.", "Kuriga",
+                 id="unknown-town-comma-state"),
 ]
 
 

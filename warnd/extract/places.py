@@ -88,6 +88,14 @@ _NEVER = _GENERIC - _GENERIC_NEED_TYPE
 # Words after "the X ... of Y" that mark X as a part of Y: "the Dweila district of Damascus".
 _SUBPLACE_WORDS = frozenset({"district", "neighbourhood", "neighborhood", "quarter", "camp", "area", "suburb",
                              "suburbs"})
+# Capitalised words before "camp"/"village" that are not names: "Refugee camp", "Army camp".
+_NOT_NAMES = frozenset({"refugee", "refugees", "displacement", "idp", "transit", "border", "military", "army",
+                        "police", "main", "central", "northern", "southern", "eastern", "western", "training",
+                        "detention", "prison", "informal", "tent", "summer", "winter", "base", "rebel",
+                        "christian", "muslim", "arab", "jewish", "israeli", "palestinian", "bedouin", "gypsy",
+                        "nearby", "neighbouring", "neighboring", "another", "this", "that", "one", "each",
+                        "every", "a", "an", "the", "his", "her", "their", "its", "our", "home", "farming",
+                        "fishing", "mountain", "coastal", "remote", "frontline", "front", "local", "whole"})
 _SETTLEMENT_WORDS = frozenset({"town", "village", "city", "hamlet", "settlement"})
 _TITLES = frozenset({"mayor", "governor", "president", "minister", "ministry", "health", "council", "army",
                      "police", "university", "hospital", "airport", "defence", "defense", "interior", "civil",
@@ -161,7 +169,8 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
     caps = [k for k, t in enumerate(tokens) if t.is_cap]
     context = _context_countries(tokens, raw, demonyms, caps)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
-    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps)
+    not_names = {w[0] for w in community_forms} | set(demonyms) | _NOT_NAMES
+    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, not_names)
     return [_with_role(tokens, m) for m in sorted(mentions, key=lambda m: m.start)]
 
 
@@ -336,7 +345,7 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
 
 
 def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer: Gazetteer,
-                    masked: list[bool], caps: list[int]) -> list[PlaceMention]:
+                    masked: list[bool], caps: list[int], not_names: Collection[str]) -> list[PlaceMention]:
     """Places the gazetteer lacks, recognised by how news names them."""
     taken: set[int] = set()
     for m in mentions:
@@ -347,7 +356,7 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
     n = len(tokens)
     for i in caps:
         t = tokens[i]
-        if i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC:
+        if i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC or t.low in not_names:
             continue
         j = i
         while j < n and j - i < 3 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
@@ -366,8 +375,12 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
             level = "camp" if nxt == "camp" else "neighbourhood"
             if j + 2 < n and tokens[j + 1].low == "of":
                 parent = by_start.get(j + 2)
-        elif nxt == "camp":
-            level = "camp"
+        elif nxt == "camp" or (nxt in {"refugee", "displacement", "idp"} and j + 1 < n
+                               and tokens[j + 1].low == "camp"):
+            level = "camp"                                   # "Zamzam camp", "Kakuma refugee camp"
+        elif nxt in {"village", "neighbourhood", "neighborhood", "district", "quarter", "suburb", "township"} \
+                and tokens[i].low not in not_names:
+            level = "locality" if nxt == "village" else "neighbourhood"   # "Kutrabi village"
         elif prev == "of" and prev2 in _SETTLEMENT_WORDS and i > 2 and tokens[i - 3].low in {"the", "a"}:
             level = "locality"                               # "the town of Yelwata"
         elif i > 1 and tokens[i - 1].text in {"'s", "’s"} or (i > 0 and prev.endswith("'s") and tokens[i - 1].is_cap):
