@@ -283,6 +283,11 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
             break
         if low in _VICTIM_HEADS_NEED_OF:
             victims, end = _members_class(tokens, j, hi)
+            modifiers_before = {tokens[k].low for k in range(start, j)}
+            if victims == "people" and modifiers_before & (W.FIGHTERS | W.ARMED_GROUPS | {"gang", "armed"}):
+                victims = "fighters"           # "16 gang members", "five ISWAP members"
+            elif victims == "people" and modifiers_before & W.SECURITY:
+                victims = "security forces"    # "three security members"
             return victims, j, end
         if low in W.VICTIM_CLASS:
             # "Druze civilians", "security guards": the last noun of the compound is the head
@@ -316,7 +321,8 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
         end = k + 2 if k + 1 < hi and tokens[k + 1].low in {"forces", "force", "group", "faction"} else k + 1
         if low in W.SECURITY:
             return "security forces", end
-        if low in W.FIGHTERS or low in {"faction", "group", "militia", "force", "brigade", "auxiliary"}:
+        if low in W.FIGHTERS or low in W.ARMED_GROUPS or low in {"faction", "group", "militia", "force", "brigade",
+                                                                 "auxiliary", "gang", "gangs"}:
             return "fighters", end
         if tokens[k].text in _SEGMENT_BREAKS or low in W.STATE_WORDS or low in W.AUXILIARIES - {"of"}:
             return "people", k
@@ -475,7 +481,7 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                 # "Three people, including a child, were killed": step over one aside to its verb
                 close = next((j for j in range(k + 1, min(hi, k + 14)) if tokens[j].text in {",", ";", "."}), None)
                 if close is not None and tokens[close].text == "," and close + 1 < hi \
-                        and tokens[close + 1].low in _ASIDE_RESUME:
+                        and (tokens[close + 1].low in _ASIDE_RESUME or tokens[close + 1].low in W.STATE_WORDS):
                     skipped_aside = True
                     k = close + 1
                     limit = min(hi, k + 8)
@@ -485,6 +491,9 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return None
         if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
             return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
+        if low in {"left", "abandoned", "lost"} and k + 2 < hi and tokens[k + 1].low in {"their", "his", "her"} \
+                and tokens[k + 2].low in {"homes", "home", "houses", "villages"}:
+            return CasualtyKind.DISPLACED, k  # "have left their homes"
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:
@@ -522,7 +531,8 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
     strong: int | None = None
     for k in range(link - 1, max(lo - 1, link - 18), -1):
         t = tokens[k]
-        if t.text in {";", "."} or t.low in _CLAUSE_BREAKS:
+        # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
+        if t.text in {";", "."} or t.low in {"said", "says", "told", "according", "but", "although"}:
             break
         if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"}:
             state = (W.STATE_WORDS[t.low], k)

@@ -92,6 +92,12 @@ CIVILIANS = frozenset({"civilians", "civilian", "residents", "resident", "villag
                        "pupils", "patients", "patient", "refugees", "refugee", "inhabitants", "fishermen",
                        "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers", "miners",
                        "employees", "staffers", "teachers", "volunteers"})
+# Armed groups named in reporting: "three members of the Kurdish-led SDF" are fighters.
+ARMED_GROUPS = frozenset({"sdf", "rsf", "m23", "adf", "jnim", "iswap", "hamas", "hezbollah", "houthi", "houthis",
+                          "wagner", "shabaab", "al-shabaab", "isis", "isil", "is", "hts", "pkk", "ypg", "fdlr",
+                          "codeco", "fano", "tplf", "pdf", "aa", "olf", "ola", "sna", "fsa", "boko", "haram",
+                          "ansarallah", "mai-mai", "wazalendo", "vdp", "jihadist", "taliban", "ttp", "bla",
+                          "islamic", "qaeda", "al-qaeda", "pflp", "jihad", "qassam", "gangs", "gang"})
 FAMILIES = frozenset({"families", "households", "family", "household"})
 PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "worshipers", "travellers",
                     "travelers", "passengers", "men", "man", "individuals", "journalists", "paramedics",
@@ -204,5 +210,5 @@ HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attac
 CASUALTY_VOCABULARY = frozenset(
     set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
-       "driven", "chased", "hostage", "hostages", "held"}
+       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes"}
 )

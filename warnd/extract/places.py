@@ -271,8 +271,8 @@ def _is_person(tokens: list[Token], start: int, end: int, names: tuple[Name, ...
     "Chad Smith, a spokesman". A surname is a capitalised word the gazetteer does not know, followed by
     a lower-case word or a comma; in a Title Case headline ("Gaza Strikes Kill 20") the next word is
     capitalised too, and "Syria Says 20 Killed" has a number after it, so neither is a person."""
-    if end - start != 1:
-        return False
+    if end - start != 1 or tokens[start].low.endswith("'s"):
+        return False  # "Yemen's Houthis" is a place and its people
     prev = tokens[start - 1] if start > 0 else None
     nxt = tokens[end] if end < len(tokens) else None
     after = tokens[end + 1] if end + 1 < len(tokens) else None
@@ -378,11 +378,11 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
         elif nxt == "camp" or (nxt in {"refugee", "displacement", "idp"} and j + 1 < n
                                and tokens[j + 1].low == "camp"):
             level = "camp"                                   # "Zamzam camp", "Kakuma refugee camp"
-        elif nxt in {"village", "neighbourhood", "neighborhood", "district", "quarter", "suburb", "township"} \
-                and tokens[i].low not in not_names:
+        elif nxt in {"village", "neighbourhood", "neighborhood", "district", "quarter", "suburb", "township",
+                     "corridor", "crossing", "checkpoint"} and tokens[i].low not in not_names:
             level = "locality" if nxt == "village" else "neighbourhood"   # "Kutrabi village"
-        elif prev == "of" and prev2 in _SETTLEMENT_WORDS and i > 2 and tokens[i - 3].low in {"the", "a"}:
-            level = "locality"                               # "the town of Yelwata"
+        elif prev == "of" and prev2 in _SETTLEMENT_WORDS:
+            level = "locality"                               # "the (Palestinian) town of Yelwata"
         elif i > 1 and tokens[i - 1].text in {"'s", "’s"} or (i > 0 and prev.endswith("'s") and tokens[i - 1].is_cap):
             owner = by_end.get(i)
             if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
