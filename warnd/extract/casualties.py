@@ -462,6 +462,8 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                 continue  # "displaced people": an adjective, the kind comes later or not at all
             if low == "held" or low == "custody" and not (k > 0 and tokens[k - 1].low == "into"):
                 return None
+            if _object_follows(tokens, k, hi):
+                return None  # "infected 120,000 people and killed 2,400": the verb has its own object
             return W.STATE_WORDS[low], k
         if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
             k += 1
@@ -509,6 +511,22 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return None
         k += 1
     return None
+
+
+def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
+    """True when a number (maybe hedged) directly follows the word at k: it is a verb with an object."""
+    j = k + 1
+    for _ in range(3):
+        if j >= hi:
+            return False
+        t = tokens[j]
+        if t.kind == "num":
+            return True
+        if t.low not in {"at", "least", "more", "than", "about", "some", "nearly", "up", "to", "over",
+                         "another", "a", "further", "an", "estimated"}:
+            return False
+        j += 1
+    return False
 
 
 def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tuple[CasualtyKind, int] | None:

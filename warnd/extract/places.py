@@ -24,7 +24,9 @@ _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "
 _COMPOUND_SUFFIX = frozenset({"led", "backed", "based", "run", "allied", "linked", "aligned", "affiliated",
                               "controlled", "held", "born", "bound", "made", "style", "era", "type",
                               "dominated", "majority", "speaking", "centric", "funded", "sponsored",
-                              "registered", "flagged", "owned", "friendly", "focused"})
+                              "registered", "flagged", "owned", "friendly", "focused", "installed", "appointed",
+                              "imposed", "supported", "trained", "armed", "brokered", "mediated", "sanctioned",
+                              "approved", "designated", "recognised", "recognized"})
 # Capitalised words after a place that make it part of an organisation's name.
 _ORG_WORDS = frozenset({
     "army", "network", "doctors", "liberation", "front", "party", "movement", "observatory", "times", "post",
@@ -163,6 +165,9 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
         if _is_person(tokens, i, end, names, firsts):
             i = end
             continue
+        if end - i == 1 and end + 2 < n and tokens[end].low in _PARTICLES and tokens[end + 1].text == "-" \
+                and tokens[end + 2].is_cap and " ".join(words) != "al":
+            continue  # "Bab al-Tabbaneh": a longer name the gazetteer lacks, not the place "Bab"
         if _is_place_use(tokens, i, end, names):
             raw.append((i, end, names))
         i = end
@@ -359,8 +364,10 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
         if i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC or t.low in not_names:
             continue
         j = i
-        while j < n and j - i < 3 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
-                                                           and adjacent(tokens[j], tokens[j + 1])))\
+        while j < n and j - i < 5 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
+                                                           and adjacent(tokens[j], tokens[j + 1]))
+                                       or (j > i and tokens[j].low in _PARTICLES and j + 1 < n
+                                           and tokens[j + 1].text == "-"))\
                 and j not in taken and tokens[j].low not in _TITLES:
             j += 1
         if j == i or tokens[j - 1].text == "-":
