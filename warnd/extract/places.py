@@ -361,8 +361,9 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
     n = len(tokens)
     for i in caps:
         t = tokens[i]
-        if i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC or t.low in not_names:
-            continue
+        if i in taken or masked[i] or t.low in _TITLES or t.low in not_names \
+                or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")):
+            continue  # ("Al-Kuma" starts with a generic word, but the hyphen makes it a name)
         j = i
         while j < n and j - i < 5 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
                                                            and adjacent(tokens[j], tokens[j + 1]))
@@ -402,9 +403,10 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
                     level, parent = "locality", follow        # "in Fambita, in Niger's Tillaberi region"
             elif k > j and k < n:
                 follow = by_start.get(k)
-                if follow is not None and follow.entry.depth <= DEPTH["district"] and follow.end < n \
-                        and tokens[follow.end].low in _REGION_WORDS | _DISTRICT_WORDS:
-                    level, parent = "locality", follow        # "in Kuriga, Kaduna state"
+                if follow is not None and (follow.entry.depth <= DEPTH["region"] or (
+                        follow.entry.depth <= DEPTH["district"] and follow.end < n
+                        and tokens[follow.end].low in _REGION_WORDS | _DISTRICT_WORDS)):
+                    level, parent = "locality", follow        # "in Kuriga, Kaduna state", "in Al-Kuma, North Darfur"
         if not level:
             continue
         region = parent.entry.region if parent else None
