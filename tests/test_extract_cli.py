@@ -101,7 +101,7 @@ def test_item_text_uses_publication_year(extractor: Extractor) -> None:
 
 
 def test_own_labeled_set_scores(extractor: Extractor) -> None:
-    # tests/data/extract/own_gold.jsonl: 53 news-style items written for this test (not from the dev
+    # tests/data/extract/own_gold.jsonl: 82 news-style items written for this test (not from the dev
     # set), labeled by EXTRACT_FORMAT.md; floors well under today's scores, to catch regressions
     from warnd.extract.evaluation import read_jsonl, score
     from warnd.extract.jsonl import signals_to_json, text_of

@@ -374,6 +374,9 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive"}:
             if _flee_after(tokens, d.np_end, hi):
                 d.kind, d.how, d.anchor = CasualtyKind.DISPLACED, "active", verb_index
+        elif verb == "up" and verb_index > lo and tokens[verb_index - 1].low in {"rounded", "rounding", "rounds",
+                                                                              "picked", "locked"}:
+            d.kind, d.how, d.anchor = CasualtyKind.ARRESTED, "active", verb_index  # "rounded up 57 people"
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb in {"and", ","} and prev is not None and prev.kind is not None \

@@ -21,8 +21,9 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
                      "hurt", "hurting", "maimed"], K.INJURED),
     **dict.fromkeys(["abducted", "abducting", "abduct", "abducts", "kidnapped", "kidnapping", "kidnap",
                      "kidnaps", "kidnaped", "seized", "seizing"], K.KIDNAPPED),
+    # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
-                     "detains", "jailed", "jailing", "imprisoned", "apprehended", "apprehending"], K.ARRESTED),
+                     "detains", "apprehended", "apprehending"], K.ARRESTED),
     **dict.fromkeys(["displaced", "displacing", "displace", "displaces", "uprooted", "uprooting",
                      "evacuated", "evacuating"], K.DISPLACED),
 }
@@ -41,8 +42,7 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
     **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive"],
                     K.KIDNAPPED),
-    **dict.fromkeys(["arrested", "detained", "jailed", "imprisoned", "arrests", "apprehended", "custody"],
-                    K.ARRESTED),
+    **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody"], K.ARRESTED),
     **dict.fromkeys(["displaced", "fled", "flee", "fleeing", "evacuated", "uprooted", "homeless"],
                     K.DISPLACED),
 }
@@ -210,5 +210,5 @@ HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attac
 CASUALTY_VOCABULARY = frozenset(
     set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
-       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes"}
+       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked"}
 )
