@@ -34,6 +34,12 @@ TARGETED = [
     pytest.param("Attackers torched homes in a Yazidi village.", ["Yazidi"], id="yazidi-village"),
     pytest.param("Gunmen stormed the mostly Christian town, killing 100.", ["Christian"], id="mostly-christian-town"),
     pytest.param("Bombers struck a Hazara neighbourhood, killing 20.", ["Hazara"], id="hazara-neighbourhood"),
+    pytest.param("Hazara miners were kidnapped and killed by militants.", ["Hazara"], id="miners-passive"),
+    pytest.param("An attack on a Sufi shrine killed 20 worshippers.", ["Sufi"], id="sufi-shrine"),
+    pytest.param("Hindu temples were vandalised after the fall of the government.", ["Hindu"], id="temples-vandalised"),
+    pytest.param("Ethnic Tigrayans were detained in mass arrests.", ["Tigrayan"], id="ethnic-detained"),
+    pytest.param("Gunmen from the Fulani community attacked a Christian village, killing 40.", ["Christian"],
+                 id="attackers-from-community"),
 ]
 
 
@@ -55,6 +61,12 @@ NOT_TARGETED = [
                  id="history"),
     pytest.param("A drone strike hit the North Shewa zone of Amhara region, killing 12.", id="place-name"),
     pytest.param("A bomb killed 20 people in Quetta's Hazara Town.", id="place-name-town"),
+    pytest.param("Muslim and Christian youths clashed in the town, leaving 12 dead.", id="both-sides-clashed"),
+    pytest.param("Armed Druze factions took control of the city after clashes that killed 9.", id="druze-factions"),
+    pytest.param("The Kurdish-led SDF said 15 of its fighters were killed.", id="kurdish-led-sdf"),
+    pytest.param("Yazidi families returned to Sinjar a decade after militants killed thousands of Yazidi men.",
+                 id="decade-after"),
+    pytest.param("Druze-majority Sweida saw renewed clashes that killed 15.", id="majority-compound"),
 ]
 
 

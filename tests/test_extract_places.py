@@ -51,6 +51,18 @@ def test_places(extractor: Extractor, text: str, expected: Place) -> None:
     assert expected in extractor.extract_text(text).places
 
 
+HEADLINES = [
+    pytest.param("Gaza Strikes Kill 20, Health Officials Say", "Gaza", id="title-case-place-first"),
+    pytest.param("Syria Says 20 Killed In Latakia Clashes", "Syria", id="title-case-country-says"),
+    pytest.param("Gunmen Kill 20 In Attack On Village In Northwest Nigeria", "Nigeria", id="title-case-compass"),
+]
+
+
+@pytest.mark.parametrize("text, name", HEADLINES)
+def test_headline_places(extractor: Extractor, text: str, name: str) -> None:
+    assert name in [p.name for p in extractor.extract_text(text).places]
+
+
 DISAMBIGUATION = [
     pytest.param("Clashes in Tripoli killed three, the Lebanese army said.", "Lebanon", id="tripoli-lebanon"),
     pytest.param("Militias clashed in Tripoli, Libya's capital.", "Libya", id="tripoli-libya"),
@@ -74,6 +86,14 @@ NOT_PLACES = [
     pytest.param("Fulani herders clashed with farmers.", "Fulani", id="community"),
     pytest.param("The Islamic State in the Greater Sahara claimed the attack.", "Sahara", id="group-name"),
     pytest.param("Police said most of the victims were women.", "Police", id="common-word"),
+    pytest.param("The Kremlin said Vladimir Putin had spoken to Xi Jinping.", "Vladimir", id="first-name"),
+    pytest.param("Chad Smith, a spokesman for the agency, declined to comment.", "Chad", id="country-first-name"),
+    pytest.param("Israel Katz, the defence minister, said the army would respond.", "Israel", id="israel-katz"),
+    pytest.param("Forces led by Mohamed Hamdan Dagalo, known as Hemedti, denied it.", "Hamdan", id="middle-name"),
+    pytest.param("Regional governor Oleh Syniehubov said three were hurt.", "Oleh", id="after-title"),
+    pytest.param("Gunmen Kill 20 In Attack On Village, Officials Say", "Northwest", id="title-case-words"),
+    pytest.param("Two Alawite villages were attacked.", "Alawite", id="community-village"),
+    pytest.param("The Refugee camp was flooded.", "Refugee", id="refugee-camp-word"),
 ]
 
 
@@ -96,6 +116,10 @@ FIGURE_LOCATIONS = [
                  id="unknown-village-in-region"),
     pytest.param("Gunmen killed 9 people in the village of Kutrabi, in Mali's Mopti region.", "Kutrabi",
                  id="village-of"),
+    pytest.param("Gunmen attacked Kutrabi village, killing 9.", "Kutrabi", id="x-village"),
+    pytest.param("Floods hit the Kakuma refugee camp, killing 4.", "Kakuma", id="x-refugee-camp"),
+    pytest.param("Gunmen abducted 280 pupils from a school in Kuriga, Kaduna state.", "Kuriga",
+                 id="unknown-town-comma-state"),
 ]
 
 

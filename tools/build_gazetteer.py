@@ -158,7 +158,7 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         canonical = clean(city["name"])
         if not canonical or not _LATIN.match(canonical):
             continue
-        if canonical.lower() in words and pop < 1_000_000:
+        if canonical.lower() in words and pop < (20_000 if focus else 1_000_000):
             continue  # "International" (Dubai), "Mobile", "Police": ordinary words first
         code = f"{cc}.{city['admin1code']}"
         region = regions.get(code, "")

@@ -13,10 +13,11 @@ massacre, in which ...") give no figure.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
-from warnd.extract.numbers import NumberMention, find_numbers
+from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
 
@@ -25,6 +26,8 @@ _CLAUSE_BREAKS = frozenset({"said", "says", "told", "according", "that", "when",
                             "because", "but", "if", "where", "whereas", "although", "though", "than",
                             "amid", "despite", "until", "whose", "during"})
 _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded", "surpassed", "topped",
+                         "passes", "tops", "exceeds", "hits", "reaches", "nears", "surpasses", "crosses",
+                         "crossed", "neared", "approaches", "approached", "over",
                          "past", "is", "was", "stands", "stood", "reaching", "hitting", "include",
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
                          "totaled", "now", "climbed", "rose", "risen", "jumped"})
@@ -36,6 +39,22 @@ _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displace
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
 _YEAR_MIN, _YEAR_MAX = 1800, 2100
+_RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "releases", "released", "releasing",
+                            "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
+                            "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
+                            "repatriate", "pardoned", "pardon", "acquitted",
+                            "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding",
+                            "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
+                            "resettled", "relocated"})
+_TO_DEATH = frozenset({"hacked", "beaten", "stabbed", "burned", "burnt", "crushed", "trampled", "starved",
+                       "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
+                       "bled", "worked", "battered", "kicked", "whipped", "lynched", "mauled"})
+# Words that resume the main clause after an aside: "..., including a child, were killed".
+_ASIDE_RESUME = frozenset({"were", "was", "have", "has", "had", "are", "is", "died", "remain", "remained",
+                           "remains", "fled", "went", "lost"})
+_SUBCOUNT_BEFORE_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _words in W.SUBCOUNT_BEFORE:
+    _SUBCOUNT_BEFORE_BY_LAST.setdefault(_words[-1], []).append(_words)
 
 
 @dataclass(slots=True)
@@ -86,18 +105,27 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
                  published_year: int | None = None) -> list[Figure]:
     """Casualty figures, sentence by sentence, in text order."""
     figures: list[Figure] = []
+    lows = [t.low for t in tokens]
+    history = not W.HISTORY_WORDS.isdisjoint(lows)
+    starts = number_starts(tokens)
+    if not starts:
+        return figures
     for s_index, (lo, hi) in enumerate(spans):
-        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures)))
+        if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
+            continue  # no number in this sentence
+        if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]):
+            continue  # numbers, but no word of harm: tents, votes, money
+        if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
+            continue
+        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts))
     return figures
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int) -> list[Figure]:
-    if any(tokens[i].low in W.HISTORY_WORDS for i in range(lo, hi)):
-        return []
+                      offset: int, starts: list[int]) -> list[Figure]:
     history_from = _history_start(tokens, lo, hi, published_year)
     drafts: list[_Draft] = []
-    for mention in find_numbers(tokens, lo, hi):
+    for mention in find_numbers(tokens, lo, hi, starts):
         if mention.start >= history_from or _refused(tokens, mention, lo, hi):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
@@ -109,10 +137,11 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
         if d.kind is None and d.coord_next and i + 1 < len(drafts) and drafts[i + 1].kind is not None:
             d.kind, d.anchor, d.how = drafts[i + 1].kind, drafts[i + 1].anchor, "coordinated"
-    for d in drafts:
+    for i, d in enumerate(drafts):
         if d.kind is None and d.forward_parent is not None:
-            target_index = next((j for j, t in enumerate(drafts)
-                                 if t.mention.hedge_start <= d.forward_parent <= t.mention.start), None)
+            target_index = next((j for j in range(i + 1, min(len(drafts), i + 4))
+                                 if drafts[j].mention.hedge_start <= d.forward_parent <= drafts[j].mention.start),
+                                None)
             target = drafts[target_index] if target_index is not None else None
             if target is not None and target.kind is not None:
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
@@ -124,6 +153,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
+        if d.mention.value == 1 and d.head_index is not None and tokens[d.head_index].low in {"family", "household"}:
+            continue  # "10 members of one family": a unit, not a count
         parent = index_of.get(d.parent) if d.parent is not None else None
         victims = d.head or "people"
         if d.head is None and d.of_parent_victims and d.parent is not None:
@@ -138,6 +169,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
 
 def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> int:
     """The token from which this sentence talks about a past event ("the 1982 massacre, in which ...")."""
+    if looks_back(tokens, lo, hi):
+        return lo
     for i in range(lo, hi):
         t = tokens[i]
         if t.kind != "num" or not _is_year(t):
@@ -146,15 +179,33 @@ def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | 
         before = tokens[i - 1].low if i > lo else ""
         if before in {"since", "from"}:
             continue
-        past = published_year is not None and year < published_year - 1
+        past = published_year is not None and year < published_year
         if (i + 1 < hi and tokens[i + 1].low in W.HISTORY_EVENT_NOUNS) or past:
-            for j in range(i + 1, hi - 1):
+            for j in range(i + 1, min(hi - 1, i + 40)):
                 if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
                         or (tokens[j].low == "during" and tokens[j + 1].low == "which"):
                     return j
             if past and before == "in":
-                return i + 1 if _segment(tokens, lo, hi, i)[0] <= lo else _segment(tokens, lo, hi, i)[0]
+                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
+                return _segment(tokens, lo, hi, i)[0]
     return hi
+
+
+_SPANS_BACK = frozenset({"years", "decades", "decade", "year"})
+_COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "three", "four", "five", "many",
+                          "several", "few", "a", "one"})
+
+
+def looks_back(tokens: list[Token], lo: int, hi: int) -> bool:
+    """True for a sentence about the past: an anniversary, "ten years after", "a decade after", "years ago"."""
+    for i in range(lo, hi):
+        low = tokens[i].low
+        if low in W.HISTORY_WORDS:
+            return True
+        if low in _SPANS_BACK and i + 1 < hi and tokens[i + 1].low in {"after", "ago"} and i > lo \
+                and (tokens[i - 1].kind == "num" or tokens[i - 1].low in _COUNTS_BACK):
+            return True
+    return False
 
 
 def _is_year(t: Token) -> bool:
@@ -226,9 +277,17 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
             if t.text in {"-", "'"} and j + 1 < hi and adjacent(tokens[j - 1], t):
                 j += 1
                 continue
+            if t.text in {'"', "“", "”", "‘"}:
+                j += 1  # killed 30 "terrorists"
+                continue
             break
         if low in _VICTIM_HEADS_NEED_OF:
             victims, end = _members_class(tokens, j, hi)
+            modifiers_before = {tokens[k].low for k in range(start, j)}
+            if victims == "people" and modifiers_before & (W.FIGHTERS | W.ARMED_GROUPS | {"gang", "armed"}):
+                victims = "fighters"           # "16 gang members", "five ISWAP members"
+            elif victims == "people" and modifiers_before & W.SECURITY:
+                victims = "security forces"    # "three security members"
             return victims, j, end
         if low in W.VICTIM_CLASS:
             # "Druze civilians", "security guards": the last noun of the compound is the head
@@ -262,7 +321,8 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
         end = k + 2 if k + 1 < hi and tokens[k + 1].low in {"forces", "force", "group", "faction"} else k + 1
         if low in W.SECURITY:
             return "security forces", end
-        if low in W.FIGHTERS or low in {"faction", "group", "militia", "force", "brigade", "auxiliary"}:
+        if low in W.FIGHTERS or low in W.ARMED_GROUPS or low in {"faction", "group", "militia", "force", "brigade",
+                                                                 "auxiliary", "gang", "gangs"}:
             return "fighters", end
         if tokens[k].text in _SEGMENT_BREAKS or low in W.STATE_WORDS or low in W.AUXILIARIES - {"of"}:
             return "people", k
@@ -274,7 +334,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
     m = d.mention
     prev = drafts[i - 1] if i > 0 else None
     # sub-count and tally links first: they decide the parent whatever the kind turns out to be
-    for words in W.SUBCOUNT_BEFORE:
+    for words in _SUBCOUNT_BEFORE_BY_LAST.get(tokens[m.hedge_start - 1].low if m.hedge_start > lo else "", ()):
         k = len(words)
         if m.hedge_start - k >= lo and all(tokens[m.hedge_start - k + n].low == words[n] for n in range(k)):
             if prev is not None:
@@ -283,7 +343,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                 if d.parent is not None and drafts[i - 1].parent is not None and words[0] != "of":
                     d.parent = drafts[i - 1].parent if words[0] == "with" else i - 1
             break
-    for words in W.SUBCOUNT_AFTER:
+    for words in (W.SUBCOUNT_AFTER if m.end < hi and tokens[m.end].low == "of" else ()):
         k = len(words)
         if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
             d.parent = i - 1
@@ -296,6 +356,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             break
 
     verb_index = _verb_before(tokens, m, lo)
+    if verb_index is not None and tokens[verb_index].low in _RELEASE_VERBS:
+        return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
     if verb_index is not None:
         verb = tokens[verb_index].low
         if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people")):
@@ -312,10 +374,14 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive"}:
             if _flee_after(tokens, d.np_end, hi):
                 d.kind, d.how, d.anchor = CasualtyKind.DISPLACED, "active", verb_index
+        elif verb == "up" and verb_index > lo and tokens[verb_index - 1].low in {"rounded", "rounding", "rounds",
+                                                                              "picked", "locked"}:
+            d.kind, d.how, d.anchor = CasualtyKind.ARRESTED, "active", verb_index  # "rounded up 57 people"
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb in {"and", ","} and prev is not None and prev.kind is not None \
-                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index:
+                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index \
+                and (verb == "and" or prev.how == "active"):
             # "killed three Christians and at least 20 ...", "included 125 ... and 148 fighters"
             state = _state_after(tokens, d, hi)
             d.cumulative = d.cumulative or prev.cumulative
@@ -337,8 +403,11 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.how = "toll"
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
-    if d.kind is None and prev is not None and prev.kind is not None and m.hedge_start > lo \
-            and tokens[m.hedge_start - 1].low in _CONTINUATION and d.head in (None, "people"):
+    before = m.hedge_start - 1
+    if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
+        before -= 1  # "up from an earlier estimate of 700"
+    if d.kind is None and prev is not None and prev.kind is not None and before >= lo \
+            and tokens[before].low in _CONTINUATION and d.head in (None, "people"):
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
         d.cumulative = _is_cumulative(tokens, lo, hi, m, d.anchor)
@@ -346,6 +415,16 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
 
 def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
     j = m.hedge_start - 1
+    if j > lo and tokens[j].low == "and":
+        # "killed a Hamas official and three members of his family": the verb before the first object
+        for k in range(j - 1, max(lo - 1, j - 7), -1):
+            t = tokens[k]
+            if t.kind != "word":
+                break
+            if t.low in W.ACTIVE_VERBS and t.low not in W.NEEDS_PERSON:
+                if k + 1 < j and tokens[k + 1].low in {"a", "an", "the", "one", "his", "her", "their", "its"}:
+                    return k
+                break
     steps = 0
     while j >= lo and steps < 3 and tokens[j].low in {"a", "another", "further", "total", "of", "an",
                                                       "additional", "the", "lives"}:
@@ -368,6 +447,7 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
     """The state word after a figure's noun phrase: "were killed", "dead", "still missing"."""
     k = d.np_end if d.head is not None else d.mention.end
     unknown = 0
+    skipped_aside = False
     limit = min(hi, k + 11)
     while k < limit:
         t = tokens[k]
@@ -385,6 +465,8 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                 continue  # "displaced people": an adjective, the kind comes later or not at all
             if low == "held" or low == "custody" and not (k > 0 and tokens[k - 1].low == "into"):
                 return None
+            if _object_follows(tokens, k, hi):
+                return None  # "infected 120,000 people and killed 2,400": the verb has its own object
             return W.STATE_WORDS[low], k
         if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
             k += 1
@@ -392,17 +474,31 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                                                                                 "under", "over", "-"}):
                 k += 1
             continue
-        if low == "death" and k > 0 and tokens[k - 1].low == "to":
-            return CasualtyKind.KILLED, k
+        if low == "death" and k > 1 and tokens[k - 1].low == "to" and tokens[k - 2].low in _TO_DEATH:
+            return CasualtyKind.KILLED, k  # "hacked to death", not "sentenced 14 people to death"
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
         if t.kind == "punct":
-            if t.text in {"-", "'"}:
+            if t.text in {"-", "'", '"', "“", "”"}:
                 k += 1
                 continue
+            if t.text == "," and not skipped_aside:
+                # "Three people, including a child, were killed": step over one aside to its verb
+                close = next((j for j in range(k + 1, min(hi, k + 14)) if tokens[j].text in {",", ";", "."}), None)
+                if close is not None and tokens[close].text == "," and close + 1 < hi \
+                        and (tokens[close + 1].low in _ASIDE_RESUME or tokens[close + 1].low in W.STATE_WORDS):
+                    skipped_aside = True
+                    k = close + 1
+                    limit = min(hi, k + 8)
+                    continue
             return None
         if low in _CLAUSE_BREAKS:
             return None
+        if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
+            return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
+        if low in {"left", "abandoned", "lost"} and k + 2 < hi and tokens[k + 1].low in {"their", "his", "her"} \
+                and tokens[k + 2].low in {"homes", "home", "houses", "villages"}:
+            return CasualtyKind.DISPLACED, k  # "have left their homes"
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:
@@ -420,6 +516,22 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
     return None
 
 
+def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
+    """True when a number (maybe hedged) directly follows the word at k: it is a verb with an object."""
+    j = k + 1
+    for _ in range(3):
+        if j >= hi:
+            return False
+        t = tokens[j]
+        if t.kind == "num":
+            return True
+        if t.low not in {"at", "least", "more", "than", "about", "some", "nearly", "up", "to", "over",
+                         "another", "a", "further", "an", "estimated"}:
+            return False
+        j += 1
+    return False
+
+
 def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tuple[CasualtyKind, int] | None:
     """ "the death toll rose to 3,085", "put the dead at 300", "bringing to 87 the number killed"."""
     link = m.hedge_start - 1
@@ -430,7 +542,7 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
     if tokens[link].low == "to" and link - 1 >= lo and tokens[link - 1].low in {"bringing", "brings", "bring",
                                                                                  "raising", "raises"}:
         for k in range(m.end, min(hi, m.end + 9)):
-            if tokens[k].low in W.STATE_WORDS:
+            if tokens[k].low in W.STATE_WORDS and tokens[k].low != "held":
                 return W.STATE_WORDS[tokens[k].low], k
             if tokens[k].low == "held":
                 return _held_kind(tokens, lo, hi), k
@@ -440,12 +552,15 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
     strong: int | None = None
     for k in range(link - 1, max(lo - 1, link - 18), -1):
         t = tokens[k]
-        if t.text in {";", "."} or t.low in _CLAUSE_BREAKS:
+        # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
+        if t.text in {";", "."} or t.low in {"said", "says", "told", "according", "but", "although"}:
             break
         if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"}:
             state = (W.STATE_WORDS[t.low], k)
         if state is None and t.low == "victims":
             state = (CasualtyKind.KILLED, k)
+        if state is None and t.low == "held":
+            state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
         if t.low in _STRONG_TOLL and strong is None:
             strong = k
     if state is not None:
@@ -463,12 +578,18 @@ def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
     return CasualtyKind.KIDNAPPED
 
 
+_SEGMENT_REACH = 60  # tokens; a comma-less run-on "sentence" must not make every figure scan all of it
+
+
 def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
+    """The comma/semicolon-delimited stretch around token `at`, at most _SEGMENT_REACH tokens each way."""
     a = at
-    while a > lo and tokens[a - 1].text not in _SEGMENT_BREAKS:
+    floor = at - _SEGMENT_REACH if at - _SEGMENT_REACH > lo else lo
+    while a > floor and tokens[a - 1].text not in _SEGMENT_BREAKS:
         a -= 1
     b = at
-    while b < hi and tokens[b].text not in _SEGMENT_BREAKS:
+    ceiling = at + _SEGMENT_REACH if at + _SEGMENT_REACH < hi else hi
+    while b < ceiling and tokens[b].text not in _SEGMENT_BREAKS:
         b += 1
     return a, b
 

@@ -21,8 +21,9 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
                      "hurt", "hurting", "maimed"], K.INJURED),
     **dict.fromkeys(["abducted", "abducting", "abduct", "abducts", "kidnapped", "kidnapping", "kidnap",
                      "kidnaps", "kidnaped", "seized", "seizing"], K.KIDNAPPED),
+    # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
-                     "detains", "jailed", "jailing", "imprisoned", "apprehended", "apprehending"], K.ARRESTED),
+                     "detains", "apprehended", "apprehending"], K.ARRESTED),
     **dict.fromkeys(["displaced", "displacing", "displace", "displaces", "uprooted", "uprooting",
                      "evacuated", "evacuating"], K.DISPLACED),
 }
@@ -41,8 +42,7 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
     **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive"],
                     K.KIDNAPPED),
-    **dict.fromkeys(["arrested", "detained", "jailed", "imprisoned", "arrests", "apprehended", "custody"],
-                    K.ARRESTED),
+    **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody"], K.ARRESTED),
     **dict.fromkeys(["displaced", "fled", "flee", "fleeing", "evacuated", "uprooted", "homeless"],
                     K.DISPLACED),
 }
@@ -92,6 +92,12 @@ CIVILIANS = frozenset({"civilians", "civilian", "residents", "resident", "villag
                        "pupils", "patients", "patient", "refugees", "refugee", "inhabitants", "fishermen",
                        "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers", "miners",
                        "employees", "staffers", "teachers", "volunteers"})
+# Armed groups named in reporting: "three members of the Kurdish-led SDF" are fighters.
+ARMED_GROUPS = frozenset({"sdf", "rsf", "m23", "adf", "jnim", "iswap", "hamas", "hezbollah", "houthi", "houthis",
+                          "wagner", "shabaab", "al-shabaab", "isis", "isil", "is", "hts", "pkk", "ypg", "fdlr",
+                          "codeco", "fano", "tplf", "pdf", "aa", "olf", "ola", "sna", "fsa", "boko", "haram",
+                          "ansarallah", "mai-mai", "wazalendo", "vdp", "jihadist", "taliban", "ttp", "bla",
+                          "islamic", "qaeda", "al-qaeda", "pflp", "jihad", "qassam", "gangs", "gang"})
 FAMILIES = frozenset({"families", "households", "family", "household"})
 PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "worshipers", "travellers",
                     "travelers", "passengers", "men", "man", "individuals", "journalists", "paramedics",
@@ -187,7 +193,9 @@ SUBCOUNT_AFTER = (("of", "them"), ("of", "whom"), ("of", "those"), ("of", "the",
 # Running totals (EXTRACT_FORMAT.md: "since Thursday", "so far this year", "bringing the toll to").
 CUMULATIVE_WORDS = frozenset({"since", "tally", "cumulative", "overall", "bringing", "brings", "raising",
                               "raised", "risen", "rose", "climbed", "climbs", "rises", "jumped",
-                              "increased", "stood", "stands", "updated", "revised", "mounted", "mounting"})
+                              "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
+                              "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
+                              "exceeded"})
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
                               ("up", "to", "now")})
 # Sentences that look back at past events: their figures are history, not new casualties.
@@ -197,3 +205,10 @@ HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attac
                                  "siege", "earthquake", "uprising", "invasion", "famine", "conflict",
                                  "offensive", "crisis", "riots", "coup", "pogrom", "tsunami", "floods",
                                  "killings"})
+
+# Every word without which no pattern can make a figure: a sentence with none of them is skipped whole.
+CASUALTY_VOCABULARY = frozenset(
+    set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
+    | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
+       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked"}
+)

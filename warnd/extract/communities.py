@@ -11,25 +11,33 @@ exclusion or protection word before it ("excluded Alawites, Druze and Kurds"), o
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
-from warnd.extract import casualty_words as W
+from warnd.extract.casualties import looks_back
 from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
 _COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
                              "held", "dominated", "armed"})
 _LIST_JOINERS = frozenset({",", "and", "or", "&"})
+_MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
+_ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits"})
 
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
                   place_tokens: frozenset[int] = frozenset()) -> tuple[str, ...]:
     """Community names reported as targeted, in order of first mention, without repeats."""
     found: list[str] = []
+    words, worship = lexicon.first_words, lexicon.worship
+    mentions = [k for k, t in enumerate(tokens) if t.low in words or t.low in worship]
+    if not mentions:
+        return ()  # most items name no community: one pass and done
+    lows = [t.low for t in tokens]
     for lo, hi in spans:
-        if any(tokens[k].low in W.HISTORY_WORDS for k in range(lo, hi)):
+        if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
             continue
-        if not any(tokens[k].low in lexicon.harm_words for k in range(lo, hi)):
+        if lexicon.harm_words.isdisjoint(lows[lo:hi]) or looks_back(tokens, lo, hi):
             continue
         for name in _sentence_targets(tokens, lo, hi, lexicon, place_tokens):
             if name not in found:
@@ -57,7 +65,7 @@ def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
 
 
 def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon) -> tuple[int, str] | None:
-    if not tokens[k].is_cap:
+    if not tokens[k].is_cap or tokens[k].low not in lexicon.first_words:
         return None
     for size in range(min(lexicon.max_form_words, hi - k), 0, -1):
         key = tuple(t.low for t in tokens[k:k + size])
@@ -75,8 +83,15 @@ def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexic
         return False
     if _excluded(tokens, start, lo, lexicon):
         return False
+    # "Gunmen from the Fulani community attacked ...": members of a party, named by their community
+    for j in range(start - 1, max(lo - 1, start - 5), -1):
+        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS:
+            return False
     after = _noun_after(tokens, end, hi, lexicon)
     if after in lexicon.party_nouns:
+        return False
+    # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
+    if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
         return False
     if after in lexicon.victim_nouns:
         return True

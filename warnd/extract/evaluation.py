@@ -99,6 +99,7 @@ def score(gold: Sequence[dict[str, Any]], pred: Sequence[dict[str, Any]]) -> Rep
                     _norm(c.get(attr) or "") == _norm(match.get(attr) or ""))
                 report.attributes.setdefault(attr, Counter())[same] += 1
                 if not same:
+                    errors += 1
                     notes.append(f"{attr} of {c['kind']} {c['count']}: want {c.get(attr)!r}, got {match.get(attr)!r}")
         for q in remaining:
             report.casualties.fp += 1

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
 from warnd.extract.lexicon import Lexicon, load_lexicon
 from warnd.extract.places import PlaceMention, find_places
 from warnd.extract.tokens import Token, sentences, tokenize
-from warnd.types import Casualty, Item, Place, Signals
+from warnd.types import Casualty, Item, Place, Qualifier, Signals
 
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
@@ -50,8 +51,8 @@ class Extractor:
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))
         groups = find_targeted(tokens, spans, self.lexicon, place_tokens)
         places = _unique_places(mentions)
-        casualties = _dedupe(figures)
-        region, country = _main_region(figures, mentions)
+        casualties = _dedupe(figures, {m.entry.name: m.entry.depth for m in mentions})
+        region, country = _main_region(casualties, mentions)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
                        country=country)
 
@@ -105,8 +106,9 @@ def _unique_places(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:
     return tuple(seen.values())
 
 
-def _dedupe(figures: Sequence[Figure]) -> tuple[Casualty, ...]:
-    """One casualty per (kind, count): a title and summary stating the same figure are one figure."""
+def _dedupe(figures: Sequence[Figure], depth: Mapping[str, int]) -> tuple[Casualty, ...]:
+    """One casualty per (kind, count): a title and summary stating the same figure are one figure,
+    keeping what the fuller statement adds (a hedge, the victims, a more specific place)."""
     out: dict[tuple[str, int], Casualty] = {}
     for f in figures:
         c = f.casualty()
@@ -114,27 +116,55 @@ def _dedupe(figures: Sequence[Figure]) -> tuple[Casualty, ...]:
         old = out.get(key)
         if old is None:
             out[key] = c
-        else:
-            out[key] = dataclasses.replace(
-                old,
-                victims=old.victims if old.victims != "people" else c.victims,
-                location=old.location or c.location,
-                cumulative=old.cumulative or c.cumulative,
-            )
+            continue
+        location = old.location
+        if c.location is not None and (location is None or depth.get(c.location, 0) > depth.get(location, 0)):
+            location = c.location
+        out[key] = dataclasses.replace(
+            old,
+            qualifier=old.qualifier if old.qualifier != Qualifier.EXACT else c.qualifier,
+            victims=old.victims if old.victims != "people" else c.victims,
+            location=location,
+            cumulative=old.cumulative or c.cumulative,
+        )
     return tuple(out.values())
+
+
+_REPORT_REACH = 40  # tokens before a figure searched for "said"/"according": bounded, so linear in the text
 
 
 def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], figures: list[Figure],
                       mentions: Sequence[PlaceMention]) -> None:
-    """Give each figure the most specific place it refers to (see the module docs of places.py)."""
+    """Give each figure the most specific place it refers to.
+
+    Narrowest first: the figure's own comma segment, its clause, the previous figure of the sentence,
+    the stretch between its neighbours, the sentence, then the previous figure or the nearest earlier
+    sentence naming a place (a title, usually). Every step is bounded, so the cost is linear.
+    """
+    by_sentence: list[list[PlaceMention]] = [[] for _ in spans]
+    starts = [a for a, _ in spans]
+    for m in mentions:
+        by_sentence[bisect.bisect_right(starts, m.start) - 1].append(m)
+    mention_starts = [[m.start for m in ms] for ms in by_sentence]
+
+    def between(s_index: int, a: int, b: int) -> list[PlaceMention]:
+        """The sentence's place mentions starting in [a, b), by bisection (mentions are in text order)."""
+        keys = mention_starts[s_index]
+        return by_sentence[s_index][bisect.bisect_left(keys, a):bisect.bisect_left(keys, b)]
+
     previous_location: str | None = None
+    last_placed_sentence = -1     # the latest sentence before the current one that names a place
+    last_seen = -1
     for i, f in enumerate(figures):
+        while last_seen + 1 < f.sentence:
+            last_seen += 1
+            if by_sentence[last_seen]:
+                last_placed_sentence = last_seen
         lo, hi = spans[f.sentence]
-        in_sentence = [m for m in mentions if lo <= m.start < hi]
         prev_fig = figures[i - 1] if i > 0 and figures[i - 1].sentence == f.sentence else None
         next_fig = figures[i + 1] if i + 1 < len(figures) and figures[i + 1].sentence == f.sentence else None
-        start = prev_fig.end if prev_fig is not None else lo
-        end = next_fig.start if next_fig is not None else hi
+        start = max(prev_fig.end if prev_fig is not None else lo, f.start - 4 * _REPORT_REACH)
+        end = min(next_fig.start if next_fig is not None else hi, f.end + 4 * _REPORT_REACH)
         for k in range(f.start - 1, start - 1, -1):
             if tokens[k].text == ";":
                 start = k + 1
@@ -143,30 +173,46 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
             if tokens[k].text == ";" or tokens[k].low in _REPORTING:
                 end = k
                 break
-        reported_at = [k for k in range(lo, f.start) if tokens[k].low in _REPORTING]
-        window = [m for m in in_sentence if start <= m.start < end]
-        chosen = _pick(window, f, reported_at)
+        reported_at = [k for k in range(max(lo, f.start - _REPORT_REACH), f.start) if tokens[k].low in _REPORTING]
+        window = between(f.sentence, start, end)
+        # narrowest first: the figure's own comma segment ("killed 12 people in Jableh, ..."), then its
+        # clause ("clerics in Jos appealed for calm after gunmen killed 27 people in Bassa"), then the window
+        seg_a, seg_b = f.segment
+        clause = _clause_start(tokens, start, min(f.start, f.anchor))
+        seg_a = max(seg_a, clause)
+        chosen = (_pick([m for m in window if seg_a <= m.start < seg_b], f, reported_at, strict=True)
+                  or (_pick([m for m in window if m.start >= clause], f, reported_at, strict=True)
+                      if clause > start else None))
         if chosen is None and prev_fig is not None and prev_fig.location is not None:
-            f.location = prev_fig.location
+            f.location = prev_fig.location  # "... in Sanaa, bringing to 23 the number held": the same place
             previous_location = f.location
             continue
+        chosen = chosen or _pick(window, f, reported_at)
         if chosen is None:
-            seg_start = _after_semicolon(tokens, lo, f.start)
-            chosen = _pick([m for m in in_sentence if m.start >= seg_start], f, reported_at) \
-                or _pick(in_sentence, f, reported_at)
-        if chosen is None and previous_location is None:
+            seg_start = _after_semicolon(tokens, max(lo, f.start - 4 * _REPORT_REACH), f.start)
+            nearby = between(f.sentence, f.start - 4 * _REPORT_REACH, f.start + 4 * _REPORT_REACH + 1)
+            chosen = _pick([m for m in nearby if m.start >= seg_start], f, reported_at) \
+                or _pick(nearby, f, reported_at)
+        if chosen is None and previous_location is None and last_placed_sentence >= 0:
             # "Clashes in Sweida\nAt least 30 people were wounded.": the nearest earlier sentence that
             # names a place (the title, usually) says where
-            for s_index in range(f.sentence - 1, -1, -1):
-                a, b = spans[s_index]
-                chosen = _pick([m for m in mentions if a <= m.start < b], f, ())
-                if chosen is not None:
-                    break
+            chosen = _pick(by_sentence[last_placed_sentence], f, ())
         if chosen is not None:
             f.location = chosen.entry.name
         elif previous_location is not None:
             f.location = previous_location
         previous_location = f.location or previous_location
+
+
+_CLAUSE_WORDS = frozenset({"after", "when", "while", "as", "before", "because", "until", "amid", "whereas"})
+
+
+def _clause_start(tokens: list[Token], lo: int, at: int) -> int:
+    """Where the clause holding token `at` begins: after the last clause word before it."""
+    for k in range(at - 1, lo - 1, -1):
+        if tokens[k].low in _CLAUSE_WORDS:
+            return k + 1
+    return lo
 
 
 def _after_semicolon(tokens: list[Token], lo: int, at: int) -> int:
@@ -176,27 +222,33 @@ def _after_semicolon(tokens: list[Token], lo: int, at: int) -> int:
     return lo
 
 
-def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int]) -> PlaceMention | None:
-    """The most specific scene place in the window; places of the source or of origin only as a fallback."""
-    usable = [m for m in window if m.role in _SCENE_ROLES or m.role == "from"]
+def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int], *,
+          strict: bool = False) -> PlaceMention | None:
+    """The most specific scene place in the window; places of the source, of origin or of reference
+    ("north of Sinjar") only as a fallback, and not at all when `strict`."""
+    usable = [m for m in window if m.role in _SCENE_ROLES or m.role in ("from", "reference")]
     if not usable:
         return None
 
     def attributed(m: PlaceMention) -> bool:
-        return m.role == "from" or any(m.end <= k for k in reported_at)
+        return m.role in ("from", "reference") or any(m.end <= k for k in reported_at)
 
-    scene = [m for m in usable if not attributed(m)] or usable
+    scene = [m for m in usable if not attributed(m)]
+    if not scene and strict:
+        return None
+    scene = scene or usable
     return max(scene, key=lambda m: (m.depth, -abs(m.start - f.start)))
 
 
-def _main_region(figures: Sequence[Figure], mentions: Sequence[PlaceMention]) -> tuple[str | None, str | None]:
-    """The item's first-level region and country: those of its first located figure, else of its places."""
+def _main_region(casualties: Sequence[Casualty],
+                 mentions: Sequence[PlaceMention]) -> tuple[str | None, str | None]:
+    """The item's first-level region and country: those of its first figure located below country level
+    (a headline's "Pakistan: 42 killed" yields to the body's "in Kurram"), else of its places."""
     by_name = {m.entry.name: m.entry for m in mentions}
-    for f in figures:
-        if f.location is not None and f.location in by_name:
-            e = by_name[f.location]
-            if e.country is not None:
-                return e.region, e.country
+    located = [by_name[c.location] for c in casualties if c.location is not None and c.location in by_name]
+    for e in sorted(located, key=lambda e: e.region is None):
+        if e.country is not None:
+            return e.region, e.country
     region = next((m.entry.region for m in mentions if m.entry.region and m.role in _SCENE_ROLES), None)
     region = region or next((m.entry.region for m in mentions if m.entry.region), None)
     country = None

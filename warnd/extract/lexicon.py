@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from warnd.config.loader import LocatedYaml, located_problems, parse_yaml, read_yaml
+from warnd.config.loader import LocatedYaml, located_problems, read_yaml
 from warnd.errors import ConfigError, Problem
+from warnd.extract.gazetteer import bundled_yaml
 from warnd.extract.tokens import fold, tokenize
 
 
@@ -61,6 +61,7 @@ class Lexicon:
     not_places: tuple[tuple[str, ...], ...]
     demonyms: Mapping[str, str]
     max_form_words: int
+    first_words: frozenset[str] = frozenset()
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -80,8 +81,7 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
     Raises:
         ConfigError: every problem in the operator files, each with file:line:col.
     """
-    bundled = resources.files("warnd.extract").joinpath("data", "lexicon.yaml").read_text(encoding="utf-8")
-    docs = [parse_yaml(bundled, path="warnd/extract/data/lexicon.yaml")] + [read_yaml(p) for p in files]
+    docs = [bundled_yaml("lexicon.yaml")] + [read_yaml(p) for p in files]
     forms: dict[tuple[str, ...], str] = {}
     worship: dict[str, str] = {}
     sets: dict[str, set[str]] = {k: set() for k in ("victim_nouns", "party_nouns", "target_before",
@@ -110,4 +110,4 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
     return Lexicon(forms, worship, frozenset(sets["victim_nouns"]), frozenset(sets["party_nouns"]),
                    frozenset(sets["target_before"]), frozenset(sets["not_target_before"]),
                    frozenset(sets["harm_words"]), tuple(sorted(not_places)), demonyms,
-                   max((len(k) for k in forms), default=1))
+                   max((len(k) for k in forms), default=1), frozenset(k[0] for k in forms))

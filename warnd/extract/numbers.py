@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from warnd.extract.tokens import Token, adjacent
@@ -66,8 +67,14 @@ class NumberMention:
     decimal: bool = False        # "5.3", "1.2" without a scale word after it
 
 
+_MAX_DIGITS = 13          # more is not a casualty count, and float("9" * 400) is inf
+_MAX_NUMBER_WORDS = 8     # "hundred hundred hundred ..." must not grow a huge integer
+
+
 def _digits(tok: Token) -> tuple[float, bool] | None:
     text = tok.text
+    if len(text) > _MAX_DIGITS + 4:
+        return None
     if "," in text or "\u00a0" in text or "\u202f" in text or " " in text:
         return float(text.replace(",", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")), False
     if "." in text:
@@ -87,7 +94,7 @@ def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | No
     current = 0
     j = i
     seen = False
-    while j < stop:
+    while j < stop and j - i < _MAX_NUMBER_WORDS:
         w = tokens[j].low
         if w in _UNITS:
             current += _UNITS[w]
@@ -118,19 +125,43 @@ def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | No
     return total + current, j
 
 
+# Hedges by their last word, so most numbers are settled by one dict lookup.
+_HEDGES_BY_LAST: dict[str, list[tuple[tuple[str, ...], Qualifier]]] = {}
+for _words, _qualifier in _HEDGES:
+    _HEDGES_BY_LAST.setdefault(_words[-1], []).append((_words, _qualifier))
+
+
 def _hedge(tokens: list[Token], i: int, lo: int) -> tuple[Qualifier, int]:
-    for words, qualifier in _HEDGES:
+    if i - 1 < lo:
+        return Qualifier.EXACT, i
+    for words, qualifier in _HEDGES_BY_LAST.get(tokens[i - 1].low, ()):
         k = len(words)
         if i - k >= lo and all(tokens[i - k + n].low == words[n] for n in range(k)):
             return qualifier, i - k
     return Qualifier.EXACT, i
 
 
-def find_numbers(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
-    """Every number mention in tokens[lo:hi], left to right; ranges become one mention (qualifier range)."""
+_STARTS = frozenset(_UNITS) | frozenset(_TENS) | {"a", "one"}
+
+
+def number_starts(tokens: list[Token]) -> list[int]:
+    """Indexes of the tokens a number can start at (digits, number words): the only ones worth a look."""
+    return [i for i, t in enumerate(tokens) if t.kind == "num" or t.low in _STARTS]
+
+
+def find_numbers(tokens: list[Token], lo: int, hi: int, starts: list[int] | None = None) -> list[NumberMention]:
+    """Every number mention in tokens[lo:hi], left to right; ranges become one mention (qualifier range).
+
+    `starts` (from `number_starts`) spares scanning every token of every sentence.
+    """
     found: list[NumberMention] = []
+    candidates = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)] if starts is not None \
+        else range(lo, hi)
     i = lo
-    while i < hi:
+    for c in candidates:
+        if c < i:
+            continue  # inside the previous number ("two hundred")
+        i = c
         tok = tokens[i]
         parsed: tuple[float, int, str, bool] | None = None
         if tok.kind == "num":
@@ -152,7 +183,6 @@ def find_numbers(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
             if words is not None:
                 parsed = (float(words[0]), words[1], "words", False)
         if parsed is None:
-            i += 1
             continue
         value, end, written, decimal = parsed
         qualifier, hedge_start = _hedge(tokens, i, lo)
@@ -179,6 +209,6 @@ def _joins_range(tokens: list[Token], first: NumberMention, second: NumberMentio
         return first.hedge_start > 0 and tokens[first.hedge_start - 1].low == "between"
     if word in {"to", "-", "–", "or"}:
         # "rose from 745 to 1,018" is a change between two figures, not a range
-        after_from = first.hedge_start > 0 and tokens[first.hedge_start - 1].low == "from"
+        after_from = first.hedge_start > 0 and tokens[first.hedge_start - 1].low in {"from", "by"}
         return first.value < second.value and first.written == second.written and not after_from
     return False

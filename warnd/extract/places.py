@@ -24,7 +24,9 @@ _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "
 _COMPOUND_SUFFIX = frozenset({"led", "backed", "based", "run", "allied", "linked", "aligned", "affiliated",
                               "controlled", "held", "born", "bound", "made", "style", "era", "type",
                               "dominated", "majority", "speaking", "centric", "funded", "sponsored",
-                              "registered", "flagged", "owned", "friendly", "focused"})
+                              "registered", "flagged", "owned", "friendly", "focused", "installed", "appointed",
+                              "imposed", "supported", "trained", "armed", "brokered", "mediated", "sanctioned",
+                              "approved", "designated", "recognised", "recognized"})
 # Capitalised words after a place that make it part of an organisation's name.
 _ORG_WORDS = frozenset({
     "army", "network", "doctors", "liberation", "front", "party", "movement", "observatory", "times", "post",
@@ -58,7 +60,7 @@ _GENERIC = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "centra
                       "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord", "centre-ouest",
                       "centre-sud", "grand", "hauts", "haut", "mont", "mount", "federal", "island",
                       "islands", "border", "highlands", "interior", "equateur", "kasai", "tanganyika",
-                      "amanat", "gao", "ibb", "imo", "edo", "oyo", "abia", "kwara", "ogun", "ondo", "gedo",
+                      "amanat",
                       "doris", "police", "mission", "union", "independence", "liberty", "victoria",
                       "hope", "florence", "jackson", "lincoln", "washington", "clinton", "wilson", "kennedy",
                       "houston", "charlotte", "aurora", "paradise", "providence", "concord", "salem",
@@ -75,17 +77,27 @@ _GENERIC = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "centra
                       "aid", "health",
                       "security", "defence", "foreign", "state", "region", "province"})
 _GENERIC_NEED_TYPE = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "central", "north", "south",
-                                "east", "west", "plateau", "delta", "rivers", "coast", "lakes", "sahel",
-                                "cascades", "littoral", "upper", "lower", "middle", "northern", "southern",
-                                "eastern", "western", "unity", "lac", "mon", "bay", "bari", "sila", "batha",
-                                "sud-est", "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord",
-                                "centre-ouest", "centre-sud", "kasai", "tanganyika", "equateur", "gao",
-                                "ibb", "imo", "edo", "oyo", "kwara", "ogun", "ondo", "gedo", "island",
-                                "islands", "federal", "capital", "interior", "border", "highlands"})
+                                "east", "west", "northwest", "northeast", "southwest", "southeast", "north west",
+                                "north east", "south west", "south east", "north-west", "north-east",
+                                "south-west", "south-east", "far north", "extreme north", "centre-north",
+                                "plateau", "delta", "rivers", "coast", "lakes", "sahel", "cascades", "littoral",
+                                "upper", "lower", "middle", "northern", "southern", "eastern", "western", "unity",
+                                "lac", "mon", "bay", "bari", "sila", "batha", "sud-est", "nord-est", "nord-ouest",
+                                "sud-ouest", "centre-est", "centre-nord", "centre-ouest", "centre-sud", "kasai",
+                                "tanganyika", "equateur", "island", "islands", "federal", "capital", "interior",
+                                "border", "highlands"})
 _NEVER = _GENERIC - _GENERIC_NEED_TYPE
 # Words after "the X ... of Y" that mark X as a part of Y: "the Dweila district of Damascus".
 _SUBPLACE_WORDS = frozenset({"district", "neighbourhood", "neighborhood", "quarter", "camp", "area", "suburb",
                              "suburbs"})
+# Capitalised words before "camp"/"village" that are not names: "Refugee camp", "Army camp".
+_NOT_NAMES = frozenset({"refugee", "refugees", "displacement", "idp", "transit", "border", "military", "army",
+                        "police", "main", "central", "northern", "southern", "eastern", "western", "training",
+                        "detention", "prison", "informal", "tent", "summer", "winter", "base", "rebel",
+                        "christian", "muslim", "arab", "jewish", "israeli", "palestinian", "bedouin", "gypsy",
+                        "nearby", "neighbouring", "neighboring", "another", "this", "that", "one", "each",
+                        "every", "a", "an", "the", "his", "her", "their", "its", "our", "home", "farming",
+                        "fishing", "mountain", "coastal", "remote", "frontline", "front", "local", "whole"})
 _SETTLEMENT_WORDS = frozenset({"town", "village", "city", "hamlet", "settlement"})
 _TITLES = frozenset({"mayor", "governor", "president", "minister", "ministry", "health", "council", "army",
                      "police", "university", "hospital", "airport", "defence", "defense", "interior", "civil",
@@ -97,6 +109,10 @@ _TITLES = frozenset({"mayor", "governor", "president", "minister", "ministry", "
                      "great", "holy", "sacred", "the", "a", "an", "and", "or", "on", "in", "at", "of", "to"})
 
 
+_DIRECTIONS = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+                        "north-east", "north-west", "south-east", "south-west", "outskirts", "east-northeast"})
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceMention:
     """A place named in the text at tokens [start, end)."""
@@ -104,7 +120,7 @@ class PlaceMention:
     entry: Entry
     start: int
     end: int
-    role: str = "plain"          # plain | attribution | from | to | between | compound
+    role: str = "plain"          # plain | from | to | between | compound | reference
 
     @property
     def depth(self) -> int:
@@ -119,19 +135,23 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
     A name that is also a community word ("Amhara", "Kachin") is a place only with a type word after
     it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places.
     """
-    masked = _mask(tokens, not_places)
+    masked = _mask(tokens, not_places, frozenset(p[0] for p in not_places)) if not_places else [False] * len(tokens)
     raw: list[tuple[int, int, tuple[Name, ...]]] = []
     n = len(tokens)
+    firsts = gazetteer.first_words
+    candidates = [k for k, t in enumerate(tokens)
+                  if (t.low in firsts or (t.low[-2:] == "'s" and t.low[:-2] in firsts))
+                  and (t.is_cap or t.low in _PARTICLES)]
     i = 0
-    while i < n:
+    for c in candidates:
+        if c < i:
+            continue
+        i = c
         tok = tokens[i]
-        if masked[i] or tok.kind != "word" or not (tok.is_cap or (tok.low in _PARTICLES and i + 1 < n
-                                                                  and tokens[i + 1].text == "-")):
-            i += 1
+        if masked[i] or not (tok.is_cap or (i + 1 < n and tokens[i + 1].text == "-")):
             continue
         match = _longest(tokens, i, gazetteer, masked)
         if match is None:
-            i += 1
             continue
         end, names = match
         words = tuple(t.low for t in tokens[i:end] if t.kind == "word")
@@ -142,28 +162,34 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
         if len(words) == 1 and words[0] in demonyms and nxt not in _REGION_WORDS:
             i = end
             continue
+        if _is_person(tokens, i, end, names, firsts):
+            i = end
+            continue
+        if end - i == 1 and end + 2 < n and tokens[end].low in _PARTICLES and tokens[end + 1].text == "-" \
+                and tokens[end + 2].is_cap and " ".join(words) != "al":
+            continue  # "Bab al-Tabbaneh": a longer name the gazetteer lacks, not the place "Bab"
         if _is_place_use(tokens, i, end, names):
             raw.append((i, end, names))
         i = end
-    context = _context_countries(tokens, raw, demonyms)
+    caps = [k for k, t in enumerate(tokens) if t.is_cap]
+    context = _context_countries(tokens, raw, demonyms, caps)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
-    mentions = _add_structural(tokens, mentions, gazetteer, masked)
+    not_names = {w[0] for w in community_forms} | set(demonyms) | _NOT_NAMES
+    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, not_names)
     return [_with_role(tokens, m) for m in sorted(mentions, key=lambda m: m.start)]
 
 
-def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]]) -> list[bool]:
+def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]], firsts: frozenset[str]) -> list[bool]:
+    """True for tokens inside a name that is not a place ("Islamic State in the Greater Sahara")."""
     masked = [False] * len(tokens)
-    if not not_places:
-        return masked
-    firsts = {p[0] for p in not_places}
-    words = [(k, t.low) for k, t in enumerate(tokens) if t.kind != "punct"]
-    for w, (k, low) in enumerate(words):
-        if low not in firsts:
+    for k, t in enumerate(tokens):
+        if t.low not in firsts:
             continue
+        words = [(j, tokens[j].low) for j in range(k, min(len(tokens), k + 16)) if tokens[j].kind != "punct"]
         for phrase in not_places:
             size = len(phrase)
-            if tuple(x for _, x in words[w:w + size]) == phrase:
-                for j in range(k, words[w + size - 1][0] + 1):
+            if phrase[0] == t.low and len(words) >= size and tuple(w for _, w in words[:size]) == phrase:
+                for j in range(k, words[size - 1][0] + 1):
                     masked[j] = True
     return masked
 
@@ -175,7 +201,11 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
     ends: list[int] = []
     j = i
     n = len(tokens)
-    while j < n and len(words) < gazetteer.max_words:
+    first = tokens[i].low
+    most = gazetteer.first_words.get(first, 0)
+    if first.endswith("'s"):  # "Goma's airport", but also "Cox's Bazar"
+        most = max(most, gazetteer.first_words.get(first[:-2], 0))
+    while j < n and len(words) < most:
         t = tokens[j]
         if masked[j]:
             break
@@ -228,8 +258,39 @@ def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, 
     return True
 
 
+_PERSON_TITLES = frozenset({
+    "governor", "president", "minister", "mayor", "spokesman", "spokeswoman", "spokesperson", "commander",
+    "general", "gen", "colonel", "col", "captain", "capt", "chief", "leader", "mr", "mrs", "ms", "dr", "sheikh",
+    "imam", "bishop", "pastor", "father", "rev", "prince", "king", "queen", "judge", "senator", "lawmaker",
+    "envoy", "ambassador", "secretary", "official", "activist", "journalist", "correspondent", "analyst",
+    "professor", "prof", "brigadier", "lieutenant", "sergeant", "major", "emir", "warlord", "head",
+})
+_NOT_SURNAMES = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                           "january", "february", "march", "april", "may", "june", "july", "august",
+                           "september", "october", "november", "december", "i", "and"})
+
+
+def _is_person(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
+               firsts: Mapping[str, int]) -> bool:
+    """A one-word place name used as a person's name: "governor Oleh Syniehubov", "Vladimir Putin had",
+    "Chad Smith, a spokesman". A surname is a capitalised word the gazetteer does not know, followed by
+    a lower-case word or a comma; in a Title Case headline ("Gaza Strikes Kill 20") the next word is
+    capitalised too, and "Syria Says 20 Killed" has a number after it, so neither is a person."""
+    if end - start != 1 or tokens[start].low.endswith("'s"):
+        return False  # "Yemen's Houthis" is a place and its people
+    prev = tokens[start - 1] if start > 0 else None
+    nxt = tokens[end] if end < len(tokens) else None
+    after = tokens[end + 1] if end + 1 < len(tokens) else None
+    if prev is not None and prev.low in _PERSON_TITLES and not any(n.entry.level == "country" for n in names):
+        return True
+    return (nxt is not None and nxt.is_cap and nxt.low not in firsts and nxt.low not in _NOT_SURNAMES
+            and nxt.low not in _ORG_WORDS and nxt.low not in _REGION_WORDS and nxt.low not in _TOWN_WORDS
+            and nxt.low not in _DISTRICT_WORDS and nxt.low not in {"strip", "bank", "valley", "river", "coast"}
+            and after is not None and (after.text == "," or (after.kind == "word" and not after.is_cap)))
+
+
 def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
-                       demonyms: Mapping[str, str]) -> dict[str, int]:
+                       demonyms: Mapping[str, str], caps: list[int]) -> dict[str, int]:
     """How strongly the item points at each country: countries named, unambiguous places, demonyms."""
     weight: dict[str, int] = {}
     for _, _, names in raw:
@@ -237,10 +298,10 @@ def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name
         if len(countries) == 1:
             (country,) = countries
             weight[country] = weight.get(country, 0) + 2
-    for t in tokens:
-        if t.is_cap and t.low in demonyms:
-            country = demonyms[t.low]
-            weight[country] = weight.get(country, 0) + 1
+    for k in caps:
+        pointed = demonyms.get(tokens[k].low)
+        if pointed is not None:
+            weight[pointed] = weight.get(pointed, 0) + 1
     return weight
 
 
@@ -263,6 +324,9 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
     elif nxt in _TOWN_WORDS:
         wanted = {"locality", "neighbourhood", "camp"}
 
+    # "Latakia" alone is the city, not the governorate of the same name: the most specific reading
+    regions_named_alike = {(n.entry.country, n.entry.name) for n in names if n.entry.level == "region"}
+
     def score(name: Name) -> float:
         e = name.entry
         s = 0.0
@@ -272,35 +336,39 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
         if name.primary:
             s += 400
         if e.curated:
-            s += 150
+            s += 1200  # hand-made or operator-made: over one demonym's worth of context
         if e.country in _FOCUS:
             s += 300
         s += {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80,
               "camp": 80}.get(e.level, 0)
         s += min(e.population, 5_000_000) / 10_000
-        if not wanted and e.level in ("locality",) and any(n.entry.level == "region" and n.entry.country == e.country
-                                                           and n.entry.name == e.name for n in names):
-            s += 200  # "Latakia" alone: the city, the most specific reading
+        if not wanted and e.level == "locality" and (e.country, e.name) in regions_named_alike:
+            s += 200
         return s
 
     return max(names, key=score).entry
 
 
 def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer: Gazetteer,
-                    masked: list[bool]) -> list[PlaceMention]:
+                    masked: list[bool], caps: list[int], not_names: Collection[str]) -> list[PlaceMention]:
     """Places the gazetteer lacks, recognised by how news names them."""
     taken: set[int] = set()
     for m in mentions:
         taken.update(range(m.start, m.end))
     by_start = {m.start: m for m in mentions}
+    by_end = {m.end: m for m in mentions}
     out = list(mentions)
     n = len(tokens)
-    for i, t in enumerate(tokens):
-        if not t.is_cap or i in taken or masked[i] or t.low in _TITLES or t.low in _GENERIC:
-            continue
+    for i in caps:
+        t = tokens[i]
+        if i in taken or masked[i] or t.low in _TITLES or t.low in not_names \
+                or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")):
+            continue  # ("Al-Kuma" starts with a generic word, but the hyphen makes it a name)
         j = i
-        while j < n and j - i < 3 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
-                                                           and adjacent(tokens[j], tokens[j + 1])))\
+        while j < n and j - i < 5 and (tokens[j].is_cap or (tokens[j].text == "-" and j + 1 < n
+                                                           and adjacent(tokens[j], tokens[j + 1]))
+                                       or (j > i and tokens[j].low in _PARTICLES and j + 1 < n
+                                           and tokens[j + 1].text == "-"))\
                 and j not in taken and tokens[j].low not in _TITLES:
             j += 1
         if j == i or tokens[j - 1].text == "-":
@@ -315,20 +383,30 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
             level = "camp" if nxt == "camp" else "neighbourhood"
             if j + 2 < n and tokens[j + 1].low == "of":
                 parent = by_start.get(j + 2)
-        elif nxt == "camp":
-            level = "camp"
-        elif prev == "of" and prev2 in _SETTLEMENT_WORDS and i > 2 and tokens[i - 3].low in {"the", "a"}:
-            level = "locality"                               # "the town of Yelwata"
+        elif nxt == "camp" or (nxt in {"refugee", "displacement", "idp"} and j + 1 < n
+                               and tokens[j + 1].low == "camp"):
+            level = "camp"                                   # "Zamzam camp", "Kakuma refugee camp"
+        elif nxt in {"village", "neighbourhood", "neighborhood", "district", "quarter", "suburb", "township",
+                     "corridor", "crossing", "checkpoint"} and tokens[i].low not in not_names:
+            level = "locality" if nxt == "village" else "neighbourhood"   # "Kutrabi village"
+        elif prev == "of" and prev2 in _SETTLEMENT_WORDS:
+            level = "locality"                               # "the (Palestinian) town of Yelwata"
         elif i > 1 and tokens[i - 1].text in {"'s", "’s"} or (i > 0 and prev.endswith("'s") and tokens[i - 1].is_cap):
-            owner = next((m for m in mentions if m.end == i), None)
+            owner = by_end.get(i)
             if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
                 level, parent = "neighbourhood", owner        # "Port-au-Prince's Cite Soleil"
         elif prev in {"in", "near", "at", "outside"} and j < n - 1:
             k = j + 1 if tokens[j].text == "," else j
             if k < n and tokens[k].low in {"in", "near"} and k + 1 < n:
-                follow = by_start.get(k + 1) or next((m for m in mentions if m.start == k + 1), None)
+                follow = by_start.get(k + 1)
                 if follow is not None and follow.entry.depth <= DEPTH["district"]:
                     level, parent = "locality", follow        # "in Fambita, in Niger's Tillaberi region"
+            elif k > j and k < n:
+                follow = by_start.get(k)
+                if follow is not None and (follow.entry.depth <= DEPTH["region"] or (
+                        follow.entry.depth <= DEPTH["district"] and follow.end < n
+                        and tokens[follow.end].low in _REGION_WORDS | _DISTRICT_WORDS)):
+                    level, parent = "locality", follow        # "in Kuriga, Kaduna state", "in Al-Kuma, North Darfur"
         if not level:
             continue
         region = parent.entry.region if parent else None
@@ -367,8 +445,10 @@ def _with_role(tokens: list[Token], m: PlaceMention) -> PlaceMention:
     elif prev is not None and prev.low == "between":
         role = "between"
     elif prev is not None and prev.low == "and" and m.start > 2 and any(
-            tokens[k].low == "between" for k in range(max(0, m.start - 6), m.start - 1)):
+            tokens[k].low == "between" for k in range(max(0, m.start - 10), m.start - 1)):
         role = "between"
+    elif prev is not None and prev.low == "of" and m.start > 1 and tokens[m.start - 2].low in _DIRECTIONS:
+        role = "reference"   # "20 km south of El Fasher", "on the outskirts of Damascus"
     if nxt is not None and nxt.text in {"-", "–"} and adjacent(tokens[m.end - 1], nxt):
         role = "compound"
     if prev is not None and prev.text in {"-", "–"} and adjacent(prev, tokens[m.start]):

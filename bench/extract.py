@@ -1,0 +1,160 @@
+"""Benchmark of the extract stage: start-up time, items/s on one core, peak memory.
+
+    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7]
+
+Generates realistic feed items offline (title + a 2-4 sentence summary mixing casualty reports,
+sub-counts, running tolls, places with their many spellings, targeted communities and negatives such
+as aid deliveries, votes, anniversaries and money), then times `Extractor.extract` over all of them in
+this process (one core). Start-up is measured in a fresh interpreter: `import warnd.extract` plus
+`load_extractor()`. Peak memory is the process's maximum resident set size after the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from warnd.extract import load_extractor  # noqa: E402
+from warnd.types import Item  # noqa: E402
+
+PLACES = ["Latakia", "Lattakia", "Tartous", "Baniyas", "Jableh", "Homs", "Hama", "Idleb", "Deir ez-Zor",
+          "Sweida", "Daraa", "Aleppo", "El Fasher", "Al-Fashir", "Omdurman", "Nyala", "El Geneina", "Goma",
+          "Bunia", "Rutshuru territory", "Kharkiv", "Odesa", "Sumy", "Zaporizhzhia", "Kyiv", "Gaza City",
+          "Rafah", "Khan Younis", "Jenin", "Sanaa", "Hodeidah", "Taiz", "Djibo", "Mopti", "Tillaberi",
+          "Maiduguri", "Benue state", "Zamfara", "Sagaing region", "Maungdaw", "Port-au-Prince",
+          "Cite Soleil", "Artibonite", "Tripoli", "Kurram", "Quetta"]
+VICTIMS = ["people", "civilians", "villagers", "soldiers", "police officers", "fighters", "children",
+           "women", "worshippers", "farmers", "members of the security forces", "residents", "students"]
+COMMUNITIES = ["Alawite", "Christian", "Druze", "Kurdish", "Yazidi", "Masalit", "Rohingya", "Hazara", "Fulani"]
+NUMBER_WORDS = ["two", "three", "five", "seven", "a dozen", "twenty-five", "nine", "eleven"]
+SOURCES = ["a monitoring group said", "local officials said", "the health ministry said",
+           "according to medics", "the UN said", "residents told reporters"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _number(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.25:
+        return rng.choice(NUMBER_WORDS)
+    if roll < 0.35:
+        return f"{rng.randint(1, 9)},{rng.randint(0, 999):03d}"
+    if roll < 0.4:
+        return f"{rng.randint(1, 5)}.{rng.randint(1, 9)} million"
+    return str(rng.randint(2, 400))
+
+
+def _hedge(rng: random.Random) -> str:
+    return rng.choice(["", "", "at least ", "more than ", "about ", "some ", "up to ", "nearly "])
+
+
+def _sentence(rng: random.Random) -> str:
+    place = rng.choice(PLACES)
+    day = rng.choice(DAYS)
+    kind = rng.randrange(12)
+    n, m = _number(rng), _number(rng)
+    victims = rng.choice(VICTIMS)
+    community = rng.choice(COMMUNITIES)
+    source = rng.choice(SOURCES)
+    if kind == 0:
+        return f"Gunmen killed {_hedge(rng)}{n} {victims} and wounded {m} others in {place} on {day}, {source}."
+    if kind == 1:
+        return f"{_hedge(rng).capitalize()}{n} {victims} were killed in {place} since {day}, most of them {community}s."
+    if kind == 2:
+        return (f"The death toll from the attack in {place} rose to {n}, including {m} children, {source}.")
+    if kind == 3:
+        return f"Shelling of {place} forced {_hedge(rng)}{n} families from their homes this week."
+    if kind == 4:
+        return f"Armed men abducted {n} {community} villagers near {place}, {source}."
+    if kind == 5:
+        return f"Authorities in {place} said they had detained {n} people accused of looting."
+    if kind == 6:
+        return f"Aid agencies delivered {n} tents and {rng.randint(10, 300)} trucks of food to {place}."
+    if kind == 7:
+        return f"The council voted {rng.randint(5, 15)} to {rng.randint(0, 4)} to extend the mission in {place}."
+    if kind == 8:
+        return (f"Residents of {place} marked the anniversary of the {rng.randint(1980, 2016)} massacre, "
+                f"in which {n} people were killed.")
+    if kind == 9:
+        return f"Donors pledged ${rng.randint(1, 900)} million for {place} at a conference on {day}."
+    if kind == 10:
+        return f"A {rng.randint(5, 17)}-year-old boy was among {n} {victims} injured in {place} at 9 a.m."
+    return f"The {community}-led forces said the situation in {place} was calm on {day}."
+
+
+def make_items(count: int, seed: int) -> list[Item]:
+    """`count` realistic items, reproducible from `seed`."""
+    rng = random.Random(seed)
+    items = []
+    for i in range(count):
+        sentences = [_sentence(rng) for _ in range(rng.randint(2, 4))]
+        title = sentences[0].rstrip(".")
+        items.append(Item(feed="bench", key=f"k{i}", title=title, summary=" ".join(sentences[1:])))
+    return items
+
+
+def startup_seconds(runs: int = 3) -> float:
+    """The fastest of `runs` cold starts (fresh interpreter): import plus load_extractor()."""
+    code = ("import time; t=time.perf_counter(); from warnd.extract import load_extractor; "
+            "load_extractor(); print(time.perf_counter()-t)")
+    root = Path(__file__).resolve().parent.parent
+    best = float("inf")
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+        best = min(best, float(out.stdout.strip()))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after loading, as a daemon may")
+    args = parser.parse_args()
+
+    startup = startup_seconds()
+    extractor = load_extractor()
+    items = make_items(args.items, args.seed)
+    if args.freeze:
+        gc.freeze()  # the gazetteer's ~100k long-lived objects leave the collector's full scans
+    chars = sum(len(i.text) for i in items)
+    # best of --rounds passes over the same items, as timeit does: on a shared machine the slower
+    # passes measure the neighbours; CPU time of this process, and wall time beside it
+    elapsed = cpu = float("inf")
+    figures = 0
+    for _ in range(args.rounds):
+        begin, begin_cpu = time.perf_counter(), time.process_time()
+        figures = 0
+        for item in items:
+            figures += len(extractor.extract(item).casualties)
+        elapsed = min(elapsed, time.perf_counter() - begin)
+        cpu = min(cpu, time.process_time() - begin_cpu)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rows = [
+        ("items", f"{len(items):,}"),
+        ("mean item length", f"{chars / len(items):.0f} chars"),
+        ("figures found", f"{figures:,}"),
+        ("throughput (1 core, CPU time)", f"{len(items) / cpu:,.0f} items/s"),
+        ("throughput (1 core, wall)", f"{len(items) / elapsed:,.0f} items/s"),
+        ("CPU time per item", f"{cpu / len(items) * 1e6:.0f} µs"),
+        ("start-up (import + load)", f"{startup:.2f} s"),
+        ("peak memory (max RSS)", f"{peak_mib:.0f} MiB"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print(f"{'metric':<{width}}  value")
+    print(f"{'-' * width}  {'-' * 16}")
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
