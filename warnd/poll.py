@@ -32,6 +32,8 @@ import concurrent.futures
 import dataclasses
 import functools
 import logging
+import multiprocessing
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,7 +45,7 @@ from warnd.fetch import Fetcher
 from warnd.parse import parse_feed, replay_shift
 from warnd.types import FeedState, FetchResult, Item, ParsedFeed
 
-__all__ = ["PollResult", "Poller"]
+__all__ = ["PollResult", "Poller", "make_parse_executor"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,25 @@ def _parse_job(body: bytes, feed: FeedSettings, url: str, fetched_at: datetime, 
                           max_items=max_items)
     except ParseError as e:
         return str(e)
+
+
+def _lower_priority() -> None:
+    # Parse workers yield the CPU to the event loop process: fetching (and delivery) must not
+    # wait behind a burst of parsing when all cores are busy.
+    os.nice(10)
+
+
+def make_parse_executor(workers: int | None = None) -> concurrent.futures.ProcessPoolExecutor:
+    """A process pool for `Poller`: one worker per core, forked from a small preloaded server.
+
+    ``forkserver`` with ``warnd.parse`` preloaded: workers start fast, share the parser's
+    pages, and do not inherit the daemon's threads, sockets or event loop (forking a process
+    that runs an event loop and threads is unsafe). Workers run at a lower priority.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["warnd.parse"])
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
+                                                  initializer=_lower_priority)
 
 
 class Poller:

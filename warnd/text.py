@@ -111,7 +111,10 @@ def clean_text(text: str) -> str:
 
 def normalize_whitespace(text: str) -> str:
     """Fold runs of spaces within each line, trim lines, keep at most one blank line in a row."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.translate(_NEWLINES).split("\n")]
+    text = text.translate(_NEWLINES)
+    if "\n" not in text:
+        return _SPACES.sub(" ", text).strip()
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
