@@ -429,3 +429,41 @@ def rss_documents(draw: st.DrawFn, pieces: list[str] = _PIECES) -> bytes:
 def test_fast_path_equals_feedparser_on_generated_feeds(body: bytes) -> None:
     slow, fast = both_paths(body)
     assert fast == slow
+
+
+# --- properties: hostile bytes never raise anything but ParseError ----------------------------
+
+_FEEDS = [FeedSettings(name="t", url=URL), FeedSettings(name="t", url=URL, format="json", mapping=ACLED),
+          FeedSettings(name="t", url=URL, format="jsonfeed"), FeedSettings(name="t", url=URL, replay=True)]
+_PREFIXES = [b"", b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>', b"<feed xmlns='http://www.w3.org/2005/Atom'><entry>",
+             b'{"version": "https://jsonfeed.org/version/1.1", "items": [', b'{"data": [{"event_id_cnty": ', b"\xef\xbb\xbf<rss>"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_PREFIXES), st.binary(max_size=400), st.sampled_from(_FEEDS), st.sampled_from([None, "application/json", "text/html"]))
+def test_random_bytes_only_raise_parse_error(prefix: bytes, tail: bytes, feed: FeedSettings, content_type: str | None) -> None:
+    try:
+        parsed = parse_feed(prefix + tail, feed=feed, url=URL, fetched_at=FETCHED_AT, content_type=content_type)
+    except ParseError as e:
+        assert str(e).startswith("feed 't': ")
+        return
+    for item in parsed.items:
+        assert item.key and item.feed == "t"
+        assert item.link is None or item.link.startswith(("http://", "https://"))
+        assert "\r" not in item.title and "\n" not in item.title
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+                                ["data", "items", "id", "event_id_cnty", "fatalities", "version", "title", "event_date"]),
+                                inner, max_size=5), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values, st.sampled_from(_FEEDS))
+def test_random_json_only_raises_parse_error(doc: object, feed: FeedSettings) -> None:
+    import json
+    try:
+        parse_feed(json.dumps(doc).encode(), feed=feed, url=URL, fetched_at=FETCHED_AT)
+    except ParseError:
+        pass
