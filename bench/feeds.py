@@ -199,10 +199,12 @@ class Round:
     wall_s: float
     feeds: int
     cpu_s: float
+    loop_cpu_s: float
     farm_cpu_s: float
     parsed: int
     errors: int
     items: int
+    healthy_s: float  # when every poll that did not time out had finished
 
 
 def _start_farm(args: argparse.Namespace) -> tuple[subprocess.Popen[str], list[int]]:
@@ -237,8 +239,10 @@ async def run_rounds(args: argparse.Namespace) -> list[Round]:
     from warnd.poll import Poller, make_parse_executor
     from warnd.types import FeedState
 
+    args.load_before = Path("/proc/loadavg").read_text().split()[0]  # other work on the machine skews every number
     farm, ports = _start_farm(args)
-    pool = make_parse_executor(args.workers)
+    pool = make_parse_executor(args.workers or None, nice=args.nice)
+    args.workers = pool._max_workers
     worker_pids = set(pool.map(_parse_warmup, range(args.workers * 4)))
     worker_pids = {p.pid for p in pool._processes.values()}  # all workers, warmed or not
     logging.getLogger("warnd").setLevel(logging.ERROR)  # one line per poll is for the daemon, not here
@@ -256,24 +260,35 @@ async def run_rounds(args: argparse.Namespace) -> list[Round]:
                 poller = Poller(Fetcher(settings, session=session, clock=clock), clock=clock, executor=pool)
 
                 async def one_round(name: str, states: list[FeedState]) -> list[FeedState]:
-                    cpu0 = time.process_time() + sum(_proc_cpu_s(p) for p in worker_pids)
+                    main0 = time.process_time()
+                    cpu0 = main0 + sum(_proc_cpu_s(p) for p in worker_pids)
                     farm0 = _proc_cpu_s(farm.pid)
                     t0 = time.perf_counter()
+                    done_at: list[tuple[float, bool]] = []
+
+                    async def timed(f: FeedSettings, s: FeedState) -> Any:
+                        result = await poller.poll(f, s)
+                        done_at.append((time.perf_counter() - t0, "no complete answer" in (result.error or "")))
+                        return result
+
                     async with asyncio.TaskGroup() as tg:
-                        tasks = [tg.create_task(poller.poll(f, s)) for f, s in zip(feeds, states, strict=True)]
+                        tasks = [tg.create_task(timed(f, s)) for f, s in zip(feeds, states, strict=True)]
                     wall = time.perf_counter() - t0
                     results = [t.result() for t in tasks]
+                    healthy_s = max((at for at, hung in done_at if not hung), default=0.0)
                     if args.verbose:
                         lat = sorted(r.state.latencies_s[-1] for r in results if r.state.latencies_s)
                         print(f"{name}: fetch latency p50 {lat[len(lat) // 2]:.3f} p99 {lat[int(len(lat) * .99)]:.3f} "
                               f"max {lat[-1]:.3f}", file=sys.stderr)
-                    cpu = time.process_time() + sum(_proc_cpu_s(p) for p in worker_pids) - cpu0
+                    main1 = time.process_time()
+                    cpu = main1 + sum(_proc_cpu_s(p) for p in worker_pids) - cpu0
                     rounds.append(Round(
-                        name, wall, len(feeds), cpu, _proc_cpu_s(farm.pid) - farm0,
+                        name, wall, len(feeds), cpu, main1 - main0, _proc_cpu_s(farm.pid) - farm0,
                         parsed=sum(1 for r, s in zip(results, states, strict=True)
                                    if r.error is None and r.state.content_hash != s.content_hash) +
                         sum(1 for r in results if r.error and "not a feed" in r.error),
                         errors=sum(1 for r in results if r.error), items=sum(len(r.items) for r in results),
+                        healthy_s=healthy_s,
                     ))
                     return [r.state for r in results]
 
@@ -296,13 +311,19 @@ async def run_rounds(args: argparse.Namespace) -> list[Round]:
 def print_table(args: argparse.Namespace, rounds: list[Round], sampler: RssSampler) -> None:
     print(f"\nwarnd feed bench: {args.feeds} feeds x {args.items} items, {args.latency_ms} ms latency, "
           f"{args.hosts} hosts, concurrency {args.concurrency} (per host {args.per_host}), "
-          f"{args.workers} parse workers, timeout {args.timeout:g}s, {os.cpu_count()} CPUs\n")
-    header = f"{'round':<22}{'wall s':>8}{'feeds/s':>9}{'CPU s':>8}{'farm CPU s':>11}{'parsed':>8}{'errors':>8}{'items':>8}"
+          f"{args.workers} parse workers (nice +{args.nice}), timeout {args.timeout:g}s, {os.cpu_count()} CPUs, "
+          f"load average at start: {args.load_before}\n")
+    header = (f"{'round':<22}{'wall s':>8}{'feeds/s':>9}{'CPU s':>8}{'(loop)':>8}{'farm CPU s':>11}"
+              f"{'parsed':>8}{'errors':>8}{'items':>8}")
     print(header)
     print("-" * len(header))
     for r in rounds:
-        print(f"{r.name:<22}{r.wall_s:>8.2f}{r.feeds / r.wall_s:>9.0f}{r.cpu_s:>8.2f}{r.farm_cpu_s:>11.2f}"
+        print(f"{r.name:<22}{r.wall_s:>8.2f}{r.feeds / r.wall_s:>9.0f}{r.cpu_s:>8.2f}{r.loop_cpu_s:>8.2f}{r.farm_cpu_s:>11.2f}"
               f"{r.parsed:>8}{r.errors:>8}{r.items:>8}")
+    for r in rounds:
+        if r.healthy_s < r.wall_s - 0.5:
+            print(f"{r.name}: every feed that answered was done after {r.healthy_s:.2f} s; the rest is "
+                  f"hanging feeds waiting out the {args.timeout:g} s timeout")
     own = sampler.peaks.get(os.getpid(), 0.0)
     workers = [mb for pid, mb in sampler.peaks.items() if pid not in (os.getpid(), sampler.farm_pid)]
     print(f"\npeak RSS per process: warnd {own:.0f} MB, parse workers {' + '.join(f'{w:.0f}' for w in workers)} MB, "
@@ -374,8 +395,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=5.0, help="fetch timeout in seconds")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--per-host", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="parse processes")
+    parser.add_argument("--workers", type=int, default=0, help="parse processes (default: cores - 1, min 1)")
+    parser.add_argument("--nice", type=int, default=5, help="priority step of the parse workers")
     parser.add_argument("--compare-clients", action="store_true", help="aiohttp vs httpx, fetch only")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the warnd process into FILE")
     parser.add_argument("--verbose", action="store_true", help="print fetch latency percentiles per round")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -383,6 +406,9 @@ def main() -> None:
         serve(args)
     elif args.compare_clients:
         asyncio.run(compare_clients(args))
+    elif args.profile:
+        import cProfile
+        cProfile.runctx("asyncio.run(run_rounds(args))", globals(), {"args": args}, args.profile)
     else:
         asyncio.run(run_rounds(args))
 

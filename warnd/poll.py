@@ -79,14 +79,19 @@ def _parse_job(body: bytes, feed: FeedSettings, url: str, fetched_at: datetime, 
         return str(e)
 
 
-def _lower_priority() -> None:
+def _lower_priority(increment: int) -> None:
     # Parse workers yield the CPU to the event loop process: fetching (and delivery) must not
     # wait behind a burst of parsing when all cores are busy.
-    os.nice(10)
+    os.nice(increment)
 
 
-def make_parse_executor(workers: int | None = None) -> concurrent.futures.ProcessPoolExecutor:
-    """A process pool for `Poller`: one worker per core, forked from a small preloaded server.
+def make_parse_executor(workers: int | None = None, *, nice: int = 5) -> concurrent.futures.ProcessPoolExecutor:
+    """A process pool for `Poller`: by default one worker per core but one, forked from a preloaded server.
+
+    One core is left to the event loop process (fetching, delivery, store), which parsing must
+    never starve; on 2 cores that is 1 parse worker, which bench/feeds.py shows is enough for
+    1000 feeds (and saves a worker's ~45 MB). Workers run `nice` steps lower; not much lower,
+    because on a shared host other processes would then starve them.
 
     ``forkserver`` with ``warnd.parse`` preloaded: workers start fast, share the parser's
     pages, and do not inherit the daemon's threads, sockets or event loop (forking a process
@@ -94,8 +99,8 @@ def make_parse_executor(workers: int | None = None) -> concurrent.futures.Proces
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["warnd.parse"])
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
-                                                  initializer=_lower_priority)
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers or max(1, (os.cpu_count() or 1) - 1), mp_context=context,
+                                                  initializer=_lower_priority, initargs=(nice,))
 
 
 class Poller:
