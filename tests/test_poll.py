@@ -246,3 +246,10 @@ async def test_replay_file_feed(poller: Poller, fetcher: Fetcher, clock: FakeClo
     fresh = await poller.poll(replay, FeedState("f"))  # e.g. after a restart without state
     assert fresh.items[0].published_at == clock.now()
     assert [(i.key, i.content_hash) for i in fresh.items] == [(i.key, i.content_hash) for i in first.items]
+
+
+def test_parse_workers_stay_small() -> None:
+    with make_parse_executor(1) as pool:
+        # Workers import warnd.parse only: no pydantic, no aiohttp (each ~10-25 MB per process).
+        loaded = pool.submit(eval, "[m for m in ('pydantic', 'aiohttp', 'warnd.config') if m in __import__('sys').modules]")
+        assert loaded.result(timeout=30) == []
