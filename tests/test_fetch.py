@@ -338,3 +338,32 @@ async def test_file_allow_dirs_and_cap(clock: FakeClock, tmp_path: Path) -> None
 ])
 def test_parse_retry_after(clock: FakeClock, value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, clock) == expected
+
+
+@pytest.mark.parametrize("concurrency, per_host, expected", [
+    pytest.param(10, 2, 2, id="per-host-limit"),
+    pytest.param(3, 10, 3, id="global-limit"),
+])
+async def test_concurrency_limits(clock: FakeClock, http_server: LocalHTTPServer, concurrency: int, per_host: int,
+                                  expected: int) -> None:
+    import threading
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def slow(req: RecordedRequest) -> Response:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        http_server._stop.wait(0.1)
+        with lock:
+            state["now"] -= 1
+        return Response(200, RSS)
+
+    http_server.route("/slow", slow)
+    settings = FetchSettings(concurrency=concurrency, per_host=per_host)
+    async with make_http_session(settings) as session:
+        fetcher = Fetcher(settings, session=session, clock=clock)
+        async with asyncio.TaskGroup() as tg:
+            for n in range(8):
+                tg.create_task(fetcher.fetch(FeedSettings(name=f"f{n}", url=http_server.url(f"/slow?n={n}")), FeedState("f")))
+    assert state["max"] == expected

@@ -39,7 +39,8 @@ def parse(name: str, mapping: FieldMapping | None = None, **kw):
 
 
 def test_exported_members() -> None:
-    assert warnd.parse.__all__ == ["content_hash", "dedup_items", "item_key", "parse_feed", "replay_shift"]
+    assert warnd.parse.__all__ == ["FeedView", "content_hash", "dedup_items", "item_key", "parse_feed", "parse_job",
+                                   "replay_shift"]
 
 
 # (file, mapping, expected [(key, title, published_at)])
@@ -317,3 +318,153 @@ def test_relative_links_resolved_and_content_type_sniffing() -> None:
     parsed = parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT,
                         content_type="application/json")
     assert parsed.items[0].link == "https://warnd.example.org/a/b"
+
+
+# --- the fast path must equal feedparser -----------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from warnd.parse.feed import fast_rss, parse_xml  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def both_paths(body: bytes) -> tuple[object, object]:
+    kw = dict(feed_name="t", url=URL, fetched_at=FETCHED_AT, max_items=50)
+    try:
+        slow: object = parse_xml(body, fast=False, **kw)
+    except ParseError as e:
+        slow = ("ParseError", str(e))
+    try:
+        fast: object = parse_xml(body, fast=True, **kw)
+    except ParseError as e:
+        fast = ("ParseError", str(e))
+    return slow, fast
+
+
+ALL_XML = sorted(p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.suffix in (".xml", ".rss", ".html"))
+
+
+@pytest.mark.parametrize("name", ALL_XML)
+def test_fast_path_equals_feedparser_on_files(name: str) -> None:
+    slow, fast = both_paths((DATA / name).read_bytes())
+    assert fast == slow
+
+
+def _farm_bodies() -> list[bytes]:
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location("bench_feeds", BENCH / "feeds.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return [module._feed_body(i, v, 20) for i in range(20) for v in range(2)]
+
+
+def test_fast_path_taken_and_equal_on_bench_feeds() -> None:
+    for body in _farm_bodies():
+        assert fast_rss(body, feed_name="t", url=URL, fetched_at=FETCHED_AT) is not None
+        slow, fast = both_paths(body)
+        assert fast == slow
+
+
+_PIECES = ["plain", " ", "\n", "\t", "&amp;", "&lt;", "&gt;", "&amp;amp;", "&#8217;", "&#233;", "&nbsp;", "&quot;",
+           "<p>", "</p>", "<b>x</b>", "<br>", "<br/>", "<a href='http://e.x/'>l</a>", "<script>s()</script>",
+           "<!-- c -->", "a < b", "\u00e9", "\u0627\u0644", "\u202e", "\u200b", "\u00c3\u00a9", "&foo;", "Q&A",
+           "<em>e</em>", "<iframe>i</iframe>", "<unknown>u</unknown>", "]]>", "\u2028", "<![CDATA[<p>c</p>]]>"]
+_BENIGN = ["plain", " ", "\n", "&amp;", "&lt;", "&#8217;", "&nbsp;", "<p>", "</p>", "<b>x</b>", "<br>", "\u00e9",
+           "\u0627\u0644", "Q&A", "<em>e</em>", "<a href='http://e.x/'>l</a>"]
+
+
+def _text(pieces: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(pieces), max_size=8).map("".join)
+_DATES = st.sampled_from(["Wed, 11 Feb 2026 10:00:00 GMT", "2026-02-11T10:00:00+02:00", "", "garbage",
+                          "Wed, 11 Feb 2099 10:00:00 GMT", "2026-02-11 10:00:00", "Mon, 11 Feb 2026 10:00:00 GMT"])
+
+
+def _xml_text(value: str, cdata: bool) -> str:
+    if cdata:
+        return "<![CDATA[" + value.replace("]]>", "") + "]]>"
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") if "<![CDATA[" not in value else value
+
+
+@st.composite
+def rss_documents(draw: st.DrawFn, pieces: list[str] = _PIECES) -> bytes:
+    _TEXT = _text(pieces)
+    items = []
+    for n in range(draw(st.integers(0, 4))):
+        parts = []
+        if draw(st.booleans()):
+            parts.append(f"<title>{_xml_text(draw(_TEXT), draw(st.booleans()))}</title>")
+        if draw(st.booleans()):
+            parts.append(f"<description>{_xml_text(draw(_TEXT), draw(st.booleans()))}</description>")
+        if draw(st.booleans()):
+            parts.append(f"<content:encoded>{_xml_text(draw(_TEXT), True)}</content:encoded>")
+        link = draw(st.sampled_from(["", "https://e.x/a?b=1&amp;c=2", "/rel/path", "javascript:x()", " https://e.x/s ", None]))
+        if link is not None:
+            parts.append(f"<link>{link}</link>")
+        guid = draw(st.sampled_from(["", "g1", " g1 ", "https://e.x/g", "G1", None]))
+        if guid is not None:
+            attr = draw(st.sampled_from(["", ' isPermaLink="false"', ' isPermaLink="true"']))
+            parts.append(f"<guid{attr}>{guid}</guid>")
+        if draw(st.booleans()):
+            parts.append(f"<pubDate>{draw(_DATES)}</pubDate>")
+        if draw(st.booleans()):
+            parts.append(f"<dc:creator>{draw(st.sampled_from(['Desk', 'A (b@c.d)', 'x@y.z', '']))}</dc:creator>")
+        if draw(st.booleans()):
+            parts.append("<category>c</category>")
+        items.append("<item>" + "".join(draw(st.permutations(parts))) + "</item>")
+    language = draw(st.sampled_from(["", "<language>en</language>", "<language>en_GB</language>"]))
+    image = draw(st.sampled_from(["", "<image><title>Logo</title><url>https://e.x/l.png</url><link>https://e.x/</link></image>"]))
+    title = f"<title>{_xml_text(draw(_TEXT), False)}</title>" if draw(st.booleans()) else ""
+    channel = draw(st.permutations([title, language, image, *items]))
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>' + "".join(channel)
+            + "</channel></rss>").encode()
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(rss_documents(), rss_documents(_BENIGN)))
+def test_fast_path_equals_feedparser_on_generated_feeds(body: bytes) -> None:
+    slow, fast = both_paths(body)
+    assert fast == slow
+
+
+# --- properties: hostile bytes never raise anything but ParseError ----------------------------
+
+_FEEDS = [FeedSettings(name="t", url=URL), FeedSettings(name="t", url=URL, format="json", mapping=ACLED),
+          FeedSettings(name="t", url=URL, format="jsonfeed"), FeedSettings(name="t", url=URL, replay=True)]
+_PREFIXES = [b"", b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>', b"<feed xmlns='http://www.w3.org/2005/Atom'><entry>",
+             b'{"version": "https://jsonfeed.org/version/1.1", "items": [', b'{"data": [{"event_id_cnty": ', b"\xef\xbb\xbf<rss>"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_PREFIXES), st.binary(max_size=400), st.sampled_from(_FEEDS), st.sampled_from([None, "application/json", "text/html"]))
+def test_random_bytes_only_raise_parse_error(prefix: bytes, tail: bytes, feed: FeedSettings, content_type: str | None) -> None:
+    try:
+        parsed = parse_feed(prefix + tail, feed=feed, url=URL, fetched_at=FETCHED_AT, content_type=content_type)
+    except ParseError as e:
+        assert str(e).startswith("feed 't': ")
+        return
+    for item in parsed.items:
+        assert item.key and item.feed == "t"
+        assert item.link is None or item.link.startswith(("http://", "https://"))
+        assert "\r" not in item.title and "\n" not in item.title
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+                                ["data", "items", "id", "event_id_cnty", "fatalities", "version", "title", "event_date"]),
+                                inner, max_size=5), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values, st.sampled_from(_FEEDS))
+def test_random_json_only_raises_parse_error(doc: object, feed: FeedSettings) -> None:
+    import json
+    try:
+        parse_feed(json.dumps(doc).encode(), feed=feed, url=URL, fetched_at=FETCHED_AT)
+    except ParseError:
+        pass

@@ -18,7 +18,7 @@ from warnd.clock import FakeClock
 from warnd.config.settings import FeedSettings, FetchSettings
 from warnd.errors import FetchError
 from warnd.fetch import Fetcher, make_http_session
-from warnd.poll import Poller, PollResult
+from warnd.poll import Poller, PollResult, make_parse_executor
 from warnd.types import FeedState, FetchResult
 
 DATA = Path(__file__).parent / "data" / "feeds"
@@ -221,7 +221,7 @@ async def test_parsing_in_a_process_pool(fetcher: Fetcher, clock: FakeClock, htt
     http_server.route("/bad", Response(200, b""))
     from warnd.config.settings import FieldMapping
     mapping = FieldMapping(id="event_id_cnty", fatalities="fatalities", location="location")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+    with make_parse_executor(1) as pool:
         poller = Poller(fetcher, clock=clock, executor=pool)
         ok = await poller.poll(feed(http_server.url("/ok"), format="json", mapping=mapping), FeedState("f"))
         bad = await poller.poll(feed(http_server.url("/bad")), FeedState("f"))
@@ -246,3 +246,10 @@ async def test_replay_file_feed(poller: Poller, fetcher: Fetcher, clock: FakeClo
     fresh = await poller.poll(replay, FeedState("f"))  # e.g. after a restart without state
     assert fresh.items[0].published_at == clock.now()
     assert [(i.key, i.content_hash) for i in fresh.items] == [(i.key, i.content_hash) for i in first.items]
+
+
+def test_parse_workers_stay_small() -> None:
+    with make_parse_executor(1) as pool:
+        # Workers import warnd.parse only: no pydantic, no aiohttp (each ~10-25 MB per process).
+        loaded = pool.submit(eval, "[m for m in ('pydantic', 'aiohttp', 'warnd.config') if m in __import__('sys').modules]")
+        assert loaded.result(timeout=30) == []

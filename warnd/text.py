@@ -16,7 +16,8 @@ total (they never raise on any `str`) and idempotent (running one twice changes 
   (U+200D/U+200C) are kept: Persian and Arabic orthography need them.
 * :func:`one_line` — :func:`clean_text` plus every run of whitespace (CR/LF included) folded
   into one space: for titles, log fields and email headers (no header injection).
-* :func:`normalize_whitespace` — spaces folded per line, at most one blank line in a row.
+* :func:`normalize_whitespace` — spaces folded per line, lines trimmed, blank lines removed
+  (block elements open and close lines, so "</li><li>" must not leave an empty line).
 * :func:`truncate` — cut to a number of characters, on a word boundary when one is near.
 
 Escaping for a sink (HTML autoescape, Slack mrkdwn, email headers) is the sink's job; these
@@ -59,7 +60,7 @@ _NEWLINES = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "
 
 _SPACES = re.compile(r"[^\S\n]+")
 _ANY_SPACE = re.compile(r"\s+")
-_BLANK_LINES = re.compile(r"\n{3,}")
+_BLANK_LINES = re.compile(r"\n{2,}")
 _NOT_A_TAG = re.compile(r"<(?!/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)")
 
 
@@ -110,9 +111,12 @@ def clean_text(text: str) -> str:
 
 
 def normalize_whitespace(text: str) -> str:
-    """Fold runs of spaces within each line, trim lines, keep at most one blank line in a row."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.translate(_NEWLINES).split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    """Fold runs of spaces within each line, trim lines, drop blank lines."""
+    text = text.translate(_NEWLINES)
+    if "\n" not in text:
+        return _SPACES.sub(" ", text).strip()
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
 
 
 def one_line(text: str) -> str:

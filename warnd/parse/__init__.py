@@ -13,23 +13,58 @@ Items come out deduplicated (`dedup_items`); `replay_shift` is applied by the po
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
 
-from warnd.config.settings import FeedSettings
 from warnd.errors import ParseError
 from warnd.parse.dedup import content_hash, dedup_items, item_key
 from warnd.parse.feed import is_jsonfeed, load_json, parse_jsonfeed, parse_xml
-from warnd.parse.jsonapi import gdacs_signals, parse_jsonapi
+from warnd.parse.jsonapi import MappingView, gdacs_signals, parse_jsonapi
 from warnd.parse.replay import replay_shift
 from warnd.types import ParsedFeed
 
-__all__ = ["content_hash", "dedup_items", "item_key", "parse_feed", "replay_shift"]
+if TYPE_CHECKING:
+    # Annotations only: this package is what parse workers import, and pydantic plus the
+    # config package would add ~25 MB to every worker.
+    from warnd.config.settings import FeedSettings
+
+__all__ = ["FeedView", "content_hash", "dedup_items", "item_key", "parse_feed", "parse_job", "replay_shift"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    """What parsing needs of a feed's settings, as a plain value a worker can unpickle cheaply."""
+
+    name: str
+    format: Literal["auto", "rss", "jsonfeed", "json"] = "auto"
+    replay: bool = False
+    mapping: MappingView | None = None
+
+    @classmethod
+    def of(cls, feed: FeedSettings) -> FeedView:
+        mapping = MappingView(**feed.mapping.model_dump()) if feed.mapping is not None else None
+        return cls(name=feed.name, format=feed.format, replay=feed.replay, mapping=mapping)
+
+
+def parse_job(body: bytes, feed: FeedView, url: str, fetched_at: datetime, content_type: str | None,
+              max_items: int) -> ParsedFeed | str:
+    """`parse_feed` for a worker process: the parsed feed, or the ParseError's message.
+
+    The error travels as a string because exceptions with extra constructor arguments do not
+    survive pickling between processes intact.
+    """
+    try:
+        return parse_feed(body, feed=feed, url=url, fetched_at=fetched_at, content_type=content_type,
+                          max_items=max_items)
+    except ParseError as e:
+        return str(e)
 
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 _REPLAY_HORIZON = datetime(9000, 1, 1, tzinfo=UTC)
 
 
-def parse_feed(body: bytes, *, feed: FeedSettings, url: str, fetched_at: datetime,
+def parse_feed(body: bytes, *, feed: FeedSettings | FeedView, url: str, fetched_at: datetime,
                content_type: str | None = None, max_items: int = 1000) -> ParsedFeed:
     """Parse one fetched body of `feed` into deduplicated items.
 
@@ -50,7 +85,7 @@ def parse_feed(body: bytes, *, feed: FeedSettings, url: str, fetched_at: datetim
         raise ParseError(feed.name, f"parser failed on this body: {type(e).__name__}") from e
 
 
-def _parse(body: bytes, *, feed: FeedSettings, url: str, fetched_at: datetime, content_type: str | None,
+def _parse(body: bytes, *, feed: FeedSettings | FeedView, url: str, fetched_at: datetime, content_type: str | None,
            max_items: int) -> ParsedFeed:
     if feed.replay:
         # A recording is shifted to "now" afterwards (replay_shift), so its dates must not be

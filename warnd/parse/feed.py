@@ -37,15 +37,20 @@ Pure: bytes in, `ParsedFeed` out. What it does beyond feedparser, and why:
 from __future__ import annotations
 
 import calendar
+import html.entities
 import json
 import re
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from feedparser.datetimes import _parse_date as _feedparser_date
+from feedparser.mixin import _FeedParserMixin
+from feedparser.urls import _urljoin as _feedparser_urljoin
 
 from warnd.errors import ParseError
 from warnd.parse.dedup import content_hash, dedup_items, item_key
@@ -60,6 +65,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "check_date",
     "decode_legacy",
+    "fast_rss",
     "make_item",
     "parse_jsonfeed",
     "parse_xml",
@@ -102,10 +108,10 @@ def safe_link(raw: str | None, base_url: str) -> tuple[str | None, str | None]:
         return None, None
     # Browsers ignore ASCII whitespace and controls anywhere in a URL ("java\tscript:"),
     # so we judge the scheme after removing them, exactly as a browser would read it.
-    cleaned = _URL_NOISE.sub("", raw)
+    cleaned = _URL_NOISE.sub("", raw) if _URL_NOISE.search(raw) else raw
     if not cleaned:
         return None, None
-    if base_url.startswith(("http://", "https://")):
+    if base_url.startswith(("http://", "https://")) and not cleaned.startswith(("http://", "https://")):
         cleaned = urljoin(base_url, cleaned)
     try:
         parts = urlsplit(cleaned)
@@ -313,12 +319,16 @@ def _not_a_feed(feed_name: str, body: bytes, why: str) -> ParseError:
 
 
 def parse_xml(body: bytes, *, feed_name: str, url: str, fetched_at: datetime, max_items: int = 1000,
-              entry_signals: EntrySignals | None = None) -> ParsedFeed:
-    """Parse RSS/Atom bytes with feedparser into items.
+              entry_signals: EntrySignals | None = None, fast: bool = True) -> ParsedFeed:
+    """Parse RSS/Atom bytes into items: `fast_rss` when it accepts the body, else feedparser.
 
     Raises:
         ParseError: "not a feed" for an empty body or a document feedparser cannot read as a feed.
     """
+    if fast:
+        quick = fast_rss(body, feed_name=feed_name, url=url, fetched_at=fetched_at, max_items=max_items)
+        if quick is not None:
+            return quick
     warnings: list[str] = []
     body, encoding_note = _fix_encoding(body)
     feed_notes = [encoding_note] if encoding_note else []
@@ -361,6 +371,176 @@ def parse_xml(body: bytes, *, feed_name: str, url: str, fetched_at: datetime, ma
     if len(entries) > max_items:
         warnings.append(f"{len(entries)} items, kept the first {max_items}")
     return finish(items, title=title, warnings=warnings, next_url=next_url, max_items=max_items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast path for the common case: plain, well-formed UTF-8 RSS 2.0.
+#
+# feedparser costs ~5 ms per 20-item feed (about 4,300 items/s), which alone would put a cold
+# round of 1000 feeds over its 4 s budget on 2 cores. `fast_rss` reads the common case with
+# ElementTree (expat, in C) in a fraction of that and produces *identical* items: it reuses
+# feedparser's own date parser and URL join, replays the text fix-ups feedparser applies
+# (strip, latin-1/UTF-8 repair, link entity repair, "looks like HTML" for titles), and returns
+# None — falling back to feedparser — for anything outside what it knows to be equal: a DTD,
+# another encoding, a namespace or element it does not model, markup beyond a plain set of
+# tags, C1 characters, an author that feedparser would split. tests/test_parse_feed.py
+# checks the equality on every sample, hostile and generated feed.
+
+_NS_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_NS_DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+_NS_ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
+_FAST_ITEM_TAGS = frozenset({"title", "link", "description", "guid", "pubDate", "category", "comments",
+                             "enclosure", _NS_CONTENT, _NS_DC_CREATOR})
+_FAST_REPEATABLE = frozenset({"category", "enclosure"})
+# Channel elements that feedparser turns into something we read (authors, languages, titles).
+_FAST_CHANNEL_BAIL = frozenset({"managingEditor", "author", "webMaster", _NS_DC_CREATOR,
+                                "{http://purl.org/dc/elements/1.1/}language",
+                                "{http://www.itunes.com/dtds/podcast-1.0.dtd}author"})
+# Tags whose text html_to_text and feedparser's sanitizer both keep, and nothing else.
+_FAST_HTML_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt", "em",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p",
+    "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+})
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_LT_NOT_TAG = re.compile(r"<(?!/?[A-Za-z])")
+_C1 = re.compile(r"[\x80-\x9f]")
+_SIMPLE_AUTHOR = re.compile(r"^[^@()<>&]*$")
+_LINK_ENTITY = re.compile(r"&([A-Za-z0-9_]+);")
+_NAMED_REF = re.compile(r"&(\w+);")
+
+
+def _fp_text(text: str | None) -> str:
+    """A text value as feedparser's `pop` leaves it: stripped, with its latin-1/UTF-8 repair."""
+    out = (text or "").strip()
+    if not out.isascii():
+        try:
+            out = out.encode("iso-8859-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return out
+
+
+def _plain_html(markup: str) -> bool:
+    """Whether `markup` uses only tags both html_to_text and feedparser's sanitizer keep as text."""
+    if "<!" in markup or "<?" in markup or _LT_NOT_TAG.search(markup):
+        return False
+    # feedparser's sanitizer rewrites an unknown named reference ("&foo;" → "&amp;foo").
+    if "&" in markup and any(name not in html.entities.entitydefs for name in _NAMED_REF.findall(markup)):
+        return False
+    return all(name.lower() in _FAST_HTML_TAGS for _, name in _TAG_NAME.findall(markup))
+
+
+def _fast_item(node: ET.Element, *, feed_name: str, url: str, fetched_at: datetime,
+               language: str | None) -> Item | None:
+    fields: dict[str, ET.Element] = {}
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str) or tag not in _FAST_ITEM_TAGS or len(child):
+            return None
+        if tag in fields and tag not in _FAST_REPEATABLE:
+            return None
+        fields[tag] = child
+    title_raw = _fp_text(fields["title"].text) if "title" in fields else ""
+    if _FeedParserMixin.looks_like_html(title_raw):
+        return None
+    body_raw = ""
+    for tag in (_NS_CONTENT, "description"):
+        if tag in fields:
+            body_raw = _fp_text(fields[tag].text)
+            if body_raw:
+                break
+    if not _plain_html(body_raw):
+        return None
+    guid: str | None = None
+    permalink = False
+    if "guid" in fields:
+        permalink = fields["guid"].get("isPermaLink", "true") == "true"
+        guid = _fp_text(fields["guid"].text)
+        if permalink and guid:
+            guid = _feedparser_urljoin("", guid)
+    raw_link: str | None = None
+    if "link" in fields:
+        raw_link = _feedparser_urljoin("", _fp_text(fields["link"].text))
+        raw_link = _LINK_ENTITY.sub(r"&\g<1>", raw_link.replace("&amp;", "&"))
+    elif guid is not None and permalink:
+        raw_link = guid  # RSS 2.0: a permalink guid is the link when there is no <link>
+    author = None
+    if _NS_DC_CREATOR in fields:
+        author = _fp_text(fields[_NS_DC_CREATOR].text)
+        if not _SIMPLE_AUTHOR.match(author):
+            return None
+        author = truncate(one_line(strip_tags(author)), MAX_AUTHOR_CHARS) if author else None
+    notes: list[str] = []
+    link, link_note = safe_link(raw_link, url)
+    if link_note:
+        notes.append(link_note)
+    published: datetime | None = None
+    date_notes: tuple[str, ...] = ()
+    if "pubDate" in fields:
+        raw_date = _fp_text(fields["pubDate"].text)
+        published, date_notes = check_date(_struct_to_dt(_feedparser_date(raw_date)), raw_date,
+                                           what="published", fetched_at=fetched_at)
+        notes += date_notes
+    if published is None:
+        notes.append("no usable date: the first-seen time will be used" if date_notes
+                     else "no date: the first-seen time will be used")
+    return make_item(
+        feed_name, guid=guid, title=plain_title(title_raw, is_html=False),
+        summary=plain_body(body_raw, is_html=True), link=link, published_at=published,
+        language=language, author=author, notes=notes,
+    )
+
+
+def fast_rss(body: bytes, *, feed_name: str, url: str, fetched_at: datetime,
+             max_items: int = 1000) -> ParsedFeed | None:
+    """Items of a plain UTF-8 RSS 2.0 body exactly as the feedparser path gives them, or None."""
+    declared = _XML_DECL.match(body[:512])
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return None
+    if body.startswith(b"\xef\xbb\xbf") or b"<!" in body.replace(b"<![CDATA[", b""):
+        return None  # a BOM, a DOCTYPE/ENTITY or a comment: feedparser's business
+    if b"xml:lang" in body or b"xml:base" in body:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _C1.search(text):
+        return None  # feedparser maps C1 controls to their cp1252 characters first
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return None
+    if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1 or root[0].tag != "channel":
+        return None
+    channel = root[0]
+    title_raw, language = "", None
+    nodes: list[ET.Element] = []
+    for child in channel:
+        tag = child.tag
+        if tag == "item":
+            nodes.append(child)
+        elif tag in _FAST_CHANNEL_BAIL or (tag in ("title", "language") and len(child)):
+            return None
+        elif tag == "title":
+            title_raw = _fp_text(child.text)
+        elif tag == "language":
+            language = _fp_text(child.text) or None
+        elif tag == _NS_ATOM_LINK and child.get("rel") == "next":
+            return None
+    if _FeedParserMixin.looks_like_html(title_raw) or (language and "_" in language):
+        return None
+    items: list[Item] = []
+    for node in nodes[:max_items]:
+        item = _fast_item(node, feed_name=feed_name, url=url, fetched_at=fetched_at, language=language)
+        if item is None:
+            return None
+        items.append(item)
+    warnings = [f"{len(nodes)} items, kept the first {max_items}"] if len(nodes) > max_items else []
+    return finish(items, title=plain_title(title_raw, is_html=False), warnings=warnings, next_url=None,
+                  max_items=max_items)
 
 
 # ---------------------------------------------------------------------------------------------

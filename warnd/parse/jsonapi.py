@@ -39,15 +39,45 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from warnd.config.settings import FieldMapping
 from warnd.errors import ParseError
 from warnd.parse.feed import check_date, finish, make_item, parse_iso, plain_body, plain_title, safe_link
 from warnd.text import one_line
 from warnd.types import Casualty, CasualtyKind, Item, ParsedFeed, Place, Signals
 
-__all__ = ["GdacsAlert", "gdacs_alert", "gdacs_signals", "parse_jsonapi", "resolve_path"]
+if TYPE_CHECKING:
+    # Only for annotations: parse workers must not import pydantic and the config package
+    # (~25 MB per process); they receive a `MappingView` instead.
+    from warnd.config.settings import FieldMapping
+
+__all__ = ["GdacsAlert", "MappingView", "gdacs_alert", "gdacs_signals", "parse_jsonapi", "resolve_path"]
+
+@dataclass(frozen=True, slots=True)
+class MappingView:
+    """The fields of `FieldMapping` as a plain value, for parse worker processes.
+
+    Built with ``MappingView(**mapping.model_dump())``: a key added to `FieldMapping` and not
+    here fails loudly (TypeError) instead of being ignored.
+    """
+
+    id: str
+    records: str = "data"
+    title: str | None = None
+    summary: str | None = None
+    link: str | None = None
+    published: str | None = None
+    published_format: Literal["iso", "epoch", "date"] = "iso"
+    updated: str | None = None
+    language: str | None = None
+    country: str | None = None
+    region: str | None = None
+    location: str | None = None
+    fatalities: str | None = None
+    event_type: str | None = None
+    actors: tuple[str, ...] = ()
+    next: str | None = None
+
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MISSING = object()
@@ -122,7 +152,7 @@ def _actors(record: Any, paths: Sequence[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _signals(record: Any, mapping: FieldMapping, notes: list[str]) -> Signals | None:
+def _signals(record: Any, mapping: FieldMapping | MappingView, notes: list[str]) -> Signals | None:
     if not (mapping.fatalities or mapping.event_type or mapping.actors):
         return None
     location = one_line(_text(resolve_path(record, mapping.location))) or None
@@ -140,7 +170,7 @@ def _signals(record: Any, mapping: FieldMapping, notes: list[str]) -> Signals | 
     )
 
 
-def _record_item(record: Any, *, mapping: FieldMapping, feed_name: str, url: str,
+def _record_item(record: Any, *, mapping: FieldMapping | MappingView, feed_name: str, url: str,
                  fetched_at: datetime) -> Item | None:
     guid = _text(resolve_path(record, mapping.id)).strip()
     if not guid:
@@ -170,7 +200,7 @@ def _record_item(record: Any, *, mapping: FieldMapping, feed_name: str, url: str
                      updated_at=updated, language=language, signals=signals, notes=notes)
 
 
-def parse_jsonapi(doc: Any, *, mapping: FieldMapping, feed_name: str, url: str, fetched_at: datetime,
+def parse_jsonapi(doc: Any, *, mapping: FieldMapping | MappingView, feed_name: str, url: str, fetched_at: datetime,
                   max_items: int = 1000) -> ParsedFeed:
     """Items from a decoded JSON API response, read through `mapping`.
 
