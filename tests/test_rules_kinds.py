@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from warnd import evaluate
-from warnd.clock import FakeClock
 from warnd.config import Settings, load_rules
 from warnd.config.rules import FrequencyRule, JumpRule, NewValueRule, ThresholdRule
 from warnd.evaluate import phrase_matcher

@@ -12,7 +12,7 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -55,7 +55,7 @@ def read_items(src: TextIO, *, path: str) -> tuple[list[BacktestItem], list[Prob
             problems.append(Problem(path, n, None, str(e)))
             continue
         items.append(BacktestItem(n, item))
-    items.sort(key=lambda b: b.item.published_at or datetime.min)
+    items.sort(key=lambda b: b.item.published_at or datetime.min.replace(tzinfo=UTC))
     return items, problems
 
 

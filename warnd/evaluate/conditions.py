@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
 from typing import Protocol, TypeVar
 
-from warnd.config.rules import FeedSilenceRule, FrequencyRule, JumpRule, KeywordRule, NewValueRule, ThresholdRule
+from warnd.config.rules import (
+    FeedSilenceRule,
+    FrequencyRule,
+    JumpRule,
+    KeywordRule,
+    NewValueRule,
+    ThresholdRule,
+)
 from warnd.types import Evidence, FeedState, Observation
 
 from .keywords import phrase_matcher

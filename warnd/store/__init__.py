@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from warnd.errors import StoreError
 from warnd.types import (
+    OBSERVATION_ATTR,
     Alert,
     Delivery,
     DeliveryStatus,
@@ -28,7 +29,6 @@ from warnd.types import (
     Item,
     Observation,
     ObservationFilter,
-    OBSERVATION_ATTR,
     Signals,
 )
 
