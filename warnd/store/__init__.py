@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -350,13 +350,37 @@ class Store:
             rows = s.scalars(select(AlertStateRow).where(AlertStateRow.dedup_key.in_(list(dedup_keys))))
             return {r.dedup_key: _alert_state(r) for r in rows}
 
-    def clear_firing(self, dedup_keys: Sequence[str], now: datetime) -> None:
-        """`set_firing(key, ..., False, now)` for many groups in one statement (absent states stay absent)."""
-        keys = list(dict.fromkeys(dedup_keys))
+    def set_firing_many(self, firing: Mapping[str, bool], now: datetime) -> None:
+        """`set_firing` for many existing states in one transaction; absent states stay absent."""
+        if not firing:
+            return
         with self._tx() as s:
-            for i in range(0, len(keys), 500):
-                s.execute(update(AlertStateRow).where(AlertStateRow.dedup_key.in_(keys[i:i + 500]))
-                          .values(firing=False, last_evaluated_at=now))
+            for flag in (True, False):
+                keys = [k for k, v in firing.items() if v is flag]
+                for i in range(0, len(keys), 500):
+                    s.execute(update(AlertStateRow).where(AlertStateRow.dedup_key.in_(keys[i:i + 500]))
+                              .values(firing=flag, last_evaluated_at=now))
+
+    def group_observations(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
+                           end: datetime) -> dict[Group, list[Observation]]:
+        """Per group, its observations matching `flt` with start <= observed_at <= end, newest first
+        (what `observations` returns for each group, in one query)."""
+        if not groups:
+            return {}
+        wanted = set(groups)
+        q = (select(ObservationRow, ItemRow.title, ItemRow.link)
+             .join(ItemRow, ItemRow.id == ObservationRow.item_id)
+             .where(*_conditions(flt), *_group_conditions(groups), ObservationRow.observed_at >= start,
+                    ObservationRow.observed_at <= end)
+             .order_by(ObservationRow.observed_at.desc(), ObservationRow.id.desc()))
+        out: dict[Group, list[Observation]] = {}
+        names = [name for name, _ in groups[0]]
+        with self._tx() as s:
+            for row, title, link in s.execute(q).all():
+                key = tuple((n, getattr(row, OBSERVATION_ATTR.get(n, n))) for n in names)
+                if key in wanted:
+                    out.setdefault(key, []).append(conv.observation(row, title, link))
+        return out
 
     # ---- items (keyword rules) and feeds (feed_silence rules) ---------------------------------
 
@@ -372,10 +396,24 @@ class Store:
             return [_stored_item(r) for r in rows]
 
     def items_in(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
-                 end: datetime) -> list[StoredItem]:
+                 end: datetime, *, containing: Sequence[str] = ()) -> list[StoredItem]:
         """Current items with start <= observed_at <= end, in `groups` (region/country/feed), filtered by
-        the feeds, countries and regions of `flt`; newest first."""
+        the feeds, countries and regions of `flt`; newest first.
+
+        With `containing` (phrases), only items whose title or summary contains one of them, as a
+        case-insensitive substring with any text between the words: a superset of a keyword rule's
+        whole-word matches that the database can check. Non-ASCII phrases are not pre-filtered
+        (SQLite folds the case of ASCII letters only).
+        """
         cond: list[Any] = [ItemRow.current.is_(True), ItemRow.observed_at >= start, ItemRow.observed_at <= end]
+        if containing and all(p.isascii() for p in containing):
+            likes = []
+            for phrase in containing:
+                pattern = "%" + "%".join(w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                                         for w in phrase.lower().split()) + "%"
+                likes.extend([func.lower(ItemRow.title).like(pattern, escape="\\"),
+                              func.lower(ItemRow.summary).like(pattern, escape="\\")])
+            cond.append(or_(*likes))
         for values, column in ((flt.feeds, ItemRow.feed), (flt.countries, ItemRow.country),
                                (flt.regions, ItemRow.region)):
             if values:
