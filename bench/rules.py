@@ -37,7 +37,7 @@ from warnd.pipeline import EVALUATE_CURSOR, ITEMS_CURSOR, Pipeline  # noqa: E402
 from warnd.rulestest import PresetExtractor  # noqa: E402
 from warnd.store import Store, open_store  # noqa: E402
 from warnd.store.tables import ItemRow, ObservationRow  # noqa: E402
-from warnd.types import Casualty, CasualtyKind, Item, Signals  # noqa: E402
+from warnd.types import Casualty, CasualtyKind, FeedState, Item, Signals  # noqa: E402
 
 PG_URL = os.environ.get("WARND_BENCH_PG_URL",
                         os.environ.get("WARND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
@@ -155,14 +155,19 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) 
         store.set_cursor(ITEMS_CURSOR, store.last_item_id(), now)
         pipeline.evaluate(now)       # the feed_silence rules' first look (not timed)
         times, ingest, alerts = [], [], 0
+        states: dict[str, datetime | None] = {}
         for c in range(cycles):
             now += timedelta(hours=8)    # 1,000 items per 8h: the history's own density
             by_feed: dict[str, list[Item]] = defaultdict(list)
             for it in new_items(c, per_cycle, now, rng):
                 by_feed[it.feed].append(it)
             t = time.perf_counter()
-            for feed, items in by_feed.items():
-                pipeline.ingest(feed, items, None, now)
+            for feed, items in by_feed.items():     # with its feed state, as the daemon does
+                state = FeedState(feed=feed, last_polled_at=now, last_success_at=now,
+                                  last_new_item_at=states.get(feed))
+                report = pipeline.ingest(feed, items, state, now)
+                if report.state is not None:
+                    states[feed] = report.state.last_new_item_at
             ingest.append(time.perf_counter() - t)
             t = time.perf_counter()
             alerts += len(pipeline.evaluate(now))

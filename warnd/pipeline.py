@@ -6,6 +6,7 @@ the event loop; `backtest` calls it directly with a simulated clock.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -102,9 +103,15 @@ class Pipeline:
         after = self.store.cursor(EVALUATE_CURSOR)
         fresh = self.store.observations_after(after)
         if fresh:
+            by_country: dict[str | None, list[Observation]] = {}
+            for o in fresh:
+                by_country.setdefault(o.country, []).append(o)
             for rule in rules:
                 if isinstance(rule, _OBSERVATION_RULES):
-                    fired.extend(cycle.guarded(rule, cycle.observation_rule, rule, fresh))
+                    # Most rules name countries: look only at those countries' new observations.
+                    mine = [o for c in rule.match.country for o in by_country.get(c, ())] \
+                        if rule.match.country else fresh
+                    fired.extend(cycle.guarded(rule, cycle.observation_rule, rule, mine))
             self.store.set_cursor(EVALUATE_CURSOR, max(o.id for o in fresh), now)
         keyword_rules = [r for r in rules if isinstance(r, KeywordRule)]
         item_after = self.store.cursor(ITEMS_CURSOR)
@@ -125,6 +132,7 @@ class Pipeline:
             states = self.store.feed_states()
             for rule in silence_rules:
                 fired.extend(cycle.guarded(rule, cycle.feed_silence_rule, rule, states))
+        cycle.flush()
         return fired
 
     def base_filter(self, rule: EvaluatedRule) -> ObservationFilter:
@@ -165,7 +173,7 @@ class Pipeline:
         database round trip unless an alert is recorded.
         """
         labels = tuple((k, v or "") for k, v in group)
-        key = dedup_key(rule.id, group)
+        key = _dedup_key(rule.id, group)
         label_dict = dict(labels)
         prior = states.get(key) if states is not None else None
         if not cand.met:
@@ -240,6 +248,12 @@ def group_of(rule: EvaluatedRule, obs: Observation | StoredItem) -> Group:
                  for f in rule.group_by)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _dedup_key(rule_id: str, group: Group) -> str:
+    # The same (rule, group) keys come back every cycle; hashing them again is a measurable cost.
+    return dedup_key(rule_id, group)
+
+
 def _matcher(flt: ObservationFilter) -> Callable[[Observation], bool]:
     """`flt.matches`, compiled: the cycle checks every new observation against every rule."""
     checks = [(attr, frozenset(values)) for attr, values in (
@@ -276,6 +290,12 @@ class _Cycle:
     def __init__(self, pipeline: Pipeline, now: datetime) -> None:
         self.p, self.store, self.now = pipeline, pipeline.store, now
         self._silences: list[object] | None = None
+        # Firing flags of existing alert states, written in one transaction at the end of the cycle.
+        self.firing: dict[str, bool] = {}
+
+    def flush(self) -> None:
+        self.store.set_firing_many(self.firing, self.now)
+        self.firing = {}
 
     @property
     def silences(self) -> list[object]:
@@ -324,12 +344,11 @@ class _Cycle:
             maybe = [g for g in groups if g in firsts
                      and not (g in before and before[g] >= firsts[g] - rule.lookback)]
         chosen = set(maybe)
-        keys = {g: dedup_key(rule.id, g) for g in groups}
-        firing: dict[str, bool] = {keys[g]: False for g in groups if g not in chosen}
+        keys = {g: _dedup_key(rule.id, g) for g in groups}
+        self.firing.update({keys[g]: False for g in groups if g not in chosen})
         fired: list[Alert] = []
         if maybe:
-            fired = self.guarded(rule, self._observation_groups, rule, base, maybe, series, firing)
-        self.store.set_firing_many(firing, now)
+            fired = self.guarded(rule, self._observation_groups, rule, base, maybe, series, self.firing)
         return fired
 
     def _observation_groups(self, rule: ObservationRule, base: ObservationFilter, groups: list[Group],
@@ -337,7 +356,7 @@ class _Cycle:
         """Read the groups that may hold in full (one query), decide each with the pure functions."""
         now, start = self.now, self.now - rule.window
         windows = self.store.group_observations(base, groups, start, now)
-        states = self.store.alert_states([dedup_key(rule.id, g) for g in groups])
+        states = self.store.alert_states([_dedup_key(rule.id, g) for g in groups])
         firsts: dict[Group, datetime] = {}
         if isinstance(rule, JumpRule) and rule.baseline.min_baseline_days:
             firsts = self.store.group_times(base, groups, _EPOCH, now, last=False)
@@ -377,15 +396,23 @@ class _Cycle:
 
     def feed_silence_rule(self, rule: FeedSilenceRule, states: dict[str, FeedState]) -> list[Alert]:
         feeds = self.p.watched_feeds(rule)
-        last = self.store.last_items(feeds)
+        # The daemon keeps each feed's last new item time in its state; the items are read only for
+        # feeds without one (backtests and rule tests ingest without feed states) and for evidence.
+        unknown = [f for f in feeds if not (states.get(f) and states[f].last_new_item_at)]
+        last = self.store.last_items(unknown) if unknown else {}
         watching = self.p.watching_since or self.now
+        alert_states = self.store.alert_states([_dedup_key(rule.id, (("feed", f),)) for f in feeds])
         fired: list[Alert] = []
         for feed in feeds:
             item = last.get(feed)
-            evidence = Evidence(item.title, item.feed, item.link, item.observed_at) if item else None
             cand = evaluate.feed_silence(rule, now=self.now, last_item_at=item.first_seen_at if item else None,
-                                         state=states.get(feed), watched_since=watching, last_item=evidence)
-            alert = self.p.record(rule, (("feed", feed),), cand, self.now, self.silences)
+                                         state=states.get(feed), watched_since=watching)
+            if cand.met:
+                item = item or self.store.last_items([feed]).get(feed)
+                if item is not None:
+                    cand = replace(cand, evidence=(Evidence(item.title, item.feed, item.link, item.observed_at),))
+            alert = self.p.record(rule, (("feed", feed),), cand, self.now, self.silences, states=alert_states,
+                                  firing=self.firing)
             if alert:
                 fired.append(alert)
         return fired
