@@ -138,6 +138,72 @@ BAD_RULES = [
             kind: new_value
             group_by: [region]
         """, ["rule 'r1': group_by must include the field 'targeted_group'"], id="new-value-field-not-grouped"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: keywords
+            phrases: [massacre]
+        """, ["3:11: rule 'r1': kind: 'keywords' is not a rule kind (threshold | jump | new_value | frequency | "
+              "keyword | feed_silence); did you mean 'keyword'?"],
+        id="kind-typo-did-you-mean"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: frequency
+            window: 6h
+          - id: r2
+            kind: frequency
+            condition: {at_least: 0}
+        """, ["2:5: rule 'r1': missing required key 'condition'",
+              "7:27: rule 'r2': condition.at_least: Input should be greater than or equal to 1"],
+        id="frequency-condition"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: keyword
+            match: {kind: killed}
+          - id: r2
+            kind: keyword
+            phrases: [massacre, ""]
+          - id: r3
+            kind: keyword
+            phrase: [massacre]
+        """, ["2:5: rule 'r1': missing required key 'phrases'",
+              "7:14: rule 'r2': phrases: a phrase must not be empty",
+              "10:5: rule 'r3': unknown key 'phrase'; did you mean 'phrases'?",
+              "8:5: rule 'r3': missing required key 'phrases'"],
+        id="keyword-phrases"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: keyword
+            phrases: [massacre]
+            match: {kind: killed}
+          - id: r2
+            kind: keyword
+            phrases: [massacre]
+            group_by: [targeted_group]
+        """, ["5:13: rule 'r1': match: 'kind' does not apply to keyword rules (filters: country, regions, feeds, tags)",
+              "9:16: rule 'r2': group_by: 'targeted_group' is not a field of keyword rules (fields: region, country, feed)"],
+        id="keyword-fields-items-do-not-have"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: feed_silence
+            match: {tags: [syria]}
+          - id: r2
+            kind: feed_silence
+            silent_for: 12 hours
+            silent_fro: 3h
+          - id: r3
+            kind: feed_silence
+            failing_for: 2h
+            match: {regions: [Latakia]}
+        """, ["2:5: rule 'r1': give 'silent_for', 'failing_for' or both",
+              "7:17: rule 'r2': silent_for: '12 hours' is not a duration (e.g. 72h, 3d)",
+              "8:5: rule 'r2': unknown key 'silent_fro'; did you mean 'silent_for'?",
+              "12:13: rule 'r3': match: 'regions' does not apply to feed_silence rules (filters: feeds, tags)"],
+        id="feed-silence"),
 ]
 
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from warnd import evaluate
-from warnd.clock import FakeClock
 from warnd.config import Settings, load_rules
 from warnd.config.rules import FrequencyRule, JumpRule, NewValueRule, ThresholdRule
 from warnd.evaluate import phrase_matcher
@@ -118,6 +117,11 @@ def test_frequency_counts_an_item_with_several_figures_once(store: Store, tmp_pa
     pytest.param("Massaker in Latakia", ("massacre",), (), (), id="other-language-is-not-matched"),
     pytest.param("U.N. says", ("u.n.",), (), ("u.n.",), id="phrase-ending-in-punctuation"),
     pytest.param("", ("massacre",), (), (), id="empty-text"),
+    pytest.param("mass\u00a0grave", ("mass grave",), (), ("mass grave",), id="no-break-space"),
+    pytest.param("massacreé", ("massacre",), (), (), id="accented-letter-is-a-word-character"),
+    pytest.param("مجزرة في بانياس", ("مجزرة",), (), ("مجزرة",), id="arabic"),
+    pytest.param("ÉPURATION ethnique", ("épuration ethnique",), (), ("épuration ethnique",),
+                 id="non-ascii-phrase-folds-unicode-case"),
 ])
 def test_phrase_matcher(text: str, phrases: tuple[str, ...], exclude: tuple[str, ...],
                         expected: tuple[str, ...]) -> None:
@@ -156,6 +160,16 @@ def test_keyword_sees_an_item_edited_to_add_the_phrase(store: Store, tmp_path: P
         == ["words:Latakia:1"]
     (alert,) = store.alerts(rule="words")
     assert alert.evidence[0].title.endswith("massacre") and alert.evidence[0].link
+
+
+def test_keyword_database_prefilter_never_drops_a_match(store: Store, tmp_path: Path) -> None:
+    rules = KEYWORD.replace("at_least: 2", "at_least: 1").replace("min_sources: 2", "") \
+        .replace("[massacre, mass grave]", "[massacre, mass grave, 100%_sure, épuration ethnique]")
+    p = make_pipeline(store, tmp_path, rules)
+    texts = ["MASS\u00a0GRAVE", "Mass\ngrave", "100%_SURE", "ÉPURATION ETHNIQUE", "Massacre"]
+    for n, text in enumerate(texts):
+        region = f"R{n}"
+        assert feed_in(p, T0, make_item(f"k{n}", title=text, region=region)) == [f"words:{region}:1"], text
 
 
 def test_keyword_groups_items_without_a_region_together(store: Store, tmp_path: Path) -> None:

@@ -6,10 +6,11 @@ the event loop; `backtest` calls it directly with a simulated clock.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from warnd import crashpoints, evaluate
@@ -25,7 +26,7 @@ from warnd.config.rules import (
     ThresholdRule,
 )
 from warnd.evaluate import Candidate
-from warnd.store import Group, IngestReport, Store, StoredItem
+from warnd.store import AlertState, Group, IngestReport, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 EVALUATE_CURSOR = "evaluate"
 ITEMS_CURSOR = "evaluate-items"
 _EPSILON = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 ObservationRule = ThresholdRule | JumpRule | NewValueRule | FrequencyRule
 EvaluatedRule = ObservationRule | KeywordRule | FeedSilenceRule
@@ -101,9 +103,15 @@ class Pipeline:
         after = self.store.cursor(EVALUATE_CURSOR)
         fresh = self.store.observations_after(after)
         if fresh:
+            by_country: dict[str | None, list[Observation]] = {}
+            for o in fresh:
+                by_country.setdefault(o.country, []).append(o)
             for rule in rules:
                 if isinstance(rule, _OBSERVATION_RULES):
-                    fired.extend(cycle.guarded(rule, cycle.observation_rule, rule, fresh))
+                    # Most rules name countries: look only at those countries' new observations.
+                    mine = [o for c in rule.match.country for o in by_country.get(c, ())] \
+                        if rule.match.country else fresh
+                    fired.extend(cycle.guarded(rule, cycle.observation_rule, rule, mine))
             self.store.set_cursor(EVALUATE_CURSOR, max(o.id for o in fresh), now)
         keyword_rules = [r for r in rules if isinstance(r, KeywordRule)]
         item_after = self.store.cursor(ITEMS_CURSOR)
@@ -124,6 +132,7 @@ class Pipeline:
             states = self.store.feed_states()
             for rule in silence_rules:
                 fired.extend(cycle.guarded(rule, cycle.feed_silence_rule, rule, states))
+        cycle.flush()
         return fired
 
     def base_filter(self, rule: EvaluatedRule) -> ObservationFilter:
@@ -154,19 +163,38 @@ class Pipeline:
         return tuple(f for f in self.base_filter(rule).feeds if not f.startswith("\0"))
 
     def record(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
-               silences: Sequence[object], *, appeared_at: datetime | None = None) -> Alert | None:
-        """Turn a group's candidate into a recorded alert, or into firing state only."""
+               silences: Sequence[object], *, appeared_at: datetime | None = None,
+               states: Mapping[str, AlertState] | None = None,
+               firing: dict[str, bool] | None = None) -> Alert | None:
+        """Turn a group's candidate into a recorded alert, or into firing state only.
+
+        With `states` (prefetched alert states of the cycle's groups) and `firing` (a batch of
+        firing-flag updates to existing states, written later in one statement), deciding costs no
+        database round trip unless an alert is recorded.
+        """
         labels = tuple((k, v or "") for k, v in group)
-        key = dedup_key(rule.id, group)
+        key = _dedup_key(rule.id, group)
         label_dict = dict(labels)
+        prior = states.get(key) if states is not None else None
         if not cand.met:
-            self.store.set_firing(key, rule.id, label_dict, False, now)
+            if firing is None:
+                self.store.set_firing(key, rule.id, label_dict, False, now)
+            elif prior is not None:
+                firing[key] = False     # an absent state stays absent, as set_firing(False) does
             return None
-        prior = self.store.alert_state(key)
+        if states is None:
+            prior = self.store.alert_state(key)
+
+        def still_firing() -> None:
+            if firing is None or prior is None:
+                self.store.set_firing(key, rule.id, label_dict, True, now)
+            else:
+                firing[key] = True
+
         if appeared_at is not None and prior is not None and prior.last_sent_at is not None \
                 and prior.last_sent_at >= appeared_at:
             # This appearance of the value was already reported; new_value fires once per appearance.
-            self.store.set_firing(key, rule.id, label_dict, True, now)
+            still_firing()
             return None
         decision = decide(value=cand.value, prior=prior, realert=rule.realert,  # type: ignore[arg-type]
                           escalate_ratio=rule.escalate_ratio,  # (AlertState's fields are read-only)
@@ -174,7 +202,7 @@ class Pipeline:
         if decision.verdict is Verdict.THROTTLED:
             log.info("alert throttled", extra={"rule": rule.id, "dedup_key": key, "value": cand.value,
                                                "last_value": decision.previous_value})
-            self.store.set_firing(key, rule.id, label_dict, True, now)
+            still_firing()
             return None
         escalation = decision.verdict is Verdict.ESCALATE
         window = rule.silent_for or rule.failing_for or rule.window if isinstance(rule, FeedSilenceRule) \
@@ -223,6 +251,23 @@ def group_of(rule: EvaluatedRule, obs: Observation | StoredItem) -> Group:
                  for f in rule.group_by)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _dedup_key(rule_id: str, group: Group) -> str:
+    # The same (rule, group) keys come back every cycle; hashing them again is a measurable cost.
+    return dedup_key(rule_id, group)
+
+
+def _matcher(flt: ObservationFilter) -> Callable[[Observation], bool]:
+    """`flt.matches`, compiled: the cycle checks every new observation against every rule."""
+    checks = [(attr, frozenset(values)) for attr, values in (
+        ("metric", flt.metrics), ("feed", flt.feeds), ("country", flt.countries), ("region", flt.regions),
+        ("victims", flt.victims), ("qualifier", flt.qualifiers), ("targeted_group", flt.targeted_groups))
+        if values]
+    if flt.group:
+        return flt.matches
+    return lambda o: all(getattr(o, attr) in allowed for attr, allowed in checks)
+
+
 def _item_matches(flt: ObservationFilter, item: StoredItem) -> bool:
     return all(not allowed or value in allowed for allowed, value in (
         (flt.feeds, item.feed), (flt.countries, item.country), (flt.regions, item.region)))
@@ -248,6 +293,12 @@ class _Cycle:
     def __init__(self, pipeline: Pipeline, now: datetime) -> None:
         self.p, self.store, self.now = pipeline, pipeline.store, now
         self._silences: list[object] | None = None
+        # Firing flags of existing alert states, written in one transaction at the end of the cycle.
+        self.firing: dict[str, bool] = {}
+
+    def flush(self) -> None:
+        self.store.set_firing_many(self.firing, self.now)
+        self.firing = {}
 
     @property
     def silences(self) -> list[object]:
@@ -264,12 +315,12 @@ class _Cycle:
 
     def observation_rule(self, rule: ObservationRule, fresh: Sequence[Observation]) -> list[Alert]:
         base = self.p.base_filter(rule)
-        groups = list(dict.fromkeys(group_of(rule, o) for o in fresh if base.matches(o)))
+        matches = _matcher(base)
+        groups = list(dict.fromkeys(group_of(rule, o) for o in fresh if matches(o)))
         if not groups:
             return []
         now, start = self.now, self.now - rule.window
         series: dict[Group, list[float]] = {}
-        before: dict[Group, datetime] = {}
         if isinstance(rule, ThresholdRule | FrequencyRule):
             how = rule.aggregate if isinstance(rule, ThresholdRule) else "count"
             values = self.store.group_aggregates(base, groups, start, now, how)
@@ -279,46 +330,58 @@ class _Cycle:
                      and (high is None or values[g] <= high)]
         elif isinstance(rule, JumpRule):
             values = self.store.group_aggregates(base, groups, start, now, rule.aggregate)
-            days = evaluate.baseline_days(rule)
-            series = self.store.baseline_series(base, [g for g in groups if g in values], start,
-                                                rule.baseline.lookback, days, rule.aggregate)
-            maybe = [g for g in groups if g in values and evaluate.jump_holds(
+            # A jump needs value >= baseline + increase_at_least >= increase_at_least: the baseline is
+            # computed only for groups that pass this necessary condition.
+            floor = rule.condition.increase_at_least or 0
+            rising = [g for g in groups if values.get(g, 0) > 0 and values[g] >= floor]
+            series = self.store.baseline_series(base, rising, start, rule.baseline.lookback,
+                                                evaluate.baseline_days(rule), rule.aggregate)
+            maybe = [g for g in rising if evaluate.jump_holds(
                 rule, values[g], evaluate.baseline_stat(series[g], rule.baseline.stat))]
         else:
             firsts = self.store.group_times(base, groups, start, now, last=False)
+            before: dict[Group, datetime] = {}
             if firsts:
                 lo = min(firsts.values()) - rule.lookback
                 before = self.store.group_times(base, list(firsts), lo, start - _EPSILON, last=True)
             maybe = [g for g in groups if g in firsts
                      and not (g in before and before[g] >= firsts[g] - rule.lookback)]
         chosen = set(maybe)
-        self.store.clear_firing([dedup_key(rule.id, g) for g in groups if g not in chosen], now)
+        keys = {g: _dedup_key(rule.id, g) for g in groups}
+        self.firing.update({keys[g]: False for g in groups if g not in chosen})
         fired: list[Alert] = []
-        for group in maybe:
-            alert = self.guarded(rule, self._observation_group, rule, base, group, series.get(group))
-            fired.extend(alert)
+        if maybe:
+            fired = self.guarded(rule, self._observation_groups, rule, base, maybe, series, self.firing)
         return fired
 
-    def _observation_group(self, rule: ObservationRule, base: ObservationFilter, group: Group,
-                           series: list[float] | None) -> list[Alert]:
+    def _observation_groups(self, rule: ObservationRule, base: ObservationFilter, groups: list[Group],
+                            series: dict[Group, list[float]], firing: dict[str, bool]) -> list[Alert]:
+        """Read the groups that may hold in full (one query), decide each with the pure functions."""
         now, start = self.now, self.now - rule.window
-        flt = replace(base, group=group)
-        window = self.store.observations(flt, start, now)
-        appeared_at = None
-        if isinstance(rule, ThresholdRule):
-            cand = evaluate.threshold(rule, window)
-        elif isinstance(rule, FrequencyRule):
-            cand = evaluate.frequency(rule, window)
-        elif isinstance(rule, JumpRule):
-            assert series is not None
-            first = self.store.first_observed_at(flt) if rule.baseline.min_baseline_days else None
-            cand = evaluate.jump_from_series(rule, window, series, start, first_seen_at=first)
-        else:
-            # The aggregate query found nothing in the lookback before the first report in the window.
-            cand = evaluate.new_value(rule, window, ())
-            appeared_at = min((o.observed_at for o in window), default=None)
-        alert = self.p.record(rule, group, cand, now, self.silences, appeared_at=appeared_at)
-        return [alert] if alert else []
+        windows = self.store.group_observations(base, groups, start, now)
+        states = self.store.alert_states([_dedup_key(rule.id, g) for g in groups])
+        firsts: dict[Group, datetime] = {}
+        if isinstance(rule, JumpRule) and rule.baseline.min_baseline_days:
+            firsts = self.store.group_times(base, groups, _EPOCH, now, last=False)
+        fired: list[Alert] = []
+        for group in groups:
+            window = windows.get(group, [])
+            appeared_at = None
+            if isinstance(rule, ThresholdRule):
+                cand = evaluate.threshold(rule, window)
+            elif isinstance(rule, FrequencyRule):
+                cand = evaluate.frequency(rule, window)
+            elif isinstance(rule, JumpRule):
+                cand = evaluate.jump_from_series(rule, window, series[group], start, first_seen_at=firsts.get(group))
+            else:
+                # The aggregate query found nothing in the lookback before the first report in the window.
+                cand = evaluate.new_value(rule, window, ())
+                appeared_at = min((o.observed_at for o in window), default=None)
+            alert = self.p.record(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
+                                  firing=firing)
+            if alert:
+                fired.append(alert)
+        return fired
 
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)
@@ -329,22 +392,30 @@ class _Cycle:
         return fired
 
     def _keyword_group(self, rule: KeywordRule, base: ObservationFilter, group: Group) -> list[Alert]:
-        window = self.store.items_in(base, [group], self.now - rule.window, self.now)
+        window = self.store.items_in(base, [group], self.now - rule.window, self.now, containing=rule.phrases)
         cand = evaluate.keyword(rule, [i for i in window if group_of(rule, i) == group])
         alert = self.p.record(rule, group, cand, self.now, self.silences)
         return [alert] if alert else []
 
     def feed_silence_rule(self, rule: FeedSilenceRule, states: dict[str, FeedState]) -> list[Alert]:
         feeds = self.p.watched_feeds(rule)
-        last = self.store.last_items(feeds)
+        # The daemon keeps each feed's last new item time in its state; the items are read only for
+        # feeds without one (backtests and rule tests ingest without feed states) and for evidence.
+        unknown = [f for f in feeds if not (states.get(f) and states[f].last_new_item_at)]
+        last = self.store.last_items(unknown) if unknown else {}
         watching = self.p.watching_since or self.now
+        alert_states = self.store.alert_states([_dedup_key(rule.id, (("feed", f),)) for f in feeds])
         fired: list[Alert] = []
         for feed in feeds:
             item = last.get(feed)
-            evidence = Evidence(item.title, item.feed, item.link, item.observed_at) if item else None
             cand = evaluate.feed_silence(rule, now=self.now, last_item_at=item.first_seen_at if item else None,
-                                         state=states.get(feed), watched_since=watching, last_item=evidence)
-            alert = self.p.record(rule, (("feed", feed),), cand, self.now, self.silences)
+                                         state=states.get(feed), watched_since=watching)
+            if cand.met:
+                item = item or self.store.last_items([feed]).get(feed)
+                if item is not None:
+                    cand = replace(cand, evidence=(Evidence(item.title, item.feed, item.link, item.observed_at),))
+            alert = self.p.record(rule, (("feed", feed),), cand, self.now, self.silences, states=alert_states,
+                                  firing=self.firing)
             if alert:
                 fired.append(alert)
         return fired

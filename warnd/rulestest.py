@@ -23,9 +23,11 @@ tests:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -167,18 +169,24 @@ class RuleTestFile(_Model):
 
 
 class PresetExtractor:
-    """Uses an item's preset signals; items without them go to `fallback` (the text extractor)."""
+    """Uses an item's preset signals; items without them go to `fallback` (the text extractor), which
+    is built on first use only: loading the gazetteer takes a second or two."""
 
-    def __init__(self, fallback: Extract | None = None) -> None:
-        self.fallback = fallback
+    def __init__(self, fallback: Extract | Callable[[], Extract | None] | None = None) -> None:
+        self._fallback = fallback
+        self._loaded = not callable(fallback) or hasattr(fallback, "extract")
 
     def extract(self, item: Item) -> Signals:
         if item.signals is not None:
             return item.signals
-        if self.fallback is None:
+        if not self._loaded:
+            assert callable(self._fallback)
+            self._fallback = self._fallback()
+            self._loaded = True
+        if self._fallback is None or not hasattr(self._fallback, "extract"):
             raise ConfigError([Problem("(rule test)", None, None,
                                        f"item {item.key!r} has no 'signals' and no text extractor is available")])
-        return self.fallback.extract(item)
+        return self._fallback.extract(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,30 +200,44 @@ def run_rule_tests(paths: list[Path], out: TextIO, *, settings: Settings | None,
                    extractor: Extract | None = None) -> int:
     """Run every test case of every file; print failures as a readable diff. Returns the exit code."""
     failed = passed = 0
-    for path in paths:
-        try:
-            doc, spec, rules = _load(path, settings)
-        except ConfigError as e:
-            for p in e.problems:
-                print(p, file=out)
-            failed += 1
-            continue
-        for index, case in enumerate(spec.tests):
-            loc_line = _line(doc, ("tests", index))
-            try:
-                problems = _run_case(path, doc, index, case, spec, rules, settings, extractor)
-            except ConfigError as e:
-                problems = [str(p) for p in e.problems]
-            if problems:
-                failed += 1
-                print(f"FAIL {path}:{loc_line}: {case.name}", file=out)
-                for line in problems:
-                    print(f"  {line}", file=out)
-            else:
-                passed += 1
+    with tempfile.TemporaryDirectory(prefix="warnd-rules-test-") as tmp:
+        # Migrate one empty database and copy it for each test case: cases never share state.
+        template = Path(tmp) / "template.db"
+        open_store(f"sqlite:///{template}", migrate=True).close()
+        text = PresetExtractor(extractor if extractor is not None
+                               else functools.partial(_default_extractor, settings or Settings()))
+        for path in paths:
+            p, f = _run_file(path, out, settings, text, template)
+            passed, failed = passed + p, failed + f
     status = "ok" if not failed else "FAILED"
     print(f"{status}: {passed} passed, {failed} failed", file=out)
     return EXIT_OK if not failed else EXIT_FAILED
+
+
+def _run_file(path: Path, out: TextIO, settings: Settings | None, extractor: Extract,
+              template: Path) -> tuple[int, int]:
+    """Run one test file; returns (passed, failed)."""
+    failed = passed = 0
+    try:
+        doc, spec, rules = _load(path, settings)
+    except ConfigError as e:
+        for p in e.problems:
+            print(p, file=out)
+        return 0, 1
+    for index, case in enumerate(spec.tests):
+        loc_line = _line(doc, ("tests", index))
+        try:
+            problems = _run_case(path, doc, index, case, spec, rules, settings, extractor, template)
+        except ConfigError as e:
+            problems = [str(p) for p in e.problems]
+        if problems:
+            failed += 1
+            print(f"FAIL {path}:{loc_line}: {case.name}", file=out)
+            for line in problems:
+                print(f"  {line}", file=out)
+        else:
+            passed += 1
+    return passed, failed
 
 
 def _load(path: Path, settings: Settings | None) -> tuple[LocatedYaml, RuleTestFile, RuleSet]:
@@ -254,7 +276,7 @@ def _resolve(when: When, start: datetime | None, where: str) -> datetime:
 
 
 def _run_case(path: Path, doc: LocatedYaml, index: int, case: CaseIn, spec: RuleTestFile, rules: RuleSet,
-              settings: Settings | None, extractor: Extract | None) -> list[str]:
+              settings: Settings | None, extractor: Extract, template: Path) -> list[str]:
     start = utc(case.start) if case.start else None
     where = f"{path}:{_line(doc, ('tests', index))}"
     inputs = sorted(((_resolve(i.at, start, where), n, i) for n, i in enumerate(case.input)),
@@ -274,10 +296,12 @@ def _run_case(path: Path, doc: LocatedYaml, index: int, case: CaseIn, spec: Rule
     feed_tags = {f.name: f.tags for f in spec.feeds} or {f.name: f.tags for f in base.feeds if f.enabled}
     fired: list[_Fired] = []
     with tempfile.TemporaryDirectory(prefix="warnd-rules-test-") as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'rules-test.db'}", migrate=True)
+        db = Path(tmp) / "rules-test.db"
+        shutil.copyfile(template, db)
+        store = open_store(f"sqlite:///{db}")
         try:
             clock = FakeClock(first)
-            pipeline = Pipeline(store, PresetExtractor(extractor or _default_extractor(base)), base, rules,
+            pipeline = Pipeline(store, extractor, base, rules,
                                 feed_tags=dict(feed_tags) or {"test": ()})
             for s in case.silences:
                 store.add_silence(rule=s.rule, matchers=dict(s.labels), starts_at=_resolve(s.start, start, where),

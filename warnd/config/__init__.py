@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import glob
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +204,26 @@ def _templates_of(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
+_FIELD_PROBLEM = re.compile(r"^(match|group_by): '([^']+)'")
+
+
+def _relocate(doc: LocatedYaml, loc: tuple[str | int, ...], raw: dict[str, Any], subject: str,
+              problem: Problem) -> Problem:
+    """Point a whole-rule check ('match: X does not apply', 'group_by: X is not a field') at X's line."""
+    m = _FIELD_PROBLEM.match(problem.message.removeprefix(f"{subject}: "))
+    if m is None:
+        return problem
+    key, name = m.groups()
+    if key == "match":
+        target: tuple[str | int, ...] = (*loc, "match", name)
+        pos = doc.position(target, key=True)
+    else:
+        values = raw.get("group_by")
+        index = values.index(name) if isinstance(values, list) and name in values else None
+        pos = doc.position((*loc, "group_by", index) if index is not None else (*loc, "group_by"))
+    return Problem(problem.path, pos.line, pos.col, problem.message) if pos else problem
+
+
 def _rules_of(doc: LocatedYaml) -> list[tuple[int, LoadedRule | None, list[Problem]]]:
     """Validate each rule of a file on its own, so one bad rule does not hide another's errors."""
     data = doc.data
@@ -240,7 +261,8 @@ def _rules_of(doc: LocatedYaml) -> list[tuple[int, LoadedRule | None, list[Probl
         try:
             rule = _RULE_ADAPTER.validate_python(raw)
         except ValidationError as e:
-            out.append((i, None, located_problems(doc, Rule, e, loc_prefix=loc, subject=subject)))
+            problems = located_problems(doc, Rule, e, loc_prefix=loc, subject=subject)
+            out.append((i, None, [_relocate(doc, loc, raw, subject, p) for p in problems]))
             continue
         out.append((i, LoadedRule(rule, doc.path, pos.line if pos else None), []))
     return out

@@ -26,12 +26,21 @@ def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _alternative(phrase: str) -> str:
+    body = r"(?u:\s+)".join(re.escape(w) for w in phrase.split())
+    # An ASCII phrase folds ASCII case only ("massacre" does not match "MASSACRE" spelt with a Turkish
+    # dotted İ or a Kelvin sign), so the database's LIKE pre-filter (ASCII case-folding in SQLite) is
+    # always a superset of what matches here; other phrases fold Unicode case.
+    return f"(?ai:{body})" if phrase.isascii() else f"(?i:{body})"
+
+
 def _pattern(phrases: Sequence[str]) -> re.Pattern[str]:
-    # Whitespace inside a phrase matches any run of whitespace ("mass  grave", "mass\ngrave"); the
-    # lookarounds make the phrase a whole-word match, also next to punctuation or at the text's ends,
-    # where a bare \b would fail for phrases that start or end with a non-word character.
-    alts = sorted((r"\s+".join(re.escape(w) for w in p.split()) for p in phrases), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+    # Whitespace inside a phrase matches any run of whitespace ("mass  grave", "mass\ngrave", a
+    # no-break space); the lookarounds make the phrase a whole-word match, also next to punctuation
+    # or at the text's ends, where a bare \b would fail for phrases that start or end with a non-word
+    # character.
+    alts = sorted((_alternative(p) for p in phrases), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
 
 
 @lru_cache(maxsize=512)
