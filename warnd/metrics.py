@@ -64,7 +64,6 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 """The `Content-Type` of `Metrics.render()` (Prometheus text format)."""
 
 
-
 class PollOutcome(StrEnum):
     """The `outcome` label of `warnd_feed_polls_total` (any string is accepted; these are the usual ones)."""
 
