@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from warnd.metrics import CONTENT_TYPE, Metrics
+from warnd.metrics import CONTENT_TYPE, DeliveryOutcome, Metrics, PollOutcome
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -116,3 +116,11 @@ def test_removed_feeds_lose_their_series(metrics: Metrics, clock) -> None:
 def test_zero_items_make_no_series(metrics: Metrics) -> None:
     metrics.items_ingested("quiet", 0)
     assert 'feed="quiet"' not in metrics.render().decode()
+
+
+def test_outcome_enums_are_the_label_values(metrics: Metrics) -> None:
+    metrics.poll_done("a", PollOutcome.NOT_MODIFIED, 0.01)
+    metrics.delivery_done("desk-email", DeliveryOutcome.DEAD)
+    assert value(metrics, "warnd_feed_polls_total", feed="a", outcome="not_modified") == 1
+    assert value(metrics, "warnd_deliveries_total", channel="desk-email", outcome="dead") == 1
+    assert value(metrics, "warnd_dead_letters_total", channel="desk-email") == 1

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -57,10 +58,27 @@ from prometheus_client.registry import Collector
 from warnd import __version__
 from warnd.clock import Clock, SystemClock
 
-__all__ = ["CONTENT_TYPE", "Metrics"]
+__all__ = ["CONTENT_TYPE", "DeliveryOutcome", "Metrics", "PollOutcome"]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 """The `Content-Type` of `Metrics.render()` (Prometheus text format)."""
+
+
+class PollOutcome(StrEnum):
+    """The `outcome` label of `warnd_feed_polls_total` (any string is accepted; these are the usual ones)."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+
+
+class DeliveryOutcome(StrEnum):
+    """The `outcome` label of `warnd_deliveries_total`."""
+
+    SENT = "sent"
+    RETRY = "retry"
+    DEAD = "dead"
+
 
 _POLL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 _EXTRACT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -142,7 +160,7 @@ class Metrics:
     def delivery_done(self, channel: str, outcome: str) -> None:
         """Count one delivery attempt (`sent`, `retry`, `dead`); `dead` also counts a dead letter."""
         self._deliveries.labels(channel, outcome).inc()
-        if outcome == "dead":
+        if outcome == DeliveryOutcome.DEAD:
             self._dead.labels(channel).inc()
 
     def set_outbox(self, counts: Mapping[str, int]) -> None:
