@@ -253,3 +253,17 @@ def test_parse_workers_stay_small() -> None:
         # Workers import warnd.parse only: no pydantic, no aiohttp (each ~10-25 MB per process).
         loaded = pool.submit(eval, "[m for m in ('pydantic', 'aiohttp', 'warnd.config') if m in __import__('sys').modules]")
         assert loaded.result(timeout=30) == []
+
+
+async def test_date_fallbacks_and_degraded_bodies_are_logged(poller: Poller, http_server: LocalHTTPServer, clock: FakeClock,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime
+    clock.set(datetime(2026, 2, 11, 12, tzinfo=UTC))
+    http_server.route("/dates", Response(200, (DATA / "hostile" / "dates_weird.rss").read_bytes()))
+    http_server.route("/malformed", Response(200, (DATA / "hostile" / "malformed.xml").read_bytes()))
+    caplog.set_level("INFO", logger="warnd.poll")
+    await poller.poll(feed(http_server.url("/dates")), FeedState("f"))
+    await poller.poll(feed(http_server.url("/malformed")), FeedState("f"))
+    noted = [r for r in caplog.records if r.getMessage() == "items with parse notes"]
+    assert noted and noted[0].count == 10 and any("future" in e for e in noted[0].examples)  # type: ignore[attr-defined]
+    assert any(r.getMessage() == "feed body degraded" and r.levelname == "WARNING" for r in caplog.records)

@@ -151,6 +151,15 @@ class Poller:
             next_poll_at=now + self._jittered(feed.interval.total_seconds()),
             latencies_s=(*state.latencies_s, round(latency_s, 4))[-LATENCY_WINDOW:],
         )
+        if warnings:
+            log.warning("feed body degraded", extra={"feed": feed.name, "warnings": list(warnings)[:5]})
+        noted = [item for item in items if item.notes]
+        if noted:
+            # e.g. a date dropped for being in the future: the store will use the first-seen time.
+            log.info("items with parse notes", extra={
+                "feed": feed.name, "count": len(noted),
+                "examples": [f"{item.key}: {'; '.join(item.notes)}" for item in noted[:3]],
+            })
         log.info("feed polled", extra={
             "feed": feed.name, "status": result.status, "items": len(items), "warnings": len(warnings),
             "elapsed_s": round(latency_s, 3),
