@@ -392,3 +392,26 @@ async def test_make_huge_body_refused(fetcher: Fetcher, raw_server: RawServer, s
     with pytest.raises(FetchError, match="body too large"):
         await fetcher.fetch(feed(raw_server.url("/huge")), FeedState("f"))
     assert sent["bytes"] < size  # the client stopped reading long before the end
+
+
+async def test_keep_alive_connection_reused(fetcher: Fetcher) -> None:
+    peers: list[int] = []
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.append(writer.get_extra_info("peername")[1])
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(RSS), RSS))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(keep_alive, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+    try:
+        for _ in range(3):
+            assert (await fetcher.fetch(feed(url), FeedState("f"))).body == RSS
+    finally:
+        server.close()
+    assert len(peers) == 1  # three polls, one TCP connection
