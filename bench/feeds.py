@@ -4,7 +4,7 @@
     python bench/feeds.py --feeds 1000 --items 20 --latency-ms 50 --broken 0.02 --timeout 5
     python bench/feeds.py --compare-clients        # aiohttp vs httpx, fetch only (bench/README.md)
 
-The farm is a **separate process** (this file with ``--serve``; aiohttp.web, one event loop)
+The farm is a **separate process** (this file with ``--serve``: a minimal asyncio HTTP/1.1 server)
 listening on 127.0.0.1 on ``--hosts`` ports, so the per-host connection limit applies as it
 would across real servers. Each feed answers after ``--latency-ms``, with ETag and
 Last-Modified, and 304 to a matching conditional GET. A control endpoint changes a fraction
@@ -72,39 +72,24 @@ def _feed_body(feed: int, version: int, items: int) -> bytes:
 
 
 def serve(args: argparse.Namespace) -> None:
-    from aiohttp import web
+    """The farm: a minimal HTTP/1.1 keep-alive server on asyncio, no framework.
+
+    Deliberately not aiohttp.web: the farm shares the 2 cores and the memory budget with warnd,
+    and a framework would add ~30 MB and its own CPU to every number.
+    """
+    from urllib.parse import parse_qs, urlsplit
 
     versions = [0] * args.feeds
     broken: dict[int, str] = {}
-    cache: dict[tuple[int, int], bytes] = {}
     latency = args.latency_ms / 1000
 
-    async def feed_handler(request: web.Request) -> web.StreamResponse:
-        i = int(request.match_info["i"])
-        await asyncio.sleep(latency)
-        mode = broken.get(i)
-        if mode == "500":
-            return web.Response(status=500, text="internal error")
-        if mode == "hang":
-            await asyncio.sleep(3600)
-        v = versions[i]
-        etag = f'"{i}-{v}"'
-        last_modified = format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=v), usegmt=True)
-        if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers={"ETag": etag, "Last-Modified": last_modified})
-        body = cache.get((i, v))
-        if body is None:
-            body = cache[(i, v)] = _feed_body(i, v, args.items)
-        if mode == "truncated":
-            body = body[: len(body) // 2]
-        return web.Response(body=body, headers={"ETag": etag, "Last-Modified": last_modified,
-                                                "Content-Type": "application/rss+xml; charset=utf-8"})
+    def response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+        head = "".join(f"{k}: {v}\r\n" for k, v in {**headers, "Content-Length": str(len(body))}.items())
+        return f"HTTP/1.1 {status}\r\n{head}\r\n".encode() + body
 
-    async def control(request: web.Request) -> web.Response:
-        action = request.match_info["action"]
-        rng = random.Random(request.query.get("seed", "1"))
-        fraction = float(request.query.get("fraction", "0"))
-        chosen = rng.sample(range(args.feeds), round(args.feeds * fraction))
+    def control(action: str, query: dict[str, list[str]]) -> bytes:
+        rng = random.Random(query.get("seed", ["1"])[0])
+        chosen = rng.sample(range(args.feeds), round(args.feeds * float(query.get("fraction", ["0"])[0])))
         if action == "change":
             for i in chosen:
                 versions[i] += 1
@@ -112,20 +97,64 @@ def serve(args: argparse.Namespace) -> None:
             broken.clear()
             for n, i in enumerate(chosen):
                 broken[i] = ("500", "hang", "truncated")[n % 3]
-        return web.json_response({"chosen": len(chosen)})
+        return response("200 OK", {"Content-Type": "application/json"}, json.dumps({"chosen": len(chosen)}).encode())
+
+    async def answer(head: bytes) -> bytes | None:
+        lines = head.decode("latin-1").split("\r\n")
+        target = urlsplit(lines[0].split(" ")[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        if target.path.startswith("/_control/"):
+            return control(target.path.rsplit("/", 1)[1], parse_qs(target.query))
+        i = int(target.path.rsplit("/", 1)[1])
+        await asyncio.sleep(latency)
+        mode = broken.get(i)
+        if mode == "500":
+            return response("500 Internal Server Error", {}, b"internal error")
+        if mode == "hang":
+            return None
+        v = versions[i]
+        validators = {"ETag": f'"{i}-{v}"',
+                      "Last-Modified": format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=v), usegmt=True)}
+        if headers.get("if-none-match") == validators["ETag"]:
+            return response("304 Not Modified", validators)
+        # Built on every request, not cached: 1000 cached bodies would be ~15 MB of the farm's RSS.
+        body = _feed_body(i, v, args.items)
+        if mode == "truncated":
+            body = body[: len(body) // 2]
+        return response("200 OK", {**validators, "Content-Type": "application/rss+xml; charset=utf-8"}, body)
+
+    class Connection(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+            self.buffer = b""
+            self.busy: asyncio.Task[None] | None = None
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            self._next()
+
+        def _next(self) -> None:
+            # Clients here do not pipeline; still, answer requests one at a time, in order.
+            if self.busy is None and b"\r\n\r\n" in self.buffer:
+                head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+                self.busy = asyncio.ensure_future(self._serve(head))
+
+        async def _serve(self, head: bytes) -> None:
+            reply = await answer(head)
+            if reply is None:  # a hanging feed: never answer, keep the connection open
+                return
+            self.transport.write(reply)  # type: ignore[attr-defined]
+            self.busy = None
+            self._next()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.busy is not None:
+                self.busy.cancel()
 
     async def main() -> None:
-        app = web.Application()
-        app.router.add_get("/feed/{i}", feed_handler)
-        app.router.add_post("/_control/{action}", control)
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await runner.setup()
-        ports = []
-        for _ in range(args.hosts):
-            site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-            await site.start()
-            ports.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        print(json.dumps({"ports": ports}), flush=True)
+        loop = asyncio.get_running_loop()
+        servers = [await loop.create_server(Connection, "127.0.0.1", 0, backlog=1024) for _ in range(args.hosts)]
+        print(json.dumps({"ports": [srv.sockets[0].getsockname()[1] for srv in servers]}), flush=True)
         await asyncio.Event().wait()
 
     # The farm dies with its parent: the parent holds our stdin open, EOF means it is gone.

@@ -9,6 +9,7 @@ import gzip
 import shutil
 import ssl
 import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -367,3 +368,50 @@ async def test_concurrency_limits(clock: FakeClock, http_server: LocalHTTPServer
             for n in range(8):
                 tg.create_task(fetcher.fetch(FeedSettings(name=f"f{n}", url=http_server.url(f"/slow?n={n}")), FeedState("f")))
     assert state["max"] == expected
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "streamed"])
+async def test_make_huge_body_refused(fetcher: Fetcher, raw_server: RawServer, shared_data: Path, tmp_path: Path,
+                                      declare_length: bool) -> None:
+    # shared/data/feeds/hostile/make_huge.py: one 4 MiB description, streamed by a raw server.
+    huge = tmp_path / "huge.rss"
+    subprocess.run([sys.executable, shared_data / "feeds" / "hostile" / "make_huge.py", "--out", huge, "--size-mib", "4"],
+                   check=True, capture_output=True)
+    size = huge.stat().st_size
+    sent = {"bytes": 0}
+
+    async def stream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        header = f"Content-Length: {size}" if declare_length else "Transfer-Encoding: chunked"
+        writer.write(f"HTTP/1.1 200 OK\r\n{header}\r\n\r\n".encode())
+        with huge.open("rb") as f:
+            while chunk := f.read(65536):
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if not declare_length else chunk)
+                sent["bytes"] += len(chunk)
+                await writer.drain()
+    raw_server.scripts["/huge"] = stream
+    with pytest.raises(FetchError, match="body too large"):
+        await fetcher.fetch(feed(raw_server.url("/huge")), FeedState("f"))
+    assert sent["bytes"] < size  # the client stopped reading long before the end
+
+
+async def test_keep_alive_connection_reused(fetcher: Fetcher) -> None:
+    peers: list[int] = []
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.append(writer.get_extra_info("peername")[1])
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(RSS), RSS))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(keep_alive, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+    try:
+        for _ in range(3):
+            assert (await fetcher.fetch(feed(url), FeedState("f"))).body == RSS
+    finally:
+        server.close()
+    assert len(peers) == 1  # three polls, one TCP connection

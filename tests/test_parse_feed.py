@@ -468,3 +468,25 @@ def test_random_json_only_raises_parse_error(doc: object, feed: FeedSettings) ->
         parse_feed(json.dumps(doc).encode(), feed=feed, url=URL, fetched_at=FETCHED_AT)
     except ParseError:
         pass
+
+
+def test_billion_laughs_bounded_memory() -> None:
+    import tracemalloc
+    body = (DATA / "hostile" / "billion_laughs.xml").read_bytes()
+    tracemalloc.start()
+    try:
+        for fast in (True, False):
+            parse_xml(body, feed_name="t", url=URL, fetched_at=FETCHED_AT, fast=fast)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("version", ["0.91", "0.92", "2.0"])
+def test_rss_09x_versions(version: str) -> None:
+    body = (f'<?xml version="1.0"?><rss version="{version}"><channel><title>Old</title><link>https://e.x/</link>'
+            "<item><title>Kassala: flooding</title><link>https://e.x/1</link><description>Water rising.</description></item>"
+            "</channel></rss>").encode()
+    parsed = parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT)
+    assert [(i.key, i.title, i.summary) for i in parsed.items] == [("link:https://e.x/1", "Kassala: flooding", "Water rising.")]

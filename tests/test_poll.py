@@ -253,3 +253,46 @@ def test_parse_workers_stay_small() -> None:
         # Workers import warnd.parse only: no pydantic, no aiohttp (each ~10-25 MB per process).
         loaded = pool.submit(eval, "[m for m in ('pydantic', 'aiohttp', 'warnd.config') if m in __import__('sys').modules]")
         assert loaded.result(timeout=30) == []
+
+
+async def test_date_fallbacks_and_degraded_bodies_are_logged(poller: Poller, http_server: LocalHTTPServer, clock: FakeClock,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime
+    clock.set(datetime(2026, 2, 11, 12, tzinfo=UTC))
+    http_server.route("/dates", Response(200, (DATA / "hostile" / "dates_weird.rss").read_bytes()))
+    http_server.route("/malformed", Response(200, (DATA / "hostile" / "malformed.xml").read_bytes()))
+    caplog.set_level("INFO", logger="warnd.poll")
+    await poller.poll(feed(http_server.url("/dates")), FeedState("f"))
+    await poller.poll(feed(http_server.url("/malformed")), FeedState("f"))
+    noted = [r for r in caplog.records if r.getMessage() == "items with parse notes"]
+    assert noted and noted[0].count == 10 and any("future" in e for e in noted[0].examples)  # type: ignore[attr-defined]
+    assert any(r.getMessage() == "feed body degraded" and r.levelname == "WARNING" for r in caplog.records)
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("url='https://api.example/read?key=SECRET&limit=5'", "url='https://api.example/read?****'", id="query"),
+    pytest.param("http://user:pw@host:8080/p failed", "http://host:8080/p failed", id="userinfo"),
+    pytest.param("no url here", "no url here", id="none"),
+])
+def test_redact_urls(text: str, expected: str) -> None:
+    from warnd.poll import redact_urls
+    assert redact_urls(text) == expected
+
+
+async def test_error_text_never_carries_url_secrets(poller: Poller, http_server: LocalHTTPServer) -> None:
+    # A malformed response makes aiohttp quote the request URL in its exception text.
+    import asyncio as _asyncio
+
+    async def garbage(reader: _asyncio.StreamReader, writer: _asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await _asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        result = await poller.poll(feed(f"http://127.0.0.1:{port}/read?key=SECRET"), FeedState("f"))
+    finally:
+        server.close()
+    assert result.error and "SECRET" not in result.error and "SECRET" not in (result.state.last_error or "")

@@ -35,6 +35,7 @@ import logging
 import multiprocessing
 import os
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,9 +46,14 @@ from warnd.fetch import Fetcher
 from warnd.parse import FeedView, parse_job, replay_shift
 from warnd.types import FeedState, FetchResult, Item
 
-__all__ = ["PollResult", "Poller", "make_parse_executor"]
+__all__ = ["PollResult", "Poller", "make_parse_executor", "redact_urls"]
 
 log = logging.getLogger(__name__)
+
+# Library error texts can quote the request URL (aiohttp's ClientResponseError does), and feed
+# URLs carry API keys in user info or the query string (ACLED, ReliefWeb appname): both are
+# masked before an error reaches the feed's state, `warnd status` or a log line.
+_URL_SECRETS = re.compile(r"(?P<scheme>https?://)(?:[^\s/@'\"]*@)?(?P<rest>[^\s?#'\"]*)(?:\?[^\s#'\"]*)?")
 
 LATENCY_WINDOW = 20          # latencies kept per feed for the median in `warnd status`
 MAX_RETRY_AFTER_S = 86_400.0  # a Retry-After beyond a day is a misconfiguration, not a plan
@@ -86,6 +92,11 @@ def make_parse_executor(workers: int | None = None, *, nice: int = 5) -> concurr
                                                   # would import this module, aiohttp and pydantic
                                                   # just to unpickle the helper (~25 MB).
                                                   initializer=os.nice, initargs=(nice,))
+
+
+def redact_urls(text: str) -> str:
+    """`text` with every http(s) URL's user info and query string masked."""
+    return _URL_SECRETS.sub(lambda m: f"{m['scheme']}{m['rest']}" + ("?****" if "?" in m[0] else ""), text)
 
 
 class Poller:
@@ -151,6 +162,15 @@ class Poller:
             next_poll_at=now + self._jittered(feed.interval.total_seconds()),
             latencies_s=(*state.latencies_s, round(latency_s, 4))[-LATENCY_WINDOW:],
         )
+        if warnings:
+            log.warning("feed body degraded", extra={"feed": feed.name, "warnings": list(warnings)[:5]})
+        noted = [item for item in items if item.notes]
+        if noted:
+            # e.g. a date dropped for being in the future: the store will use the first-seen time.
+            log.info("items with parse notes", extra={
+                "feed": feed.name, "count": len(noted),
+                "examples": [f"{item.key}: {'; '.join(item.notes)}" for item in noted[:3]],
+            })
         log.info("feed polled", extra={
             "feed": feed.name, "status": result.status, "items": len(items), "warnings": len(warnings),
             "elapsed_s": round(latency_s, 3),
@@ -159,6 +179,7 @@ class Poller:
 
     def _failed(self, feed: FeedSettings, state: FeedState, now: datetime, started: float, error: str, *,
                 permanent: bool = False, retry_after_s: float | None = None) -> PollResult:
+        error = redact_urls(error)
         failures = state.consecutive_failures + 1
         interval_s = feed.interval.total_seconds()
         cap_s = max(self._fetcher.settings.backoff_max.total_seconds(), interval_s)
