@@ -50,7 +50,8 @@ def test_demo_fires_today_into_the_file_sinks(project: Path) -> None:
     assert any("Alawite" in s for s in subjects) and any("Christian" in s for s in subjects), subjects
     assert any("Mass-casualty" in s or "mass" in s.lower() for s in subjects), subjects
     assert len(hooks) == len(mails)
-    assert {h["rule"] for h in hooks} == {"coast-deaths-jump", "mass-casualty-corroborated",
+    assert all(h["schema_version"] and h["type"] == "alert" for h in hooks)
+    assert {h["alert"]["rule"] for h in hooks} == {"coast-deaths-jump", "mass-casualty-corroborated",
                                          "community-targeted-first-report"}
     # Nothing from the negatives: meetings, appointments, trucks, the committee that excluded communities.
     assert not any(word in s for s in subjects for word in ("Cairo", "Amman", "Druze", "Kurd"))
@@ -81,4 +82,4 @@ def test_make_run_daemon_delivers_within_a_minute_and_stops_cleanly_on_ctrl_c(pr
     # Nothing half-written: every sink file is complete and parses.
     assert not list((project / "var/outbox").rglob("*.tmp"))
     mails, hooks = read_sinks(project)
-    assert all(m["Subject"] for m in mails) and all("rule" in h for h in hooks)
+    assert all(m["Subject"] for m in mails) and all(h["alert"]["rule"] for h in hooks)

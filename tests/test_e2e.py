@@ -80,7 +80,7 @@ def test_feed_items_become_alerts_in_an_inbox_and_a_signed_webhook(
         expected = hmac.new(SECRET.encode(), f"{ts}.".encode() + req.body, hashlib.sha256).hexdigest()
         assert req.headers["x-warnd-signature"].endswith(expected)
         body = json.loads(req.body)
-        assert body["schema_version"] and body["rule"] and "evidence" in body
+        assert body["schema_version"] and body["alert"]["rule"] and "evidence" in body["alert"]
 
     # The broken feed failed on its own; the run still succeeded and says so in status.
     status = warnd("status", "--json", "--config", str(e2e_config), cwd=tmp_path, env=env)

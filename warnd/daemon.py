@@ -10,13 +10,12 @@ import asyncio
 import contextlib
 import fcntl
 import logging
-import multiprocessing
 import os
 import random
 import signal
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +39,7 @@ from warnd.fetch import Fetcher, make_http_session
 from warnd.health import HealthServer
 from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
-from warnd.poll import Poller
+from warnd.poll import Poller, make_parse_executor
 from warnd.store import Store, StoreThread, open_store
 from warnd.types import FeedState, Item, Signals
 
@@ -459,11 +458,7 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
         http = make_http_session(settings.fetch)
     if senders is None:
         senders = build_senders(settings, http=http, clock=clock, templates_dir=settings.path(settings.templates))
-    executor: Executor | None = None
-    if parse_in_processes:
-        # forkserver: forking a process that already runs threads (store, scheduler) can deadlock.
-        executor = ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)),
-                                       mp_context=multiprocessing.get_context("forkserver"))
+    executor: Executor | None = make_parse_executor() if parse_in_processes else None
     owner = f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
     daemon = Daemon(settings=settings, rules=rules, clock=clock, store=store, extractor=extractor, http=http,
                     senders=senders, owner=owner, parse_executor=executor, rule_files=paths)
