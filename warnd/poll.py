@@ -156,9 +156,8 @@ class Poller:
             content_hash=result.content_hash if result.content_hash is not None else state.content_hash,
             last_polled_at=now,
             last_success_at=now,
-            last_new_item_at=now if items else state.last_new_item_at,
+            # items_seen and last_new_item_at are the store's: only it knows which items are new.
             consecutive_failures=0,
-            items_seen=state.items_seen + len(items),
             next_poll_at=now + self._jittered(feed.interval.total_seconds()),
             latencies_s=(*state.latencies_s, round(latency_s, 4))[-LATENCY_WINDOW:],
         )

@@ -133,6 +133,24 @@ def _dedupe(figures: Sequence[Figure], depth: Mapping[str, int]) -> tuple[Casual
 _REPORT_REACH = 40  # tokens before a figure searched for "said"/"according": bounded, so linear in the text
 
 
+def _list_head(mentions: Sequence[PlaceMention], tokens: list[Token], seg_a: int) -> PlaceMention | None:
+    """The first place of a list that the figure's segment continues, if it does.
+
+    In "killed in Latakia, Tartus and Homs provinces ... to 1,018" the comma after Latakia lists
+    places, it does not end the clause; the figure belongs to the list's first place, as it does
+    for "in Latakia and Tartus".
+    """
+    first = next((m for m in mentions if m.start >= seg_a), None)
+    if first is None or first.start != seg_a:
+        return None
+    head: PlaceMention | None = None
+    for m in reversed([m for m in mentions if m.end < seg_a]):
+        if m.role not in _SCENE_ROLES or not all(tokens[k].text == "," for k in range(m.end, seg_a)):
+            break
+        head, seg_a = m, m.start
+    return head
+
+
 def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], figures: list[Figure],
                       mentions: Sequence[PlaceMention]) -> None:
     """Give each figure the most specific place it refers to.
@@ -180,7 +198,9 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         seg_a, seg_b = f.segment
         clause = _clause_start(tokens, start, min(f.start, f.anchor))
         seg_a = max(seg_a, clause)
-        chosen = (_pick([m for m in window if seg_a <= m.start < seg_b], f, reported_at, strict=True)
+        listed = _list_head(between(f.sentence, lo, seg_b), tokens, seg_a)
+        chosen = ((listed if listed is not None and not any(listed.end <= k for k in reported_at) else None)
+                  or _pick([m for m in window if seg_a <= m.start < seg_b], f, reported_at, strict=True)
                   or (_pick([m for m in window if m.start >= clause], f, reported_at, strict=True)
                       if clause > start else None))
         if chosen is None and prev_fig is not None and prev_fig.location is not None:
