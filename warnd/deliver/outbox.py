@@ -94,24 +94,26 @@ class Outbox:
             except (TransientDeliveryError, TimeoutError) as e:
                 retry_after = getattr(e, "retry_after_s", None)
                 message = str(e) or f"no answer within {self._send_timeout_s}s"
-                if await self._fail(delivery, message, permanent=False, retry_after_s=retry_after):
+                retry_at = await self._fail(delivery, message, permanent=False, retry_after_s=retry_after)
+                if retry_at is None:
                     self._observe(channel, "dead")
                     dead += 1
                 else:
                     self._observe(channel, "retry")
                     retried += 1
-                # Keep creation order: later alerts on this channel wait for this one.
-                await self._release(rows[index + 1:])
+                # Keep creation order: later alerts on this channel wait until this one is retried.
+                await self._release(rows[index + 1:], not_before=retry_at)
                 break
             except Exception as e:  # a bug in one sender must not kill the worker; retry like a transient error
                 log.exception("delivery crashed", extra={"channel": channel, "delivery_id": delivery.id})
-                if await self._fail(delivery, f"{type(e).__name__}: {e}", permanent=False):
+                retry_at = await self._fail(delivery, f"{type(e).__name__}: {e}", permanent=False)
+                if retry_at is None:
                     self._observe(channel, "dead")
                     dead += 1
                 else:
                     self._observe(channel, "retry")
                     retried += 1
-                await self._release(rows[index + 1:])
+                await self._release(rows[index + 1:], not_before=retry_at)
                 break
             else:
                 crashpoints.reach("after_send_before_mark")
@@ -124,14 +126,15 @@ class Outbox:
                                                  "attempt": delivery.attempts + 1})
         return DrainReport(len(rows), sent, retried, dead)
 
-    async def _release(self, rows: Sequence[tuple[Delivery, Alert]]) -> None:
+    async def _release(self, rows: Sequence[tuple[Delivery, Alert]], *, not_before: datetime | None) -> None:
+        """Give back deliveries held behind a failed one; they become due no earlier than its retry."""
         for delivery, _alert in rows:
-            await self._db(Store.mark_failed, self._db.store, delivery.id, "", retry_at=delivery.next_attempt_at
-                           or self._clock.now(), count_attempt=False)
+            due = max(d for d in (delivery.next_attempt_at, not_before, self._clock.now()) if d is not None)
+            await self._db(Store.mark_failed, self._db.store, delivery.id, "", retry_at=due, count_attempt=False)
 
     async def _fail(self, delivery: Delivery, error: str, *, permanent: bool,
-                    retry_after_s: float | None = None) -> bool:
-        """Record a failure; returns True when the delivery became a dead letter."""
+                    retry_after_s: float | None = None) -> datetime | None:
+        """Record a failure; returns when it will be retried, or None when it became a dead letter."""
         attempt = delivery.attempts + 1
         now = self._clock.now()
         retry_at: datetime | None = None
@@ -144,8 +147,8 @@ class Outbox:
         if retry_at is None:
             log.error("delivery dead-lettered", extra={"channel": delivery.channel, "delivery_id": delivery.id,
                                                         "attempts": attempt, "error": error})
-            return True
+            return None
         log.warning("delivery failed, will retry", extra={"channel": delivery.channel, "delivery_id": delivery.id,
                                                            "attempts": attempt, "retry_at": retry_at.isoformat(),
                                                            "error": error})
-        return False
+        return retry_at
