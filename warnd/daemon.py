@@ -95,12 +95,16 @@ class Daemon:
     _lock: IO[bytes] | None = None
     _states: dict[str, FeedState] = field(default_factory=dict)
     _inflight: set[asyncio.Task[Any]] = field(default_factory=set)
+    _running: set[str] = field(default_factory=set)
+    _again: set[str] = field(default_factory=set)
     _rule_mtimes: dict[Path, float] = field(default_factory=dict)
     _scheduler: AsyncIOScheduler | None = None
     _stopping: bool = False
 
     def __post_init__(self) -> None:
-        self.db = StoreThread(self.store)
+        # SQLite has one writer at a time: one thread keeps our own writes in order. PostgreSQL serves
+        # several connections; one thread made ingest, evaluation and sends queue behind each other.
+        self.db = StoreThread(self.store, workers=1 if self.store.dialect == "sqlite" else 4)
         self.pipeline = Pipeline(self.store, TimedExtractor(self.extractor, self.metrics, self.clock), self.settings,
                                  self.rules)
         fetcher = Fetcher(self.settings.fetch, session=self.http, clock=self.clock,
@@ -295,13 +299,14 @@ class Daemon:
             state = self._states.get(feed.name)
             first = state.next_poll_at if state and state.next_poll_at and state.next_poll_at > now else now
             first += timedelta(seconds=rng.uniform(0, min(2.0, feed.interval.total_seconds() * 0.05)))
-            scheduler.add_job(self._job(self.poll_feed, feed.name), "interval", id=f"poll:{feed.name}",
+            scheduler.add_job(self._job(self.poll_feed, feed.name, job_id=f"poll:{feed.name}"), "interval",
+                              id=f"poll:{feed.name}",
                               seconds=max(1.0, feed.interval.total_seconds()), next_run_time=first,
                               max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(self._job(self.evaluate), "interval", id="evaluate",
+        scheduler.add_job(self._job(self.evaluate, job_id="evaluate"), "interval", id="evaluate",
                           seconds=self.settings.evaluate_interval.total_seconds(), max_instances=1, coalesce=True,
                           misfire_grace_time=None)
-        scheduler.add_job(self._job(self.drain_outbox), "interval", id="outbox", next_run_time=now,
+        scheduler.add_job(self._job(self.drain_outbox, job_id="outbox"), "interval", id="outbox", next_run_time=now,
                           seconds=self.settings.outbox.interval.total_seconds(), max_instances=1, coalesce=True,
                           misfire_grace_time=None)
         scheduler.add_job(self._job(self.housekeeping), "interval", id="housekeeping", hours=6, max_instances=1,
@@ -332,13 +337,14 @@ class Daemon:
             if pending:
                 await asyncio.wait(pending, timeout=2)
 
-    def _job(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[], Awaitable[None]]:
+    def _job(self, fn: Callable[..., Awaitable[Any]], *args: Any, job_id: str = "") -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             if self._stopping:
                 return
             task = asyncio.current_task()
             assert task is not None
             self._inflight.add(task)
+            self._running.add(job_id)
             try:
                 await fn(*args)
             except asyncio.CancelledError:
@@ -349,13 +355,22 @@ class Daemon:
                 log.exception("job failed", extra={"job": getattr(fn, "__name__", str(fn))})
             finally:
                 self._inflight.discard(task)
+                self._running.discard(job_id)
+                if job_id in self._again:
+                    self._again.discard(job_id)
+                    self._kick(job_id)
         run.__name__ = getattr(fn, "__name__", "job")
         return run
 
     def _kick(self, job_id: str) -> None:
-        if self._scheduler is not None and not self._stopping:
-            with contextlib.suppress(Exception):
-                self._scheduler.modify_job(job_id, next_run_time=self.clock.now())
+        """Run a job now; if it is running, run it again right after (APScheduler would skip the run)."""
+        if self._scheduler is None or self._stopping:
+            return
+        if job_id in self._running:
+            self._again.add(job_id)
+            return
+        with contextlib.suppress(Exception):  # the job may be gone (a reload removed it)
+            self._scheduler.modify_job(job_id, next_run_time=self.clock.now())
 
     async def _load_states(self) -> None:
         if not self._states:

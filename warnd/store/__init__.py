@@ -870,10 +870,9 @@ T = TypeVar("T")
 class StoreThread:
     """Runs Store calls on one worker thread, so the event loop never waits on the database."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, workers: int = 1) -> None:
         self.store = store
-        # One thread: SQLite serialises writers anyway, and ordering of our own writes stays simple.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warnd-store")
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warnd-store")
 
     async def __call__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
