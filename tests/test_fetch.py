@@ -415,3 +415,31 @@ async def test_keep_alive_connection_reused(fetcher: Fetcher) -> None:
     finally:
         server.close()
     assert len(peers) == 1  # three polls, one TCP connection
+
+
+async def test_redirect_within_the_configured_origin_is_followed_but_not_to_another_local_port(
+        fetcher: Fetcher, http_server: LocalHTTPServer) -> None:
+    # The operator configured 127.0.0.1:<port>: that origin is trusted, another loopback port is not.
+    http_server.route("/a", Response(302, b"", {"Location": http_server.url("/b")}))
+    http_server.route("/b", Response(200, RSS))
+    assert (await fetcher.fetch(feed(http_server.url("/a")), FeedState("f"))).body == RSS
+    http_server.route("/c", Response(302, b"", {"Location": "http://127.0.0.1:5432/"}))
+    with pytest.raises(FetchError, match=r"127\.0\.0\.1 \(127\.0\.0\.1\) is not allowed"):
+        await fetcher.fetch(feed(http_server.url("/c")), FeedState("f"))
+
+
+async def test_allow_networks_opens_a_private_redirect_target(clock: FakeClock, http_server: LocalHTTPServer) -> None:
+    other = LocalHTTPServer().start()
+    try:
+        other.route("/feed", Response(200, RSS))
+        http_server.route("/a", Response(302, b"", {"Location": other.url("/feed")}))
+        settings = FetchSettings(allow_networks=("127.0.0.0/8",))
+        async with make_http_session(settings) as session:
+            fetcher = Fetcher(settings, session=session, clock=clock)
+            headed = feed(http_server.url("/a")).model_copy(update={"headers": {"Authorization": "Bearer t0ken"}})
+            assert (await fetcher.fetch(headed, FeedState("f"))).body == RSS
+        # The feed's own headers (its API token) never follow it to another origin.
+        assert "authorization" not in other.requests[0].headers
+        assert http_server.requests[-1].headers["authorization"] == "Bearer t0ken"
+    finally:
+        other.stop()

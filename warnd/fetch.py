@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import os
+import socket
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 
@@ -41,6 +44,8 @@ from warnd.types import FeedState, FetchResult
 __all__ = ["Fetcher", "make_http_session", "parse_retry_after"]
 
 _CHUNK_BYTES = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since"})
 # Connections the connector keeps beyond the fetch concurrency, so a fetch round full of
 # hanging feeds cannot starve alert delivery, which shares the session.
 _DELIVERY_HEADROOM = 16
@@ -99,6 +104,7 @@ class Fetcher:
         dirs = settings.allow_file_dirs or (".",)
         self._allowed_dirs = tuple(self._resolve(Path(d)) for d in dirs)
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._allow_networks = tuple(ipaddress.ip_network(n, strict=False) for n in settings.allow_networks)
 
     @property
     def settings(self) -> FetchSettings:
@@ -137,36 +143,30 @@ class Fetcher:
         started = self._clock.monotonic()
         fetched_at = self._clock.now()
         try:
-            async with self._session.get(
-                url,
-                headers=headers,
-                # aiohttp counts redirect *responses* and fails on the max_redirects-th, so it
-                # follows one fewer than asked; and 0 means "no limit" to it, so 0 is: don't follow.
-                allow_redirects=settings.max_redirects > 0,
-                max_redirects=settings.max_redirects + 1,
-                timeout=aiohttp.ClientTimeout(total=settings.timeout_s, sock_connect=settings.connect_timeout_s),
-            ) as resp:
-                final_url = str(resp.url)
-                if resp.status == 304:
-                    return FetchResult(
-                        feed=feed.name, url=final_url, status=304, fetched_at=fetched_at,
-                        etag=resp.headers.get("ETag") or state.etag,
-                        last_modified=resp.headers.get("Last-Modified") or state.last_modified,
-                        elapsed_s=self._clock.monotonic() - started,
-                    )
-                if resp.status >= 300:
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"), self._clock)
-                    reason = f"HTTP {resp.status} {resp.reason or ''}".strip()
-                    if 300 <= resp.status < 400:
-                        reason += " (redirect not followed)"
-                    raise FeedStatusError(feed.name, resp.status, reason, retry_after_s=retry_after)
-                body = await self._read_capped(feed, resp)
-                return FetchResult(
-                    feed=feed.name, url=final_url, status=resp.status, fetched_at=fetched_at, body=body,
-                    etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
-                    content_type=resp.headers.get("Content-Type"), content_hash=_sha256(body),
-                    elapsed_s=self._clock.monotonic() - started,
-                )
+            current = url
+            for hop in range(settings.max_redirects + 1):
+                remaining = settings.timeout_s - (self._clock.monotonic() - started)
+                if remaining <= 0:
+                    raise TimeoutError
+                # Redirects are followed here, one hop at a time, so each target is checked before
+                # warnd connects to it (aiohttp's own following would connect first).
+                async with self._session.get(
+                    current, headers=headers, allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=remaining, sock_connect=settings.connect_timeout_s),
+                ) as resp:
+                    location = resp.headers.get("Location")
+                    if resp.status in _REDIRECTS and location and settings.max_redirects > 0:
+                        if hop == settings.max_redirects:
+                            raise FetchError(feed.name, f"more than {settings.max_redirects} redirects")
+                        target = urljoin(current, location)
+                        await self._check_redirect(feed, url, target)
+                        if not _same_origin(url, target):
+                            # The feed's own headers (an API token) are for the configured origin only.
+                            headers = {k: v for k, v in headers.items() if k in _CONDITIONAL}
+                        current = target
+                        continue
+                    return await self._answer(feed, resp, state, fetched_at, started)
+            raise FetchError(feed.name, f"more than {settings.max_redirects} redirects")
         except TimeoutError as e:  # aiohttp's ServerTimeoutError is a TimeoutError too
             raise FeedTimeoutError(feed.name, f"no complete answer within {settings.timeout_s:g}s") from e
         except aiohttp.TooManyRedirects as e:
@@ -185,6 +185,62 @@ class Fetcher:
             raise FetchError(feed.name, "connection failed") from e
         except (OSError, ValueError) as e:  # e.g. a malformed header the parser rejects
             raise FetchError(feed.name, "request failed") from e
+
+    async def _check_redirect(self, feed: FeedSettings, origin: str, target: str) -> None:
+        """Refuse a redirect to a non-http(s) URL, or to an address the config does not allow.
+
+        The configured URL is the operator's choice and is trusted, so is its own origin; any other
+        host must resolve only to public addresses or to networks in `fetch.allow_networks`: a feed
+        must not be able to make warnd call a local service (127.0.0.1:5432) or a cloud metadata
+        endpoint (169.254.169.254).
+
+        Raises:
+            FetchError: naming the target host and why it was refused.
+        """
+        parts = urlsplit(target)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise FetchError(feed.name, "redirected to a URL that is not http(s)")
+        if _same_origin(origin, target):
+            return
+        host = parts.hostname
+        try:
+            addresses = [ipaddress.ip_address(host)]
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+            except OSError as e:
+                raise FetchError(feed.name, f"redirect target {host} does not resolve") from e
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+        for address in addresses:
+            if not (address.is_global and not address.is_multicast) and not any(
+                    address in network for network in self._allow_networks):
+                raise FetchError(feed.name, f"redirect to {host} ({address}) is not allowed: a loopback, private or "
+                                            "link-local address (add its network to fetch.allow_networks to allow it)")
+
+    async def _answer(self, feed: FeedSettings, resp: aiohttp.ClientResponse, state: FeedState,
+                      fetched_at: datetime, started: float) -> FetchResult:
+        """The fetch result of the final (non-redirect) response."""
+        final_url = str(resp.url)
+        if resp.status == 304:
+            return FetchResult(
+                feed=feed.name, url=final_url, status=304, fetched_at=fetched_at,
+                etag=resp.headers.get("ETag") or state.etag,
+                last_modified=resp.headers.get("Last-Modified") or state.last_modified,
+                elapsed_s=self._clock.monotonic() - started,
+            )
+        if resp.status >= 300:
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"), self._clock)
+            reason = f"HTTP {resp.status} {resp.reason or ''}".strip()
+            if 300 <= resp.status < 400:
+                reason += " (redirect not followed)"
+            raise FeedStatusError(feed.name, resp.status, reason, retry_after_s=retry_after)
+        body = await self._read_capped(feed, resp)
+        return FetchResult(
+            feed=feed.name, url=final_url, status=resp.status, fetched_at=fetched_at, body=body,
+            etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
+            content_type=resp.headers.get("Content-Type"), content_hash=_sha256(body),
+            elapsed_s=self._clock.monotonic() - started,
+        )
 
     async def _read_capped(self, feed: FeedSettings, resp: aiohttp.ClientResponse) -> bytes:
         cap = self._settings.max_body_bytes
@@ -243,3 +299,10 @@ class Fetcher:
 def _read_at_most(path: Path, limit: int) -> bytes:
     with path.open("rb") as f:
         return f.read(limit)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    default = {"http": 80, "https": 443}
+    return ((pa.hostname or "").lower(), pa.port or default.get(pa.scheme.lower(), 0)) == \
+        ((pb.hostname or "").lower(), pb.port or default.get(pb.scheme.lower(), 0))

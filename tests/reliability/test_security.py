@@ -161,13 +161,6 @@ def internal() -> Iterator[Listener]:
     listener.close()
 
 
-REDIRECT_GUARD = pytest.mark.xfail(strict=True, reason=(
-    "warnd/fetch.py has no redirect address guard yet: aiohttp follows a feed's redirect to any host "
-    "(loopback services such as 127.0.0.1:5432, link-local 169.254.169.254) and there is no config key "
-    "to allow addresses"))
-
-
-@REDIRECT_GUARD
 async def test_redirect_to_a_loopback_service_is_refused(session: aiohttp.ClientSession, tmp_path: Path,
                                                          http_server: LocalHTTPServer, internal: Listener) -> None:
     # 127.0.0.1:5432 is the shared PostgreSQL; a listener on another loopback port lets the test see the request.
@@ -177,7 +170,6 @@ async def test_redirect_to_a_loopback_service_is_refused(session: aiohttp.Client
     assert internal.connections == 0, "warnd connected to an address the config does not allow"
 
 
-@REDIRECT_GUARD
 async def test_redirect_to_a_link_local_address_is_refused(session: aiohttp.ClientSession, tmp_path: Path,
                                                            http_server: LocalHTTPServer) -> None:
     http_server.route("/feed", Response(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))

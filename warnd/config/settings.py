@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -82,6 +83,18 @@ class FetchSettings(_Model):
     backoff_max: Duration = timedelta(hours=1)
     max_items_per_feed: int = Field(1000, ge=1)
     allow_file_dirs: tuple[str, ...] = Field((), description="directories file:// feeds may read; '.' by default")
+    allow_networks: tuple[str, ...] = Field(
+        (), description="networks (CIDR) a feed may redirect to besides public addresses, e.g. 10.20.0.0/16")
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for n in v:
+            try:
+                ipaddress.ip_network(n, strict=False)
+            except ValueError as e:
+                raise ValueError(f"{n!r} is not a network (e.g. 10.20.0.0/16 or 127.0.0.1/32)") from e
+        return v
 
 
 class SmtpSettings(_Model):
