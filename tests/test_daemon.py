@@ -75,6 +75,26 @@ async def test_invalid_rule_reload_keeps_the_last_good_set(daemon_config: Path, 
         await daemon.aclose()
 
 
+async def test_sighup_config_reload_applies_feeds_and_channels_or_keeps_the_last_good(
+        daemon_config: Path, tmp_path: Path) -> None:
+    settings = load_settings(daemon_config, env={})
+    daemon = await build_daemon(settings, parse_in_processes=False, config_path=daemon_config)
+    try:
+        good = daemon_config.read_text()
+        daemon_config.write_text(good.replace("channels:\n", "channels:\n  hook: {type: file, format: json, dir: h}\n")
+                                 + "feeds:\n  - {name: added, url: feeds/added.rss}\n")
+        assert await daemon.reload_config("test") is True
+        assert [f.name for f in daemon.settings.feeds] == ["added"] and set(daemon.senders) == {"hook", "local-mail"}
+        assert daemon.pipeline.settings is daemon.settings
+        daemon_config.write_text(good.replace("database:", "databse:"))
+        assert await daemon.reload_config("test") is False
+        assert set(daemon.senders) == {"hook", "local-mail"}       # the last good config keeps running
+        daemon_config.write_text(good.replace("warnd.db", "other.db"))
+        assert await daemon.reload_config("test") is False          # a new database needs a restart
+    finally:
+        await daemon.aclose()
+
+
 @pytest.mark.slow
 def test_sighup_reloads_and_sigterm_exits_0_within_10s(daemon_config: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "warnd.cli", "run", "--config", str(daemon_config),
@@ -99,7 +119,7 @@ def test_sighup_reloads_and_sigterm_exits_0_within_10s(daemon_config: Path, tmp_
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    assert "rule reload rejected" in err and "did you mean 'window'" in err
+    assert "config reload rejected" in err and "did you mean 'window'" in err
     assert '"event": "daemon stopped"' in err and "Traceback" not in err
 
 

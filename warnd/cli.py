@@ -166,7 +166,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def main_async() -> int:
-        daemon = await build_daemon(settings)
+        daemon = await build_daemon(settings, config_path=Path(args.config))
         try:
             if args.once:
                 report = await daemon.run_once()

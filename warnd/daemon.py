@@ -27,9 +27,9 @@ from sqlalchemy.engine import make_url
 
 from warnd import crashpoints
 from warnd.clock import Clock, SystemClock
-from warnd.config import RuleSet, Settings, load_rules
+from warnd.config import RuleSet, Settings, load_rules, load_settings
 from warnd.config import rule_paths as config_rule_paths
-from warnd.config.settings import EmailChannelConfig, FileChannelConfig
+from warnd.config.settings import EmailChannelConfig, FeedSettings, FileChannelConfig
 from warnd.deliver import EmailSender, FileSender, Sender, build_senders
 from warnd.deliver.digest import digest_filename, next_digest_at, render_digest
 from warnd.deliver.outbox import DrainReport, Outbox
@@ -90,6 +90,8 @@ class Daemon:
     parse_executor: Executor | None = None
     rule_files: tuple[Path, ...] = ()
     metrics: Metrics = field(default_factory=Metrics)
+    config_path: Path | None = None
+    _rng: random.Random = field(default_factory=random.Random)
     health: HealthServer | None = None
     _owns_http: bool = False
     _lock: IO[bytes] | None = None
@@ -272,6 +274,51 @@ class Daemon:
         log.info("rules reloaded", extra={"rules": len(rules.rules), "files": len(paths), "reason": reason})
         return True
 
+    async def reload_config(self, reason: str) -> bool:
+        """SIGHUP: load the config file and the rules again and apply them; on any error keep running
+        on the last good set. Feeds and channels may change; the database needs a restart."""
+        if self.config_path is None:
+            return self.reload_rules(reason)
+        try:
+            settings = load_settings(self.config_path)
+            if settings.database_url() != self.settings.database_url():
+                raise ConfigError.at(str(self.config_path), "database: a new database needs a restart of warnd")
+            paths = config_rule_paths(settings)
+            rules = load_rules(paths, channels=settings.channels)
+            senders = build_senders(settings, http=self.http, clock=self.clock,
+                                    templates_dir=settings.path(settings.templates))
+        except ConfigError as e:
+            for problem in e.problems:
+                log.error("config reload rejected", extra={"problem": str(problem), "reason": reason})
+            self.metrics.reload_done(False)
+            return False
+        old_senders, old_feeds = self.senders, {f.name for f in self.settings.feeds if f.enabled}
+        self.settings, self.senders, self.rules, self.rule_files = settings, senders, rules, tuple(paths)
+        self._rule_mtimes = _mtimes(self.rule_files)
+        self.pipeline.settings, self.pipeline.rules = settings, rules
+        self.pipeline.feed_tags = {f.name: f.tags for f in settings.feeds}
+        fetcher = Fetcher(settings.fetch, session=self.http, clock=self.clock, base_dir=Path(settings.base_dir))
+        self.poller = Poller(fetcher, clock=self.clock, executor=self.parse_executor)
+        self.outbox = Outbox(self.db, senders, clock=self.clock, settings=settings.outbox, owner=self.owner,
+                             observe=self.metrics.delivery_done)
+        new_feeds = {f.name for f in settings.feeds if f.enabled}
+        self.metrics.set_feeds(new_feeds)
+        self.metrics.rules_loaded(len(rules.rules))
+        self.metrics.reload_done(True)
+        if self._scheduler is not None:
+            for name in old_feeds - new_feeds:
+                with contextlib.suppress(Exception):
+                    self._scheduler.remove_job(f"poll:{name}")
+            for feed in settings.feeds:
+                if feed.name in new_feeds - old_feeds:
+                    self._add_poll_job(self._scheduler, feed, self.clock.now())
+        for sender in old_senders.values():
+            with contextlib.suppress(Exception):  # an old connection failing to close is not a reason to stop
+                await sender.aclose()
+        log.info("config reloaded", extra={"reason": reason, "feeds": len(new_feeds), "rules": len(rules.rules),
+                                           "channels": sorted(senders)})
+        return True
+
     async def _watch_rules(self) -> None:
         paths = tuple(config_rule_paths(self.settings))
         if _mtimes(paths) != self._rule_mtimes:
@@ -292,17 +339,9 @@ class Daemon:
         scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler = scheduler
         now = self.clock.now()
-        rng = random.Random()
         for feed in self.settings.feeds:
-            if not feed.enabled:
-                continue
-            state = self._states.get(feed.name)
-            first = state.next_poll_at if state and state.next_poll_at and state.next_poll_at > now else now
-            first += timedelta(seconds=rng.uniform(0, min(2.0, feed.interval.total_seconds() * 0.05)))
-            scheduler.add_job(self._job(self.poll_feed, feed.name, job_id=f"poll:{feed.name}"), "interval",
-                              id=f"poll:{feed.name}",
-                              seconds=max(1.0, feed.interval.total_seconds()), next_run_time=first,
-                              max_instances=1, coalesce=True, misfire_grace_time=None)
+            if feed.enabled:
+                self._add_poll_job(scheduler, feed, now)
         scheduler.add_job(self._job(self.evaluate, job_id="evaluate"), "interval", id="evaluate",
                           seconds=self.settings.evaluate_interval.total_seconds(), max_instances=1, coalesce=True,
                           misfire_grace_time=None)
@@ -336,6 +375,14 @@ class Daemon:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=2)
+
+    def _add_poll_job(self, scheduler: AsyncIOScheduler, feed: FeedSettings, now: datetime) -> None:
+        state = self._states.get(feed.name)
+        first = state.next_poll_at if state and state.next_poll_at and state.next_poll_at > now else now
+        first += timedelta(seconds=self._rng.uniform(0, min(2.0, feed.interval.total_seconds() * 0.05)))
+        scheduler.add_job(self._job(self.poll_feed, feed.name, job_id=f"poll:{feed.name}"), "interval",
+                          id=f"poll:{feed.name}", seconds=max(1.0, feed.interval.total_seconds()),
+                          next_run_time=first, max_instances=1, coalesce=True, misfire_grace_time=None)
 
     def _job(self, fn: Callable[..., Awaitable[Any]], *args: Any, job_id: str = "") -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -375,6 +422,14 @@ class Daemon:
     async def _load_states(self) -> None:
         if not self._states:
             self._states = await self.db(Store.feed_states, self.store)
+
+    def spawn(self, work: Awaitable[Any]) -> None:
+        """Run `work` as a task the shutdown drain waits for (signal handlers cannot await)."""
+        async def run() -> None:
+            await work
+        task = asyncio.get_running_loop().create_task(run())
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
 
     async def _ready(self) -> dict[str, bool]:
         try:
@@ -442,7 +497,7 @@ def lock_sqlite(url: str) -> IO[bytes] | None:
 async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: aiohttp.ClientSession | None = None,
                        store: Store | None = None, rules: RuleSet | None = None, extractor: Extract | None = None,
                        senders: Mapping[str, Sender] | None = None, parse_in_processes: bool = True,
-                       lock: bool = True) -> Daemon:
+                       lock: bool = True, config_path: Path | None = None) -> Daemon:
     """Compose a daemon from settings; every seam may be given instead.
 
     Raises:
@@ -477,6 +532,7 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
     owner = f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
     daemon = Daemon(settings=settings, rules=rules, clock=clock, store=store, extractor=extractor, http=http,
                     senders=senders, owner=owner, parse_executor=executor, rule_files=paths)
+    daemon.config_path = config_path
     daemon._owns_http = owns_http
     daemon._lock = handle
     return daemon
@@ -486,7 +542,7 @@ def install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event
     """SIGTERM/SIGINT stop (drain, then exit 0); SIGHUP reloads the rules."""
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: daemon.reload_rules("SIGHUP"))
+    loop.add_signal_handler(signal.SIGHUP, lambda: daemon.spawn(daemon.reload_config("SIGHUP")))
 
 
 __all__ = ["Daemon", "RunReport", "build_daemon", "install_signal_handlers", "lock_sqlite"]
