@@ -154,7 +154,7 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) 
         store.set_cursor(EVALUATE_CURSOR, store.last_observation_id(), now)
         store.set_cursor(ITEMS_CURSOR, store.last_item_id(), now)
         pipeline.evaluate(now)       # the feed_silence rules' first look (not timed)
-        times, ingest, alerts = [], [], 0
+        times, cpu, ingest, alerts = [], [], [], 0
         states: dict[str, datetime | None] = {}
         for c in range(cycles):
             now += timedelta(hours=8)    # 1,000 items per 8h: the history's own density
@@ -169,10 +169,12 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) 
                 if report.state is not None:
                     states[feed] = report.state.last_new_item_at
             ingest.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            t, cpu_t = time.perf_counter(), time.process_time()
             alerts += len(pipeline.evaluate(now))
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - cpu_t)
         return {"load_s": load_s, "eval_ms": statistics.median(times) * 1000, "eval_max_ms": max(times) * 1000,
+                "cpu_ms": statistics.median(cpu) * 1000,
                 "ingest_ms": statistics.median(ingest) * 1000, "alerts": alerts / cycles}
     finally:
         store.close()
@@ -223,15 +225,18 @@ def main() -> int:
                         drop_schema(schema)
                 rows.append((db, size, r))
                 print(f"{db:8} {size:>9,} history  eval median {r['eval_ms']:7.1f} ms  max {r['eval_max_ms']:7.1f} ms"
+                      f"  cpu {r['cpu_ms']:7.1f} ms"
                       f"  ingest {r['ingest_ms']:6.0f} ms  alerts/cycle {r['alerts']:5.1f}  (load {r['load_s']:.0f}s)",
                       file=sys.stderr, flush=True)
     print(f"\n{args.rules} rules, {args.new} new items per cycle, {args.cycles} cycles; "
           f"evaluation time per cycle (median; max)\n")
-    print("| database   |   history | eval / cycle (median) | eval (max) | ingest / cycle | alerts / cycle |")
-    print("|------------|----------:|----------------------:|-----------:|---------------:|---------------:|")
+    print("| database   |   history | eval / cycle (median) | eval (max) | warnd CPU / cycle | ingest / cycle "
+          "| alerts / cycle |")
+    print("|------------|----------:|----------------------:|-----------:|------------------:|---------------:"
+          "|---------------:|")
     for db, size, r in rows:
         print(f"| {db:10} | {size:>9,} | {r['eval_ms']:18.1f} ms | {r['eval_max_ms']:7.1f} ms "
-              f"| {r['ingest_ms']:11.0f} ms | {r['alerts']:14.1f} |")
+              f"| {r['cpu_ms']:14.1f} ms | {r['ingest_ms']:11.0f} ms | {r['alerts']:14.1f} |")
     for db in dbs:
         mine = [(s, r["eval_ms"]) for d, s, r in rows if d == db]
         if len(mine) > 1:
