@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import Engine, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -272,12 +272,19 @@ class Store(RuleReads):
         """`set_firing` for many existing states in one transaction; absent states stay absent."""
         if not firing:
             return
-        with self._tx() as s:
-            for flag in (True, False):
-                keys = [k for k, v in firing.items() if v is flag]
-                for i in range(0, len(keys), 500):
-                    s.execute(update(AlertStateRow).where(AlertStateRow.dedup_key.in_(keys[i:i + 500]))
-                              .values(firing=flag, last_evaluated_at=now))
+        # Core, one expanding parameter: a cycle touches thousands of groups, most without a state yet.
+        stmt = (update(AlertStateRow).where(AlertStateRow.dedup_key.in_(bindparam("keys", expanding=True)))
+                .values(firing=bindparam("flag"), last_evaluated_at=bindparam("now")))
+        try:
+            with self.engine.begin() as conn:
+                for flag in (True, False):
+                    keys = [k for k, v in firing.items() if v is flag]
+                    for i in range(0, len(keys), 500):
+                        conn.execute(stmt, {"keys": keys[i:i + 500], "flag": flag, "now": now})
+        except OperationalError as e:
+            raise StoreError(f"database unavailable: {e.orig or e}") from e
+        except SQLAlchemyError as e:
+            raise StoreError(f"database error: {e.__class__.__name__}: {e}") from e
 
     # ---- alerts -------------------------------------------------------------------------------
 
