@@ -139,9 +139,14 @@ def new_items(cycle: int, n: int, now: datetime, rng: random.Random) -> list[Ite
     return out
 
 
-def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) -> dict[str, float]:
+def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int,
+            sqlite_cache_mb: int = 0) -> dict[str, float]:
     rng = random.Random(size)
     store = open_store(url, migrate=True)
+    if sqlite_cache_mb and store.dialect == "sqlite":
+        @sa.event.listens_for(store.engine, "checkout")
+        def _cache(dbapi_conn: object, _record: object, _proxy: object) -> None:
+            dbapi_conn.execute(f"PRAGMA cache_size=-{sqlite_cache_mb * 1024}")  # type: ignore[attr-defined]
     try:
         t = time.perf_counter()
         bulk_history(store, size, rng)
@@ -204,6 +209,8 @@ def main() -> int:
     ap.add_argument("--rules", type=int, default=100)
     ap.add_argument("--new", type=int, default=1000, help="new items per cycle")
     ap.add_argument("--cycles", type=int, default=7)
+    ap.add_argument("--sqlite-cache-mb", type=int, default=0,
+                    help="experiment: SQLite page cache per connection (default: SQLite's 2 MB)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -219,7 +226,7 @@ def main() -> int:
                 else:
                     url, schema = pg_schema_url()
                 try:
-                    r = run_one(url, size, rules_path, args.cycles, args.new)
+                    r = run_one(url, size, rules_path, args.cycles, args.new, args.sqlite_cache_mb)
                 finally:
                     if schema:
                         drop_schema(schema)
