@@ -139,9 +139,14 @@ def new_items(cycle: int, n: int, now: datetime, rng: random.Random) -> list[Ite
     return out
 
 
-def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) -> dict[str, float]:
+def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int,
+            sqlite_cache_mb: int = 0) -> dict[str, float]:
     rng = random.Random(size)
     store = open_store(url, migrate=True)
+    if sqlite_cache_mb and store.dialect == "sqlite":
+        @sa.event.listens_for(store.engine, "checkout")
+        def _cache(dbapi_conn: object, _record: object, _proxy: object) -> None:
+            dbapi_conn.execute(f"PRAGMA cache_size=-{sqlite_cache_mb * 1024}")  # type: ignore[attr-defined]
     try:
         t = time.perf_counter()
         bulk_history(store, size, rng)
@@ -154,7 +159,7 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) 
         store.set_cursor(EVALUATE_CURSOR, store.last_observation_id(), now)
         store.set_cursor(ITEMS_CURSOR, store.last_item_id(), now)
         pipeline.evaluate(now)       # the feed_silence rules' first look (not timed)
-        times, ingest, alerts = [], [], 0
+        times, cpu, ingest, alerts = [], [], [], 0
         states: dict[str, datetime | None] = {}
         for c in range(cycles):
             now += timedelta(hours=8)    # 1,000 items per 8h: the history's own density
@@ -169,10 +174,12 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int) 
                 if report.state is not None:
                     states[feed] = report.state.last_new_item_at
             ingest.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            t, cpu_t = time.perf_counter(), time.process_time()
             alerts += len(pipeline.evaluate(now))
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - cpu_t)
         return {"load_s": load_s, "eval_ms": statistics.median(times) * 1000, "eval_max_ms": max(times) * 1000,
+                "cpu_ms": statistics.median(cpu) * 1000,
                 "ingest_ms": statistics.median(ingest) * 1000, "alerts": alerts / cycles}
     finally:
         store.close()
@@ -202,6 +209,8 @@ def main() -> int:
     ap.add_argument("--rules", type=int, default=100)
     ap.add_argument("--new", type=int, default=1000, help="new items per cycle")
     ap.add_argument("--cycles", type=int, default=7)
+    ap.add_argument("--sqlite-cache-mb", type=int, default=0,
+                    help="experiment: SQLite page cache per connection (default: SQLite's 2 MB)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -217,21 +226,24 @@ def main() -> int:
                 else:
                     url, schema = pg_schema_url()
                 try:
-                    r = run_one(url, size, rules_path, args.cycles, args.new)
+                    r = run_one(url, size, rules_path, args.cycles, args.new, args.sqlite_cache_mb)
                 finally:
                     if schema:
                         drop_schema(schema)
                 rows.append((db, size, r))
                 print(f"{db:8} {size:>9,} history  eval median {r['eval_ms']:7.1f} ms  max {r['eval_max_ms']:7.1f} ms"
+                      f"  cpu {r['cpu_ms']:7.1f} ms"
                       f"  ingest {r['ingest_ms']:6.0f} ms  alerts/cycle {r['alerts']:5.1f}  (load {r['load_s']:.0f}s)",
                       file=sys.stderr, flush=True)
     print(f"\n{args.rules} rules, {args.new} new items per cycle, {args.cycles} cycles; "
           f"evaluation time per cycle (median; max)\n")
-    print("| database   |   history | eval / cycle (median) | eval (max) | ingest / cycle | alerts / cycle |")
-    print("|------------|----------:|----------------------:|-----------:|---------------:|---------------:|")
+    print("| database   |   history | eval / cycle (median) | eval (max) | warnd CPU / cycle | ingest / cycle "
+          "| alerts / cycle |")
+    print("|------------|----------:|----------------------:|-----------:|------------------:|---------------:"
+          "|---------------:|")
     for db, size, r in rows:
         print(f"| {db:10} | {size:>9,} | {r['eval_ms']:18.1f} ms | {r['eval_max_ms']:7.1f} ms "
-              f"| {r['ingest_ms']:11.0f} ms | {r['alerts']:14.1f} |")
+              f"| {r['cpu_ms']:14.1f} ms | {r['ingest_ms']:11.0f} ms | {r['alerts']:14.1f} |")
     for db in dbs:
         mine = [(s, r["eval_ms"]) for d, s, r in rows if d == db]
         if len(mine) > 1:
