@@ -44,8 +44,7 @@ class Extractor:
     def _extract(self, text: str, *, published_year: int | None) -> Signals:
         tokens = tokenize(text)
         spans = sentences(tokens, text)
-        mentions = find_places(tokens, self.gazetteer, demonyms=self.lexicon.demonyms,
-                               not_places=self.lexicon.not_places, community_forms=self.lexicon.forms.keys())
+        mentions = find_places(tokens, self.gazetteer, self.lexicon)
         figures = find_figures(tokens, spans, published_year=published_year)
         _assign_locations(tokens, spans, figures, mentions)
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))

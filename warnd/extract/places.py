@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from warnd.extract.gazetteer import DEPTH, Entry, Gazetteer, Name
+from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
 _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "en", "es", "ez", "ul",
@@ -127,15 +128,15 @@ class PlaceMention:
         return self.entry.depth
 
 
-def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[str, str],
-                not_places: Collection[tuple[str, ...]] = (),
-                community_forms: Collection[tuple[str, ...]] = ()) -> list[PlaceMention]:
+def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon) -> list[PlaceMention]:
     """Every place named in the tokens, in text order, resolved to one gazetteer entry each.
 
     A name that is also a community word ("Amhara", "Kachin") is a place only with a type word after
-    it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places.
+    it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places; names in the lexicon's
+    `not_places` ("Sudan Doctors Network") are masked.
     """
-    masked = _mask(tokens, not_places, frozenset(p[0] for p in not_places)) if not_places else [False] * len(tokens)
+    demonyms, community_forms = lexicon.demonyms, lexicon.forms
+    masked = _mask(tokens, lexicon.not_places, lexicon.not_place_firsts)
     raw: list[tuple[int, int, tuple[Name, ...]]] = []
     n = len(tokens)
     firsts = gazetteer.first_words
@@ -174,17 +175,15 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
     caps = [k for k, t in enumerate(tokens) if t.is_cap]
     context = _context_countries(tokens, raw, demonyms, caps)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
-    not_names = {w[0] for w in community_forms} | set(demonyms) | _NOT_NAMES
-    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, not_names)
+    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, lexicon.not_names)
     return [_with_role(tokens, m) for m in sorted(mentions, key=lambda m: m.start)]
 
 
 def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]], firsts: frozenset[str]) -> list[bool]:
     """True for tokens inside a name that is not a place ("Islamic State in the Greater Sahara")."""
     masked = [False] * len(tokens)
-    for k, t in enumerate(tokens):
-        if t.low not in firsts:
-            continue
+    for k in [k for k, t in enumerate(tokens) if t.low in firsts]:
+        t = tokens[k]
         words = [(j, tokens[j].low) for j in range(k, min(len(tokens), k + 16)) if tokens[j].kind != "punct"]
         for phrase in not_places:
             size = len(phrase)
@@ -361,7 +360,7 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
     n = len(tokens)
     for i in caps:
         t = tokens[i]
-        if i in taken or masked[i] or t.low in _TITLES or t.low in not_names \
+        if i in taken or masked[i] or t.low in _TITLES or t.low in not_names or t.low in _NOT_NAMES \
                 or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")):
             continue  # ("Al-Kuma" starts with a generic word, but the hyphen makes it a name)
         j = i
@@ -387,7 +386,8 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
                                and tokens[j + 1].low == "camp"):
             level = "camp"                                   # "Zamzam camp", "Kakuma refugee camp"
         elif nxt in {"village", "neighbourhood", "neighborhood", "district", "quarter", "suburb", "township",
-                     "corridor", "crossing", "checkpoint"} and tokens[i].low not in not_names:
+                     "corridor", "crossing", "checkpoint"} and tokens[i].low not in not_names \
+                and tokens[i].low not in _NOT_NAMES:
             level = "locality" if nxt == "village" else "neighbourhood"   # "Kutrabi village"
         elif prev == "of" and prev2 in _SETTLEMENT_WORDS:
             level = "locality"                               # "the (Palestinian) town of Yelwata"
