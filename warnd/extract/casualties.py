@@ -39,6 +39,7 @@ _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displace
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
 _YEAR_MIN, _YEAR_MAX = 1800, 2100
+_HISTORY_BEFORE = 2010  # without a publication date, "in 1994, 800,000 people were killed" is history
 _RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "releases", "released", "releasing",
                             "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
                             "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
@@ -110,6 +111,10 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     starts = number_starts(tokens)
     if not starts:
         return figures
+    if published_year is None:
+        # no date: the latest year the text names stands for "now", and anything before 2010 is history
+        years = [int(tokens[i].text) for i in starts if _is_year(tokens[i])]
+        published_year = max([*years, _HISTORY_BEFORE])
     for s_index, (lo, hi) in enumerate(spans):
         if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
             continue  # no number in this sentence
@@ -123,10 +128,10 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
                       offset: int, starts: list[int]) -> list[Figure]:
-    history_from = _history_start(tokens, lo, hi, published_year)
+    history_a, history_b = _history_span(tokens, lo, hi, published_year)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
-        if mention.start >= history_from or _refused(tokens, mention, lo, hi):
+        if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
         if head == "not-people":
@@ -167,10 +172,11 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     return out
 
 
-def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> int:
-    """The token from which this sentence talks about a past event ("the 1982 massacre, in which ...")."""
+def _history_span(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> tuple[int, int]:
+    """The tokens [a, b) of this sentence that talk about a past event: "the 1982 massacre, in which ...",
+    "In 1994, ... were killed" (that clause only, up to a semicolon). (hi, hi) when there are none."""
     if looks_back(tokens, lo, hi):
-        return lo
+        return lo, hi
     for i in range(lo, hi):
         t = tokens[i]
         if t.kind != "num" or not _is_year(t):
@@ -184,10 +190,19 @@ def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | 
             for j in range(i + 1, min(hi - 1, i + 40)):
                 if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
                         or (tokens[j].low == "during" and tokens[j + 1].low == "which"):
-                    return j
+                    return j, _clause_end(tokens, j, hi)
             if past and before == "in":
                 # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
-                return _segment(tokens, lo, hi, i)[0]
+                a = _segment(tokens, lo, hi, i)[0]
+                return a, _clause_end(tokens, i, hi)
+    return hi, hi
+
+
+def _clause_end(tokens: list[Token], at: int, hi: int) -> int:
+    """The end of the clause holding token `at`: the next semicolon, or the end of the sentence."""
+    for k in range(at, min(hi, at + 80)):
+        if tokens[k].text == ";":
+            return k
     return hi
 
 
