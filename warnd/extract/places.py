@@ -61,7 +61,7 @@ _GENERIC = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "centra
                       "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord", "centre-ouest",
                       "centre-sud", "grand", "hauts", "haut", "mont", "mount", "federal", "island",
                       "islands", "border", "highlands", "interior", "equateur", "kasai", "tanganyika",
-                      "amanat",
+                      "amanat", "sheikh", "shaikh", "imam", "emir", "mullah", "bishop", "pope",
                       "doris", "police", "mission", "union", "independence", "liberty", "victoria",
                       "hope", "florence", "jackson", "lincoln", "washington", "clinton", "wilson", "kennedy",
                       "houston", "charlotte", "aurora", "paradise", "providence", "concord", "salem",
@@ -226,14 +226,10 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
             continue
         last = tokens[ends[size - 1] - 1]
         if size > 1 and not (last.is_cap or last.low in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS
-                             or last.low in {"strip", "bank"} or _all_particles(words[1:size])):
-            continue
+                             or last.low in {"strip", "bank"}):
+            continue  # "Port said ..." is not Port Said
         return ends[size - 1], names
     return None
-
-
-def _all_particles(words: list[str]) -> bool:
-    return all(w in _PARTICLES or w[:1].isdigit() for w in words[:-1])
 
 
 def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, ...]) -> bool:
