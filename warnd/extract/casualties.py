@@ -610,10 +610,11 @@ def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
 
 
 def _is_cumulative(tokens: list[Token], lo: int, hi: int, m: NumberMention, anchor: int) -> bool:
-    spans = {_segment(tokens, lo, hi, m.start)}
-    if anchor >= lo:
+    own = _segment(tokens, lo, hi, m.start)
+    spans = {own}
+    if anchor >= lo and not own[0] <= anchor < own[1]:
         spans.add(_segment(tokens, lo, hi, anchor))
-    first = _segment(tokens, lo, hi, lo)
+    first = _segment(tokens, lo, hi, lo) if own[0] > lo else own
     if first[1] < hi and not any(tokens[k].kind == "num" for k in range(first[0], first[1])):
         spans.add(first)  # "Since Thursday, at least 745 ..." / "So far this year, ..."
     for a, b in spans:

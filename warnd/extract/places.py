@@ -141,8 +141,8 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon) -> 
     n = len(tokens)
     firsts = gazetteer.first_words
     candidates = [k for k, t in enumerate(tokens)
-                  if (t.low in firsts or (t.low[-2:] == "'s" and t.low[:-2] in firsts))
-                  and (t.is_cap or t.low in _PARTICLES)]
+                  if (t.is_cap and (t.low in firsts or (t.low.endswith("'s") and t.low[:-2] in firsts)))
+                  or (t.low in _PARTICLES and t.low in firsts)]
     i = 0
     for c in candidates:
         if c < i:
