@@ -77,6 +77,7 @@ class Gazetteer:
     max_words: int
     countries: Mapping[str, Entry]
     first_words: Mapping[str, int]  # first word of a key -> most words in a key starting with it
+    prefixes: frozenset[str] = frozenset()  # every proper word-prefix of a key ("deir", "deir ez")
 
     def lookup(self, key: str) -> tuple[Name, ...]:
         return self.names.get(key, ())
@@ -154,11 +155,14 @@ class _Builder:
 
     def build(self) -> Gazetteer:
         firsts: dict[str, int] = {}
+        prefixes: set[str] = set()
         for k in self.names:
             words = k.split(" ")
             firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
+            for size in range(1, len(words)):
+                prefixes.add(" ".join(words[:size]))
         return Gazetteer({k: tuple(v) for k, v in self.names.items()}, self.max_words, dict(self.countries),
-                         firsts)
+                         firsts, frozenset(prefixes))
 
 
 def bundled_yaml(name: str) -> LocatedYaml:

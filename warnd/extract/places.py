@@ -193,6 +193,9 @@ def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]], firsts: 
     return masked
 
 
+_LAST_WORDS = _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS | {"strip", "bank"}
+
+
 def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
              masked: list[bool]) -> tuple[int, tuple[Name, ...]] | None:
     """The longest gazetteer spelling starting at token i: (end token, its names)."""
@@ -204,10 +207,13 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
     most = gazetteer.first_words.get(first, 0)
     if first.endswith("'s"):  # "Goma's airport", but also "Cox's Bazar"
         most = max(most, gazetteer.first_words.get(first[:-2], 0))
+    prefixes = gazetteer.prefixes
     while j < n and len(words) < most:
         t = tokens[j]
         if masked[j]:
             break
+        if words and " ".join(words) not in prefixes:
+            break  # no spelling goes on from here: "The Hague" does, "The army" does not
         if t.kind == "punct":
             # hyphens and apostrophes join a name ("Deir ez-Zor", "Port-au-Prince"); other marks end it
             if t.text in {"-", "‐"} and j + 1 < n and adjacent(t, tokens[j + 1]) and adjacent(tokens[j - 1], t):
@@ -225,8 +231,7 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
         if not names:
             continue
         last = tokens[ends[size - 1] - 1]
-        if size > 1 and not (last.is_cap or last.low in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS
-                             or last.low in {"strip", "bank"}):
+        if size > 1 and not (last.is_cap or last.low in _LAST_WORDS):
             continue  # "Port said ..." is not Port Said
         return ends[size - 1], names
     return None
