@@ -20,7 +20,8 @@ Operators extend, never edit, that data: `config/gazetteer/*.yaml` and `config/l
 passed as `gazetteer_files` / `lexicon_files` and read on top (same formats; a mistake is reported as
 `path:line:col: message` in a `ConfigError`).
 
-Modules: `tokens` (one linear tokeniser, sentences), `numbers` (digits, words, ranges, hedges),
+Modules: `tokens` (one linear tokeniser, sentences), `numbers` (digits, words, ranges, hedges), `history`
+(sentences about the past),
 `casualties` + `casualty_words` (figures), `gazetteer` + `places` (place data and resolution),
 `lexicon` + `communities` (targeting), `extractor` (the stage), `jsonl` (`warnd extract`),
 `evaluation` (`warnd eval-extract`).

@@ -17,6 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
+from warnd.extract.history import history_span, is_year, reference_year
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -38,8 +39,6 @@ _VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "s
 _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displaced", "wounded", "injured",
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
-_YEAR_MIN, _YEAR_MAX = 1800, 2100
-_HISTORY_BEFORE = 2010  # without a publication date, "in 1994, 800,000 people were killed" is history
 _RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "releases", "released", "releasing",
                             "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
                             "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
@@ -111,10 +110,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     starts = number_starts(tokens)
     if not starts:
         return figures
-    if published_year is None:
-        # no date: the latest year the text names stands for "now", and anything before 2010 is history
-        years = [int(tokens[i].text) for i in starts if _is_year(tokens[i])]
-        published_year = max([*years, _HISTORY_BEFORE])
+    published_year = reference_year(tokens, starts, published_year)
     for s_index, (lo, hi) in enumerate(spans):
         if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
             continue  # no number in this sentence
@@ -128,7 +124,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
                       offset: int, starts: list[int]) -> list[Figure]:
-    history_a, history_b = _history_span(tokens, lo, hi, published_year)
+    history_a, history_b = history_span(tokens, lo, hi, published_year)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
         if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):
@@ -172,61 +168,6 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     return out
 
 
-def _history_span(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> tuple[int, int]:
-    """The tokens [a, b) of this sentence that talk about a past event: "the 1982 massacre, in which ...",
-    "In 1994, ... were killed" (that clause only, up to a semicolon). (hi, hi) when there are none."""
-    if looks_back(tokens, lo, hi):
-        return lo, hi
-    for i in range(lo, hi):
-        t = tokens[i]
-        if t.kind != "num" or not _is_year(t):
-            continue
-        year = int(t.text)
-        before = tokens[i - 1].low if i > lo else ""
-        if before in {"since", "from"}:
-            continue
-        past = published_year is not None and year < published_year
-        if (i + 1 < hi and tokens[i + 1].low in W.HISTORY_EVENT_NOUNS) or past:
-            for j in range(i + 1, min(hi - 1, i + 40)):
-                if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
-                        or (tokens[j].low == "during" and tokens[j + 1].low == "which"):
-                    return j, _clause_end(tokens, j, hi)
-            if past and before == "in":
-                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
-                a = _segment(tokens, lo, hi, i)[0]
-                return a, _clause_end(tokens, i, hi)
-    return hi, hi
-
-
-def _clause_end(tokens: list[Token], at: int, hi: int) -> int:
-    """The end of the clause holding token `at`: the next semicolon, or the end of the sentence."""
-    for k in range(at, min(hi, at + 80)):
-        if tokens[k].text == ";":
-            return k
-    return hi
-
-
-_SPANS_BACK = frozenset({"years", "decades", "decade", "year"})
-_COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "three", "four", "five", "many",
-                          "several", "few", "a", "one"})
-
-
-def looks_back(tokens: list[Token], lo: int, hi: int) -> bool:
-    """True for a sentence about the past: an anniversary, "ten years after", "a decade after", "years ago"."""
-    for i in range(lo, hi):
-        low = tokens[i].low
-        if low in W.HISTORY_WORDS:
-            return True
-        if low in _SPANS_BACK and i + 1 < hi and tokens[i + 1].low in {"after", "ago"} and i > lo \
-                and (tokens[i - 1].kind == "num" or tokens[i - 1].low in _COUNTS_BACK):
-            return True
-    return False
-
-
-def _is_year(t: Token) -> bool:
-    return t.text.isdigit() and len(t.text) == 4 and _YEAR_MIN <= int(t.text) <= _YEAR_MAX
-
-
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
     """True for numbers that count something other than people: ages, years, times, money, units."""
     first = tokens[m.start]
@@ -266,7 +207,7 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
             return True  # "March 6"
         if m.written == "words" and m.value == 1 and before.low in {"no", "any", "every", "each", "only"}:
             return True
-    if m.written == "digits" and _is_year(first) and m.end == m.start + 1:
+    if m.written == "digits" and is_year(first) and m.end == m.start + 1:
         noun = nxt.low if nxt is not None else ""
         return noun not in W.VICTIM_CLASS and noun not in W.STATE_WORDS
     return False

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from warnd.extract.casualties import looks_back
+from warnd.extract.history import looks_back
 from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
