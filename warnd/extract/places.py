@@ -305,12 +305,6 @@ def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name
     return weight
 
 
-_FOCUS = frozenset({"Syria", "Sudan", "South Sudan", "Democratic Republic of the Congo", "Ukraine", "Palestine",
-                    "Israel", "Lebanon", "Yemen", "Mali", "Burkina Faso", "Niger", "Chad", "Nigeria",
-                    "Myanmar", "Haiti", "Ethiopia", "Somalia", "Iraq", "Afghanistan", "Pakistan",
-                    "Central African Republic", "Cameroon", "Mozambique", "Libya", "Bangladesh"})
-
-
 def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
              context: Mapping[str, int]) -> Entry:
     if len(names) == 1:
@@ -324,27 +318,10 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
     elif nxt in _TOWN_WORDS:
         wanted = {"locality", "neighbourhood", "camp"}
 
-    # "Latakia" alone is the city, not the governorate of the same name: the most specific reading
-    regions_named_alike = {(n.entry.country, n.entry.name) for n in names if n.entry.level == "region"}
-
     def score(name: Name) -> float:
         e = name.entry
-        s = 0.0
-        if e.level in wanted:
-            s += 5000
-        s += 1000 * min(context.get(e.country or "", 0), 3)
-        if name.primary:
-            s += 400
-        if e.curated:
-            s += 1200  # hand-made or operator-made: over one demonym's worth of context
-        if e.country in _FOCUS:
-            s += 300
-        s += {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80,
-              "camp": 80}.get(e.level, 0)
-        s += min(e.population, 5_000_000) / 10_000
-        if not wanted and e.level == "locality" and (e.country, e.name) in regions_named_alike:
-            s += 200
-        return s
+        # the item's context and the type word after the name decide; the static prior breaks ties
+        return name.prior + (5000 if e.level in wanted else 0) + 1000 * min(context.get(e.country or "", 0), 3)
 
     return max(names, key=score).entry
 
