@@ -231,7 +231,7 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
         if not names:
             continue
         last = tokens[ends[size - 1] - 1]
-        if size > 1 and not (last.is_cap or last.low in _LAST_WORDS):
+        if size > 1 and not (last.is_cap or last.low.removesuffix("'s") in _LAST_WORDS):
             continue  # "Port said ..." is not Port Said
         return ends[size - 1], names
     return None
