@@ -17,7 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
-from warnd.extract.history import history_span, is_year, reference_year
+from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -107,6 +107,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     figures: list[Figure] = []
     lows = [t.low for t in tokens]
     history = not W.HISTORY_WORDS.isdisjoint(lows)
+    may_look_back = not LOOKBACK_WORDS.isdisjoint(lows)
     starts = number_starts(tokens)
     if not starts:
         return figures
@@ -118,13 +119,14 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
             continue  # numbers, but no word of harm: tents, votes, money
         if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
             continue
-        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts))
+        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts,
+                                         may_look_back))
     return figures
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int, starts: list[int]) -> list[Figure]:
-    history_a, history_b = history_span(tokens, lo, hi, published_year)
+                      offset: int, starts: list[int], may_look_back: bool) -> list[Figure]:
+    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
         if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):

@@ -21,6 +21,7 @@ from warnd.types import Casualty, Item, Place, Qualifier, Signals
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
 _SCENE_ROLES = frozenset({"plain"})
+_STOPS = _REPORTING | {";"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +153,9 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         return by_sentence[s_index][bisect.bisect_left(keys, a):bisect.bisect_left(keys, b)]
 
     # semicolons and reporting verbs, found once: each figure then bisects instead of walking tokens
-    semicolons = [k for k, t in enumerate(tokens) if t.text == ";"]
-    reports = [k for k, t in enumerate(tokens) if t.low in _REPORTING]
-    stops = sorted(semicolons + reports)
+    stops = [k for k, t in enumerate(tokens) if t.low in _STOPS] if figures else []
+    semicolons = [k for k in stops if tokens[k].text == ";"]
+    reports = [k for k in stops if tokens[k].text != ";"]
     previous_location: str | None = None
     last_placed_sentence = -1     # the latest sentence before the current one that names a place
     last_seen = -1

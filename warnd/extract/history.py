@@ -32,10 +32,12 @@ def _segment_start(tokens: list[Token], lo: int, at: int) -> int:
     return a
 
 
-def history_span(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> tuple[int, int]:
+def history_span(tokens: list[Token], lo: int, hi: int, published_year: int | None, *,
+                 may_look_back: bool = True) -> tuple[int, int]:
     """The tokens [a, b) of this sentence that talk about a past event: "the 1982 massacre, in which ...",
-    "In 1994, ... were killed" (that clause only, up to a semicolon). (hi, hi) when there are none."""
-    if looks_back(tokens, lo, hi):
+    "In 1994, ... were killed" (that clause only, up to a semicolon). (hi, hi) when there are none.
+    `may_look_back=False` (the item has none of LOOKBACK_WORDS) skips the anniversary scan."""
+    if may_look_back and looks_back(tokens, lo, hi):
         return lo, hi
     for i in range(lo, hi):
         t = tokens[i]
@@ -69,6 +71,9 @@ def _clause_end(tokens: list[Token], at: int, hi: int) -> int:
 _SPANS_BACK = frozenset({"years", "decades", "decade", "year"})
 _COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "three", "four", "five", "many",
                           "several", "few", "a", "one"})
+
+
+LOOKBACK_WORDS = W.HISTORY_WORDS | {"after", "ago"}  # an item with none of these never looks back
 
 
 def looks_back(tokens: list[Token], lo: int, hi: int) -> bool:

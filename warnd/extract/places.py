@@ -140,9 +140,10 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon) -> 
     raw: list[tuple[int, int, tuple[Name, ...]]] = []
     n = len(tokens)
     firsts = gazetteer.first_words
-    candidates = [k for k, t in enumerate(tokens)
-                  if (t.is_cap and (t.low in firsts or (t.low.endswith("'s") and t.low[:-2] in firsts)))
-                  or (t.low in _PARTICLES and t.low in firsts)]
+    # names start with a capital ("Al-Fashir", "El Fasher"): scan only capitalised tokens
+    caps = [k for k, t in enumerate(tokens) if t.is_cap]
+    candidates = [k for k in caps
+                  if tokens[k].low in firsts or (tokens[k].low.endswith("'s") and tokens[k].low[:-2] in firsts)]
     i = 0
     for c in candidates:
         if c < i:
@@ -172,7 +173,6 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon) -> 
         if _is_place_use(tokens, i, end, names):
             raw.append((i, end, names))
         i = end
-    caps = [k for k, t in enumerate(tokens) if t.is_cap]
     context = _context_countries(tokens, raw, demonyms, caps)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
     mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, lexicon.not_names)
