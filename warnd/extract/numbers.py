@@ -181,7 +181,10 @@ def find_numbers(tokens: list[Token], lo: int, hi: int, starts: list[int] | None
         elif tok.kind == "word" and (tok.low in _UNITS or tok.low in _TENS or tok.low in {"a", "one"}):
             words = _word_number(tokens, i, hi)
             if words is not None:
-                parsed = (float(words[0]), words[1], "words", False)
+                value = float(words[0])
+                if value == 12 and tok.low == "a" and i > lo and tokens[i - 1].low == "half":
+                    value, i = 6.0, i - 1  # "half a dozen"
+                parsed = (value, words[1], "words", False)
         if parsed is None:
             continue
         value, end, written, decimal = parsed
