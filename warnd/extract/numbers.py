@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from warnd.extract.tokens import Token, adjacent
 from warnd.types import Qualifier
@@ -54,9 +54,12 @@ _HEDGES: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class NumberMention:
-    """One number in the text: tokens [start, end), the hedge before it at [hedge_start, start)."""
+class NumberMention(NamedTuple):
+    """One number in the text: tokens [start, end), the hedge before it at [hedge_start, start).
+
+    A NamedTuple, like Token: created for every number of every item, where a frozen dataclass's
+    per-field __setattr__ shows in the profile.
+    """
 
     value: int
     start: int

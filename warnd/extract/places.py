@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from warnd.extract.gazetteer import DEPTH, Entry, Gazetteer, Name
 from warnd.extract.lexicon import Lexicon
@@ -114,9 +114,8 @@ _DIRECTIONS = frozenset({"north", "south", "east", "west", "northeast", "northwe
                         "north-east", "north-west", "south-east", "south-west", "outskirts", "east-northeast"})
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceMention:
-    """A place named in the text at tokens [start, end)."""
+class PlaceMention(NamedTuple):
+    """A place named in the text at tokens [start, end) (a NamedTuple: one per place per item)."""
 
     entry: Entry
     start: int
