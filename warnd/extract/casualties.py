@@ -126,7 +126,9 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
                       offset: int, starts: list[int], may_look_back: bool) -> list[Figure]:
-    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back)
+    in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
+    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
+                                        numbers=in_sentence)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
         if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):

@@ -8,6 +8,8 @@ before 2010 is history whatever the text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from warnd.extract import casualty_words as W
 from warnd.extract.tokens import Token
 
@@ -33,13 +35,14 @@ def _segment_start(tokens: list[Token], lo: int, at: int) -> int:
 
 
 def history_span(tokens: list[Token], lo: int, hi: int, published_year: int | None, *,
-                 may_look_back: bool = True) -> tuple[int, int]:
+                 may_look_back: bool = True, numbers: Sequence[int] | None = None) -> tuple[int, int]:
     """The tokens [a, b) of this sentence that talk about a past event: "the 1982 massacre, in which ...",
     "In 1994, ... were killed" (that clause only, up to a semicolon). (hi, hi) when there are none.
-    `may_look_back=False` (the item has none of LOOKBACK_WORDS) skips the anniversary scan."""
+    `may_look_back=False` (the item has none of LOOKBACK_WORDS) skips the anniversary scan; `numbers`
+    (indexes of the sentence's number tokens) spares a pass over its words."""
     if may_look_back and looks_back(tokens, lo, hi):
         return lo, hi
-    for i in range(lo, hi):
+    for i in (numbers if numbers is not None else range(lo, hi)):
         t = tokens[i]
         if t.kind != "num" or not is_year(t):
             continue
