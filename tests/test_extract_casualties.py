@@ -132,6 +132,8 @@ FIGURES = [
     pytest.param("The attack in 2014 killed 300 people; this week 20 were killed in 2025 clashes.",
                  [C(K.KILLED, 20)], id="history-clause-only"),
     pytest.param("Security forces rounded up 57 people on Wednesday.", [C(K.ARRESTED, 57)], id="rounded-up"),
+    pytest.param("Survivors who reached the border said militias killed at least 40 men.",
+                 [C(K.KILLED, 40, Q.AT_LEAST)], id="reached-without-toll-is-not-cumulative"),
     pytest.param("Cholera has infected 120,000 people and killed 2,400.", [C(K.KILLED, 2400)],
                  id="state-word-with-object"),
     pytest.param("Nine people, among them three children, drowned when the boat capsized.",

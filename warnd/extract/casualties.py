@@ -568,6 +568,8 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, m: NumberMention, anch
             if low in W.CUMULATIVE_WORDS:
                 if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
                     continue
+                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)):
+                    continue  # "survivors who reached Adre" is not "the toll reached 35"
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
                 return True
