@@ -93,6 +93,7 @@ class _Draft:
     coord_next: bool = False
     cumulative: bool = False
     of_parent_victims: bool = False
+    segment: tuple[int, int] | None = None
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
@@ -165,7 +166,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         if d.head is None and d.of_parent_victims and d.parent is not None:
             victims = drafts[d.parent].head or "people"
         index_of[i] = offset + len(out)
-        seg = _segment(tokens, lo, hi, d.mention.start)
+        seg = d.segment or _segment(tokens, lo, hi, d.mention.start)
         out.append(Figure(d.kind, d.mention.value, d.mention.qualifier, victims, d.cumulative, s_index,
                           d.mention.start, d.np_end, d.anchor if d.anchor >= 0 else d.mention.start,
                           parent, seg))
@@ -370,7 +371,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             and tokens[before].low in _CONTINUATION and d.head in (None, "people"):
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
-        d.cumulative = _is_cumulative(tokens, lo, hi, m, d.anchor)
+        d.segment = _segment(tokens, lo, hi, m.start)
+        d.cumulative = _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
 
 
 def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
@@ -554,8 +556,9 @@ def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
     return a, b
 
 
-def _is_cumulative(tokens: list[Token], lo: int, hi: int, m: NumberMention, anchor: int) -> bool:
-    own = _segment(tokens, lo, hi, m.start)
+def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], anchor: int) -> bool:
+    """Whether a running-total cue sits in the figure's segment (`own`), its verb's, or an opening
+    "Since Thursday," / "So far this year," of the sentence."""
     spans = {own}
     if anchor >= lo and not own[0] <= anchor < own[1]:
         spans.add(_segment(tokens, lo, hi, anchor))
