@@ -21,6 +21,7 @@ from warnd.extract.tokens import Token, adjacent
 _COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
                              "held", "dominated", "armed"})
 _LIST_JOINERS = frozenset({",", "and", "or", "&"})
+_CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "as", "but", "and"})
 _MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
 _ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits"})
 
@@ -153,6 +154,19 @@ def _excluded(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> boo
 
 
 def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
-    """A place of worship in a sentence about an attack: "a suicide bomber ... inside a church"."""
-    window = range(max(lo, k - 12), min(hi, k + 12))
-    return any(tokens[j].low in lexicon.harm_words for j in window)
+    """A place of worship that is the target: a harm word shortly before it in the same clause ("gunmen
+    stormed a church", "a bomber blew himself up inside a church"), or a passive one right after it ("the
+    church was torched"). Not "mourners gathered at a church" nor "church leaders met after the attack"."""
+    for j in range(k - 1, max(lo - 1, k - 7), -1):
+        low = tokens[j].low
+        if low in _CLAUSE_STOPS or tokens[j].text in {",", ";"}:
+            break
+        if low in lexicon.harm_words or low in {"blew", "inside"}:
+            return True
+    for j in range(k + 1, min(hi, k + 5)):
+        low = tokens[j].low
+        if tokens[j].text in {",", ";", "."}:
+            break
+        if low in lexicon.harm_words and tokens[j - 1].low in {"was", "were", "been", "is", "being"}:
+            return True
+    return False
