@@ -19,7 +19,9 @@ from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
 _COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
-                             "held", "dominated", "armed"})
+                             "held", "armed"})
+# "Alawite-majority neighbourhoods": the compound describes a place; the noun after it decides
+_COMPOUND_PLACE = frozenset({"majority", "dominated", "populated", "inhabited"})
 _LIST_JOINERS = frozenset({",", "and", "or", "&"})
 _CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "as", "but", "and"})
 _MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
@@ -85,10 +87,14 @@ def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexic
     if _excluded(tokens, start, lo, lexicon):
         return False
     # "Gunmen from the Fulani community attacked ...": members of a party, named by their community
-    for j in range(start - 1, max(lo - 1, start - 5), -1):
-        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS:
+    for j in range(start - 1, max(lo - 1, start - 4), -1):
+        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS \
+                and all(tokens[k].low in {"the", "a", "an", "local"} for k in range(j + 1, start)):
             return False
-    after = _noun_after(tokens, end, hi, lexicon)
+    noun_from = end
+    if nxt is not None and nxt.text == "-" and end + 1 < hi and tokens[end + 1].low in _COMPOUND_PLACE:
+        noun_from = end + 2
+    after = _noun_after(tokens, noun_from, hi, lexicon)
     if after in lexicon.party_nouns:
         return False
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
@@ -101,6 +107,9 @@ def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexic
         return True
     if before[-2:] == ["of", "them"] or before[-2:] == ["of", "whom"]:
         return True  # "most of them Alawites", "many of whom were Hazaras"
+    if len(before) >= 2 and before[-1] in {"were", "included", "include", "are"} \
+            and before[-2] in {"victims", "dead", "killed", "injured", "wounded", "abducted", "detained"}:
+        return True  # "most of the victims were Christians"
     # "killed three Christians", "forced some 45,000 Rohingya to flee", "most of them Hazaras"
     prev = start - 1
     while prev >= lo and tokens[prev].low in {"ethnic", "other", "more", "of", "them", "most", "some", "the",
