@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import resource
 import subprocess
@@ -112,6 +113,19 @@ def startup_seconds(runs: int = 3) -> float:
     return best
 
 
+def reference_ms() -> float:
+    """CPU time of a fixed pure-Python loop (best of 5): says how fast this machine is right now, so
+    runs on a busy shared machine can be compared with runs on a quiet one."""
+    best = float("inf")
+    for _ in range(5):
+        begin = time.process_time()
+        total = 0
+        for k in range(1_000_000):
+            total += k & 7
+        best = min(best, time.process_time() - begin)
+    return best * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
@@ -121,6 +135,7 @@ def main() -> None:
     args = parser.parse_args()
 
     startup = startup_seconds()
+    reference = reference_ms()
     extractor = load_extractor()
     items = make_items(args.items, args.seed)
     if args.freeze:
@@ -148,6 +163,8 @@ def main() -> None:
         ("CPU time per item", f"{cpu / len(items) * 1e6:.0f} µs"),
         ("start-up (import + load)", f"{startup:.2f} s"),
         ("peak memory (max RSS)", f"{peak_mib:.0f} MiB"),
+        ("machine check (1M-step loop)", f"{reference:.0f} ms"),
+        ("load average (1 min)", f"{os.getloadavg()[0]:.2f}"),
     ]
     width = max(len(k) for k, _ in rows)
     print(f"{'metric':<{width}}  value")

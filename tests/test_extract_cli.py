@@ -46,7 +46,7 @@ def test_extract_jsonl_shapes(extractor: Extractor) -> None:
 
 
 BAD_LINES = [
-    pytest.param("{not json\n", "line 2:", id="not-json"),
+    pytest.param("{not json\n", "line 2: not JSON: ", id="not-json"),
     pytest.param('["a list"]\n', "line 2: expected a JSON object", id="not-object"),
     pytest.param('{"id": "x", "text": 5}\n', "line 2: 'text' must be a string", id="text-not-string"),
     pytest.param('{"id": "x"}\n', "line 2: expected a string 'text'", id="no-text"),

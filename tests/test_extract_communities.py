@@ -23,6 +23,14 @@ TARGETED = [
     pytest.param("A Christian village was attacked overnight.", ["Christian"], id="christian-village"),
     pytest.param("A suicide bomber struck a church during Sunday Mass, killing 25.", ["Christian"],
                  id="church-attacked"),
+    pytest.param("Gunmen killed 12 worshippers at a church in Ondo.", ["Christian"], id="worshippers-at-church"),
+    pytest.param("The church was torched overnight.", ["Christian"], id="church-torched"),
+    pytest.param("Rights groups accused the army of killing Rohingya civilians.", ["Rohingya"],
+                 id="army-of-killing-is-not-attackers-from"),
+    pytest.param("Alawite-majority neighbourhoods were raided and 40 men detained.", ["Alawite"],
+                 id="majority-neighbourhoods"),
+    pytest.param("Most of the victims were Christians, local officials said.", ["Christian"],
+                 id="victims-were"),
     pytest.param("Mainly Alawites were killed in the raids.", ["Alawite"], id="mainly"),
     pytest.param("Gunmen killed three Christians in the town.", ["Christian"], id="number-then-plural"),
     pytest.param("Druze civilians were executed at a checkpoint.", ["Druze"], id="druze-civilians"),
@@ -67,6 +75,10 @@ NOT_TARGETED = [
     pytest.param("Yazidi families returned to Sinjar a decade after militants killed thousands of Yazidi men.",
                  id="decade-after"),
     pytest.param("Druze-majority Sweida saw renewed clashes that killed 15.", id="majority-compound"),
+    pytest.param("Church leaders held a peace meeting after the attack on a mosque.", id="church-leaders-met"),
+    pytest.param("Mourners gathered at a church for the funeral of 12 people killed in shelling.",
+                 id="church-as-venue"),
+    pytest.param("A church run by the diocese sheltered 300 displaced families.", id="church-as-shelter"),
 ]
 
 

@@ -17,6 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
+from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -38,7 +39,6 @@ _VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "s
 _ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displaced", "wounded", "injured",
                            "unidentified", "detained", "abducted", "kidnapped", "retired",
                            "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
-_YEAR_MIN, _YEAR_MAX = 1800, 2100
 _RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "releases", "released", "releasing",
                             "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
                             "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
@@ -93,6 +93,7 @@ class _Draft:
     coord_next: bool = False
     cumulative: bool = False
     of_parent_victims: bool = False
+    segment: tuple[int, int] | None = None
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
@@ -107,9 +108,11 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     figures: list[Figure] = []
     lows = [t.low for t in tokens]
     history = not W.HISTORY_WORDS.isdisjoint(lows)
+    may_look_back = not LOOKBACK_WORDS.isdisjoint(lows)
     starts = number_starts(tokens)
     if not starts:
         return figures
+    published_year = reference_year(tokens, starts, published_year)
     for s_index, (lo, hi) in enumerate(spans):
         if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
             continue  # no number in this sentence
@@ -117,16 +120,19 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
             continue  # numbers, but no word of harm: tents, votes, money
         if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
             continue
-        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts))
+        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts,
+                                         may_look_back))
     return figures
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int, starts: list[int]) -> list[Figure]:
-    history_from = _history_start(tokens, lo, hi, published_year)
+                      offset: int, starts: list[int], may_look_back: bool) -> list[Figure]:
+    in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
+    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
+                                        numbers=in_sentence)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
-        if mention.start >= history_from or _refused(tokens, mention, lo, hi):
+        if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
         if head == "not-people":
@@ -160,56 +166,11 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         if d.head is None and d.of_parent_victims and d.parent is not None:
             victims = drafts[d.parent].head or "people"
         index_of[i] = offset + len(out)
-        seg = _segment(tokens, lo, hi, d.mention.start)
+        seg = d.segment or _segment(tokens, lo, hi, d.mention.start)
         out.append(Figure(d.kind, d.mention.value, d.mention.qualifier, victims, d.cumulative, s_index,
                           d.mention.start, d.np_end, d.anchor if d.anchor >= 0 else d.mention.start,
                           parent, seg))
     return out
-
-
-def _history_start(tokens: list[Token], lo: int, hi: int, published_year: int | None) -> int:
-    """The token from which this sentence talks about a past event ("the 1982 massacre, in which ...")."""
-    if looks_back(tokens, lo, hi):
-        return lo
-    for i in range(lo, hi):
-        t = tokens[i]
-        if t.kind != "num" or not _is_year(t):
-            continue
-        year = int(t.text)
-        before = tokens[i - 1].low if i > lo else ""
-        if before in {"since", "from"}:
-            continue
-        past = published_year is not None and year < published_year
-        if (i + 1 < hi and tokens[i + 1].low in W.HISTORY_EVENT_NOUNS) or past:
-            for j in range(i + 1, min(hi - 1, i + 40)):
-                if (tokens[j].low == "in" and tokens[j + 1].low == "which") or tokens[j].low == "when" \
-                        or (tokens[j].low == "during" and tokens[j + 1].low == "which"):
-                    return j
-            if past and before == "in":
-                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
-                return _segment(tokens, lo, hi, i)[0]
-    return hi
-
-
-_SPANS_BACK = frozenset({"years", "decades", "decade", "year"})
-_COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "three", "four", "five", "many",
-                          "several", "few", "a", "one"})
-
-
-def looks_back(tokens: list[Token], lo: int, hi: int) -> bool:
-    """True for a sentence about the past: an anniversary, "ten years after", "a decade after", "years ago"."""
-    for i in range(lo, hi):
-        low = tokens[i].low
-        if low in W.HISTORY_WORDS:
-            return True
-        if low in _SPANS_BACK and i + 1 < hi and tokens[i + 1].low in {"after", "ago"} and i > lo \
-                and (tokens[i - 1].kind == "num" or tokens[i - 1].low in _COUNTS_BACK):
-            return True
-    return False
-
-
-def _is_year(t: Token) -> bool:
-    return t.text.isdigit() and len(t.text) == 4 and _YEAR_MIN <= int(t.text) <= _YEAR_MAX
 
 
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
@@ -251,7 +212,7 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
             return True  # "March 6"
         if m.written == "words" and m.value == 1 and before.low in {"no", "any", "every", "each", "only"}:
             return True
-    if m.written == "digits" and _is_year(first) and m.end == m.start + 1:
+    if m.written == "digits" and is_year(first) and m.end == m.start + 1:
         noun = nxt.low if nxt is not None else ""
         return noun not in W.VICTIM_CLASS and noun not in W.STATE_WORDS
     return False
@@ -410,7 +371,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             and tokens[before].low in _CONTINUATION and d.head in (None, "people"):
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
-        d.cumulative = _is_cumulative(tokens, lo, hi, m, d.anchor)
+        d.segment = _segment(tokens, lo, hi, m.start)
+        d.cumulative = _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
 
 
 def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
@@ -594,11 +556,13 @@ def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
     return a, b
 
 
-def _is_cumulative(tokens: list[Token], lo: int, hi: int, m: NumberMention, anchor: int) -> bool:
-    spans = {_segment(tokens, lo, hi, m.start)}
-    if anchor >= lo:
+def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], anchor: int) -> bool:
+    """Whether a running-total cue sits in the figure's segment (`own`), its verb's, or an opening
+    "Since Thursday," / "So far this year," of the sentence."""
+    spans = {own}
+    if anchor >= lo and not own[0] <= anchor < own[1]:
         spans.add(_segment(tokens, lo, hi, anchor))
-    first = _segment(tokens, lo, hi, lo)
+    first = _segment(tokens, lo, hi, lo) if own[0] > lo else own
     if first[1] < hi and not any(tokens[k].kind == "num" for k in range(first[0], first[1])):
         spans.add(first)  # "Since Thursday, at least 745 ..." / "So far this year, ..."
     for a, b in spans:
@@ -607,6 +571,8 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, m: NumberMention, anch
             if low in W.CUMULATIVE_WORDS:
                 if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
                     continue
+                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)):
+                    continue  # "survivors who reached Adre" is not "the toll reached 35"
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
                 return True

@@ -196,6 +196,10 @@ CUMULATIVE_WORDS = frozenset({"since", "tally", "cumulative", "overall", "bringi
                               "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
                               "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
                               "exceeded"})
+# Verbs that make a running total only with a toll noun beside them ("the toll reached 35").
+THRESHOLD_VERBS = frozenset({"reached", "reaches", "passed", "passes", "topped", "tops", "surpassed", "exceeded",
+                             "climbed", "climbs", "jumped", "mounted", "mounting", "increased", "rises", "rose",
+                             "risen", "stood", "stands"})
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
                               ("up", "to", "now")})
 # Sentences that look back at past events: their figures are history, not new casualties.

@@ -14,13 +14,16 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from warnd.extract.casualties import looks_back
+from warnd.extract.history import looks_back
 from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
 _COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
-                             "held", "dominated", "armed"})
+                             "held", "armed"})
+# "Alawite-majority neighbourhoods": the compound describes a place; the noun after it decides
+_COMPOUND_PLACE = frozenset({"majority", "dominated", "populated", "inhabited"})
 _LIST_JOINERS = frozenset({",", "and", "or", "&"})
+_CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "as", "but", "and"})
 _MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
 _ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits"})
 
@@ -84,10 +87,14 @@ def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexic
     if _excluded(tokens, start, lo, lexicon):
         return False
     # "Gunmen from the Fulani community attacked ...": members of a party, named by their community
-    for j in range(start - 1, max(lo - 1, start - 5), -1):
-        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS:
+    for j in range(start - 1, max(lo - 1, start - 4), -1):
+        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS \
+                and all(tokens[k].low in {"the", "a", "an", "local"} for k in range(j + 1, start)):
             return False
-    after = _noun_after(tokens, end, hi, lexicon)
+    noun_from = end
+    if nxt is not None and nxt.text == "-" and end + 1 < hi and tokens[end + 1].low in _COMPOUND_PLACE:
+        noun_from = end + 2
+    after = _noun_after(tokens, noun_from, hi, lexicon)
     if after in lexicon.party_nouns:
         return False
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
@@ -100,6 +107,9 @@ def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexic
         return True
     if before[-2:] == ["of", "them"] or before[-2:] == ["of", "whom"]:
         return True  # "most of them Alawites", "many of whom were Hazaras"
+    if len(before) >= 2 and before[-1] in {"were", "included", "include", "are"} \
+            and before[-2] in {"victims", "dead", "killed", "injured", "wounded", "abducted", "detained"}:
+        return True  # "most of the victims were Christians"
     # "killed three Christians", "forced some 45,000 Rohingya to flee", "most of them Hazaras"
     prev = start - 1
     while prev >= lo and tokens[prev].low in {"ethnic", "other", "more", "of", "them", "most", "some", "the",
@@ -153,6 +163,19 @@ def _excluded(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> boo
 
 
 def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
-    """A place of worship in a sentence about an attack: "a suicide bomber ... inside a church"."""
-    window = range(max(lo, k - 12), min(hi, k + 12))
-    return any(tokens[j].low in lexicon.harm_words for j in window)
+    """A place of worship that is the target: a harm word shortly before it in the same clause ("gunmen
+    stormed a church", "a bomber blew himself up inside a church"), or a passive one right after it ("the
+    church was torched"). Not "mourners gathered at a church" nor "church leaders met after the attack"."""
+    for j in range(k - 1, max(lo - 1, k - 7), -1):
+        low = tokens[j].low
+        if low in _CLAUSE_STOPS or tokens[j].text in {",", ";"}:
+            break
+        if low in lexicon.harm_words or low in {"blew", "inside"}:
+            return True
+    for j in range(k + 1, min(hi, k + 5)):
+        low = tokens[j].low
+        if tokens[j].text in {",", ";", "."}:
+            break
+        if low in lexicon.harm_words and tokens[j - 1].low in {"was", "were", "been", "is", "being"}:
+            return True
+    return False

@@ -21,6 +21,7 @@ from warnd.types import Casualty, Item, Place, Qualifier, Signals
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
 _SCENE_ROLES = frozenset({"plain"})
+_STOPS = _REPORTING | {";"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,7 @@ class Extractor:
     def _extract(self, text: str, *, published_year: int | None) -> Signals:
         tokens = tokenize(text)
         spans = sentences(tokens, text)
-        mentions = find_places(tokens, self.gazetteer, demonyms=self.lexicon.demonyms,
-                               not_places=self.lexicon.not_places, community_forms=self.lexicon.forms.keys())
+        mentions = find_places(tokens, self.gazetteer, self.lexicon)
         figures = find_figures(tokens, spans, published_year=published_year)
         _assign_locations(tokens, spans, figures, mentions)
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))
@@ -170,6 +170,10 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         keys = mention_starts[s_index]
         return by_sentence[s_index][bisect.bisect_left(keys, a):bisect.bisect_left(keys, b)]
 
+    # semicolons and reporting verbs, found once: each figure then bisects instead of walking tokens
+    stops = [k for k, t in enumerate(tokens) if t.low in _STOPS] if figures else []
+    semicolons = [k for k in stops if tokens[k].text == ";"]
+    reports = [k for k in stops if tokens[k].text != ";"]
     previous_location: str | None = None
     last_placed_sentence = -1     # the latest sentence before the current one that names a place
     last_seen = -1
@@ -183,15 +187,14 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         next_fig = figures[i + 1] if i + 1 < len(figures) and figures[i + 1].sentence == f.sentence else None
         start = max(prev_fig.end if prev_fig is not None else lo, f.start - 4 * _REPORT_REACH)
         end = min(next_fig.start if next_fig is not None else hi, f.end + 4 * _REPORT_REACH)
-        for k in range(f.start - 1, start - 1, -1):
-            if tokens[k].text == ";":
-                start = k + 1
-                break
-        for k in range(max(f.end, f.anchor), end):
-            if tokens[k].text == ";" or tokens[k].low in _REPORTING:
-                end = k
-                break
-        reported_at = [k for k in range(max(lo, f.start - _REPORT_REACH), f.start) if tokens[k].low in _REPORTING]
+        before = bisect.bisect_left(semicolons, f.start) - 1
+        if before >= 0 and semicolons[before] >= start:
+            start = semicolons[before] + 1
+        after = bisect.bisect_left(stops, max(f.end, f.anchor))
+        if after < len(stops) and stops[after] < end:
+            end = stops[after]
+        reported_at = reports[bisect.bisect_left(reports, max(lo, f.start - _REPORT_REACH)):
+                              bisect.bisect_left(reports, f.start)]
         window = between(f.sentence, start, end)
         # narrowest first: the figure's own comma segment ("killed 12 people in Jableh, ..."), then its
         # clause ("clerics in Jos appealed for calm after gunmen killed 27 people in Bassa"), then the window

@@ -63,10 +63,15 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    """A spelling of an entry; `primary` is False for generated alternate spellings."""
+    """A spelling of an entry; `primary` is False for generated alternate spellings.
+
+    `prior` is how likely this reading is before any context: computed once when the gazetteer is
+    built, so resolving an ambiguous name in an item only adds the item's context to it.
+    """
 
     entry: Entry
     primary: bool
+    prior: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,7 @@ class Gazetteer:
     max_words: int
     countries: Mapping[str, Entry]
     first_words: Mapping[str, int]  # first word of a key -> most words in a key starting with it
+    prefixes: frozenset[str] = frozenset()  # every proper word-prefix of a key ("deir", "deir ez")
 
     def lookup(self, key: str) -> tuple[Name, ...]:
         return self.names.get(key, ())
@@ -106,6 +112,31 @@ def name_key(text: str) -> str:
     if _PLAIN.fullmatch(text):
         return text.lower()  # most names; the tokenizer gives the same key, 20x slower (start-up < 1 s)
     return " ".join(t.low for t in tokenize(text) if t.kind != "punct" or t.text == "'")
+
+
+# Countries whose conflicts warnd watches: their places win ties against namesakes elsewhere.
+FOCUS_COUNTRIES = frozenset({
+    "Syria", "Sudan", "South Sudan", "Democratic Republic of the Congo", "Ukraine", "Palestine", "Israel",
+    "Lebanon", "Yemen", "Mali", "Burkina Faso", "Niger", "Chad", "Nigeria", "Myanmar", "Haiti", "Ethiopia",
+    "Somalia", "Iraq", "Afghanistan", "Pakistan", "Central African Republic", "Cameroon", "Mozambique", "Libya",
+    "Bangladesh",
+})
+_LEVEL_PRIOR = {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80, "camp": 80}
+
+
+def _prior(name: Name, bucket: Sequence[Name]) -> float:
+    """The context-free weight of one reading of an ambiguous spelling."""
+    e = name.entry
+    s = 400.0 if name.primary else 0.0
+    if e.curated:
+        s += 1200  # hand-made or operator-made: over one demonym's worth of context
+    if e.country in FOCUS_COUNTRIES:
+        s += 300
+    s += _LEVEL_PRIOR.get(e.level, 0) + min(e.population, 5_000_000) / 10_000
+    if e.level == "locality" and any(n.entry.level == "region" and n.entry.country == e.country
+                                     and n.entry.name == e.name for n in bucket):
+        s += 200  # "Latakia" alone is the city, not the governorate of the same name: the most specific
+    return s
 
 
 def _bundled_text(name: str) -> str:
@@ -153,12 +184,18 @@ class _Builder:
         return found
 
     def build(self) -> Gazetteer:
+        for key, bucket in self.names.items():
+            if len(bucket) > 1:
+                self.names[key] = [Name(n.entry, n.primary, _prior(n, bucket)) for n in bucket]
         firsts: dict[str, int] = {}
+        prefixes: set[str] = set()
         for k in self.names:
             words = k.split(" ")
             firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
+            for size in range(1, len(words)):
+                prefixes.add(" ".join(words[:size]))
         return Gazetteer({k: tuple(v) for k, v in self.names.items()}, self.max_words, dict(self.countries),
-                         firsts)
+                         firsts, frozenset(prefixes))
 
 
 def bundled_yaml(name: str) -> LocatedYaml:

@@ -58,8 +58,13 @@ def extract_jsonl(src: TextIO, dst: TextIO, extractor: Extractor, *, err: TextIO
             continue
         try:
             obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            failed += 1
+            err.write(f"line {number}: not JSON: {e.msg} (column {e.colno})\n")
+            continue
+        try:
             text = text_of(obj)
-        except (json.JSONDecodeError, ValueError) as e:
+        except ValueError as e:
             failed += 1
             err.write(f"line {number}: {e}\n")
             continue

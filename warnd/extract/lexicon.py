@@ -62,7 +62,8 @@ class Lexicon:
     demonyms: Mapping[str, str]
     max_form_words: int
     first_words: frozenset[str] = frozenset()
-
+    not_place_firsts: frozenset[str] = frozenset()   # first words of not_places, for a one-lookup skip
+    not_names: frozenset[str] = frozenset()          # community words and demonyms: never an unknown place
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(t.low for t in tokenize(text) if t.kind != "punct")
@@ -110,4 +111,5 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
     return Lexicon(forms, worship, frozenset(sets["victim_nouns"]), frozenset(sets["party_nouns"]),
                    frozenset(sets["target_before"]), frozenset(sets["not_target_before"]),
                    frozenset(sets["harm_words"]), tuple(sorted(not_places)), demonyms,
-                   max((len(k) for k in forms), default=1), frozenset(k[0] for k in forms))
+                   max((len(k) for k in forms), default=1), frozenset(k[0] for k in forms),
+                   frozenset(p[0] for p in not_places), frozenset(k[0] for k in forms) | frozenset(demonyms))

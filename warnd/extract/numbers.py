@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from warnd.extract.tokens import Token, adjacent
 from warnd.types import Qualifier
@@ -54,9 +54,12 @@ _HEDGES: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class NumberMention:
-    """One number in the text: tokens [start, end), the hedge before it at [hedge_start, start)."""
+class NumberMention(NamedTuple):
+    """One number in the text: tokens [start, end), the hedge before it at [hedge_start, start).
+
+    A NamedTuple, like Token: created for every number of every item, where a frozen dataclass's
+    per-field __setattr__ shows in the profile.
+    """
 
     value: int
     start: int
@@ -181,7 +184,10 @@ def find_numbers(tokens: list[Token], lo: int, hi: int, starts: list[int] | None
         elif tok.kind == "word" and (tok.low in _UNITS or tok.low in _TENS or tok.low in {"a", "one"}):
             words = _word_number(tokens, i, hi)
             if words is not None:
-                parsed = (float(words[0]), words[1], "words", False)
+                value = float(words[0])
+                if value == 12 and tok.low == "a" and i > lo and tokens[i - 1].low == "half":
+                    value, i = 6.0, i - 1  # "half a dozen"
+                parsed = (value, words[1], "words", False)
         if parsed is None:
             continue
         value, end, written, decimal = parsed

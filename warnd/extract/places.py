@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from warnd.extract.gazetteer import DEPTH, Entry, Gazetteer, Name
+from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
 _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "en", "es", "ez", "ul",
@@ -60,7 +61,7 @@ _GENERIC = frozenset({"est", "nord", "sud", "ouest", "centre", "center", "centra
                       "nord-est", "nord-ouest", "sud-ouest", "centre-est", "centre-nord", "centre-ouest",
                       "centre-sud", "grand", "hauts", "haut", "mont", "mount", "federal", "island",
                       "islands", "border", "highlands", "interior", "equateur", "kasai", "tanganyika",
-                      "amanat",
+                      "amanat", "sheikh", "shaikh", "imam", "emir", "mullah", "bishop", "pope",
                       "doris", "police", "mission", "union", "independence", "liberty", "victoria",
                       "hope", "florence", "jackson", "lincoln", "washington", "clinton", "wilson", "kennedy",
                       "houston", "charlotte", "aurora", "paradise", "providence", "concord", "salem",
@@ -113,9 +114,8 @@ _DIRECTIONS = frozenset({"north", "south", "east", "west", "northeast", "northwe
                         "north-east", "north-west", "south-east", "south-west", "outskirts", "east-northeast"})
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceMention:
-    """A place named in the text at tokens [start, end)."""
+class PlaceMention(NamedTuple):
+    """A place named in the text at tokens [start, end) (a NamedTuple: one per place per item)."""
 
     entry: Entry
     start: int
@@ -127,21 +127,22 @@ class PlaceMention:
         return self.entry.depth
 
 
-def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[str, str],
-                not_places: Collection[tuple[str, ...]] = (),
-                community_forms: Collection[tuple[str, ...]] = ()) -> list[PlaceMention]:
+def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon) -> list[PlaceMention]:
     """Every place named in the tokens, in text order, resolved to one gazetteer entry each.
 
     A name that is also a community word ("Amhara", "Kachin") is a place only with a type word after
-    it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places.
+    it ("Amhara region", "Kachin State"); demonyms ("Syrian") are never places; names in the lexicon's
+    `not_places` ("Sudan Doctors Network") are masked.
     """
-    masked = _mask(tokens, not_places, frozenset(p[0] for p in not_places)) if not_places else [False] * len(tokens)
+    demonyms, community_forms = lexicon.demonyms, lexicon.forms
+    masked = _mask(tokens, lexicon.not_places, lexicon.not_place_firsts)
     raw: list[tuple[int, int, tuple[Name, ...]]] = []
     n = len(tokens)
     firsts = gazetteer.first_words
-    candidates = [k for k, t in enumerate(tokens)
-                  if (t.low in firsts or (t.low[-2:] == "'s" and t.low[:-2] in firsts))
-                  and (t.is_cap or t.low in _PARTICLES)]
+    # names start with a capital ("Al-Fashir", "El Fasher"): scan only capitalised tokens
+    caps = [k for k, t in enumerate(tokens) if t.is_cap]
+    candidates = [k for k in caps
+                  if tokens[k].low in firsts or (tokens[k].low.endswith("'s") and tokens[k].low[:-2] in firsts)]
     i = 0
     for c in candidates:
         if c < i:
@@ -171,20 +172,17 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, *, demonyms: Mapping[
         if _is_place_use(tokens, i, end, names):
             raw.append((i, end, names))
         i = end
-    caps = [k for k, t in enumerate(tokens) if t.is_cap]
     context = _context_countries(tokens, raw, demonyms, caps)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
-    not_names = {w[0] for w in community_forms} | set(demonyms) | _NOT_NAMES
-    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, not_names)
+    mentions = _add_structural(tokens, mentions, gazetteer, masked, caps, lexicon.not_names)
     return [_with_role(tokens, m) for m in sorted(mentions, key=lambda m: m.start)]
 
 
 def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]], firsts: frozenset[str]) -> list[bool]:
     """True for tokens inside a name that is not a place ("Islamic State in the Greater Sahara")."""
     masked = [False] * len(tokens)
-    for k, t in enumerate(tokens):
-        if t.low not in firsts:
-            continue
+    for k in [k for k, t in enumerate(tokens) if t.low in firsts]:
+        t = tokens[k]
         words = [(j, tokens[j].low) for j in range(k, min(len(tokens), k + 16)) if tokens[j].kind != "punct"]
         for phrase in not_places:
             size = len(phrase)
@@ -192,6 +190,9 @@ def _mask(tokens: list[Token], not_places: Collection[tuple[str, ...]], firsts: 
                 for j in range(k, words[size - 1][0] + 1):
                     masked[j] = True
     return masked
+
+
+_LAST_WORDS = _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS | {"strip", "bank"}
 
 
 def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
@@ -205,10 +206,13 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
     most = gazetteer.first_words.get(first, 0)
     if first.endswith("'s"):  # "Goma's airport", but also "Cox's Bazar"
         most = max(most, gazetteer.first_words.get(first[:-2], 0))
+    prefixes = gazetteer.prefixes
     while j < n and len(words) < most:
         t = tokens[j]
         if masked[j]:
             break
+        if words and " ".join(words) not in prefixes:
+            break  # no spelling goes on from here: "The Hague" does, "The army" does not
         if t.kind == "punct":
             # hyphens and apostrophes join a name ("Deir ez-Zor", "Port-au-Prince"); other marks end it
             if t.text in {"-", "‐"} and j + 1 < n and adjacent(t, tokens[j + 1]) and adjacent(tokens[j - 1], t):
@@ -226,15 +230,10 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
         if not names:
             continue
         last = tokens[ends[size - 1] - 1]
-        if size > 1 and not (last.is_cap or last.low in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS
-                             or last.low in {"strip", "bank"} or _all_particles(words[1:size])):
-            continue
+        if size > 1 and not (last.is_cap or last.low.removesuffix("'s") in _LAST_WORDS):
+            continue  # "Port said ..." is not Port Said
         return ends[size - 1], names
     return None
-
-
-def _all_particles(words: list[str]) -> bool:
-    return all(w in _PARTICLES or w[:1].isdigit() for w in words[:-1])
 
 
 def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, ...]) -> bool:
@@ -305,12 +304,6 @@ def _context_countries(tokens: list[Token], raw: list[tuple[int, int, tuple[Name
     return weight
 
 
-_FOCUS = frozenset({"Syria", "Sudan", "South Sudan", "Democratic Republic of the Congo", "Ukraine", "Palestine",
-                    "Israel", "Lebanon", "Yemen", "Mali", "Burkina Faso", "Niger", "Chad", "Nigeria",
-                    "Myanmar", "Haiti", "Ethiopia", "Somalia", "Iraq", "Afghanistan", "Pakistan",
-                    "Central African Republic", "Cameroon", "Mozambique", "Libya", "Bangladesh"})
-
-
 def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
              context: Mapping[str, int]) -> Entry:
     if len(names) == 1:
@@ -324,27 +317,10 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
     elif nxt in _TOWN_WORDS:
         wanted = {"locality", "neighbourhood", "camp"}
 
-    # "Latakia" alone is the city, not the governorate of the same name: the most specific reading
-    regions_named_alike = {(n.entry.country, n.entry.name) for n in names if n.entry.level == "region"}
-
     def score(name: Name) -> float:
         e = name.entry
-        s = 0.0
-        if e.level in wanted:
-            s += 5000
-        s += 1000 * min(context.get(e.country or "", 0), 3)
-        if name.primary:
-            s += 400
-        if e.curated:
-            s += 1200  # hand-made or operator-made: over one demonym's worth of context
-        if e.country in _FOCUS:
-            s += 300
-        s += {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80,
-              "camp": 80}.get(e.level, 0)
-        s += min(e.population, 5_000_000) / 10_000
-        if not wanted and e.level == "locality" and (e.country, e.name) in regions_named_alike:
-            s += 200
-        return s
+        # the item's context and the type word after the name decide; the static prior breaks ties
+        return name.prior + (5000 if e.level in wanted else 0) + 1000 * min(context.get(e.country or "", 0), 3)
 
     return max(names, key=score).entry
 
@@ -361,7 +337,7 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
     n = len(tokens)
     for i in caps:
         t = tokens[i]
-        if i in taken or masked[i] or t.low in _TITLES or t.low in not_names \
+        if i in taken or masked[i] or t.low in _TITLES or t.low in not_names or t.low in _NOT_NAMES \
                 or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")):
             continue  # ("Al-Kuma" starts with a generic word, but the hyphen makes it a name)
         j = i
@@ -387,7 +363,8 @@ def _add_structural(tokens: list[Token], mentions: list[PlaceMention], gazetteer
                                and tokens[j + 1].low == "camp"):
             level = "camp"                                   # "Zamzam camp", "Kakuma refugee camp"
         elif nxt in {"village", "neighbourhood", "neighborhood", "district", "quarter", "suburb", "township",
-                     "corridor", "crossing", "checkpoint"} and tokens[i].low not in not_names:
+                     "corridor", "crossing", "checkpoint"} and tokens[i].low not in not_names \
+                and tokens[i].low not in _NOT_NAMES:
             level = "locality" if nxt == "village" else "neighbourhood"   # "Kutrabi village"
         elif prev == "of" and prev2 in _SETTLEMENT_WORDS:
             level = "locality"                               # "the (Palestinian) town of Yelwata"
