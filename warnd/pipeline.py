@@ -196,8 +196,7 @@ class Pipeline:
             # This appearance of the value was already reported; new_value fires once per appearance.
             still_firing()
             return None
-        decision = decide(value=cand.value, prior=prior, realert=rule.realert,  # type: ignore[arg-type]
-                          escalate_ratio=rule.escalate_ratio,  # (AlertState's fields are read-only)
+        decision = decide(value=cand.value, prior=prior, realert=rule.realert, escalate_ratio=rule.escalate_ratio,
                           now=now, rule=rule.id, labels=label_dict, silences=silences)  # type: ignore[arg-type]
         if decision.verdict is Verdict.THROTTLED:
             log.info("alert throttled", extra={"rule": rule.id, "dedup_key": key, "value": cand.value,
