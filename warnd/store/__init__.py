@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warnd.errors import StoreError
 from warnd.types import (
     Alert,
-    Delivery,
     DeliveryStatus,
     FeedState,
     Item,
@@ -33,18 +32,19 @@ from warnd.types import (
 
 from . import _convert as conv
 from ._engine import make_engine
+from ._feeds import FeedStates, _put_feed_state
+from ._outbox import DeliveryQueue
 from ._rules import Group, RuleReads, StoredItem
 from ._rules import observation_conditions as _conditions
+from ._silences import Silence, Silences
 from .migrate import check_schema, upgrade
 from .tables import (
     AlertRow,
     AlertStateRow,
     CursorRow,
     DeliveryRow,
-    FeedStateRow,
     ItemRow,
     ObservationRow,
-    SilenceRow,
 )
 
 __all__ = ["AlertState", "Group", "IngestReport", "Silence", "Store", "StoreThread", "StoredItem", "open_store",
@@ -76,26 +76,6 @@ class AlertState:
     alert_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class Silence:
-    id: int
-    rule: str | None
-    matchers: tuple[tuple[str, str], ...]
-    starts_at: datetime
-    ends_at: datetime
-    reason: str
-    created_by: str | None
-    created_at: datetime
-
-    def active(self, now: datetime) -> bool:
-        return self.starts_at <= now < self.ends_at
-
-    def covers(self, rule: str, labels: dict[str, str]) -> bool:
-        if self.rule is not None and self.rule != rule:
-            return False
-        return all(labels.get(k) == v for k, v in self.matchers)
-
-
 def observed_time(item: Item, first_seen_at: datetime) -> datetime:
     """When an item's facts happened, for windows: its published time, unless missing or in the future."""
     when = item.published_at or item.updated_at
@@ -118,7 +98,7 @@ def open_store(url: str, *, migrate: bool = False) -> Store:
     return Store(engine)
 
 
-class Store(RuleReads):
+class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -141,31 +121,6 @@ class Store(RuleReads):
             raise StoreError(f"database unavailable: {e.orig or e}") from e
         except SQLAlchemyError as e:
             raise StoreError(f"database error: {e.__class__.__name__}: {e}") from e
-
-    # ---- feeds -------------------------------------------------------------------------------
-
-    def feed_states(self) -> dict[str, FeedState]:
-        with self._tx() as s:
-            return {r.feed: conv.feed_state(r) for r in s.scalars(select(FeedStateRow))}
-
-    def feed_state(self, feed: str) -> FeedState | None:
-        """One feed's state, read fresh (another instance may have polled it)."""
-        with self._tx() as s:
-            row = s.get(FeedStateRow, feed)
-            return conv.feed_state(row) if row else None
-
-    def clear_leases(self) -> int:
-        """Drop every lease: only for a single-instance store (SQLite) whose lock this process holds."""
-        with self._tx() as s:
-            feeds = s.execute(update(FeedStateRow).where(FeedStateRow.lease_owner.is_not(None))
-                              .values(lease_owner=None, lease_until=None))
-            rows = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner.is_not(None))
-                             .values(lease_owner=None, lease_until=None))
-            return int(feeds.rowcount or 0) + int(rows.rowcount or 0)  # type: ignore[attr-defined]
-
-    def save_feed_state(self, state: FeedState) -> None:
-        with self._tx() as s:
-            _put_feed_state(s, state)
 
     def unseen(self, feed: str, items: Sequence[Item]) -> list[Item]:
         """The items that are new, or whose content changed since their current revision."""
@@ -399,154 +354,6 @@ class Store(RuleReads):
             row = s.get(AlertRow, alert_id)
             return conv.alert(row) if row else None
 
-    # ---- outbox -------------------------------------------------------------------------------
-
-    def claim_deliveries(self, now: datetime, owner: str, lease: timedelta, limit: int) -> list[tuple[Delivery, Alert]]:
-        """Lease due deliveries to `owner` (FOR UPDATE SKIP LOCKED on PostgreSQL), oldest alert first."""
-        with self._tx() as s:
-            q = (
-                select(DeliveryRow)
-                .where(
-                    DeliveryRow.status == str(DeliveryStatus.PENDING),
-                    or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
-                    or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < now),
-                )
-                .order_by(DeliveryRow.alert_id, DeliveryRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            rows = list(s.scalars(q))
-            out = []
-            for row in rows:
-                row.lease_owner, row.lease_until = owner, now + lease
-                alert_row = s.get(AlertRow, row.alert_id)
-                assert alert_row is not None
-                out.append((conv.delivery(row), conv.alert(alert_row)))
-            return out
-
-    def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        with self._tx() as s:
-            s.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(
-                status=str(DeliveryStatus.SENT), sent_at=now, attempts=DeliveryRow.attempts + 1,
-                lease_owner=None, lease_until=None, last_error=None))
-
-    def mark_failed(self, delivery_id: int, error: str, *, retry_at: datetime | None,
-                    count_attempt: bool = True) -> None:
-        """Record a failed attempt: retry at `retry_at`, or dead letter when it is None.
-
-        With `count_attempt=False` the lease is only released (a delivery held back to keep order).
-        """
-        values: dict[str, object] = {"lease_owner": None, "lease_until": None}
-        if count_attempt:
-            values.update(attempts=DeliveryRow.attempts + 1, last_error=error[:2000])
-        if retry_at is None:
-            values["status"] = str(DeliveryStatus.DEAD)
-        else:
-            values["next_attempt_at"] = retry_at
-        with self._tx() as s:
-            s.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
-
-    def release_leases(self, owner: str) -> int:
-        with self._tx() as s:
-            res = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner == owner)
-                            .values(lease_owner=None, lease_until=None))
-            return int(res.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult has rowcount
-
-    def deliveries(self, *, status: DeliveryStatus | None = None, limit: int = 200) -> list[tuple[Delivery, Alert]]:
-        q = select(DeliveryRow, AlertRow).join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
-        if status is not None:
-            q = q.where(DeliveryRow.status == str(status))
-        q = q.order_by(DeliveryRow.id.desc()).limit(limit)
-        with self._tx() as s:
-            return [(conv.delivery(d), conv.alert(a)) for d, a in s.execute(q).all()]
-
-    def retry_deliveries(self, now: datetime, *, ids: Sequence[int] = (), all_dead: bool = False) -> int:
-        """Put dead (or given) deliveries back in the queue, due now."""
-        q = update(DeliveryRow).values(status=str(DeliveryStatus.PENDING), next_attempt_at=now,
-                                       lease_owner=None, lease_until=None, attempts=0)
-        if all_dead:
-            q = q.where(DeliveryRow.status == str(DeliveryStatus.DEAD))
-        else:
-            q = q.where(DeliveryRow.id.in_(list(ids)), DeliveryRow.status != str(DeliveryStatus.SENT))
-        with self._tx() as s:
-            return int(s.execute(q).rowcount or 0)  # type: ignore[attr-defined]
-
-    def outbox_counts(self) -> dict[str, int]:
-        with self._tx() as s:
-            rows = s.execute(select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)).all()
-            return {status: int(n) for status, n in rows}
-
-    # ---- feed leases: several instances on one PostgreSQL share the polling --------------------
-
-    def claim_feed(self, feed: str, owner: str, now: datetime, lease: timedelta) -> bool:
-        """Take, or renew, the lease on polling `feed` for `owner` until `now + lease`.
-
-        Returns True when `owner` holds the lease afterwards: it was free, expired
-        (`lease_until <= now`) or already `owner`'s. The feed_state row is created when missing.
-        On PostgreSQL the row is taken with `SELECT … FOR UPDATE SKIP LOCKED`, so an instance
-        never waits for another that is claiming the same feed, it moves on; on SQLite (one
-        writer at a time) a conditional UPDATE decides.
-        """
-        free = or_(FeedStateRow.lease_owner.is_(None), FeedStateRow.lease_owner == owner,
-                   FeedStateRow.lease_until.is_(None), FeedStateRow.lease_until <= now)
-        with self._tx() as s:
-            _ensure_feed_row(s, feed, self.dialect)
-            if self.dialect == "postgresql":
-                row = s.scalars(select(FeedStateRow).where(FeedStateRow.feed == feed, free)
-                                .with_for_update(skip_locked=True)).first()
-                if row is None:
-                    return False  # leased to a live instance, or being claimed right now
-                row.lease_owner, row.lease_until = owner, now + lease
-                return True
-            res = s.execute(update(FeedStateRow).where(FeedStateRow.feed == feed, free)
-                            .values(lease_owner=owner, lease_until=now + lease))
-            return bool(res.rowcount)  # type: ignore[attr-defined]  # CursorResult has rowcount
-
-    def release_feed(self, feed: str, owner: str) -> bool:
-        """Give up `owner`'s lease on `feed`; False when `owner` did not hold it (expired and taken)."""
-        with self._tx() as s:
-            res = s.execute(update(FeedStateRow)
-                            .where(FeedStateRow.feed == feed, FeedStateRow.lease_owner == owner)
-                            .values(lease_owner=None, lease_until=None))
-            return bool(res.rowcount)  # type: ignore[attr-defined]
-
-    def release_all(self, owner: str) -> int:
-        """Give up every lease `owner` holds, on feeds and on outbox rows (a clean shutdown).
-
-        Returns how many feeds and deliveries were released.
-        """
-        with self._tx() as s:
-            feeds = s.execute(update(FeedStateRow).where(FeedStateRow.lease_owner == owner)
-                              .values(lease_owner=None, lease_until=None))
-            deliveries = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner == owner)
-                                   .values(lease_owner=None, lease_until=None))
-            return int(feeds.rowcount or 0) + int(deliveries.rowcount or 0)  # type: ignore[attr-defined]
-
-    # ---- silences -----------------------------------------------------------------------------
-
-    def add_silence(self, *, rule: str | None, matchers: dict[str, str], starts_at: datetime, ends_at: datetime,
-                    reason: str, created_by: str | None, now: datetime) -> int:
-        with self._tx() as s:
-            row = SilenceRow(rule=rule, matchers=matchers, starts_at=starts_at, ends_at=ends_at, reason=reason,
-                             created_by=created_by, created_at=now)
-            s.add(row)
-            s.flush()
-            return row.id
-
-    def silences(self, *, active_at: datetime | None = None) -> list[Silence]:
-        q = select(SilenceRow).order_by(SilenceRow.id)
-        if active_at is not None:
-            q = q.where(SilenceRow.starts_at <= active_at, SilenceRow.ends_at > active_at)
-        with self._tx() as s:
-            return [Silence(r.id, r.rule, tuple(sorted(r.matchers.items())), r.starts_at, r.ends_at, r.reason,
-                            r.created_by, r.created_at) for r in s.scalars(q)]
-
-    def expire_silence(self, silence_id: int, now: datetime) -> bool:
-        with self._tx() as s:
-            res = s.execute(update(SilenceRow).where(SilenceRow.id == silence_id, SilenceRow.ends_at > now)
-                            .values(ends_at=now))
-            return bool(res.rowcount)  # type: ignore[attr-defined]
-
     # ---- housekeeping -------------------------------------------------------------------------
 
     def prune(self, before: datetime) -> int:
@@ -583,41 +390,10 @@ def _bump(state: FeedState, n: int, now: datetime) -> FeedState:
     return replace(state, items_seen=state.items_seen + n, last_new_item_at=now)
 
 
-def _put_feed_state(s: Session, state: FeedState) -> None:
-    row = s.get(FeedStateRow, state.feed)
-    if row is None:
-        row = FeedStateRow(feed=state.feed)
-        s.add(row)
-    row.etag, row.last_modified, row.content_hash = state.etag, state.last_modified, state.content_hash
-    row.last_polled_at, row.last_success_at = state.last_polled_at, state.last_success_at
-    row.last_new_item_at, row.last_error_at, row.last_error = state.last_new_item_at, state.last_error_at, state.last_error
-    row.consecutive_failures, row.items_seen = state.consecutive_failures, state.items_seen
-    row.next_poll_at, row.latencies = state.next_poll_at, list(state.latencies_s)
-
-
 def _alert_state(row: AlertStateRow) -> AlertState:
     return AlertState(row.dedup_key, row.rule, tuple(sorted(row.labels.items())), row.firing, row.last_value,
                       row.last_sent_at, row.alert_count or 0)
 
-
-
-def _ensure_feed_row(s: Session, feed: str, dialect: str) -> None:
-    """Create the feed_state row of `feed` unless it exists, without failing when another instance does too."""
-    insert: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        if s.get(FeedStateRow, feed) is None:
-            try:
-                with s.begin_nested():
-                    s.add(FeedStateRow(feed=feed, consecutive_failures=0, items_seen=0, latencies=[]))
-            except IntegrityError:
-                pass  # another instance created it between our read and our insert
-        return
-    s.execute(insert(FeedStateRow).values(feed=feed, consecutive_failures=0, items_seen=0, latencies=[])
-              .on_conflict_do_nothing(index_elements=["feed"]))
 
 
 T = TypeVar("T")
