@@ -161,3 +161,40 @@ async def test_digests_go_out_per_period_and_catch_up_after_downtime(tmp_path: P
         assert "755" in files[0].read_text() or "747" in files[0].read_text()
     finally:
         await daemon.aclose()
+
+
+async def test_housekeeping_keeps_what_rules_still_read(daemon_config: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from warnd.clock import FakeClock
+    from warnd.types import Casualty, CasualtyKind, Item, ObservationFilter, Signals
+
+    (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE + """
+  - id: slow-baseline
+    kind: jump
+    match: {kind: killed}
+    window: 24h
+    baseline: {lookback: 90d}
+    condition: {increase_at_least: 10}
+""")
+    cfg = daemon_config.read_text() + "retention: 30d\n"
+    daemon_config.write_text(cfg)
+    store = open_store(f"sqlite:///{tmp_path / 'warnd.db'}")
+    clock = FakeClock(datetime(2025, 6, 1, tzinfo=UTC))
+    daemon = await build_daemon(load_settings(daemon_config, env={}), clock=clock, store=store,
+                                parse_in_processes=False)
+    try:
+        def item(key: str, days_ago: int) -> tuple[Item, Signals]:
+            at = clock.now() - timedelta(days=days_ago)
+            return (Item(feed="f", key=key, title=key, published_at=at, content_hash=key),
+                    Signals(casualties=(Casualty(CasualtyKind.KILLED, 5),), region="Latakia", country="Syria"))
+        for key, days in (("recent", 10), ("baseline", 60), ("ancient", 200)):
+            it, sig = item(key, days)
+            store.ingest("f", [(it, sig)], None, it.published_at)
+        await daemon.housekeeping()
+        # retention says 30 days, but the 90-day baseline still reads the 60-day-old item.
+        kept = {o.title for o in store.observations(ObservationFilter(), clock.now() - timedelta(days=400),
+                                                     clock.now())}
+        assert kept == {"recent", "baseline"}
+    finally:
+        await daemon.aclose()

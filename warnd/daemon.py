@@ -247,7 +247,9 @@ class Daemon:
         return sent
 
     async def housekeeping(self) -> None:
-        cutoff = self.clock.now() - self.settings.retention
+        """Prune items older than `retention`, but never what a rule's window and lookback still read."""
+        keep = max(self.settings.retention, self.rules.history_needed() + timedelta(days=1))
+        cutoff = self.clock.now() - keep
         pruned = await self.db(Store.prune, self.store, cutoff)
         if pruned:
             log.info("old items pruned", extra={"items": pruned, "before": cutoff.isoformat()})

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,20 @@ class RuleSet:
 
     def enabled(self) -> tuple[Rule, ...]:
         return tuple(r.rule for r in self.rules if r.rule.enabled)
+
+    def history_needed(self) -> timedelta:
+        """How far back the enabled rules read: window plus baseline or new-value lookback."""
+        need = timedelta(0)
+        for rule in self.enabled():
+            span: timedelta = rule.window
+            baseline = getattr(rule, "baseline", None)
+            if baseline is not None:
+                span += baseline.lookback
+            lookback = getattr(rule, "lookback", None)
+            if isinstance(lookback, timedelta):
+                span += lookback
+            need = max(need, span)
+        return need
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r.rule for r in self.rules if r.rule.id == rule_id), None)
