@@ -39,7 +39,8 @@ def parse(name: str, mapping: FieldMapping | None = None, **kw):
 
 
 def test_exported_members() -> None:
-    assert warnd.parse.__all__ == ["FeedView", "content_hash", "dedup_items", "item_key", "parse_feed", "parse_job",
+    assert warnd.parse.__all__ == ["FeedView", "content_hash", "dedup_items", "init_parse_worker", "item_key",
+                                   "parse_feed", "parse_job",
                                    "replay_shift"]
 
 

@@ -43,7 +43,7 @@ from warnd.clock import Clock
 from warnd.config.settings import FeedSettings
 from warnd.errors import FeedStatusError, FetchError
 from warnd.fetch import Fetcher
-from warnd.parse import FeedView, parse_job, replay_shift
+from warnd.parse import FeedView, init_parse_worker, parse_job, replay_shift
 from warnd.types import FeedState, FetchResult, Item
 
 __all__ = ["PollResult", "Poller", "make_parse_executor", "redact_urls"]
@@ -88,10 +88,10 @@ def make_parse_executor(workers: int | None = None, *, nice: int = 5) -> concurr
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["warnd.parse"])
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers or max(1, (os.cpu_count() or 1) - 1), mp_context=context,
-                                                  # os.nice itself, not a helper here: a worker
+                                                  # warnd.parse's initializer, not one here: a worker
                                                   # would import this module, aiohttp and pydantic
                                                   # just to unpickle the helper (~25 MB).
-                                                  initializer=os.nice, initargs=(nice,))
+                                                  initializer=init_parse_worker, initargs=(nice,))
 
 
 def redact_urls(text: str) -> str:

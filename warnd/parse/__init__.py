@@ -13,6 +13,8 @@ Items come out deduplicated (`dedup_items`); `replay_shift` is applied by the po
 
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
     # config package would add ~25 MB to every worker.
     from warnd.config.settings import FeedSettings
 
-__all__ = ["FeedView", "content_hash", "dedup_items", "item_key", "parse_feed", "parse_job", "replay_shift"]
+__all__ = ["FeedView", "content_hash", "dedup_items", "init_parse_worker", "item_key", "parse_feed", "parse_job",
+           "replay_shift"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +115,13 @@ def _parse(body: bytes, *, feed: FeedSettings | FeedView, url: str, fetched_at: 
     if not is_jsonfeed(doc):
         raise ParseError(feed.name, "not a feed: JSON that is not a JSON Feed (add a 'mapping' for JSON APIs)")
     return parse_jsonfeed(doc, feed_name=feed.name, url=url, fetched_at=fetched_at, max_items=max_items)
+
+
+def init_parse_worker(nice: int) -> None:
+    """Set up a parse worker process: lower priority, and deaf to Ctrl-C.
+
+    A terminal's Ctrl-C reaches the whole process group; the daemon drains and shuts its pool down
+    itself, so a worker that died on SIGINT would only print a traceback and lose a parse.
+    """
+    os.nice(nice)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
