@@ -198,3 +198,30 @@ async def test_housekeeping_keeps_what_rules_still_read(daemon_config: Path, tmp
         assert kept == {"recent", "baseline"}
     finally:
         await daemon.aclose()
+
+
+async def test_run_once_twice_polls_every_feed_both_times(tmp_path: Path, pg_url: str,
+                                                          http_server) -> None:
+    # On PostgreSQL no lock clears leases at start: a --once must not leave its feeds leased.
+    from tests.fixtures.httpserver import Response
+
+    http_server.route("/f.rss", Response(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+                                              b'</channel></rss>', {"ETag": '"1"'}))
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE)
+    cfg = tmp_path / "warnd.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        database: "{pg_url}"
+        base_dir: {tmp_path}
+        rules: ["rules/*.yaml"]
+        templates: {ROOT / 'templates'}
+        feeds: [{{name: f, url: "{http_server.url('/f.rss')}"}}]
+    """))
+    open_store(pg_url, migrate=True).close()
+    for _ in range(2):
+        daemon = await build_daemon(load_settings(cfg, env={}), parse_in_processes=False)
+        try:
+            await daemon.run_once()
+        finally:
+            await daemon.aclose()
+    assert len([r for r in http_server.requests if r.path == "/f.rss"]) == 2

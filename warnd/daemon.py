@@ -169,10 +169,14 @@ class Daemon:
             if report.new or report.revised:
                 self.metrics.items_ingested(name, report.new + report.revised)
         next_at = saved.next_poll_at or self.clock.now() + feed.interval
-        # Hold the feed until its next poll, so another instance does not poll it in between.
-        await self.db(Store.claim_feed, self.store, name, self.owner, self.clock.now(),
-                      max(next_at - self.clock.now(), timedelta(0)))
-        self._reschedule(name, next_at, enabled=reschedule)
+        if reschedule:
+            # The daemon holds the feed until its next poll, so another instance does not poll it in between.
+            await self.db(Store.claim_feed, self.store, name, self.owner, self.clock.now(),
+                          max(next_at - self.clock.now(), timedelta(0)))
+            self._reschedule(name, next_at, enabled=True)
+        else:
+            # `run --once` polls and leaves: a held lease would make the next --once skip the feed.
+            await self.db(Store.release_feed, self.store, name, self.owner)
         if (report.new or report.revised) and reschedule:
             self._kick("evaluate")
         return result.error is None, report.new + report.revised
