@@ -371,16 +371,19 @@ class Daemon:
         await stop.wait()
         log.info("daemon stopping: finishing current work")
         self._stopping = True
-        scheduler.shutdown(wait=False)
-        self._scheduler = None
-        if self.health is not None:
-            await self.health.stop()
+        # Pause, not shutdown, first: APScheduler's executor cancels running jobs on shutdown, and a
+        # send the receiver already accepted would then never be marked sent (and go out again).
+        scheduler.pause()
         if self._inflight:
-            done, pending = await asyncio.wait(set(self._inflight), timeout=_DRAIN_TIMEOUT_S)
+            _done, pending = await asyncio.wait(set(self._inflight), timeout=_DRAIN_TIMEOUT_S)
             for task in pending:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=2)
+        scheduler.shutdown(wait=False)
+        self._scheduler = None
+        if self.health is not None:
+            await self.health.stop()
 
     def _add_poll_job(self, scheduler: AsyncIOScheduler, feed: FeedSettings, now: datetime) -> None:
         state = self._states.get(feed.name)

@@ -24,6 +24,7 @@ from warnd.errors import ConfigError, Problem
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
+_MAX_DEPTH = 64   # far beyond any real config; keeps hostile nesting away from Python's recursion limit
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -68,10 +69,27 @@ class _Composer:
         self.values: dict[Loc, Position] = {}
         self.keys: dict[Loc, Position] = {}
         self.problems: list[Problem] = []
+        self._open: set[int] = set()      # nodes being built, to catch an alias that contains itself
         self._constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.values[loc] = _pos(node.start_mark)
+        if id(node) in self._open:
+            # `a: &x [*x]` refers to itself: following it would never end.
+            self.problems.append(Problem(self.path, *_astuple(_pos(node.start_mark)),
+                                         "a YAML alias refers to the node that contains it"))
+            return None
+        if len(loc) > _MAX_DEPTH:
+            self.problems.append(Problem(self.path, *_astuple(_pos(node.start_mark)),
+                                         f"nested more than {_MAX_DEPTH} levels deep"))
+            return None
+        self._open.add(id(node))
+        try:
+            return self._build(node, loc)
+        finally:
+            self._open.discard(id(node))
+
+    def _build(self, node: yaml.Node, loc: Loc) -> Any:
         if isinstance(node, yaml.MappingNode):
             self._constructor.flatten_mapping(node)  # resolves `<<: *anchor` merges
             out: dict[Any, Any] = {}
@@ -138,6 +156,14 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str] | None = None) ->
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as e:
+        # A control character (\x00, \x1f) in the file: PyYAML reports a character offset, not a line.
+        line = text.count("\n", 0, e.position) + 1
+        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise ConfigError([Problem(path, line, col, f"YAML: character {e.character!r} is not allowed here "
+                                                    "(a control character; save the file as plain UTF-8 text)")]) from e
+    except RecursionError as e:
+        raise ConfigError([Problem(path, None, None, "YAML nested too deeply")]) from e
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
