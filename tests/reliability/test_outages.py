@@ -363,7 +363,7 @@ def test_disk_full_gives_a_clear_error_and_no_corruption(
     warnd.start(preexec_fn=limit)
     warnd.wait_started()
     wait_for(lambda: len(hooks.accepted) == 1, 30, "the first alert delivered")
-    if limit is None:   # fill the tmpfs up to a few hundred KiB
+    if limit is None:   # fill the tmpfs up to 100 KiB
         filler = disk / "filler"
         with filler.open("wb") as f:
             try:
@@ -375,9 +375,10 @@ def test_disk_full_gives_a_clear_error_and_no_corruption(
         filler.write_bytes(b"")
         free = shutil.disk_usage(disk).free
         with filler.open("wb") as f:
-            f.write(b"\0" * max(0, free - 300 * 1024))
-    # Many large items: their ingest needs far more room than is left.
-    big = [FarmItem(f"big-{i}", f"Report {i} from Hama", "Aid convoy reaches Hama. " * 1600) for i in range(150)]
+            f.write(b"\0" * max(0, free - 100 * 1024))
+    # Large items: their ingest needs far more room than is left (and under RLIMIT_FSIZE, than 6 MiB).
+    n_big, repeat = (40, 1000) if limit is None else (150, 1600)
+    big = [FarmItem(f"big-{i}", f"Report {i} from Hama", "Aid convoy reaches Hama. " * repeat) for i in range(n_big)]
     farm.set("big", big)
     wait_for(lambda: any(re.search(r"disk is full|no space|file too large", json.dumps(r), re.I)
                          for r in warnd.events() if r.get("level") in ("error", "warning")), 40,
