@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +33,6 @@ from tests.reliability.conftest import (
     WebhookReceiver,
     assert_consistent,
     killed_item,
-    quiet_item,
     sqlite_integrity,
     wait_for,
     write_config,

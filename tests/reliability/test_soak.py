@@ -20,7 +20,16 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.httpserver import RecordedRequest, Response
-from tests.reliability.conftest import Database, FarmItem, FeedFarm, Warnd, WebhookReceiver, rss, wait_for, write_config
+from tests.reliability.conftest import (
+    Database,
+    FarmItem,
+    FeedFarm,
+    Warnd,
+    WebhookReceiver,
+    rss,
+    wait_for,
+    write_config,
+)
 
 pytestmark = [pytest.mark.soak, pytest.mark.slow]
 
