@@ -160,6 +160,7 @@ class WebhookReceiver:
         self.server, self.path = server, path
         self.accepted: list[RecordedRequest] = []
         self.attempts: list[RecordedRequest] = []
+        self.attempt_times: list[float] = []      # time.monotonic() of each attempt, beside `attempts`
         self.answer: Callable[[RecordedRequest], Response] = lambda _req: Response(200, b"ok")
         self._lock = threading.Lock()
         server.route(path, self._handle)
@@ -168,6 +169,7 @@ class WebhookReceiver:
         resp = self.answer(req)
         with self._lock:
             self.attempts.append(req)
+            self.attempt_times.append(time.monotonic())
             if resp.status < 300:
                 self.accepted.append(req)
         return resp

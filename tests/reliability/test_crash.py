@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.httpserver import Response
 from tests.reliability.conftest import (
     Database,
     FeedFarm,
@@ -160,5 +161,32 @@ def test_sigkill_on_postgresql_loses_and_repeats_nothing(
         assert_delivered(mailbox, hooks, db, may_repeat=spec.startswith("after_send_before_mark"))
         assert_no_item_skipped(farm, db)
         assert_consistent(db)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "warnd/daemon.py run_forever calls scheduler.shutdown(wait=False) before awaiting self._inflight; "
+    "APScheduler's AsyncIOExecutor then cancels the running outbox job (CancelledError in outbox.drain's "
+    "TaskGroup), so a send the receiver already accepted is never marked sent, its lease is released, and the "
+    "next start sends it again: a duplicate from a graceful SIGTERM, not from a crash"))
+def test_sigterm_during_a_send_finishes_and_marks_it(tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver,
+                                                     make_warnd: Callable[..., Warnd]) -> None:
+    farm.set("coast", [killed_item("coast-latakia", "Latakia", 12)])
+    db_url = f"sqlite:///{tmp_path / 'warnd.db'}"
+    cfg = write_config(tmp_path, database=db_url, feeds={"coast": farm.url("coast")}, hook_url=hooks.url)
+    warnd = make_warnd(cfg)
+
+    def answer(req):  # type: ignore[no-untyped-def]
+        os.kill(warnd.pid, signal.SIGTERM)          # stop asked while the receiver is still answering
+        return Response(200, b"ok", delay_s=1)
+    hooks.answer = answer
+    warnd.upgrade()
+    warnd.start()
+    assert warnd.wait_exit(30) == 0, warnd.log_tail()
+    assert len(hooks.accepted) == 1
+    db = Database(db_url)
+    try:
+        assert db.statuses() == {"sent": 1}, "the accepted send was not marked: the next start repeats it"
     finally:
         db.dispose()
