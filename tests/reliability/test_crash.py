@@ -165,11 +165,6 @@ def test_sigkill_on_postgresql_loses_and_repeats_nothing(
         db.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "warnd/daemon.py run_forever calls scheduler.shutdown(wait=False) before awaiting self._inflight; "
-    "APScheduler's AsyncIOExecutor then cancels the running outbox job (CancelledError in outbox.drain's "
-    "TaskGroup), so a send the receiver already accepted is never marked sent, its lease is released, and the "
-    "next start sends it again: a duplicate from a graceful SIGTERM, not from a crash"))
 def test_sigterm_during_a_send_finishes_and_marks_it(tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver,
                                                      make_warnd: Callable[..., Warnd]) -> None:
     farm.set("coast", [killed_item("coast-latakia", "Latakia", 12)])

@@ -116,10 +116,6 @@ def test_webhook_429_retry_after_and_500_are_retried_then_delivered_once(
         db.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "warnd/deliver/outbox.py _release() requeues the later rows of a channel with retry_at=now while the failed "
-    "row waits for its backoff/Retry-After, so the next drain sends alerts 2..n before alert 1: a transient "
-    "failure lets later alerts overtake (the module docstring promises creation order within a channel)"))
 def test_a_retried_delivery_is_not_overtaken_by_later_alerts(
         tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, make_warnd: Callable[..., Warnd]) -> None:
     first = []

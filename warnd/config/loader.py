@@ -158,9 +158,9 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str] | None = None) ->
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.reader.ReaderError as e:
         # A control character (\x00, \x1f) in the file: PyYAML reports a character offset, not a line.
-        line = text.count("\n", 0, e.position) + 1
-        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
-        raise ConfigError([Problem(path, line, col, f"YAML: character {e.character!r} is not allowed here "
+        at_line = text.count("\n", 0, e.position) + 1
+        at_col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise ConfigError([Problem(path, at_line, at_col, f"YAML: character {e.character!r} is not allowed here "
                                                     "(a control character; save the file as plain UTF-8 text)")]) from e
     except RecursionError as e:
         raise ConfigError([Problem(path, None, None, "YAML nested too deeply")]) from e
