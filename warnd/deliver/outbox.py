@@ -91,30 +91,13 @@ class Outbox:
                 await self._fail(delivery, str(e), permanent=True)
                 self._observe(channel, "dead")
                 dead += 1
+                continue
             except (TransientDeliveryError, TimeoutError) as e:
-                retry_after = getattr(e, "retry_after_s", None)
                 message = str(e) or f"no answer within {self._send_timeout_s}s"
-                retry_at = await self._fail(delivery, message, permanent=False, retry_after_s=retry_after)
-                if retry_at is None:
-                    self._observe(channel, "dead")
-                    dead += 1
-                else:
-                    self._observe(channel, "retry")
-                    retried += 1
-                # Keep creation order: later alerts on this channel wait until this one is retried.
-                await self._release(rows[index + 1:], not_before=retry_at)
-                break
+                retry_after: float | None = getattr(e, "retry_after_s", None)
             except Exception as e:  # a bug in one sender must not kill the worker; retry like a transient error
                 log.exception("delivery crashed", extra={"channel": channel, "delivery_id": delivery.id})
-                retry_at = await self._fail(delivery, f"{type(e).__name__}: {e}", permanent=False)
-                if retry_at is None:
-                    self._observe(channel, "dead")
-                    dead += 1
-                else:
-                    self._observe(channel, "retry")
-                    retried += 1
-                await self._release(rows[index + 1:], not_before=retry_at)
-                break
+                message, retry_after = f"{type(e).__name__}: {e}", None
             else:
                 crashpoints.reach("after_send_before_mark")
                 await self._db(Store.mark_sent, self._db.store, delivery.id, self._clock.now())
@@ -124,6 +107,17 @@ class Outbox:
                 log.info("delivery sent", extra={"channel": channel, "delivery_id": delivery.id,
                                                  "alert_id": alert.id, "rule": alert.rule,
                                                  "attempt": delivery.attempts + 1})
+                continue
+            # A transient failure: retry later; later alerts on this channel wait until then, so they
+            # keep their creation order.
+            retry_at = await self._fail(delivery, message, permanent=False, retry_after_s=retry_after)
+            self._observe(channel, "dead" if retry_at is None else "retry")
+            if retry_at is None:
+                dead += 1
+            else:
+                retried += 1
+            await self._release(rows[index + 1:], not_before=retry_at)
+            break
         return DrainReport(len(rows), sent, retried, dead)
 
     async def _release(self, rows: Sequence[tuple[Delivery, Alert]], *, not_before: datetime | None) -> None:

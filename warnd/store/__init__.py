@@ -7,17 +7,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from warnd.errors import StoreError
 from warnd.types import (
@@ -99,28 +97,8 @@ def open_store(url: str, *, migrate: bool = False) -> Store:
 
 
 class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
     def close(self) -> None:
         self.engine.dispose()
-
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except IntegrityError:
-            raise
-        except OperationalError as e:
-            raise StoreError(f"database unavailable: {e.orig or e}") from e
-        except SQLAlchemyError as e:
-            raise StoreError(f"database error: {e.__class__.__name__}: {e}") from e
 
     def unseen(self, feed: str, items: Sequence[Item]) -> list[Item]:
         """The items that are new, or whose content changed since their current revision."""

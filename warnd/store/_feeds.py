@@ -3,31 +3,22 @@ Mixed into `Store`; values out, never rows."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warnd.types import FeedState
 
 from . import _convert as conv
+from ._base import StoreBase
 from .tables import DeliveryRow, FeedStateRow
 
 
-class FeedStates:
+class FeedStates(StoreBase):
     """Feed state and feed-poll leases of `Store`."""
-
-    engine: Engine
-
-    @property
-    def dialect(self) -> str:  # provided by Store
-        raise NotImplementedError
-
-    def _tx(self) -> AbstractContextManager[Session]:  # provided by Store
-        raise NotImplementedError
 
     # ---- feeds -------------------------------------------------------------------------------
 

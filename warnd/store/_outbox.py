@@ -4,29 +4,19 @@ Mixed into `Store`; values out, never rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, update
 
 from warnd.types import Alert, Delivery, DeliveryStatus
 
 from . import _convert as conv
+from ._base import StoreBase
 from .tables import AlertRow, DeliveryRow
 
 
-class DeliveryQueue:
+class DeliveryQueue(StoreBase):
     """The outbox of `Store`."""
-
-    engine: Engine
-
-    @property
-    def dialect(self) -> str:  # provided by Store
-        raise NotImplementedError
-
-    def _tx(self) -> AbstractContextManager[Session]:  # provided by Store
-        raise NotImplementedError
 
     # ---- outbox -------------------------------------------------------------------------------
 

@@ -4,18 +4,18 @@ items and feeds keyword and feed_silence rules read. Mixed into `Store`; values 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, case, distinct, func, or_, select
+from sqlalchemy import Connection, bindparam, case, distinct, func, or_, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from warnd.errors import StoreError
 from warnd.types import OBSERVATION_ATTR, Observation, ObservationFilter
 
+from ._base import StoreBase
 from .tables import ItemRow, ObservationRow
 
 # A rule group: the values of its `group_by` fields, in order, e.g. (("region", "Latakia"),).
@@ -37,13 +37,8 @@ class StoredItem:
     country: str | None = None
 
 
-class RuleReads:
+class RuleReads(StoreBase):
     """The evaluation reads of `Store` (one query per rule for all touched groups)."""
-
-    engine: Engine
-
-    def _tx(self) -> AbstractContextManager[Session]:  # provided by Store
-        raise NotImplementedError
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -3,13 +3,12 @@ Mixed into `Store`; values out, never rows."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
+from ._base import StoreBase
 from .tables import SilenceRow
 
 
@@ -33,17 +32,8 @@ class Silence:
         return all(labels.get(k) == v for k, v in self.matchers)
 
 
-class Silences:
+class Silences(StoreBase):
     """The silences of `Store`."""
-
-    engine: Engine
-
-    @property
-    def dialect(self) -> str:  # provided by Store
-        raise NotImplementedError
-
-    def _tx(self) -> AbstractContextManager[Session]:  # provided by Store
-        raise NotImplementedError
 
     # ---- silences -----------------------------------------------------------------------------
 
