@@ -131,3 +131,20 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("run", "check", "extract", "eval-extract", "backtest", "db", "status", "outbox", "silence"):
         assert command in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["backtest", "--items", str(COAST), "--tick", "soon"], "--tick: 'soon' is not a duration",
+                 id="backtest-tick"),
+    pytest.param(["backtest", "--items", str(COAST), "--from", "last week"], "--from: 'last week' is not an ISO 8601",
+                 id="backtest-from"),
+    pytest.param(["silence", "add", "--for", "a while", "--reason", "x"], "is not a duration", id="silence-for"),
+])
+def test_bad_arguments_are_a_message_not_a_traceback(config: Path, capsys: pytest.CaptureFixture[str],
+                                                     argv: list[str], message: str) -> None:
+    main(["db", "upgrade", "--config", str(config)])
+    capsys.readouterr()
+    code = main([argv[0], *([argv[1]] if argv[0] == "silence" else []), "--config", str(config),
+                 *argv[(2 if argv[0] == "silence" else 1):]])
+    captured = capsys.readouterr()
+    assert code in (1, 2) and message in captured.err + captured.out and "Traceback" not in captured.err

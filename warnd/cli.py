@@ -272,13 +272,17 @@ def _backtest(args: argparse.Namespace) -> int:
     rules = load_rules(paths, channels=settings.channels)
     start = _when(args.start, "--from") if args.start else None
     end = _when(args.end, "--to") if args.end else None
+    try:
+        tick = parse_duration(args.tick) if args.tick else None
+    except ValueError as e:
+        print(f"warnd backtest: --tick: {e}", file=sys.stderr)
+        return EXIT_USAGE
     with _open_input(args.items) as src:
         items, problems = read_items(src, path=args.items)
     for p in problems:
         print(p, file=sys.stderr)
     extractor = load_extractor([settings.path(p) for p in settings.extract.gazetteer],
                                [settings.path(p) for p in settings.extract.lexicons])
-    tick = parse_duration(args.tick) if args.tick else None
     fired = []
     for alert in run_backtest(items, settings, rules, extractor, start=start, end=end, tick=tick):
         print(json.dumps(alert_json(alert), ensure_ascii=False), flush=True)
