@@ -123,6 +123,20 @@ def safe_link(raw: str | None, base_url: str) -> tuple[str | None, str | None]:
     return cleaned, None
 
 
+def item_dates(published: tuple[datetime | None, Sequence[str]], updated: tuple[datetime | None, Sequence[str]],
+               notes: list[str]) -> tuple[datetime | None, datetime | None]:
+    """An item's (published, updated): published falls back to updated; with neither, a note says the
+    first-seen time will be used. The notes of the dates that count are added to `notes`."""
+    (pub, pub_notes), (upd, upd_notes) = published, updated
+    notes += pub_notes
+    if pub is None:
+        notes += upd_notes
+        pub = upd
+    if pub is None:
+        notes.append("no usable date: the first-seen time will be used")
+    return pub, upd
+
+
 def check_date(value: datetime | None, raw: str | None, *, what: str, fetched_at: datetime,
                needs_zone: bool = True) -> tuple[datetime | None, tuple[str, ...]]:
     """Accept `value` (parsed from `raw`) as a UTC date, or drop it with a note saying why."""
@@ -600,14 +614,8 @@ def parse_jsonfeed(doc: Mapping[str, Any], *, feed_name: str, url: str, fetched_
         link, note = safe_link(raw.get("url") or raw.get("external_url"), url)
         if note:
             notes.append(note)
-        published, pub_notes = _json_date(raw.get("date_published"), "published", fetched_at)
-        updated, upd_notes = _json_date(raw.get("date_modified"), "updated", fetched_at)
-        notes += pub_notes
-        if published is None:
-            notes += upd_notes
-            published = updated
-        if published is None:
-            notes.append("no usable date: the first-seen time will be used")
+        published, updated = item_dates(_json_date(raw.get("date_published"), "published", fetched_at),
+                                        _json_date(raw.get("date_modified"), "updated", fetched_at), notes)
         language = raw.get("language") if isinstance(raw.get("language"), str) else feed_language
         items.append(make_item(
             feed_name, guid=str(raw["id"]), title=title, summary=summary, link=link, published_at=published,

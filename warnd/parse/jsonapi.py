@@ -42,7 +42,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from warnd.errors import ParseError
-from warnd.parse.feed import check_date, finish, make_item, parse_iso, plain_body, plain_title, safe_link
+from warnd.parse.feed import (
+    check_date,
+    finish,
+    item_dates,
+    make_item,
+    parse_iso,
+    plain_body,
+    plain_title,
+    safe_link,
+)
 from warnd.text import one_line
 from warnd.types import Casualty, CasualtyKind, Item, ParsedFeed, Place, Signals
 
@@ -186,15 +195,9 @@ def _record_item(record: Any, *, mapping: FieldMapping | MappingView, feed_name:
     link, note = safe_link(_text(resolve_path(record, mapping.link)) or None, url)
     if note:
         notes.append(note)
-    published, pub_notes = _parse_date(resolve_path(record, mapping.published), mapping.published_format,
-                                       "published", fetched_at)
-    updated, upd_notes = _parse_date(resolve_path(record, mapping.updated), None, "updated", fetched_at)
-    notes += pub_notes
-    if published is None:
-        notes += upd_notes
-        published = updated
-    if published is None:
-        notes.append("no usable date: the first-seen time will be used")
+    published, updated = item_dates(
+        _parse_date(resolve_path(record, mapping.published), mapping.published_format, "published", fetched_at),
+        _parse_date(resolve_path(record, mapping.updated), None, "updated", fetched_at), notes)
     language = one_line(_text(resolve_path(record, mapping.language))) or None
     return make_item(feed_name, guid=guid, title=title, summary=summary, link=link, published_at=published,
                      updated_at=updated, language=language, signals=signals, notes=notes)
