@@ -65,12 +65,6 @@ class DeliveryQueue(StoreBase):
         with self._tx() as s:
             s.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
 
-    def release_leases(self, owner: str) -> int:
-        with self._tx() as s:
-            res = s.execute(update(DeliveryRow).where(DeliveryRow.lease_owner == owner)
-                            .values(lease_owner=None, lease_until=None))
-            return int(res.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult has rowcount
-
     def deliveries(self, *, status: DeliveryStatus | None = None, limit: int = 200) -> list[tuple[Delivery, Alert]]:
         q = select(DeliveryRow, AlertRow).join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
         if status is not None:
