@@ -13,9 +13,11 @@ real history grows: older, not denser. See bench/README_rules.md.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -140,8 +142,15 @@ def new_items(cycle: int, n: int, now: datetime, rng: random.Random) -> list[Ite
 
 
 def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int,
-            sqlite_cache_mb: int = 0) -> dict[str, float]:
-    rng = random.Random(size)
+            sqlite_cache_mb: int = 0, profile: cProfile.Profile | None = None,
+            history_cache: Path | None = None) -> dict[str, float]:
+    rng = random.Random(-size)     # the new items; the history has its own generator
+    cached = None
+    if history_cache is not None and url.startswith("sqlite:///"):
+        # The history is deterministic (seeded by its size): build it once, copy it for later runs.
+        cached = history_cache / f"history-{size}.db"
+        if cached.exists():
+            shutil.copyfile(cached, url.removeprefix("sqlite:///"))
     store = open_store(url, migrate=True)
     if sqlite_cache_mb and store.dialect == "sqlite":
         @sa.event.listens_for(store.engine, "checkout")
@@ -149,7 +158,12 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int,
             dbapi_conn.execute(f"PRAGMA cache_size=-{sqlite_cache_mb * 1024}")  # type: ignore[attr-defined]
     try:
         t = time.perf_counter()
-        bulk_history(store, size, rng)
+        if cached is None or not cached.exists():
+            bulk_history(store, size, random.Random(size))
+            if cached is not None:
+                with store.engine.begin() as conn:
+                    conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+                shutil.copyfile(url.removeprefix("sqlite:///"), cached)
         load_s = time.perf_counter() - t
         settings = Settings.model_validate({"feeds": [{"name": f, "url": f"{f}.rss", "tags": ["bench"]}
                                                       for f in FEEDS]})
@@ -175,7 +189,11 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int,
                     states[feed] = report.state.last_new_item_at
             ingest.append(time.perf_counter() - t)
             t, cpu_t = time.perf_counter(), time.process_time()
+            if profile is not None:
+                profile.enable()
             alerts += len(pipeline.evaluate(now))
+            if profile is not None:
+                profile.disable()
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - cpu_t)
         return {"load_s": load_s, "eval_ms": statistics.median(times) * 1000, "eval_max_ms": max(times) * 1000,
@@ -211,7 +229,12 @@ def main() -> int:
     ap.add_argument("--cycles", type=int, default=7)
     ap.add_argument("--sqlite-cache-mb", type=int, default=0,
                     help="experiment: SQLite page cache per connection (default: SQLite's 2 MB)")
+    ap.add_argument("--profile", metavar="FILE",
+                    help="write a cProfile of the timed evaluations (all sizes) to FILE (slows them down)")
+    ap.add_argument("--history-cache", metavar="DIR", type=Path,
+                    help="SQLite: keep each built history in DIR and copy it on later runs (quicker iterations)")
     args = ap.parse_args()
+    profile = cProfile.Profile() if args.profile else None
     sizes = [int(s) for s in args.sizes.split(",")]
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     rows = []
@@ -226,7 +249,8 @@ def main() -> int:
                 else:
                     url, schema = pg_schema_url()
                 try:
-                    r = run_one(url, size, rules_path, args.cycles, args.new, args.sqlite_cache_mb)
+                    r = run_one(url, size, rules_path, args.cycles, args.new, args.sqlite_cache_mb, profile,
+                                args.history_cache)
                 finally:
                     if schema:
                         drop_schema(schema)
@@ -235,6 +259,9 @@ def main() -> int:
                       f"  cpu {r['cpu_ms']:7.1f} ms"
                       f"  ingest {r['ingest_ms']:6.0f} ms  alerts/cycle {r['alerts']:5.1f}  (load {r['load_s']:.0f}s)",
                       file=sys.stderr, flush=True)
+    if profile is not None:
+        profile.dump_stats(args.profile)
+        print(f"profile written to {args.profile} (python -m pstats {args.profile})", file=sys.stderr)
     print(f"\n{args.rules} rules, {args.new} new items per cycle, {args.cycles} cycles; "
           f"evaluation time per cycle (median; max)\n")
     print("| database   |   history | eval / cycle (median) | eval (max) | warnd CPU / cycle | ingest / cycle "

@@ -182,3 +182,18 @@ def test_an_alert_decided_on_a_stale_state_is_refused(store: Store) -> None:
     assert store.record_alert(alert("k2"), ["mail"], T0, seen_count=0) is None
     assert store.outbox_counts() == {"pending": 1}
     assert store.record_alert(alert("k2", value=2000), ["mail"], T0, seen_count=1) is not None
+
+
+def test_groups_seen_by_finds_groups_with_a_report_at_or_before_a_time(store: Store) -> None:
+    # min_baseline_days asks "is there history this old?": an EXISTS per group, not a min over all of it.
+    for n, (region, days) in enumerate([("Latakia", 30), ("Latakia", 1), ("Tartus", 5), ("Homs", 2)]):
+        at = T0 - timedelta(days=days)
+        store.ingest("f1", [(item(f"i{n}", f"report {n}", published=at), killed(3, region))], None, at)
+    groups = [(("region", r),) for r in ("Latakia", "Tartus", "Homs", "Idlib")]
+    flt = ObservationFilter(metrics=("killed",))
+    assert store.groups_seen_by(flt, groups, T0 - timedelta(days=5)) == {(("region", "Latakia"),),
+                                                                        (("region", "Tartus"),)}
+    assert store.groups_seen_by(flt, groups, T0 - timedelta(days=31)) == set()
+    assert store.groups_seen_by(ObservationFilter(metrics=("injured",)), groups, T0) == set()
+    many = [(("region", f"R{n}"),) for n in range(250)] + groups     # more groups than one statement holds
+    assert store.groups_seen_by(flt, many, T0) == set(groups[:3])

@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from warnd import crashpoints, evaluate
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 EVALUATE_CURSOR = "evaluate"
 ITEMS_CURSOR = "evaluate-items"
 _EPSILON = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 ObservationRule = ThresholdRule | JumpRule | NewValueRule | FrequencyRule
 EvaluatedRule = ObservationRule | KeywordRule | FeedSilenceRule
@@ -163,45 +162,33 @@ class Pipeline:
         return tuple(f for f in self.base_filter(rule).feeds if not f.startswith("\0"))
 
     def record(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
-               silences: Sequence[object], *, appeared_at: datetime | None = None,
-               states: Mapping[str, AlertState] | None = None,
-               firing: dict[str, bool] | None = None) -> Alert | None:
-        """Turn a group's candidate into a recorded alert, or into firing state only.
+               silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
+               appeared_at: datetime | None = None) -> Alert | None:
+        """Turn a group's candidate into a recorded alert, or into a firing flag only.
 
-        With `states` (prefetched alert states of the cycle's groups) and `firing` (a batch of
-        firing-flag updates to existing states, written later in one statement), deciding costs no
-        database round trip unless an alert is recorded.
+        `states` are the prefetched alert states of the cycle's groups; `firing` collects the firing
+        flags of existing states, written in one statement at the end of the cycle. Deciding costs no
+        database round trip unless an alert is recorded (which writes its own state).
         """
         labels = tuple((k, v or "") for k, v in group)
         key = _dedup_key(rule.id, group)
         label_dict = dict(labels)
-        prior = states.get(key) if states is not None else None
+        prior = states.get(key)
         if not cand.met:
-            if firing is None:
-                self.store.set_firing(key, rule.id, label_dict, False, now)
-            elif prior is not None:
-                firing[key] = False     # an absent state stays absent, as set_firing(False) does
+            if prior is not None:
+                firing[key] = False     # a group that never alerted has no state to flag
             return None
-        if states is None:
-            prior = self.store.alert_state(key)
-
-        def still_firing() -> None:
-            if firing is None or prior is None:
-                self.store.set_firing(key, rule.id, label_dict, True, now)
-            else:
-                firing[key] = True
-
         if appeared_at is not None and prior is not None and prior.last_sent_at is not None \
                 and prior.last_sent_at >= appeared_at:
             # This appearance of the value was already reported; new_value fires once per appearance.
-            still_firing()
+            firing[key] = True
             return None
         decision = decide(value=cand.value, prior=prior, realert=rule.realert, escalate_ratio=rule.escalate_ratio,
                           now=now, rule=rule.id, labels=label_dict, silences=silences)  # type: ignore[arg-type]
         if decision.verdict is Verdict.THROTTLED:
             log.info("alert throttled", extra={"rule": rule.id, "dedup_key": key, "value": cand.value,
                                                "last_value": decision.previous_value})
-            still_firing()
+            firing[key] = True      # (throttling needs a prior state too)
             return None
         escalation = decision.verdict is Verdict.ESCALATE
         window = rule.silent_for or rule.failing_for or rule.window if isinstance(rule, FeedSilenceRule) \
@@ -361,7 +348,13 @@ class _Cycle:
         states = self.store.alert_states([_dedup_key(rule.id, g) for g in groups])
         firsts: dict[Group, datetime] = {}
         if isinstance(rule, JumpRule) and rule.baseline.min_baseline_days:
-            firsts = self.store.group_times(base, groups, _EPOCH, now, last=False)
+            # Enough history means a first report at or before `old_enough`; only the others need their
+            # exact first report (for the reason), found in a range as short as min_baseline_days.
+            old_enough = start - timedelta(days=rule.baseline.min_baseline_days)
+            seen = self.store.groups_seen_by(base, groups, old_enough)
+            firsts = dict.fromkeys(seen, old_enough)
+            firsts.update(self.store.group_times(base, [g for g in groups if g not in seen], old_enough, now,
+                                                 last=False))
         fired: list[Alert] = []
         for group in groups:
             window = windows.get(group, [])
@@ -385,16 +378,21 @@ class _Cycle:
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)
         hits = evaluate.keyword_hits(rule, [i for i in items if _item_matches(base, i)])
+        groups = list(dict.fromkeys(group_of(rule, i) for i in hits))
+        if not groups:
+            return []
+        # One read for every touched group: the items of the window that may contain a phrase.
+        windows: dict[Group, list[StoredItem]] = {}
+        for item in self.store.items_in(base, groups, self.now - rule.window, self.now, containing=rule.phrases):
+            windows.setdefault(group_of(rule, item), []).append(item)
+        states = self.store.alert_states([_dedup_key(rule.id, g) for g in groups])
         fired: list[Alert] = []
-        for group in dict.fromkeys(group_of(rule, i) for i in hits):
-            fired.extend(self.guarded(rule, self._keyword_group, rule, base, group))
+        for group in groups:
+            cand = evaluate.keyword(rule, windows.get(group, []))
+            alert = self.p.record(rule, group, cand, self.now, self.silences, states=states, firing=self.firing)
+            if alert:
+                fired.append(alert)
         return fired
-
-    def _keyword_group(self, rule: KeywordRule, base: ObservationFilter, group: Group) -> list[Alert]:
-        window = self.store.items_in(base, [group], self.now - rule.window, self.now, containing=rule.phrases)
-        cand = evaluate.keyword(rule, [i for i in window if group_of(rule, i) == group])
-        alert = self.p.record(rule, group, cand, self.now, self.silences)
-        return [alert] if alert else []
 
     def feed_silence_rule(self, rule: FeedSilenceRule, states: dict[str, FeedState]) -> list[Alert]:
         feeds = self.p.watched_feeds(rule)

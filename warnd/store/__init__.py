@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, func, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
-from warnd.errors import StoreError
 from warnd.types import (
     Alert,
     DeliveryStatus,
@@ -225,22 +224,17 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
         return out
 
     def set_firing_many(self, firing: Mapping[str, bool], now: datetime) -> None:
-        """`set_firing` for many existing states in one transaction; absent states stay absent."""
+        """Set the firing flag of many existing alert states in one transaction; absent states stay absent."""
         if not firing:
             return
         # Core, one expanding parameter: a cycle touches thousands of groups, most without a state yet.
         stmt = (update(AlertStateRow).where(AlertStateRow.dedup_key.in_(bindparam("keys", expanding=True)))
                 .values(firing=bindparam("flag"), last_evaluated_at=bindparam("now")))
-        try:
-            with self.engine.begin() as conn:
-                for flag in (True, False):
-                    keys = [k for k, v in firing.items() if v is flag]
-                    for i in range(0, len(keys), 500):
-                        conn.execute(stmt, {"keys": keys[i:i + 500], "flag": flag, "now": now})
-        except OperationalError as e:
-            raise StoreError(f"database unavailable: {e.orig or e}") from e
-        except SQLAlchemyError as e:
-            raise StoreError(f"database error: {e.__class__.__name__}: {e}") from e
+        with self._begin() as conn:
+            for flag in (True, False):
+                keys = [k for k, v in firing.items() if v is flag]
+                for i in range(0, len(keys), 500):
+                    conn.execute(stmt, {"keys": keys[i:i + 500], "flag": flag, "now": now})
 
     # ---- alerts -------------------------------------------------------------------------------
 
@@ -253,60 +247,52 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
                      silence_id: int | None = None, seen_count: int | None = None) -> int | None:
         """Write an alert, its state and its outbox rows in one transaction.
 
-        `seen_count` is the group's alert count that the decision to send was based on. The alert is
-        recorded as number `seen_count + 1`; if another instance recorded an alert for the group in
-        the meantime, the unique (dedup_key, seq) key or the changed count refuses this one.
+        `seen_count` is the group's alert count that the decision to send was based on (None: the
+        current count). The alert is recorded as number `seen_count + 1`, and the state moves from
+        that count to the next only if it still holds it: if another instance recorded an alert for
+        the group in the meantime, the changed count or the unique (dedup_key, seq) key refuses this one.
 
         Returns the alert id, or None when another instance recorded this alert first.
         """
+        # Core statements, three or four per alert: a cycle can record a hundred alerts, and the ORM's
+        # unit of work cost more than the database did.
+        st = AlertStateRow
         try:
-            with self._tx() as s:
-                state = s.get(AlertStateRow, alert.dedup_key, with_for_update=True)
-                if state is None:
-                    state = AlertStateRow(dedup_key=alert.dedup_key, rule=alert.rule, labels=dict(alert.labels),
-                                          alert_count=0)
-                    s.add(state)
-                    s.flush()
-                current = state.alert_count or 0
-                if seen_count is not None and current != seen_count:
-                    return None   # another instance alerted for this group after our decision
-                seq = current + 1
-                row = AlertRow(
+            with self._begin() as conn:
+                if seen_count is None:
+                    seen_count = conn.scalar(select(st.alert_count).where(st.dedup_key == alert.dedup_key)) or 0
+                seq = seen_count + 1
+                alert_id = conn.execute(insert(AlertRow).values(
                     rule=alert.rule, dedup_key=alert.dedup_key, seq=seq, kind=alert.kind, metric=alert.metric,
                     severity=str(alert.severity), title=alert.title, labels=dict(alert.labels), value=alert.value,
                     baseline=alert.baseline, window_s=int(alert.window.total_seconds()), sources=alert.sources,
                     fired_at=alert.fired_at, evidence=[conv.evidence_to_json(e) for e in alert.evidence],
                     annotations=dict(alert.annotations), notify=list(channels), escalation=alert.escalation,
                     previous_value=alert.previous_value, silence_id=silence_id,
-                )
-                s.add(row)
-                s.flush()
-                state.alert_count = seq
-                state.last_alert_id = row.id
-                state.firing = True
-                state.last_evaluated_at = now
+                ).returning(AlertRow.id)).scalar_one()
+                state: dict[str, Any] = {"alert_count": seq, "last_alert_id": alert_id, "firing": True,
+                                         "last_evaluated_at": now}
                 if silence_id is None:
                     # A silenced alert is recorded but not sent: it must not start the realert clock.
-                    state.last_value = alert.value
-                    state.last_sent_at = alert.fired_at
-                status = DeliveryStatus.SILENCED if silence_id is not None else DeliveryStatus.PENDING
-                for channel in channels:
-                    s.add(DeliveryRow(alert_id=row.id, channel=channel, status=str(status), attempts=0,
-                                      next_attempt_at=now, created_at=now))
-                return row.id
-        except IntegrityError:
+                    state |= {"last_value": alert.value, "last_sent_at": alert.fired_at}
+                held = st.alert_count == seen_count
+                if seen_count == 0:
+                    held = or_(held, st.alert_count.is_(None))
+                moved = conn.execute(update(st).where(st.dedup_key == alert.dedup_key, held).values(state))
+                if not moved.rowcount:
+                    if seen_count:
+                        raise _Lost   # another instance alerted for this group after our decision
+                    # The group's first alert; a state row that appeared meanwhile breaks the primary key.
+                    conn.execute(insert(st).values(dedup_key=alert.dedup_key, rule=alert.rule,
+                                                   labels=dict(alert.labels), **state))
+                status = str(DeliveryStatus.SILENCED if silence_id is not None else DeliveryStatus.PENDING)
+                if channels:
+                    conn.execute(insert(DeliveryRow), [
+                        {"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
+                         "next_attempt_at": now, "created_at": now} for channel in channels])
+                return int(alert_id)
+        except (IntegrityError, _Lost):
             return None
-
-    def set_firing(self, dedup_key: str, rule: str, labels: dict[str, str], firing: bool, now: datetime) -> None:
-        with self._tx() as s:
-            state = s.get(AlertStateRow, dedup_key)
-            if state is None:
-                if not firing:
-                    return
-                state = AlertStateRow(dedup_key=dedup_key, rule=rule, labels=labels, alert_count=0)
-                s.add(state)
-            state.firing = firing
-            state.last_evaluated_at = now
 
     def alerts(self, *, rule: str | None = None, since: datetime | None = None, until: datetime | None = None,
                limit: int = 100) -> list[Alert]:
@@ -341,6 +327,10 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
             s.execute(delete(ObservationRow).where(ObservationRow.item_id.in_(ids)))
             res = s.execute(delete(ItemRow).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class _Lost(Exception):
+    """Another instance recorded the alert first: roll this transaction back."""
 
 
 def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:

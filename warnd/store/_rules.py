@@ -3,16 +3,13 @@ items and feeds keyword and feed_silence rules read. Mixed into `Store`; values 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, distinct, func, or_, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import bindparam, case, distinct, exists, func, literal, or_, select, union_all
 
-from warnd.errors import StoreError
 from warnd.types import OBSERVATION_ATTR, Observation, ObservationFilter
 
 from ._base import StoreBase
@@ -37,20 +34,14 @@ class StoredItem:
     country: str | None = None
 
 
+_I = ItemRow.__table__.c
+# The columns of a StoredItem, in its field order: no signals JSON to decode for a keyword scan.
+_ITEM = select(_I.id, _I.feed, _I.title, _I.summary, _I.link, _I.observed_at, _I.first_seen_at, _I.region,
+               _I.country)
+
+
 class RuleReads(StoreBase):
     """The evaluation reads of `Store` (one query per rule for all touched groups)."""
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """A plain connection for the evaluation reads: no ORM session, so a cycle's hundreds of small
-        aggregate queries do not pay for identity maps and unit-of-work bookkeeping."""
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except OperationalError as e:
-            raise StoreError(f"database unavailable: {e.orig or e}") from e
-        except SQLAlchemyError as e:
-            raise StoreError(f"database error: {e.__class__.__name__}: {e}") from e
 
     # ---- rule evaluation reads: one query per rule for all the groups a cycle touched ---------
 
@@ -76,6 +67,25 @@ class RuleReads(StoreBase):
             return {}
         col = ObservationRow.observed_at
         return self._per_group(flt, groups, func.max(col) if last else func.min(col), [col >= start, col <= end])
+
+    def groups_seen_by(self, flt: ObservationFilter, groups: Sequence[Group], at: datetime) -> set[Group]:
+        """The groups with a matching observation at or before `at` (history old enough for
+        `min_baseline_days`). One EXISTS per group: the index finds the first such row, so the cost
+        does not grow with the group's history, as `min(observed_at)` over all of it would."""
+        out: set[Group] = set()
+        groups = list(dict.fromkeys(groups))
+        if not groups:
+            return out
+        col = ObservationRow.observed_at
+        base = [*observation_conditions(flt), col <= at]
+        with self._read() as conn:
+            for i in range(0, len(groups), 100):     # SQLite allows 500 terms in a compound select
+                chunk = groups[i:i + 100]
+                q = union_all(*[
+                    select(literal(n)).where(exists().where(*base, *_group_equals(g)))
+                    for n, g in enumerate(chunk)])
+                out.update(chunk[int(n)] for (n,) in conn.execute(q))
+        return out
 
     def baseline_series(self, flt: ObservationFilter, groups: Sequence[Group], end: datetime, lookback: timedelta,
                         days: int, how: str) -> dict[Group, list[float]]:
@@ -153,53 +163,53 @@ class RuleReads(StoreBase):
     # ---- items (keyword rules) and feeds (feed_silence rules) ---------------------------------
 
     def last_item_id(self) -> int:
-        with self._tx() as s:
-            return int(s.scalar(select(func.max(ItemRow.id))) or 0)
+        with self._read() as conn:
+            return int(conn.scalar(select(func.max(ItemRow.id))) or 0)
 
     def items_after(self, after_id: int, limit: int = 10000) -> list[StoredItem]:
         """Current item revisions stored after `after_id`, oldest first (an edit is a new revision)."""
-        with self._tx() as s:
-            rows = s.scalars(select(ItemRow).where(ItemRow.id > after_id, ItemRow.current.is_(True))
-                             .order_by(ItemRow.id).limit(limit))
-            return [_stored_item(r) for r in rows]
+        q = _ITEM.where(_I.id > after_id, _I.current.is_(True)).order_by(_I.id).limit(limit)
+        with self._read() as conn:
+            return [StoredItem(*r) for r in conn.execute(q)]
 
     def items_in(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
                  end: datetime, *, containing: Sequence[str] = ()) -> list[StoredItem]:
-        """Current items with start <= observed_at <= end, in `groups` (region/country/feed), filtered by
-        the feeds, countries and regions of `flt`; newest first.
+        """Current items with start <= observed_at <= end, in `groups` (region/country/feed; a superset
+        when a group has several fields), filtered by the feeds, countries and regions of `flt`;
+        newest first.
 
         With `containing` (phrases), only items whose title or summary contains one of them, as a
         case-insensitive substring with any text between the words: a superset of a keyword rule's
         whole-word matches that the database can check. Non-ASCII phrases are not pre-filtered
         (SQLite folds the case of ASCII letters only).
         """
-        cond: list[Any] = [ItemRow.current.is_(True), ItemRow.observed_at >= start, ItemRow.observed_at <= end]
+        cond: list[Any] = [_I.current.is_(True), _I.observed_at >= start, _I.observed_at <= end]
         if containing and all(p.isascii() for p in containing):
             likes = []
             for phrase in containing:
                 pattern = "%" + "%".join(w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                                          for w in phrase.lower().split()) + "%"
-                likes.extend([func.lower(ItemRow.title).like(pattern, escape="\\"),
-                              func.lower(ItemRow.summary).like(pattern, escape="\\")])
+                likes.extend([func.lower(_I.title).like(pattern, escape="\\"),
+                              func.lower(_I.summary).like(pattern, escape="\\")])
             cond.append(or_(*likes))
-        for values, column in ((flt.feeds, ItemRow.feed), (flt.countries, ItemRow.country),
-                               (flt.regions, ItemRow.region)):
+        for values, column in ((flt.feeds, _I.feed), (flt.countries, _I.country), (flt.regions, _I.region)):
             if values:
                 cond.append(column.in_(values))
         cond.extend(_group_conditions(groups, table=ItemRow))
-        q = select(ItemRow).where(*cond).order_by(ItemRow.observed_at.desc(), ItemRow.id.desc())
-        with self._tx() as s:
-            return [_stored_item(r) for r in s.scalars(q)]
+        q = _ITEM.where(*cond).order_by(_I.observed_at.desc(), _I.id.desc())
+        with self._read() as conn:
+            return [StoredItem(*r) for r in conn.execute(q)]
 
     def last_items(self, feeds: Sequence[str]) -> dict[str, StoredItem]:
         """Per feed, its most recently stored current item (by first-seen time)."""
         out: dict[str, StoredItem] = {}
-        with self._tx() as s:
+        q = (_ITEM.where(_I.feed == bindparam("feed"), _I.current.is_(True))
+             .order_by(_I.first_seen_at.desc(), _I.id.desc()).limit(1))
+        with self._read() as conn:
             for feed in dict.fromkeys(feeds):
-                row = s.scalars(select(ItemRow).where(ItemRow.feed == feed, ItemRow.current.is_(True))
-                                .order_by(ItemRow.first_seen_at.desc(), ItemRow.id.desc()).limit(1)).first()
+                row = conn.execute(q, {"feed": feed}).first()
                 if row is not None:
-                    out[feed] = _stored_item(row)
+                    out[feed] = StoredItem(*row)
         return out
 
 
@@ -254,9 +264,11 @@ def _group_conditions(groups: Sequence[Group], table: Any = ObservationRow) -> l
     return cond
 
 
+def _group_equals(group: Group) -> list[Any]:
+    """The conditions of one group (anonymous parameters, so many can share a statement)."""
+    return [column.is_(None) if value is None else column == value
+            for column, (_, value) in zip(_group_columns([group]), group, strict=True)]
+
+
 def _group_key(groups: Sequence[Group], values: Sequence[Any]) -> Group:
     return tuple((name, value) for (name, _), value in zip(groups[0], values, strict=True))
-
-
-def _stored_item(r: ItemRow) -> StoredItem:
-    return StoredItem(r.id, r.feed, r.title, r.summary, r.link, r.observed_at, r.first_seen_at, r.region, r.country)
