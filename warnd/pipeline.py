@@ -325,13 +325,11 @@ class _Cycle:
             maybe = [g for g in rising if evaluate.jump_holds(
                 rule, values[g], evaluate.baseline_stat(series[g], rule.baseline.stat))]
         else:
+            # New: first reported in the window, and not in the lookback before that first report.
             firsts = self.store.group_times(base, groups, start, now, last=False)
-            before: dict[Group, datetime] = {}
-            if firsts:
-                lo = min(firsts.values()) - rule.lookback
-                before = self.store.group_times(base, list(firsts), lo, start - _EPSILON, last=True)
-            maybe = [g for g in groups if g in firsts
-                     and not (g in before and before[g] >= firsts[g] - rule.lookback)]
+            known = self.store.groups_seen(base, {g: (first - rule.lookback, start - _EPSILON)
+                                                  for g, first in firsts.items()})
+            maybe = [g for g in groups if g in firsts and g not in known]
         chosen = set(maybe)
         keys = {g: _dedup_key(rule.id, g) for g in groups}
         self.firing.update({keys[g]: False for g in groups if g not in chosen})
@@ -351,7 +349,7 @@ class _Cycle:
             # Enough history means a first report at or before `old_enough`; only the others need their
             # exact first report (for the reason), found in a range as short as min_baseline_days.
             old_enough = start - timedelta(days=rule.baseline.min_baseline_days)
-            seen = self.store.groups_seen_by(base, groups, old_enough)
+            seen = self.store.groups_seen(base, dict.fromkeys(groups, (None, old_enough)))
             firsts = dict.fromkeys(seen, old_enough)
             firsts.update(self.store.group_times(base, [g for g in groups if g not in seen], old_enough, now,
                                                  last=False))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from warnd.types import (
@@ -254,40 +254,37 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
 
         Returns the alert id, or None when another instance recorded this alert first.
         """
-        # Core statements, three or four per alert: a cycle can record a hundred alerts, and the ORM's
-        # unit of work cost more than the database did.
-        st = AlertStateRow
+        # Prebuilt Core statements, three or four per alert: a cycle can record a hundred alerts, and
+        # building statements (or the ORM's unit of work) cost more than the database did.
         try:
             with self._begin() as conn:
                 if seen_count is None:
-                    seen_count = conn.scalar(select(st.alert_count).where(st.dedup_key == alert.dedup_key)) or 0
+                    seen_count = conn.scalar(_ALERT_COUNT, {"b_key": alert.dedup_key}) or 0
                 seq = seen_count + 1
-                alert_id = conn.execute(insert(AlertRow).values(
-                    rule=alert.rule, dedup_key=alert.dedup_key, seq=seq, kind=alert.kind, metric=alert.metric,
-                    severity=str(alert.severity), title=alert.title, labels=dict(alert.labels), value=alert.value,
-                    baseline=alert.baseline, window_s=int(alert.window.total_seconds()), sources=alert.sources,
-                    fired_at=alert.fired_at, evidence=[conv.evidence_to_json(e) for e in alert.evidence],
-                    annotations=dict(alert.annotations), notify=list(channels), escalation=alert.escalation,
-                    previous_value=alert.previous_value, silence_id=silence_id,
-                ).returning(AlertRow.id)).scalar_one()
+                alert_id = conn.execute(_INSERT_ALERT, {
+                    "rule": alert.rule, "dedup_key": alert.dedup_key, "seq": seq, "kind": alert.kind,
+                    "metric": alert.metric, "severity": str(alert.severity), "title": alert.title,
+                    "labels": dict(alert.labels), "value": alert.value, "baseline": alert.baseline,
+                    "window_s": int(alert.window.total_seconds()), "sources": alert.sources,
+                    "fired_at": alert.fired_at, "evidence": [conv.evidence_to_json(e) for e in alert.evidence],
+                    "annotations": dict(alert.annotations), "notify": list(channels), "escalation": alert.escalation,
+                    "previous_value": alert.previous_value, "silence_id": silence_id,
+                }).scalar_one()
                 state: dict[str, Any] = {"alert_count": seq, "last_alert_id": alert_id, "firing": True,
                                          "last_evaluated_at": now}
                 if silence_id is None:
                     # A silenced alert is recorded but not sent: it must not start the realert clock.
                     state |= {"last_value": alert.value, "last_sent_at": alert.fired_at}
-                held = st.alert_count == seen_count
-                if seen_count == 0:
-                    held = or_(held, st.alert_count.is_(None))
-                moved = conn.execute(update(st).where(st.dedup_key == alert.dedup_key, held).values(state))
+                moved = conn.execute(_MOVE_STATE, {"b_key": alert.dedup_key, "b_seen": seen_count, **state})
                 if not moved.rowcount:
                     if seen_count:
                         raise _Lost   # another instance alerted for this group after our decision
                     # The group's first alert; a state row that appeared meanwhile breaks the primary key.
-                    conn.execute(insert(st).values(dedup_key=alert.dedup_key, rule=alert.rule,
-                                                   labels=dict(alert.labels), **state))
+                    conn.execute(_INSERT_STATE, {"dedup_key": alert.dedup_key, "rule": alert.rule,
+                                                 "labels": dict(alert.labels), **state})
                 status = str(DeliveryStatus.SILENCED if silence_id is not None else DeliveryStatus.PENDING)
                 if channels:
-                    conn.execute(insert(DeliveryRow), [
+                    conn.execute(_INSERT_DELIVERY, [
                         {"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
                          "next_attempt_at": now, "created_at": now} for channel in channels])
                 return int(alert_id)
@@ -327,6 +324,15 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
             s.execute(delete(ObservationRow).where(ObservationRow.item_id.in_(ids)))
             res = s.execute(delete(ItemRow).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_ALERT_COUNT = select(AlertStateRow.alert_count).where(AlertStateRow.dedup_key == bindparam("b_key"))
+_INSERT_ALERT = insert(AlertRow).returning(AlertRow.id)
+# Moves a state from the count a decision saw to the next one (a NULL count is 0); SET comes from the parameters.
+_MOVE_STATE = update(AlertStateRow).where(AlertStateRow.dedup_key == bindparam("b_key"),
+                                          func.coalesce(AlertStateRow.alert_count, 0) == bindparam("b_seen"))
+_INSERT_STATE = insert(AlertStateRow)
+_INSERT_DELIVERY = insert(DeliveryRow)
 
 
 class _Lost(Exception):

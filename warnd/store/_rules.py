@@ -3,12 +3,13 @@ items and feeds keyword and feed_silence rules read. Mixed into `Store`; values 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy import bindparam, case, distinct, exists, func, literal, or_, select
 
 from warnd.types import OBSERVATION_ATTR, Observation, ObservationFilter
 
@@ -44,6 +45,8 @@ class RuleReads(StoreBase):
     """The evaluation reads of `Store` (one query per rule for all touched groups)."""
 
     # ---- rule evaluation reads: one query per rule for all the groups a cycle touched ---------
+    # Statements are built once per rule shape and cached (see _Shape); the times and the touched
+    # group values are parameters. Building a statement cost several times more than running it.
 
     def group_aggregates(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime, end: datetime,
                          how: str, *, at_least: float | None = None) -> dict[Group, float]:
@@ -55,36 +58,34 @@ class RuleReads(StoreBase):
         """
         if not groups:
             return {}
-        agg = _aggregate_expr(how)
-        extra = [ObservationRow.value >= at_least] if at_least is not None else []
-        return self._per_group(flt, groups, agg, [ObservationRow.observed_at >= start,
-                                                  ObservationRow.observed_at <= end, *extra])
+        shape, params = _Shape.of(groups)
+        stmt = _aggregate_stmt(flt, shape, how, at_least is not None)
+        return {g: float(v) for g, v in self._per_group(stmt, shape, groups,
+                                                          start=start, end=end, at_least=at_least, **params).items()}
 
     def group_times(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime, end: datetime, *,
                     last: bool) -> dict[Group, datetime]:
         """Per group, the first (or last) observed_at of matching observations with start <= observed_at <= end."""
         if not groups:
             return {}
-        col = ObservationRow.observed_at
-        return self._per_group(flt, groups, func.max(col) if last else func.min(col), [col >= start, col <= end])
+        shape, params = _Shape.of(groups)
+        stmt = _aggregate_stmt(flt, shape, "last_at" if last else "first_at", False)
+        return self._per_group(stmt, shape, groups, start=start, end=end, **params)
 
-    def groups_seen_by(self, flt: ObservationFilter, groups: Sequence[Group], at: datetime) -> set[Group]:
-        """The groups with a matching observation at or before `at` (history old enough for
-        `min_baseline_days`). One EXISTS per group: the index finds the first such row, so the cost
-        does not grow with the group's history, as `min(observed_at)` over all of it would."""
+    def groups_seen(self, flt: ObservationFilter, spans: Mapping[Group, tuple[datetime | None, datetime]]) -> set[Group]:
+        """The groups with a matching observation in their span `lo <= observed_at <= hi` (`lo` None: any
+        time before `hi`).
+
+        One EXISTS per group: the index finds the first such row, so the cost depends neither on the
+        group's history (as `min(observed_at)` over all of it would for min_baseline_days) nor on how
+        many reports the span holds (as a `max` over new_value's lookback would)."""
         out: set[Group] = set()
-        groups = list(dict.fromkeys(groups))
-        if not groups:
-            return out
-        col = ObservationRow.observed_at
-        base = [*observation_conditions(flt), col <= at]
         with self._read() as conn:
-            for i in range(0, len(groups), 100):     # SQLite allows 500 terms in a compound select
-                chunk = groups[i:i + 100]
-                q = union_all(*[
-                    select(literal(n)).where(exists().where(*base, *_group_equals(g)))
-                    for n, g in enumerate(chunk)])
-                out.update(chunk[int(n)] for (n,) in conn.execute(q))
+            for group, (lo, hi) in spans.items():
+                stmt = _seen_stmt(flt, tuple((name, value is None) for name, value in group), lo is not None)
+                params = {f"v{i}": value for i, (_, value) in enumerate(group)}
+                if conn.execute(stmt, {"lo": lo, "hi": hi, **params}).first() is not None:
+                    out.add(group)
         return out
 
     def baseline_series(self, flt: ObservationFilter, groups: Sequence[Group], end: datetime, lookback: timedelta,
@@ -97,41 +98,37 @@ class RuleReads(StoreBase):
         out: dict[Group, list[float]] = {g: [0.0] * days for g in groups}
         if not groups:
             return out
-        col = ObservationRow.observed_at
+        shape, params = _Shape.of(groups)
         day = timedelta(days=1)
         # age = end - observed_at; bucket k holds ages in [k days, k+1 days): end-(k+1)d < observed_at <= end-kd.
-        bucket = case(*[(col > end - (k + 1) * day, k) for k in range(days)], else_=days).label("bucket")
-        fields = _group_columns(groups)
-        q = (select(*fields, bucket, _aggregate_expr(how))
-             .where(*observation_conditions(flt), *_group_conditions(groups), col >= end - lookback,
-                    col > end - days * day, col < end)
-             .group_by(*fields, bucket))
+        params |= {f"b{k}": end - (k + 1) * day for k in range(days)}
+        n = len(shape.fields)
+        key = shape.keyer()
         with self._read() as conn:
-            for row in conn.execute(q).all():
-                key = _group_key(groups, row[:len(fields)])
-                k = int(row[len(fields)])
-                if key in out and 0 <= k < days:
-                    out[key][k] = float(row[-1] or 0)
+            for row in conn.execute(_baseline_stmt(flt, shape, how, days),
+                                    {"since": end - lookback, "after": end - days * day, "end": end, **params}).all():
+                group = key(row)
+                k = int(row[n])
+                if group in out and 0 <= k < days:
+                    out[group][k] = float(row[-1] or 0)
         return out
 
     def first_observed_at(self, flt: ObservationFilter) -> datetime | None:
         """The oldest current observation matching `flt` (a group's history age, for min_baseline_days)."""
-        with self._tx() as s:
-            first: datetime | None = s.scalar(select(func.min(ObservationRow.observed_at)).where(*observation_conditions(flt)))
+        with self._read() as conn:
+            first: datetime | None = conn.scalar(
+                select(func.min(ObservationRow.observed_at)).where(*observation_conditions(flt)))
             return first
 
-    def _per_group(self, flt: ObservationFilter, groups: Sequence[Group], agg: Any,
-                   where: list[Any]) -> dict[Group, Any]:
-        fields = _group_columns(groups)
+    def _per_group(self, stmt: Any, shape: _Shape, groups: Sequence[Group], **params: Any) -> dict[Group, Any]:
         wanted = set(groups)
-        q = (select(*fields, agg).where(*observation_conditions(flt), *_group_conditions(groups), *where)
-             .group_by(*fields))
+        key = shape.keyer()
         out: dict[Group, Any] = {}
         with self._read() as conn:
-            for row in conn.execute(q).all():
-                key = _group_key(groups, row[:len(fields)])
-                if key in wanted and row[-1] is not None:
-                    out[key] = float(row[-1]) if not isinstance(row[-1], datetime) else row[-1]
+            for row in conn.execute(stmt, params).all():
+                group = key(row)
+                if row[-1] is not None and group in wanted:
+                    out[group] = row[-1]
         return out
 
     def group_observations(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
@@ -141,23 +138,19 @@ class RuleReads(StoreBase):
         if not groups:
             return {}
         wanted = set(groups)
-        o = ObservationRow.__table__.c
-        q = (select(*ObservationRow.__table__.c, ItemRow.__table__.c.title.label("item_title"),
-                    ItemRow.__table__.c.link.label("item_link"))
-             .join(ItemRow.__table__, ItemRow.__table__.c.id == o.item_id)
-             .where(*observation_conditions(flt), *_group_conditions(groups), o.observed_at >= start, o.observed_at <= end)
-             .order_by(o.observed_at.desc(), o.id.desc()))
+        shape, params = _Shape.of(groups)
+        names = shape.fields
         out: dict[Group, list[Observation]] = {}
-        names = [OBSERVATION_ATTR.get(name, name) for name, _ in groups[0]]
         with self._read() as conn:
-            for r in conn.execute(q).mappings():
-                key = tuple((name, r[col]) for (name, _), col in zip(groups[0], names, strict=True))
-                if key in wanted:
-                    out.setdefault(key, []).append(Observation(
-                        item_id=r["item_id"], feed=r["feed"], observed_at=r["observed_at"], metric=r["metric"],
-                        value=r["value"], region=r["region"], country=r["country"], location=r["location"],
-                        victims=r["victims"], qualifier=r["qualifier"], cumulative=r["cumulative"],
-                        targeted_group=r["targeted_group"], id=r["id"], title=r["item_title"], link=r["item_link"]))
+            for r in conn.execute(_observations_stmt(flt, shape), {"start": start, "end": end, **params}).all():
+                o = Observation(
+                    item_id=r.item_id, feed=r.feed, observed_at=r.observed_at, metric=r.metric, value=r.value,
+                    region=r.region, country=r.country, location=r.location, victims=r.victims,
+                    qualifier=r.qualifier, cumulative=r.cumulative, targeted_group=r.targeted_group, id=r.id,
+                    title=r.item_title, link=r.item_link)
+                group = tuple((name, getattr(o, OBSERVATION_ATTR.get(name, name))) for name in names)
+                if group in wanted:
+                    out.setdefault(group, []).append(o)
         return out
 
     # ---- items (keyword rules) and feeds (feed_silence rules) ---------------------------------
@@ -183,22 +176,13 @@ class RuleReads(StoreBase):
         whole-word matches that the database can check. Non-ASCII phrases are not pre-filtered
         (SQLite folds the case of ASCII letters only).
         """
-        cond: list[Any] = [_I.current.is_(True), _I.observed_at >= start, _I.observed_at <= end]
-        if containing and all(p.isascii() for p in containing):
-            likes = []
-            for phrase in containing:
-                pattern = "%" + "%".join(w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                                         for w in phrase.lower().split()) + "%"
-                likes.extend([func.lower(_I.title).like(pattern, escape="\\"),
-                              func.lower(_I.summary).like(pattern, escape="\\")])
-            cond.append(or_(*likes))
-        for values, column in ((flt.feeds, _I.feed), (flt.countries, _I.country), (flt.regions, _I.region)):
-            if values:
-                cond.append(column.in_(values))
-        cond.extend(_group_conditions(groups, table=ItemRow))
-        q = _ITEM.where(*cond).order_by(_I.observed_at.desc(), _I.id.desc())
+        if not groups:
+            return []
+        shape, params = _Shape.of(groups)
+        ascii_only = tuple(containing) if containing and all(p.isascii() for p in containing) else ()
+        stmt = _items_stmt(flt.feeds, flt.countries, flt.regions, ascii_only, shape)
         with self._read() as conn:
-            return [StoredItem(*r) for r in conn.execute(q)]
+            return [StoredItem(*r) for r in conn.execute(stmt, {"start": start, "end": end, **params})]
 
     def last_items(self, feeds: Sequence[str]) -> dict[str, StoredItem]:
         """Per feed, its most recently stored current item (by first-seen time)."""
@@ -229,6 +213,118 @@ def observation_conditions(flt: ObservationFilter) -> list[Any]:
     return cond
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a per-rule statement depends on besides its parameters: the group_by fields, and per
+    field whether the touched groups have values (`IN :g<i>`) and whether one has none (`IS NULL`)."""
+
+    fields: tuple[str, ...]
+    present: tuple[bool, ...]
+    null: tuple[bool, ...]
+
+    @staticmethod
+    def of(groups: Sequence[Group]) -> tuple[_Shape, dict[str, Any]]:
+        fields = tuple(name for name, _ in groups[0])
+        params: dict[str, Any] = {}
+        present, null = [], []
+        for i in range(len(fields)):
+            values = {g[i][1] for g in groups}
+            params[f"g{i}"] = sorted(v for v in values if v is not None)
+            present.append(bool(params[f"g{i}"]))
+            null.append(None in values)
+        return _Shape(fields, tuple(present), tuple(null)), params
+
+    def keyer(self) -> Callable[[Sequence[Any]], Group]:
+        """A row's group, from the group columns that lead it."""
+        if len(self.fields) == 1:
+            (name,) = self.fields
+            return lambda row: ((name, row[0]),)
+        if len(self.fields) == 2:
+            first, second = self.fields
+            return lambda row: ((first, row[0]), (second, row[1]))
+        fields = self.fields
+        return lambda row: tuple(zip(fields, row, strict=False))
+
+    def columns(self, table: Any = ObservationRow) -> list[Any]:
+        return [getattr(table, OBSERVATION_ATTR.get(n, n) if table is ObservationRow else n) for n in self.fields]
+
+    def conditions(self, table: Any = ObservationRow) -> list[Any]:
+        """Each group field IN the touched values (IS NULL when a group has no value): a superset of the
+        groups, indexed; callers keep only the exact groups."""
+        cond: list[Any] = []
+        for i, column in enumerate(self.columns(table)):
+            parts = [column.in_(bindparam(f"g{i}", expanding=True))] if self.present[i] else []
+            if self.null[i]:
+                parts.append(column.is_(None))
+            cond.append(or_(*parts) if len(parts) > 1 else parts[0])
+        return cond
+
+
+_OBS_AT = ObservationRow.observed_at
+
+
+@functools.lru_cache(maxsize=1024)
+def _aggregate_stmt(flt: ObservationFilter, shape: _Shape, what: str, at_least: bool) -> Any:
+    agg = func.min(_OBS_AT) if what == "first_at" else func.max(_OBS_AT) if what == "last_at" \
+        else _aggregate_expr(what)
+    extra = [ObservationRow.value >= bindparam("at_least")] if at_least else []
+    fields = shape.columns()
+    return (select(*fields, agg)
+            .where(*observation_conditions(flt), *shape.conditions(), _OBS_AT >= bindparam("start"),
+                   _OBS_AT <= bindparam("end"), *extra)
+            .group_by(*fields))
+
+
+@functools.lru_cache(maxsize=1024)
+def _baseline_stmt(flt: ObservationFilter, shape: _Shape, how: str, days: int) -> Any:
+    bucket = case(*[(_OBS_AT > bindparam(f"b{k}"), k) for k in range(days)], else_=days).label("bucket")
+    fields = shape.columns()
+    return (select(*fields, bucket, _aggregate_expr(how))
+            .where(*observation_conditions(flt), *shape.conditions(), _OBS_AT >= bindparam("since"),
+                   _OBS_AT > bindparam("after"), _OBS_AT < bindparam("end"))
+            .group_by(*fields, bucket))
+
+
+@functools.lru_cache(maxsize=1024)
+def _observations_stmt(flt: ObservationFilter, shape: _Shape) -> Any:
+    o, i = ObservationRow.__table__.c, ItemRow.__table__.c
+    return (select(*o, i.title.label("item_title"), i.link.label("item_link"))
+            .join(ItemRow.__table__, i.id == o.item_id)
+            .where(*observation_conditions(flt), *shape.conditions(), o.observed_at >= bindparam("start"),
+                   o.observed_at <= bindparam("end"))
+            .order_by(o.observed_at.desc(), o.id.desc()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _seen_stmt(flt: ObservationFilter, group: tuple[tuple[str, bool], ...], bounded: bool) -> Any:
+    """Is there a matching observation in the group (:v<i>, or NULL) at or before :hi (and at or after :lo)?"""
+    cond = [*observation_conditions(flt), _OBS_AT <= bindparam("hi")]
+    if bounded:
+        cond.append(_OBS_AT >= bindparam("lo"))
+    for i, (name, null) in enumerate(group):
+        column = getattr(ObservationRow, OBSERVATION_ATTR.get(name, name))
+        cond.append(column.is_(None) if null else column == bindparam(f"v{i}"))
+    return select(literal(1)).where(exists().where(*cond))
+
+
+@functools.lru_cache(maxsize=1024)
+def _items_stmt(feeds: tuple[str, ...], countries: tuple[str, ...], regions: tuple[str, ...],
+                phrases: tuple[str, ...], shape: _Shape) -> Any:
+    cond: list[Any] = [_I.current.is_(True), _I.observed_at >= bindparam("start"), _I.observed_at <= bindparam("end")]
+    if phrases:
+        likes = []
+        for phrase in phrases:
+            pattern = "%" + "%".join(w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                                     for w in phrase.lower().split()) + "%"
+            likes.extend([func.lower(_I.title).like(pattern, escape="\\"),
+                          func.lower(_I.summary).like(pattern, escape="\\")])
+        cond.append(or_(*likes))
+    for values, column in ((feeds, _I.feed), (countries, _I.country), (regions, _I.region)):
+        if values:
+            cond.append(column.in_(values))
+    return _ITEM.where(*cond, *shape.conditions(ItemRow)).order_by(_I.observed_at.desc(), _I.id.desc())
+
+
 def _aggregate_expr(how: str) -> Any:
     if how == "max":
         return func.max(ObservationRow.value)
@@ -239,36 +335,3 @@ def _aggregate_expr(how: str) -> Any:
     if how == "distinct_sources":
         return func.count(distinct(ObservationRow.feed))
     raise ValueError(f"unknown aggregate {how!r}")
-
-
-def _group_columns(groups: Sequence[Group], table: Any = ObservationRow) -> list[Any]:
-    names = [name for name, _ in groups[0]] if groups else []
-    return [getattr(table, OBSERVATION_ATTR.get(n, n) if table is ObservationRow else n) for n in names]
-
-
-def _group_conditions(groups: Sequence[Group], table: Any = ObservationRow) -> list[Any]:
-    """Each group field IN the touched values (IS NULL when a group has no value): a superset of the
-    groups, indexed; callers keep only the exact groups."""
-    if not groups:
-        return []
-    cond: list[Any] = []
-    for i, column in enumerate(_group_columns(groups, table)):
-        values = {g[i][1] for g in groups}
-        present = sorted(v for v in values if v is not None)
-        # One expanding parameter instead of a literal per value: building the IN clause of a 500-region
-        # cycle is otherwise a measurable share of the evaluation time.
-        parts = [column.in_(bindparam(f"group_{i}", present, expanding=True))] if present else []
-        if None in values:
-            parts.append(column.is_(None))
-        cond.append(or_(*parts) if len(parts) > 1 else parts[0])
-    return cond
-
-
-def _group_equals(group: Group) -> list[Any]:
-    """The conditions of one group (anonymous parameters, so many can share a statement)."""
-    return [column.is_(None) if value is None else column == value
-            for column, (_, value) in zip(_group_columns([group]), group, strict=True)]
-
-
-def _group_key(groups: Sequence[Group], values: Sequence[Any]) -> Group:
-    return tuple((name, value) for (name, _), value in zip(groups[0], values, strict=True))
