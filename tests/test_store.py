@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from warnd.errors import SchemaBehindError
-from warnd.store import Group, Store, observed_time, open_store
+from warnd.store import Group, NewAlert, Store, observed_time, open_store
 from warnd.store._engine import make_engine
 from warnd.store.migrate import check_schema, upgrade
 from warnd.types import (
@@ -205,3 +205,19 @@ def test_groups_seen_finds_groups_with_a_report_in_their_span(store: Store) -> N
                                    tartus: (T0 - timedelta(days=5), T0 - timedelta(days=5)),
                                    homs: (T0 - timedelta(days=1), T0)}) == {tartus}
     assert before(T0, [(("region", None),)]) == set()
+
+
+def test_a_batch_of_alerts_is_recorded_together_and_a_lost_race_refuses_only_its_own(store: Store) -> None:
+    # Another instance already alerted for k2 (its count is 1, the decision saw 0); k1 and k3 are new.
+    assert store.record_alert(alert("k2"), ["mail"], T0) is not None
+    batch = [NewAlert(alert(k), ("mail", "hook"), seen_count=0, has_state=False) for k in ("k1", "k2", "k3")]
+    ids = store.record_alerts(batch, T0)
+    assert ids[0] is not None and ids[1] is None and ids[2] is not None
+    assert store.outbox_counts() == {"pending": 5}
+    assert {a.dedup_key for a in store.alerts()} == {"k1", "k2", "k3"} and len(store.alerts()) == 3
+    # A batch without conflicts: ids in order, states moved from the counts the decision saw.
+    k3_again = NewAlert(alert("k3", value=5000), ("mail",), seen_count=1)
+    again = store.record_alerts([NewAlert(alert("k1", value=2000), ("mail",), seen_count=1), k3_again], T0)
+    assert all(again) and again == sorted(again)
+    assert [store.alert_state(k).alert_count for k in ("k1", "k2", "k3")] == [2, 1, 2]  # type: ignore[union-attr]
+    assert store.alert(again[1]).value == 5000  # type: ignore[arg-type, union-attr]

@@ -26,7 +26,7 @@ from warnd.config.rules import (
     ThresholdRule,
 )
 from warnd.evaluate import Candidate
-from warnd.store import AlertState, Group, IngestReport, Store, StoredItem
+from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -161,14 +161,14 @@ class Pipeline:
             return tuple(self.feed_tags)
         return tuple(f for f in self.base_filter(rule).feeds if not f.startswith("\0"))
 
-    def record(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
-               silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
-               appeared_at: datetime | None = None) -> Alert | None:
-        """Turn a group's candidate into a recorded alert, or into a firing flag only.
+    def judge(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
+              silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
+              appeared_at: datetime | None = None) -> NewAlert | None:
+        """Turn a group's candidate into an alert to record, or into a firing flag only.
 
         `states` are the prefetched alert states of the cycle's groups; `firing` collects the firing
         flags of existing states, written in one statement at the end of the cycle. Deciding costs no
-        database round trip unless an alert is recorded (which writes its own state).
+        database round trip; `record` writes the alerts (with their own states).
         """
         labels = tuple((k, v or "") for k, v in group)
         key = _dedup_key(rule.id, group)
@@ -204,19 +204,30 @@ class Pipeline:
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
         channels = self._channels(rule)
-        alert = replace(alert, notify=channels)
-        crashpoints.reach("before_alert_commit")
-        alert_id = self.store.record_alert(alert, channels, now, silence_id=decision.silence_id,
-                                           seen_count=prior.alert_count if prior else 0)
-        crashpoints.reach("after_alert_commit")
-        if alert_id is None:
-            log.info("alert already recorded by another instance", extra={"rule": rule.id, "dedup_key": key})
-            return None
-        log.info("alert silenced" if decision.silence_id else "alert fired",
-                 extra={"rule": rule.id, "alert_id": alert_id, "dedup_key": key, "value": cand.value,
-                        "baseline": cand.baseline, "sources": cand.sources, "escalation": escalation,
-                        "channels": list(channels), "silence_id": decision.silence_id})
-        return replace(alert, id=alert_id)
+        return NewAlert(replace(alert, notify=channels), channels, decision.silence_id,
+                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None)
+
+    def record(self, decided: Sequence[NewAlert], now: datetime) -> list[Alert]:
+        """Record the alerts a rule decided in a cycle (one transaction); returns those recorded, with ids."""
+        if not decided:
+            return []
+        for _ in decided:
+            crashpoints.reach("before_alert_commit")
+        ids = self.store.record_alerts(decided, now)
+        for _ in decided:
+            crashpoints.reach("after_alert_commit")
+        out: list[Alert] = []
+        for one, alert_id in zip(decided, ids, strict=True):
+            a = one.alert
+            if alert_id is None:
+                log.info("alert already recorded by another instance", extra={"rule": a.rule, "dedup_key": a.dedup_key})
+                continue
+            log.info("alert silenced" if one.silence_id else "alert fired",
+                     extra={"rule": a.rule, "alert_id": alert_id, "dedup_key": a.dedup_key, "value": a.value,
+                            "baseline": a.baseline, "sources": a.sources, "escalation": a.escalation,
+                            "channels": list(one.channels), "silence_id": one.silence_id})
+            out.append(replace(a, id=alert_id))
+        return out
 
     def _with_rule_text(self, rule: EvaluatedRule, alert: Alert) -> Alert:
         title = render_rule_text(rule.title, alert, rule_id=rule.id) if rule.title else ""
@@ -353,7 +364,7 @@ class _Cycle:
             firsts = dict.fromkeys(seen, old_enough)
             firsts.update(self.store.group_times(base, [g for g in groups if g not in seen], old_enough, now,
                                                  last=False))
-        fired: list[Alert] = []
+        decided: list[NewAlert] = []
         for group in groups:
             window = windows.get(group, [])
             appeared_at = None
@@ -367,11 +378,11 @@ class _Cycle:
                 # The aggregate query found nothing in the lookback before the first report in the window.
                 cand = evaluate.new_value(rule, window, ())
                 appeared_at = min((o.observed_at for o in window), default=None)
-            alert = self.p.record(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
-                                  firing=firing)
-            if alert:
-                fired.append(alert)
-        return fired
+            one = self.p.judge(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
+                               firing=firing)
+            if one:
+                decided.append(one)
+        return self.p.record(decided, now)
 
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)
@@ -384,13 +395,9 @@ class _Cycle:
         for item in self.store.items_in(base, groups, self.now - rule.window, self.now, containing=rule.phrases):
             windows.setdefault(group_of(rule, item), []).append(item)
         states = self.store.alert_states([_dedup_key(rule.id, g) for g in groups])
-        fired: list[Alert] = []
-        for group in groups:
-            cand = evaluate.keyword(rule, windows.get(group, []))
-            alert = self.p.record(rule, group, cand, self.now, self.silences, states=states, firing=self.firing)
-            if alert:
-                fired.append(alert)
-        return fired
+        decided = [self.p.judge(rule, group, evaluate.keyword(rule, windows.get(group, [])), self.now,
+                                self.silences, states=states, firing=self.firing) for group in groups]
+        return self.p.record([one for one in decided if one], self.now)
 
     def feed_silence_rule(self, rule: FeedSilenceRule, states: dict[str, FeedState]) -> list[Alert]:
         feeds = self.p.watched_feeds(rule)
@@ -400,7 +407,7 @@ class _Cycle:
         last = self.store.last_items(unknown) if unknown else {}
         watching = self.p.watching_since or self.now
         alert_states = self.store.alert_states([_dedup_key(rule.id, (("feed", f),)) for f in feeds])
-        fired: list[Alert] = []
+        decided: list[NewAlert] = []
         for feed in feeds:
             item = last.get(feed)
             cand = evaluate.feed_silence(rule, now=self.now, last_item_at=item.first_seen_at if item else None,
@@ -409,11 +416,11 @@ class _Cycle:
                 item = item or self.store.last_items([feed]).get(feed)
                 if item is not None:
                     cand = replace(cand, evidence=(Evidence(item.title, item.feed, item.link, item.observed_at),))
-            alert = self.p.record(rule, (("feed", feed),), cand, self.now, self.silences, states=alert_states,
-                                  firing=self.firing)
-            if alert:
-                fired.append(alert)
-        return fired
+            one = self.p.judge(rule, (("feed", feed),), cand, self.now, self.silences, states=alert_states,
+                               firing=self.firing)
+            if one:
+                decided.append(one)
+        return self.p.record(decided, self.now)
 
 
 def sorted_items(items: Iterable[Item]) -> list[Item]:

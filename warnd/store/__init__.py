@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from warnd.types import (
@@ -31,7 +31,7 @@ from . import _convert as conv
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
 from ._outbox import DeliveryQueue
-from ._rules import Group, RuleReads, StoredItem
+from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
 from ._rules import observation_conditions as _conditions
 from ._silences import Silence, Silences
 from .migrate import check_schema, upgrade
@@ -44,7 +44,7 @@ from .tables import (
     ObservationRow,
 )
 
-__all__ = ["AlertState", "Group", "IngestReport", "Silence", "Store", "StoreThread", "StoredItem", "open_store",
+__all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "Silence", "Store", "StoreThread", "StoredItem", "open_store",
            "observed_time"]
 
 _INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
@@ -60,6 +60,17 @@ class IngestReport:
     unchanged: int = 0
     observations: int = 0
     state: FeedState | None = None   # the feed state as saved
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert decided by an evaluation, for `Store.record_alerts`."""
+
+    alert: Alert
+    channels: tuple[str, ...]
+    silence_id: int | None = None      # recorded under this silence, not sent
+    seen_count: int | None = None      # the group's alert count the decision saw (None: the current one)
+    has_state: bool = True             # False: the decision saw no state for the group (its first alert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,21 +180,14 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
 
     def observations_after(self, after_id: int, limit: int = 10000) -> list[Observation]:
         """Observations stored after `after_id` (current revisions only), oldest first."""
-        with self._tx() as s:
-            rows = s.execute(
-                select(ObservationRow, ItemRow.title, ItemRow.link)
-                .join(ItemRow, ItemRow.id == ObservationRow.item_id)
-                .where(ObservationRow.id > after_id, ObservationRow.superseded.is_(False))
-                .order_by(ObservationRow.id)
-                .limit(limit)
-            ).all()
-            return [conv.observation(r, t, link) for r, t, link in rows]
+        with self._read() as conn:
+            return [_observation(r) for r in conn.execute(_OBSERVATIONS_AFTER, {"after": after_id, "limit": limit})]
 
     def observations(self, flt: ObservationFilter, start: datetime, end: datetime, *,
                      before_id: int | None = None, limit: int | None = None) -> list[Observation]:
         """Observations matching `flt` with start <= observed_at <= end, newest first."""
         q = (
-            select(ObservationRow, ItemRow.title, ItemRow.link)
+            select(*OBSERVATION_COLUMNS)
             .join(ItemRow, ItemRow.id == ObservationRow.item_id)
             .where(*_conditions(flt), ObservationRow.observed_at >= start, ObservationRow.observed_at <= end)
             .order_by(ObservationRow.observed_at.desc(), ObservationRow.id.desc())
@@ -192,8 +196,8 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
             q = q.where(ObservationRow.id < before_id)
         if limit is not None:
             q = q.limit(limit)
-        with self._tx() as s:
-            return [conv.observation(r, t, link) for r, t, link in s.execute(q).all()]
+        with self._read() as conn:
+            return [_observation(r) for r in conn.execute(q)]
 
     def cursor(self, name: str) -> int:
         with self._tx() as s:
@@ -212,15 +216,13 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
         """The alert states of many groups in one query."""
         if not dedup_keys:
             return {}
-        t = AlertStateRow.__table__
         out: dict[str, AlertState] = {}
         keys = list(dict.fromkeys(dedup_keys))
         with self._read() as conn:
             for i in range(0, len(keys), 500):
-                for r in conn.execute(select(t).where(t.c.dedup_key.in_(keys[i:i + 500]))).mappings():
-                    out[r["dedup_key"]] = AlertState(
-                        r["dedup_key"], r["rule"], tuple(sorted(r["labels"].items())), r["firing"], r["last_value"],
-                        r["last_sent_at"], r["alert_count"] or 0)
+                for r in conn.execute(_ALERT_STATES, {"keys": keys[i:i + 500]}):
+                    out[r.dedup_key] = AlertState(r.dedup_key, r.rule, tuple(sorted(r.labels.items())), r.firing,
+                                                  r.last_value, r.last_sent_at, r.alert_count or 0)
         return out
 
     def set_firing_many(self, firing: Mapping[str, bool], now: datetime) -> None:
@@ -245,51 +247,36 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
 
     def record_alert(self, alert: Alert, channels: Sequence[str], now: datetime, *,
                      silence_id: int | None = None, seen_count: int | None = None) -> int | None:
-        """Write an alert, its state and its outbox rows in one transaction.
-
-        `seen_count` is the group's alert count that the decision to send was based on (None: the
-        current count). The alert is recorded as number `seen_count + 1`, and the state moves from
-        that count to the next only if it still holds it: if another instance recorded an alert for
-        the group in the meantime, the changed count or the unique (dedup_key, seq) key refuses this one.
+        """Write an alert, its state and its outbox rows in one transaction (see `record_alerts`).
 
         Returns the alert id, or None when another instance recorded this alert first.
         """
-        # Prebuilt Core statements, three or four per alert: a cycle can record a hundred alerts, and
-        # building statements (or the ORM's unit of work) cost more than the database did.
-        try:
-            with self._begin() as conn:
-                if seen_count is None:
-                    seen_count = conn.scalar(_ALERT_COUNT, {"b_key": alert.dedup_key}) or 0
-                seq = seen_count + 1
-                alert_id = conn.execute(_INSERT_ALERT, {
-                    "rule": alert.rule, "dedup_key": alert.dedup_key, "seq": seq, "kind": alert.kind,
-                    "metric": alert.metric, "severity": str(alert.severity), "title": alert.title,
-                    "labels": dict(alert.labels), "value": alert.value, "baseline": alert.baseline,
-                    "window_s": int(alert.window.total_seconds()), "sources": alert.sources,
-                    "fired_at": alert.fired_at, "evidence": [conv.evidence_to_json(e) for e in alert.evidence],
-                    "annotations": dict(alert.annotations), "notify": list(channels), "escalation": alert.escalation,
-                    "previous_value": alert.previous_value, "silence_id": silence_id,
-                }).scalar_one()
-                state: dict[str, Any] = {"alert_count": seq, "last_alert_id": alert_id, "firing": True,
-                                         "last_evaluated_at": now}
-                if silence_id is None:
-                    # A silenced alert is recorded but not sent: it must not start the realert clock.
-                    state |= {"last_value": alert.value, "last_sent_at": alert.fired_at}
-                moved = conn.execute(_MOVE_STATE, {"b_key": alert.dedup_key, "b_seen": seen_count, **state})
-                if not moved.rowcount:
-                    if seen_count:
-                        raise _Lost   # another instance alerted for this group after our decision
-                    # The group's first alert; a state row that appeared meanwhile breaks the primary key.
-                    conn.execute(_INSERT_STATE, {"dedup_key": alert.dedup_key, "rule": alert.rule,
-                                                 "labels": dict(alert.labels), **state})
-                status = str(DeliveryStatus.SILENCED if silence_id is not None else DeliveryStatus.PENDING)
-                if channels:
-                    conn.execute(_INSERT_DELIVERY, [
-                        {"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
-                         "next_attempt_at": now, "created_at": now} for channel in channels])
-                return int(alert_id)
-        except (IntegrityError, _Lost):
-            return None
+        return self.record_alerts([NewAlert(alert, tuple(channels), silence_id, seen_count)], now)[0]
+
+    def record_alerts(self, batch: Sequence[NewAlert], now: datetime) -> list[int | None]:
+        """Write alerts with their states and outbox rows; returns their ids, None for each refused one.
+
+        Each alert is recorded as number `seen_count + 1` of its group, and the group's state moves from
+        `seen_count` to that number only if it still holds it: if another instance recorded an alert
+        for the group after the decision, the changed count, the state's primary key or the unique
+        (dedup_key, seq) key refuses this one. A batch is one transaction (a cycle records a rule's
+        alerts together); when any of its alerts is refused, the batch is rolled back and recorded
+        one alert per transaction, so that only the refused ones are lost to the other instance.
+        """
+        if len(batch) > 1:
+            try:
+                with self._begin() as conn:
+                    return _write_alerts(conn, batch, now)
+            except (IntegrityError, _Lost):
+                pass
+        out: list[int | None] = []
+        for one in batch:
+            try:
+                with self._begin() as conn:
+                    out.extend(_write_alerts(conn, [one], now))
+            except (IntegrityError, _Lost):
+                out.append(None)
+        return out
 
     def alerts(self, *, rule: str | None = None, since: datetime | None = None, until: datetime | None = None,
                limit: int = 100) -> list[Alert]:
@@ -326,8 +313,13 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_OBSERVATIONS_AFTER = (
+    select(*OBSERVATION_COLUMNS).join(ItemRow.__table__, ItemRow.id == ObservationRow.item_id)
+    .where(ObservationRow.id > bindparam("after"), ObservationRow.superseded.is_(False))
+    .order_by(ObservationRow.id).limit(bindparam("limit")))
+_ALERT_STATES = select(AlertStateRow.__table__).where(AlertStateRow.dedup_key.in_(bindparam("keys", expanding=True)))
 _ALERT_COUNT = select(AlertStateRow.alert_count).where(AlertStateRow.dedup_key == bindparam("b_key"))
-_INSERT_ALERT = insert(AlertRow).returning(AlertRow.id)
+_INSERT_ALERT = insert(AlertRow).returning(AlertRow.id, sort_by_parameter_order=True)
 # Moves a state from the count a decision saw to the next one (a NULL count is 0); SET comes from the parameters.
 _MOVE_STATE = update(AlertStateRow).where(AlertStateRow.dedup_key == bindparam("b_key"),
                                           func.coalesce(AlertStateRow.alert_count, 0) == bindparam("b_seen"))
@@ -336,7 +328,50 @@ _INSERT_DELIVERY = insert(DeliveryRow)
 
 
 class _Lost(Exception):
-    """Another instance recorded the alert first: roll this transaction back."""
+    """Another instance recorded an alert first: roll this transaction back."""
+
+
+def _write_alerts(conn: Connection, batch: Sequence[NewAlert], now: datetime) -> list[int | None]:
+    # Prebuilt Core statements, and executemany where the rows do not depend on each other: a cycle
+    # can record a hundred alerts, and building statements (or the ORM's unit of work) cost more than
+    # the database did.
+    seen = [one.seen_count if one.seen_count is not None
+            else conn.scalar(_ALERT_COUNT, {"b_key": one.alert.dedup_key}) or 0 for one in batch]
+    ids = conn.execute(_INSERT_ALERT, [_alert_row(one, n + 1) for one, n in zip(batch, seen, strict=True)]).scalars().all()
+    new_states: list[dict[str, Any]] = []
+    deliveries: list[dict[str, Any]] = []
+    for one, n, alert_id in zip(batch, seen, ids, strict=True):
+        alert = one.alert
+        state: dict[str, Any] = {"alert_count": n + 1, "last_alert_id": alert_id, "firing": True,
+                                 "last_evaluated_at": now}
+        if one.silence_id is None:
+            # A silenced alert is recorded but not sent: it must not start the realert clock.
+            state |= {"last_value": alert.value, "last_sent_at": alert.fired_at}
+        moved = one.has_state and conn.execute(_MOVE_STATE, {"b_key": alert.dedup_key, "b_seen": n, **state}).rowcount
+        if not moved:
+            if n:
+                raise _Lost   # another instance alerted for this group after our decision
+            # The group's first alert; a state row that appeared meanwhile breaks the primary key.
+            new_states.append({"dedup_key": alert.dedup_key, "rule": alert.rule, "labels": dict(alert.labels),
+                               "alert_count": None, "last_value": None, "last_sent_at": None, **state})
+        status = str(DeliveryStatus.SILENCED if one.silence_id is not None else DeliveryStatus.PENDING)
+        deliveries.extend({"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
+                           "next_attempt_at": now, "created_at": now} for channel in one.channels)
+    if new_states:
+        conn.execute(_INSERT_STATE, new_states)
+    if deliveries:
+        conn.execute(_INSERT_DELIVERY, deliveries)
+    return [int(i) for i in ids]
+
+
+def _alert_row(one: NewAlert, seq: int) -> dict[str, Any]:
+    a = one.alert
+    return {"rule": a.rule, "dedup_key": a.dedup_key, "seq": seq, "kind": a.kind, "metric": a.metric,
+            "severity": str(a.severity), "title": a.title, "labels": dict(a.labels), "value": a.value,
+            "baseline": a.baseline, "window_s": int(a.window.total_seconds()), "sources": a.sources,
+            "fired_at": a.fired_at, "evidence": [conv.evidence_to_json(e) for e in a.evidence],
+            "annotations": dict(a.annotations), "notify": list(one.channels), "escalation": a.escalation,
+            "previous_value": a.previous_value, "silence_id": one.silence_id}
 
 
 def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:

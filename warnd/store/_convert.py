@@ -14,14 +14,13 @@ from warnd.types import (
     DeliveryStatus,
     Evidence,
     FeedState,
-    Observation,
     Place,
     Qualifier,
     Severity,
     Signals,
 )
 
-from .tables import AlertRow, DeliveryRow, FeedStateRow, ObservationRow
+from .tables import AlertRow, DeliveryRow, FeedStateRow
 
 
 def feed_state(row: FeedStateRow) -> FeedState:
@@ -31,15 +30,6 @@ def feed_state(row: FeedStateRow) -> FeedState:
         last_new_item_at=row.last_new_item_at, last_error_at=row.last_error_at, last_error=row.last_error,
         consecutive_failures=row.consecutive_failures or 0, items_seen=row.items_seen or 0,
         next_poll_at=row.next_poll_at, latencies_s=tuple(row.latencies or ()),
-    )
-
-
-def observation(row: ObservationRow, title: str = "", link: str | None = None) -> Observation:
-    return Observation(
-        item_id=row.item_id, feed=row.feed, observed_at=row.observed_at, metric=row.metric, value=row.value,
-        region=row.region, country=row.country, location=row.location, victims=row.victims,
-        qualifier=row.qualifier, cumulative=row.cumulative, targeted_group=row.targeted_group, id=row.id,
-        title=title, link=link,
     )
 
 

@@ -143,11 +143,7 @@ class RuleReads(StoreBase):
         out: dict[Group, list[Observation]] = {}
         with self._read() as conn:
             for r in conn.execute(_observations_stmt(flt, shape), {"start": start, "end": end, **params}).all():
-                o = Observation(
-                    item_id=r.item_id, feed=r.feed, observed_at=r.observed_at, metric=r.metric, value=r.value,
-                    region=r.region, country=r.country, location=r.location, victims=r.victims,
-                    qualifier=r.qualifier, cumulative=r.cumulative, targeted_group=r.targeted_group, id=r.id,
-                    title=r.item_title, link=r.item_link)
+                o = _observation(r)
                 group = tuple((name, getattr(o, OBSERVATION_ATTR.get(name, name))) for name in names)
                 if group in wanted:
                     out.setdefault(group, []).append(o)
@@ -285,10 +281,22 @@ def _baseline_stmt(flt: ObservationFilter, shape: _Shape, how: str, days: int) -
             .group_by(*fields, bucket))
 
 
+# The columns of an Observation, with its item's title and link.
+OBSERVATION_COLUMNS = (*ObservationRow.__table__.c, ItemRow.__table__.c.title.label("item_title"),
+                       ItemRow.__table__.c.link.label("item_link"))
+
+
+def _observation(r: Any) -> Observation:
+    return Observation(
+        item_id=r.item_id, feed=r.feed, observed_at=r.observed_at, metric=r.metric, value=r.value, region=r.region,
+        country=r.country, location=r.location, victims=r.victims, qualifier=r.qualifier, cumulative=r.cumulative,
+        targeted_group=r.targeted_group, id=r.id, title=r.item_title, link=r.item_link)
+
+
 @functools.lru_cache(maxsize=1024)
 def _observations_stmt(flt: ObservationFilter, shape: _Shape) -> Any:
     o, i = ObservationRow.__table__.c, ItemRow.__table__.c
-    return (select(*o, i.title.label("item_title"), i.link.label("item_link"))
+    return (select(*OBSERVATION_COLUMNS)
             .join(ItemRow.__table__, i.id == o.item_id)
             .where(*observation_conditions(flt), *shape.conditions(), o.observed_at >= bindparam("start"),
                    o.observed_at <= bindparam("end"))
