@@ -273,7 +273,9 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
         for one in batch:
             try:
                 with self._begin() as conn:
-                    out.extend(_write_alerts(conn, [one], now))
+                    # Alone, the state is looked for even when the decision saw none: a state that
+                    # appeared since is moved if it still holds the count, rather than refused.
+                    out.extend(_write_alerts(conn, [replace(one, has_state=True)], now))
             except (IntegrityError, _Lost):
                 out.append(None)
         return out
