@@ -221,3 +221,19 @@ def test_a_batch_of_alerts_is_recorded_together_and_a_lost_race_refuses_only_its
     assert all(again) and again == sorted(again)
     assert [store.alert_state(k).alert_count for k in ("k1", "k2", "k3")] == [2, 1, 2]  # type: ignore[union-attr]
     assert store.alert(again[1]).value == 5000  # type: ignore[arg-type, union-attr]
+
+
+def test_first_reports_gives_each_group_its_first_report_and_its_last_one_before(store: Store) -> None:
+    reports = [("Latakia", 40), ("Latakia", 10), ("Latakia", 2), ("Latakia", 1), ("Tartus", 3), ("Homs", 20),
+               (None, 1)]
+    for n, (region, hours) in enumerate(reports):
+        at = T0 - timedelta(hours=hours)
+        store.ingest("f1", [(item(f"i{n}", f"report {n}", published=at), killed(3, region))], None, at)
+    groups: list[Group] = [(("region", r),) for r in ("Latakia", "Tartus", "Homs", None, "Idlib")]
+    got = store.first_reports(ObservationFilter(metrics=("killed",)), groups, T0 - timedelta(hours=5), T0,
+                              since=T0 - timedelta(hours=30))
+    assert got == {
+        (("region", "Latakia"),): (T0 - timedelta(hours=2), T0 - timedelta(hours=10)),   # 40h is before `since`
+        (("region", "Tartus"),): (T0 - timedelta(hours=3), None),
+        (("region", None),): (T0 - timedelta(hours=1), None),
+    }

@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 EVALUATE_CURSOR = "evaluate"
 ITEMS_CURSOR = "evaluate-items"
-_EPSILON = timedelta(microseconds=1)
 
 ObservationRule = ThresholdRule | JumpRule | NewValueRule | FrequencyRule
 EvaluatedRule = ObservationRule | KeywordRule | FeedSilenceRule
@@ -337,10 +336,10 @@ class _Cycle:
                 rule, values[g], evaluate.baseline_stat(series[g], rule.baseline.stat))]
         else:
             # New: first reported in the window, and not in the lookback before that first report.
-            firsts = self.store.group_times(base, groups, start, now, last=False)
-            known = self.store.groups_seen(base, {g: (first - rule.lookback, start - _EPSILON)
-                                                  for g, first in firsts.items()})
-            maybe = [g for g in groups if g in firsts and g not in known]
+            firsts = self.store.first_reports(base, groups, start, now, since=start - rule.lookback)
+            fresh_groups = {g for g, (first, last_before) in firsts.items()
+                            if last_before is None or last_before < first - rule.lookback}
+            maybe = [g for g in groups if g in fresh_groups]
         chosen = set(maybe)
         keys = {g: _dedup_key(rule.id, g) for g in groups}
         self.firing.update({keys[g]: False for g in groups if g not in chosen})

@@ -72,6 +72,28 @@ class RuleReads(StoreBase):
         stmt = _aggregate_stmt(flt, shape, "last_at" if last else "first_at", False)
         return self._per_group(stmt, shape, groups, start=start, end=end, **params)
 
+    def first_reports(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime, end: datetime,
+                      since: datetime) -> dict[Group, tuple[datetime, datetime | None]]:
+        """Per group with a matching observation in [start, end]: its first one there, and its last one
+        in [since, start) (None without one) — what new_value asks, in one query.
+
+        The last one before is a correlated subquery per group, which the (group, observed_at) index
+        answers without reading the group's other reports.
+        """
+        if not groups:
+            return {}
+        shape, params = _Shape.of(groups)
+        wanted = set(groups)
+        key = shape.keyer()
+        out: dict[Group, tuple[datetime, datetime | None]] = {}
+        with self._read() as conn:
+            for row in conn.execute(_first_reports_stmt(flt, shape),
+                                    {"start": start, "end": end, "since": since, **params}).all():
+                group = key(row)
+                if group in wanted:
+                    out[group] = (row[-2], row[-1])
+        return out
+
     def groups_seen(self, flt: ObservationFilter, spans: Mapping[Group, tuple[datetime | None, datetime]]) -> set[Group]:
         """The groups with a matching observation in their span `lo <= observed_at <= hi` (`lo` None: any
         time before `hi`).
@@ -193,18 +215,17 @@ class RuleReads(StoreBase):
         return out
 
 
-def observation_conditions(flt: ObservationFilter) -> list[Any]:
-    cond: list[Any] = [ObservationRow.superseded.is_(False)]
-    for values, column in (
-        (flt.metrics, ObservationRow.metric), (flt.feeds, ObservationRow.feed),
-        (flt.countries, ObservationRow.country), (flt.regions, ObservationRow.region),
-        (flt.victims, ObservationRow.victims), (flt.qualifiers, ObservationRow.qualifier),
-        (flt.targeted_groups, ObservationRow.targeted_group),
+def observation_conditions(flt: ObservationFilter, table: Any = ObservationRow) -> list[Any]:
+    """The conditions of `flt` on the observations table (or an alias of it)."""
+    cond: list[Any] = [table.superseded.is_(False)]
+    for values, name in (
+        (flt.metrics, "metric"), (flt.feeds, "feed"), (flt.countries, "country"), (flt.regions, "region"),
+        (flt.victims, "victims"), (flt.qualifiers, "qualifier"), (flt.targeted_groups, "targeted_group"),
     ):
         if values:
-            cond.append(column.in_(values))
+            cond.append(getattr(table, name).in_(values))
     for name, value in flt.group:
-        column = getattr(ObservationRow, OBSERVATION_ATTR.get(name, name))
+        column = getattr(table, OBSERVATION_ATTR.get(name, name))
         cond.append(column.is_(None) if value is None else column == value)
     return cond
 
@@ -242,7 +263,8 @@ class _Shape:
         return lambda row: tuple(zip(fields, row, strict=False))
 
     def columns(self, table: Any = ObservationRow) -> list[Any]:
-        return [getattr(table, OBSERVATION_ATTR.get(n, n) if table is ObservationRow else n) for n in self.fields]
+        """The group columns of the observations table, of an alias's columns, or of the items table."""
+        return [getattr(table, n if table is ItemRow else OBSERVATION_ATTR.get(n, n)) for n in self.fields]
 
     def conditions(self, table: Any = ObservationRow) -> list[Any]:
         """Each group field IN the touched values (IS NULL when a group has no value): a superset of the
@@ -268,6 +290,22 @@ def _aggregate_stmt(flt: ObservationFilter, shape: _Shape, what: str, at_least: 
     return (select(*fields, agg)
             .where(*observation_conditions(flt), *shape.conditions(), _OBS_AT >= bindparam("start"),
                    _OBS_AT <= bindparam("end"), *extra)
+            .group_by(*fields))
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_reports_stmt(flt: ObservationFilter, shape: _Shape) -> Any:
+    before = ObservationRow.__table__.alias("before")
+    same = [b.is_not_distinct_from(o) if null else b == o
+            for b, o, null in zip(shape.columns(before.c), shape.columns(), shape.null, strict=True)]
+    last_before = (select(func.max(before.c.observed_at))
+                   .where(*observation_conditions(flt, before.c), *same, before.c.observed_at >= bindparam("since"),
+                          before.c.observed_at < bindparam("start"))
+                   .scalar_subquery())
+    fields = shape.columns()
+    return (select(*fields, func.min(_OBS_AT), last_before)
+            .where(*observation_conditions(flt), *shape.conditions(), _OBS_AT >= bindparam("start"),
+                   _OBS_AT <= bindparam("end"))
             .group_by(*fields))
 
 
