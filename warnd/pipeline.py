@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -253,15 +254,35 @@ def _dedup_key(rule_id: str, group: Group) -> str:
     return dedup_key(rule_id, group)
 
 
+@functools.lru_cache(maxsize=1024)
 def _matcher(flt: ObservationFilter) -> Callable[[Observation], bool]:
     """`flt.matches`, compiled: the cycle checks every new observation against every rule."""
-    checks = [(attr, frozenset(values)) for attr, values in (
+    if flt.group:
+        return flt.matches
+    checks = [(operator.attrgetter(attr), frozenset(values)) for attr, values in (
         ("metric", flt.metrics), ("feed", flt.feeds), ("country", flt.countries), ("region", flt.regions),
         ("victims", flt.victims), ("qualifier", flt.qualifiers), ("targeted_group", flt.targeted_groups))
         if values]
-    if flt.group:
-        return flt.matches
-    return lambda o: all(getattr(o, attr) in allowed for attr, allowed in checks)
+    if not checks:
+        return lambda o: True
+    if len(checks) == 1:
+        ((get, allowed),) = checks
+        return lambda o: get(o) in allowed
+    if len(checks) == 2:
+        (get1, allowed1), (get2, allowed2) = checks
+        return lambda o: get1(o) in allowed1 and get2(o) in allowed2
+    return lambda o: all(get(o) in allowed for get, allowed in checks)
+
+
+@functools.lru_cache(maxsize=256)
+def _grouper(fields: tuple[str, ...]) -> Callable[[Observation], Group]:
+    """`group_of` for observations, compiled for a rule's group_by."""
+    if len(fields) == 1:
+        (name,) = fields
+        get = operator.attrgetter(OBSERVATION_ATTR.get(name, name))
+        return lambda o: ((name, get(o)),)
+    getters = [(name, operator.attrgetter(OBSERVATION_ATTR.get(name, name))) for name in fields]
+    return lambda o: tuple((name, get(o)) for name, get in getters)
 
 
 def _item_matches(flt: ObservationFilter, item: StoredItem) -> bool:
@@ -311,8 +332,8 @@ class _Cycle:
 
     def observation_rule(self, rule: ObservationRule, fresh: Sequence[Observation]) -> list[Alert]:
         base = self.p.base_filter(rule)
-        matches = _matcher(base)
-        groups = list(dict.fromkeys(group_of(rule, o) for o in fresh if matches(o)))
+        matches, key = _matcher(base), _grouper(rule.group_by)
+        groups = list(dict.fromkeys(key(o) for o in fresh if matches(o)))
         if not groups:
             return []
         now, start = self.now, self.now - rule.window
@@ -341,8 +362,7 @@ class _Cycle:
                             if last_before is None or last_before < first - rule.lookback}
             maybe = [g for g in groups if g in fresh_groups]
         chosen = set(maybe)
-        keys = {g: _dedup_key(rule.id, g) for g in groups}
-        self.firing.update({keys[g]: False for g in groups if g not in chosen})
+        self.firing.update({_dedup_key(rule.id, g): False for g in groups if g not in chosen})
         fired: list[Alert] = []
         if maybe:
             fired = self.guarded(rule, self._observation_groups, rule, base, maybe, series, self.firing)

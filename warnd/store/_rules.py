@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import bindparam, case, distinct, exists, func, literal, or_, select, tuple_
 
 from warnd.types import OBSERVATION_ATTR, Observation, ObservationFilter
 
@@ -249,7 +249,17 @@ class _Shape:
             params[f"g{i}"] = sorted(v for v in values if v is not None)
             present.append(bool(params[f"g{i}"]))
             null.append(None in values)
-        return _Shape(fields, tuple(present), tuple(null)), params
+        shape = _Shape(fields, tuple(present), tuple(null))
+        if shape.exact:
+            params["exact_groups"] = [tuple(v for _, v in g) for g in groups]
+        return shape, params
+
+    @property
+    def exact(self) -> bool:
+        """Several fields, no NULL: the groups themselves are a parameter too (a row-value IN), so that
+        the per-field INs' cross product (Latakia × Druze when only Latakia × Alawite was touched) is
+        not read and returned."""
+        return len(self.fields) > 1 and not any(self.null)
 
     def keyer(self) -> Callable[[Sequence[Any]], Group]:
         """A row's group, from the group columns that lead it."""
@@ -275,6 +285,8 @@ class _Shape:
             if self.null[i]:
                 parts.append(column.is_(None))
             cond.append(or_(*parts) if len(parts) > 1 else parts[0])
+        if self.exact:
+            cond.append(tuple_(*self.columns(table)).in_(bindparam("exact_groups", expanding=True)))
         return cond
 
 
