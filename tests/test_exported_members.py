@@ -16,7 +16,7 @@ EXPORTS = {
         "load_rules", "load_settings", "parse_duration", "parse_yaml", "read_yaml", "rule_paths", "validate",
     ],
     "warnd.store": [
-        "AlertState", "Group", "IngestReport", "Silence", "Store", "StoreThread", "StoredItem", "observed_time",
+        "AlertState", "Group", "IngestReport", "NewAlert", "Silence", "Store", "StoreThread", "StoredItem", "observed_time",
         "open_store",
     ],
     "warnd.evaluate": [

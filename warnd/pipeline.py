@@ -96,6 +96,10 @@ class Pipeline:
         now = utc(now)
         if self.watching_since is None:
             self.watching_since = now
+        with self.store.reading():
+            return self._evaluate(now)
+
+    def _evaluate(self, now: datetime) -> list[Alert]:
         rules = self.rules.enabled()
         cycle = _Cycle(self, now)
         fired: list[Alert] = []

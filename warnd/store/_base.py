@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ class StoreBase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._local = threading.local()     # .reader: the connection `reading()` holds on this thread
 
     @property
     def dialect(self) -> str:
@@ -38,9 +40,31 @@ class StoreBase:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         """A plain connection for reads: no ORM session, so a cycle's hundreds of small aggregate
-        queries do not pay for identity maps and unit-of-work bookkeeping."""
+        queries do not pay for identity maps and unit-of-work bookkeeping. Inside `reading()`, the
+        connection it holds."""
+        held: Connection | None = getattr(self._local, "reader", None)
+        if held is not None:
+            with _errors():
+                yield held
+            return
         with _errors(), self.engine.connect() as conn:
             yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Let the reads of this thread inside the block share one connection (and one read
+        transaction): an evaluation cycle makes hundreds of small reads, and taking a connection
+        from the pool and resetting it for each cost more than many of the reads did. Writes still
+        take their own connection and commit at once."""
+        if getattr(self._local, "reader", None) is not None:
+            yield
+            return
+        with _errors(), self.engine.connect() as conn:
+            self._local.reader = conn
+            try:
+                yield
+            finally:
+                self._local.reader = None
 
 
 @contextmanager

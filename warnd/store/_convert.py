@@ -20,10 +20,11 @@ from warnd.types import (
     Signals,
 )
 
-from .tables import AlertRow, DeliveryRow, FeedStateRow
+from .tables import AlertRow, DeliveryRow
 
 
-def feed_state(row: FeedStateRow) -> FeedState:
+def feed_state(row: Any) -> FeedState:
+    """From a FeedStateRow, or a Core row of the feed_state table (the same attributes)."""
     return FeedState(
         feed=row.feed, etag=row.etag, last_modified=row.last_modified, content_hash=row.content_hash,
         last_polled_at=row.last_polled_at, last_success_at=row.last_success_at,

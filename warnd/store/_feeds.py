@@ -23,8 +23,8 @@ class FeedStates(StoreBase):
     # ---- feeds -------------------------------------------------------------------------------
 
     def feed_states(self) -> dict[str, FeedState]:
-        with self._tx() as s:
-            return {r.feed: conv.feed_state(r) for r in s.scalars(select(FeedStateRow))}
+        with self._read() as conn:
+            return {r.feed: conv.feed_state(r) for r in conn.execute(select(FeedStateRow.__table__))}
 
     def feed_state(self, feed: str) -> FeedState | None:
         """One feed's state, read fresh (another instance may have polled it)."""
