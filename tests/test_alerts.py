@@ -39,6 +39,10 @@ def test_dedup_key_is_stable_and_order_independent() -> None:
     assert a == b and a.startswith("r|region=Latakia,targeted_group=Alawite|")
     assert dedup_key("r", (("region", "Tartus"),)) != dedup_key("r", (("region", "Latakia"),))
     assert dedup_key("r", (("region", None),)) == dedup_key("r", (("region", ""),))
+    # Keys are stored with alert states: a change of format would re-alert every group once.
+    assert dedup_key("coast-jump", (("region", "Latakia"), ("targeted_group", "Alawite"))) \
+        == "coast-jump|region=Latakia,targeted_group=Alawite|3803170d99bcef7a"
+    assert dedup_key("r", (("region", "اللاذقية"),)) == "r|region=اللاذقية|145d60a8857a1441"
 
 
 CASES = [

@@ -52,9 +52,13 @@ class Decision:
     previous_value: float | None = None
 
 
+# json.dumps with these arguments, without building an encoder per call (keys are made per group per cycle).
+_CANON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dedup_key(rule_id: str, labels: Sequence[tuple[str, str | None]]) -> str:
     """A stable key for a rule + group: the same group always gets the same key, across restarts and hosts."""
-    canon = json.dumps([rule_id, sorted((k, v or "") for k, v in labels)], ensure_ascii=False, separators=(",", ":"))
+    canon = _CANON.encode([rule_id, sorted((k, v or "") for k, v in labels)])
     digest = hashlib.sha256(canon.encode()).hexdigest()[:16]
     readable = ",".join(f"{k}={v or '-'}" for k, v in sorted(labels, key=lambda kv: kv[0]))
     return f"{rule_id}|{readable}"[:400] + f"|{digest}"
