@@ -289,9 +289,12 @@ def _grouper(fields: tuple[str, ...]) -> Callable[[Observation], Group]:
     return lambda o: tuple((name, get(o)) for name, get in getters)
 
 
-def _item_matches(flt: ObservationFilter, item: StoredItem) -> bool:
-    return all(not allowed or value in allowed for allowed, value in (
-        (flt.feeds, item.feed), (flt.countries, item.country), (flt.regions, item.region)))
+@functools.lru_cache(maxsize=256)
+def _item_matcher(flt: ObservationFilter) -> Callable[[StoredItem], bool]:
+    """Whether an item is in the feeds, countries and regions of `flt` (what an item has of a filter)."""
+    checks = [(operator.attrgetter(attr), frozenset(values)) for attr, values in (
+        ("feed", flt.feeds), ("country", flt.countries), ("region", flt.regions)) if values]
+    return lambda item: all(get(item) in allowed for get, allowed in checks)
 
 
 def _metric_name(rule: EvaluatedRule) -> str:
@@ -409,7 +412,7 @@ class _Cycle:
 
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)
-        hits = evaluate.keyword_hits(rule, [i for i in items if _item_matches(base, i)])
+        hits = evaluate.keyword_hits(rule, list(filter(_item_matcher(base), items)))
         groups = list(dict.fromkeys(group_of(rule, i) for i in hits))
         if not groups:
             return []
