@@ -148,6 +148,7 @@ def run_one(url: str, size: int, rules_path: Path, cycles: int, per_cycle: int,
     cached = None
     if history_cache is not None and url.startswith("sqlite:///"):
         # The history is deterministic (seeded by its size): build it once, copy it for later runs.
+        history_cache.mkdir(parents=True, exist_ok=True)
         cached = history_cache / f"history-{size}.db"
         if cached.exists():
             shutil.copyfile(cached, url.removeprefix("sqlite:///"))
