@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from warnd.errors import SchemaBehindError
+from warnd.errors import SchemaBehindError, StoreError
 from warnd.store import Group, NewAlert, Store, observed_time, open_store
 from warnd.store._engine import make_engine
 from warnd.store.migrate import check_schema, upgrade
@@ -237,3 +237,14 @@ def test_first_reports_gives_each_group_its_first_report_and_its_last_one_before
         (("region", "Tartus"),): (T0 - timedelta(hours=3), None),
         (("region", None),): (T0 - timedelta(hours=1), None),
     }
+
+
+def test_a_failed_read_inside_reading_does_not_fail_the_next_one(store: Store) -> None:
+    # One rule's failing query must not take the rest of the cycle's reads with it (PostgreSQL aborts
+    # the whole transaction after an error).
+    store.ingest("f1", [(item("a", "coast"), killed(4))], None, T0)
+    with store.reading():
+        with pytest.raises(StoreError), store._read() as conn:
+            conn.execute(sa.text("SELECT no_such_column FROM observations"))
+        assert store.last_observation_id() == 1
+        assert len(store.observations_after(0)) == 1

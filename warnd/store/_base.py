@@ -44,8 +44,15 @@ class StoreBase:
         connection it holds."""
         held: Connection | None = getattr(self._local, "reader", None)
         if held is not None:
-            with _errors():
-                yield held
+            try:
+                with _errors():
+                    yield held
+            except Exception:
+                # A failed statement aborts PostgreSQL's transaction: end it, so that the next read of
+                # the block (the next rule's) does not fail with it.
+                if held.in_transaction():
+                    held.rollback()
+                raise
             return
         with _errors(), self.engine.connect() as conn:
             yield conn
