@@ -186,40 +186,65 @@ def _proc_rss_mb(pid: int) -> float:
 
 
 class RssSampler:
-    """Samples the summed RSS of some processes every 20 ms and keeps the peak."""
+    """Peak RSS and PSS of some processes, sampled every 20 ms **in a process of its own**.
 
-    def __init__(self, pids: list[int], own: int) -> None:
-        self.pids, self.own = pids, own
+    Reading ``/proc/<pid>/smaps_rollup`` walks the target's page tables: ~0.5 ms of kernel time
+    per read of an 80 MB process, ~0.1 CPU-s per second for 3–4 processes. A sampler thread
+    inside the warnd process had that charged to warnd (a third of the unchanged round's CPU);
+    in its own process it costs the machine the same, like the farm, but is not counted as warnd.
+    """
+
+    def __init__(self, pids: list[int], *, farm_pid: int) -> None:
+        self.pids, self.farm_pid = pids, farm_pid
         self.peak_total = self.peak_own = 0.0
         self.peaks: dict[int, float] = {}
         self.peak_pss_total = self.peak_pss_own = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.sample()
-
-    def sample(self) -> None:
-        sizes = {pid: _proc_rss_mb(pid) for pid in self.pids}
-        for pid, mb in sizes.items():
-            self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
-        pss = {pid: _proc_pss_mb(pid) for pid in self.pids}
-        self.peak_pss_total = max(self.peak_pss_total, sum(pss.values()))
-        self.peak_pss_own = max(self.peak_pss_own, sum(v for p, v in pss.items() if p != self.farm_pid))
-        self.peak_total = max(self.peak_total, sum(sizes.values()))
-        self.peak_own = max(self.peak_own, sum(v for p, v in sizes.items() if p != self.farm_pid))
-
-    farm_pid = -1
+        self.cpu_s = 0.0
+        self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> RssSampler:
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--sample", ",".join(map(str, self.pids)), "--farm-pid", str(self.farm_pid)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self._proc.stdout is not None
+        self._proc.stdout.readline()  # "sampling": the first sample is taken
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
+        assert self._proc is not None
+        out, _ = self._proc.communicate("stop\n")  # the sampler takes a last sample and reports
+        report = json.loads(out)
+        self.peaks = {int(pid): mb for pid, mb in report["peaks"].items()}
+        self.peak_total, self.peak_own = report["peak_total"], report["peak_own"]
+        self.peak_pss_total, self.peak_pss_own = report["peak_pss_total"], report["peak_pss_own"]
+        self.cpu_s = report["cpu_s"]
+
+
+def sample(args: argparse.Namespace) -> None:
+    """The memory sampler (its own process): peaks of RSS and PSS until a line on stdin, then a JSON report."""
+    pids = [int(p) for p in args.sample.split(",")]
+    peaks: dict[int, float] = {}
+    peak = {"peak_total": 0.0, "peak_own": 0.0, "peak_pss_total": 0.0, "peak_pss_own": 0.0}
+
+    def one() -> None:
+        sizes = {pid: _proc_rss_mb(pid) for pid in pids}
+        for pid, mb in sizes.items():
+            peaks[pid] = max(peaks.get(pid, 0.0), mb)
+        pss = {pid: _proc_pss_mb(pid) for pid in pids}
+        for key, values in (("peak_total", sizes), ("peak_pss_total", pss)):
+            peak[key] = max(peak[key], sum(values.values()))
+        for key, values in (("peak_own", sizes), ("peak_pss_own", pss)):
+            peak[key] = max(peak[key], sum(v for p, v in values.items() if p != args.farm_pid))
+
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+    one()
+    print("sampling", flush=True)
+    while not stop.wait(0.02):
+        one()
+    one()
+    print(json.dumps({"peaks": peaks, **peak, "cpu_s": time.process_time()}), flush=True)
 
 
 @dataclass
@@ -281,8 +306,7 @@ async def run_rounds(args: argparse.Namespace) -> list[Round]:
              for i in range(args.feeds)]
     clock = SystemClock()
     rounds: list[Round] = []
-    sampler = RssSampler([os.getpid(), *worker_pids, farm.pid], os.getpid())
-    sampler.farm_pid = farm.pid
+    sampler = RssSampler([os.getpid(), *worker_pids, farm.pid], farm_pid=farm.pid)
     try:
         with sampler:
             async with make_http_session(settings) as session:
@@ -360,6 +384,7 @@ def print_table(args: argparse.Namespace, rounds: list[Round], sampler: RssSampl
     print(f"peak of summed RSS: {sampler.peak_total:.0f} MB with the farm, {sampler.peak_own:.0f} MB without")
     print(f"peak of summed PSS (shared pages counted once): {sampler.peak_pss_total:.0f} MB with the farm, "
           f"{sampler.peak_pss_own:.0f} MB without")
+    print(f"memory sampler (its own process, not in warnd's CPU): {sampler.cpu_s:.2f} CPU-s over the whole run")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,9 +455,13 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="cProfile the warnd process into FILE")
     parser.add_argument("--verbose", action="store_true", help="print fetch latency percentiles per round")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sample", help=argparse.SUPPRESS)
+    parser.add_argument("--farm-pid", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args)
+    elif args.sample:
+        sample(args)
     elif args.compare_clients:
         asyncio.run(compare_clients(args))
     elif args.profile:
