@@ -3,6 +3,7 @@
     python bench/feeds.py                          # 4 rounds, prints a table
     python bench/feeds.py --feeds 1000 --items 20 --latency-ms 50 --broken 0.02 --timeout 5
     python bench/feeds.py --compare-clients        # aiohttp vs httpx, fetch only (bench/README.md)
+    python bench/feeds.py --state-writes sqlite:////tmp/w.db   # the store write of each poll, apart
 
 The farm is a **separate process** (this file with ``--serve``: a minimal asyncio HTTP/1.1 server)
 listening on 127.0.0.1 on ``--hosts`` ports, so the per-host connection limit applies as it
@@ -439,6 +440,38 @@ async def compare_clients(args: argparse.Namespace) -> None:
         farm.wait()
 
 
+# ---------------------------------------------------------------------------------------------
+# The store write every poll makes (a 304 included), measured apart: the rounds above have no store
+
+
+def state_writes(args: argparse.Namespace) -> None:
+    """CPU per feed-state write, as the daemon stores a ``304``: `Store.ingest` of no items."""
+    import dataclasses
+    import statistics
+
+    from warnd.store import open_store
+    from warnd.types import FeedState
+
+    store = open_store(args.state_writes, migrate=True)
+    now = datetime(2026, 2, 11, 12, tzinfo=UTC)
+    states = [FeedState(f"bench-{i}", etag=f'"{i}-0"', last_modified=format_datetime(now, usegmt=True),
+                        last_success_at=now, latencies_s=(0.05,) * 20) for i in range(args.feeds)]
+    for state in states:  # the rows exist, as after the daemon's first claim of each feed
+        store.ingest(state.feed, [], state, now)
+    per_write_us = []
+    for _ in range(5):
+        now += timedelta(minutes=5)
+        states = [dataclasses.replace(s, last_polled_at=now, last_success_at=now, next_poll_at=now + timedelta(minutes=5),
+                                      latencies_s=(*s.latencies_s, 0.05)[-20:]) for s in states]
+        cpu0 = time.process_time()
+        for state in states:
+            store.ingest(state.feed, [], state, now)
+        per_write_us.append((time.process_time() - cpu0) / len(states) * 1e6)
+    store.close()
+    print(f"{store.dialect}: {statistics.median(per_write_us):.0f} µs CPU per feed-state write "
+          f"(median of 5 x {len(states)}; load average {Path('/proc/loadavg').read_text().split()[0]})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -453,6 +486,8 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=5, help="priority step of the parse workers")
     parser.add_argument("--compare-clients", action="store_true", help="aiohttp vs httpx, fetch only")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the warnd process into FILE")
+    parser.add_argument("--state-writes", metavar="DB_URL",
+                        help="CPU per feed-state write (the store side of a 304) on this database, instead of the rounds")
     parser.add_argument("--verbose", action="store_true", help="print fetch latency percentiles per round")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sample", help=argparse.SUPPRESS)
@@ -464,6 +499,8 @@ def main() -> None:
         sample(args)
     elif args.compare_clients:
         asyncio.run(compare_clients(args))
+    elif args.state_writes:
+        state_writes(args)
     elif args.profile:
         import cProfile
         cProfile.runctx("asyncio.run(run_rounds(args))", globals(), {"args": args}, args.profile)
