@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -92,16 +92,34 @@ class FeedStates(StoreBase):
             return int(feeds.rowcount or 0) + int(deliveries.rowcount or 0)  # type: ignore[attr-defined]
 
 
+# Every poll writes its feed's state, a 304 included. The ORM way (read the row, set its
+# attributes, flush) cost a SELECT, the unit of work, and a statement cache key computed over the
+# literal values: ~410 µs of CPU per write on SQLite and ~1.1 ms on PostgreSQL, more than the
+# whole HTTP side of a 304 (~200 µs). One prepared UPDATE: ~130 µs and ~650 µs
+# (`bench/feeds.py --state-writes`, bench/README.md).
+_UPDATE_STATE = update(FeedStateRow).where(FeedStateRow.feed == bindparam("state_feed")).values({
+    name: bindparam(name) for name in (
+        "etag", "last_modified", "content_hash", "last_polled_at", "last_success_at", "last_new_item_at",
+        "last_error_at", "last_error", "consecutive_failures", "items_seen", "next_poll_at", "latencies",
+    )
+})
+
+
 def _put_feed_state(s: Session, state: FeedState) -> None:
-    row = s.get(FeedStateRow, state.feed)
-    if row is None:
-        row = FeedStateRow(feed=state.feed)
-        s.add(row)
-    row.etag, row.last_modified, row.content_hash = state.etag, state.last_modified, state.content_hash
-    row.last_polled_at, row.last_success_at = state.last_polled_at, state.last_success_at
-    row.last_new_item_at, row.last_error_at, row.last_error = state.last_new_item_at, state.last_error_at, state.last_error
-    row.consecutive_failures, row.items_seen = state.consecutive_failures, state.items_seen
-    row.next_poll_at, row.latencies = state.next_poll_at, list(state.latencies_s)
+    """Write `state` over its feed's row, or create the row; the lease columns are left alone.
+
+    The UPDATE goes through the session's connection, past the ORM: no caller holds a
+    `FeedStateRow` of this feed in the session, so none can go stale.
+    """
+    values = {
+        "etag": state.etag, "last_modified": state.last_modified, "content_hash": state.content_hash,
+        "last_polled_at": state.last_polled_at, "last_success_at": state.last_success_at,
+        "last_new_item_at": state.last_new_item_at, "last_error_at": state.last_error_at,
+        "last_error": state.last_error, "consecutive_failures": state.consecutive_failures,
+        "items_seen": state.items_seen, "next_poll_at": state.next_poll_at, "latencies": list(state.latencies_s),
+    }
+    if not s.connection().execute(_UPDATE_STATE, {"state_feed": state.feed, **values}).rowcount:
+        s.add(FeedStateRow(feed=state.feed, **values))
 
 
 def _ensure_feed_row(s: Session, feed: str, dialect: str) -> None:
