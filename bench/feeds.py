@@ -3,7 +3,7 @@
     python bench/feeds.py                          # 4 rounds, prints a table
     python bench/feeds.py --feeds 1000 --items 20 --latency-ms 50 --broken 0.02 --timeout 5
     python bench/feeds.py --compare-clients        # aiohttp vs httpx, fetch only (bench/README.md)
-    python bench/feeds.py --state-writes sqlite:////tmp/w.db   # the store write of each poll, apart
+    python bench/feeds.py --store-per-poll sqlite:////tmp/w.db   # the store calls of a 304 poll, apart
 
 The farm is a **separate process** (this file with ``--serve``: a minimal asyncio HTTP/1.1 server)
 listening on 127.0.0.1 on ``--hosts`` ports, so the per-host connection limit applies as it
@@ -441,35 +441,58 @@ async def compare_clients(args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The store write every poll makes (a 304 included), measured apart: the rounds above have no store
+# The store work of a poll in the daemon, measured apart: the rounds above have no store
 
 
-def state_writes(args: argparse.Namespace) -> None:
-    """CPU per feed-state write, as the daemon stores a ``304``: `Store.ingest` of no items."""
+def store_per_poll(args: argparse.Namespace) -> None:
+    """CPU of the store calls `Daemon.poll_feed` makes around a ``304``, per call and in total.
+
+    In order: claim the feed's lease, read its state, store the poll (`Store.ingest` of no items:
+    only the state is written), renew the lease until the next poll.
+    """
     import dataclasses
     import statistics
 
     from warnd.store import open_store
     from warnd.types import FeedState
 
-    store = open_store(args.state_writes, migrate=True)
+    store = open_store(args.store_per_poll, migrate=True)
     now = datetime(2026, 2, 11, 12, tzinfo=UTC)
-    states = [FeedState(f"bench-{i}", etag=f'"{i}-0"', last_modified=format_datetime(now, usegmt=True),
-                        last_success_at=now, latencies_s=(0.05,) * 20) for i in range(args.feeds)]
-    for state in states:  # the rows exist, as after the daemon's first claim of each feed
-        store.ingest(state.feed, [], state, now)
-    per_write_us = []
+    lease = timedelta(seconds=args.timeout + 30)
+    feeds = [f"bench-{i}" for i in range(args.feeds)]
+    for feed in feeds:  # rows and states exist, as after the daemon's first poll of each feed
+        store.claim_feed(feed, "bench", now, lease)
+        store.ingest(feed, [], FeedState(feed, etag=f'"{feed}-0"', last_modified=format_datetime(now, usegmt=True),
+                                         last_success_at=now, latencies_s=(0.05,) * 20), now)
+    calls: dict[str, list[float]] = {"claim": [], "read state": [], "write state": [], "renew": []}
     for _ in range(5):
         now += timedelta(minutes=5)
-        states = [dataclasses.replace(s, last_polled_at=now, last_success_at=now, next_poll_at=now + timedelta(minutes=5),
-                                      latencies_s=(*s.latencies_s, 0.05)[-20:]) for s in states]
-        cpu0 = time.process_time()
-        for state in states:
-            store.ingest(state.feed, [], state, now)
-        per_write_us.append((time.process_time() - cpu0) / len(states) * 1e6)
+        spent = dict.fromkeys(calls, 0.0)
+        for feed in feeds:
+            cpu0 = time.process_time()
+            store.claim_feed(feed, "bench", now, lease)
+            cpu1 = time.process_time()
+            state = store.feed_state(feed)
+            assert state is not None
+            cpu2 = time.process_time()
+            polled = dataclasses.replace(state, last_polled_at=now, last_success_at=now, next_poll_at=now + lease,
+                                         latencies_s=(*state.latencies_s, 0.05)[-20:])
+            cpu3 = time.process_time()
+            store.ingest(feed, [], polled, now)
+            cpu4 = time.process_time()
+            store.claim_feed(feed, "bench", now, lease)
+            cpu5 = time.process_time()
+            for name, took in zip(calls, (cpu1 - cpu0, cpu2 - cpu1, cpu4 - cpu3, cpu5 - cpu4), strict=True):
+                spent[name] += took
+        for name, total in spent.items():
+            calls[name].append(total / len(feeds) * 1e6)
     store.close()
-    print(f"{store.dialect}: {statistics.median(per_write_us):.0f} µs CPU per feed-state write "
-          f"(median of 5 x {len(states)}; load average {Path('/proc/loadavg').read_text().split()[0]})")
+    medians = {name: statistics.median(us) for name, us in calls.items()}
+    print(f"{store.dialect}, {len(feeds)} feeds, load average {Path('/proc/loadavg').read_text().split()[0]}: "
+          f"µs CPU per call (median of 5 rounds)")
+    for name, us in medians.items():
+        print(f"  {name:<12}{us:>7.0f}")
+    print(f"  {'per poll':<12}{sum(medians.values()):>7.0f}")
 
 
 def main() -> None:
@@ -486,8 +509,8 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=5, help="priority step of the parse workers")
     parser.add_argument("--compare-clients", action="store_true", help="aiohttp vs httpx, fetch only")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the warnd process into FILE")
-    parser.add_argument("--state-writes", metavar="DB_URL",
-                        help="CPU per feed-state write (the store side of a 304) on this database, instead of the rounds")
+    parser.add_argument("--store-per-poll", metavar="DB_URL",
+                        help="CPU of the store calls around a 304 poll on this database, instead of the rounds")
     parser.add_argument("--verbose", action="store_true", help="print fetch latency percentiles per round")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sample", help=argparse.SUPPRESS)
@@ -499,8 +522,8 @@ def main() -> None:
         sample(args)
     elif args.compare_clients:
         asyncio.run(compare_clients(args))
-    elif args.state_writes:
-        state_writes(args)
+    elif args.store_per_poll:
+        store_per_poll(args)
     elif args.profile:
         import cProfile
         cProfile.runctx("asyncio.run(run_rounds(args))", globals(), {"args": args}, args.profile)

@@ -69,3 +69,11 @@ def test_saving_one_feed_leaves_the_others(store: Store) -> None:
     store.save_feed_state(FULL)
     store.save_feed_state(dataclasses.replace(FULL, etag='"v8"'))
     assert store.feed_states()["reliefweb"] == other
+
+
+def test_a_first_claim_creates_an_empty_state(store: Store) -> None:
+    assert store.claim_feed("first", "a", T0, timedelta(seconds=60))
+    assert store.feed_state("first") == FeedState("first")
+    store.save_feed_state(FULL)
+    assert store.claim_feed("sana", "a", T0, timedelta(seconds=60))  # the row exists: the claim keeps its state
+    assert store.feed_state("sana") == FULL
