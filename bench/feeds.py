@@ -3,6 +3,7 @@
     python bench/feeds.py                          # 4 rounds, prints a table
     python bench/feeds.py --feeds 1000 --items 20 --latency-ms 50 --broken 0.02 --timeout 5
     python bench/feeds.py --compare-clients        # aiohttp vs httpx, fetch only (bench/README.md)
+    python bench/feeds.py --store-per-poll sqlite:////tmp/w.db   # the store calls of a 304 poll, apart
 
 The farm is a **separate process** (this file with ``--serve``: a minimal asyncio HTTP/1.1 server)
 listening on 127.0.0.1 on ``--hosts`` ports, so the per-host connection limit applies as it
@@ -186,40 +187,65 @@ def _proc_rss_mb(pid: int) -> float:
 
 
 class RssSampler:
-    """Samples the summed RSS of some processes every 20 ms and keeps the peak."""
+    """Peak RSS and PSS of some processes, sampled every 20 ms **in a process of its own**.
 
-    def __init__(self, pids: list[int], own: int) -> None:
-        self.pids, self.own = pids, own
+    Reading ``/proc/<pid>/smaps_rollup`` walks the target's page tables: ~0.5 ms of kernel time
+    per read of an 80 MB process, ~0.1 CPU-s per second for 3–4 processes. A sampler thread
+    inside the warnd process had that charged to warnd (a third of the unchanged round's CPU);
+    in its own process it costs the machine the same, like the farm, but is not counted as warnd.
+    """
+
+    def __init__(self, pids: list[int], *, farm_pid: int) -> None:
+        self.pids, self.farm_pid = pids, farm_pid
         self.peak_total = self.peak_own = 0.0
         self.peaks: dict[int, float] = {}
         self.peak_pss_total = self.peak_pss_own = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.sample()
-
-    def sample(self) -> None:
-        sizes = {pid: _proc_rss_mb(pid) for pid in self.pids}
-        for pid, mb in sizes.items():
-            self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
-        pss = {pid: _proc_pss_mb(pid) for pid in self.pids}
-        self.peak_pss_total = max(self.peak_pss_total, sum(pss.values()))
-        self.peak_pss_own = max(self.peak_pss_own, sum(v for p, v in pss.items() if p != self.farm_pid))
-        self.peak_total = max(self.peak_total, sum(sizes.values()))
-        self.peak_own = max(self.peak_own, sum(v for p, v in sizes.items() if p != self.farm_pid))
-
-    farm_pid = -1
+        self.cpu_s = 0.0
+        self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> RssSampler:
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--sample", ",".join(map(str, self.pids)), "--farm-pid", str(self.farm_pid)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self._proc.stdout is not None
+        self._proc.stdout.readline()  # "sampling": the first sample is taken
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
+        assert self._proc is not None
+        out, _ = self._proc.communicate("stop\n")  # the sampler takes a last sample and reports
+        report = json.loads(out)
+        self.peaks = {int(pid): mb for pid, mb in report["peaks"].items()}
+        self.peak_total, self.peak_own = report["peak_total"], report["peak_own"]
+        self.peak_pss_total, self.peak_pss_own = report["peak_pss_total"], report["peak_pss_own"]
+        self.cpu_s = report["cpu_s"]
+
+
+def sample(args: argparse.Namespace) -> None:
+    """The memory sampler (its own process): peaks of RSS and PSS until a line on stdin, then a JSON report."""
+    pids = [int(p) for p in args.sample.split(",")]
+    peaks: dict[int, float] = {}
+    peak = {"peak_total": 0.0, "peak_own": 0.0, "peak_pss_total": 0.0, "peak_pss_own": 0.0}
+
+    def one() -> None:
+        sizes = {pid: _proc_rss_mb(pid) for pid in pids}
+        for pid, mb in sizes.items():
+            peaks[pid] = max(peaks.get(pid, 0.0), mb)
+        pss = {pid: _proc_pss_mb(pid) for pid in pids}
+        for key, values in (("peak_total", sizes), ("peak_pss_total", pss)):
+            peak[key] = max(peak[key], sum(values.values()))
+        for key, values in (("peak_own", sizes), ("peak_pss_own", pss)):
+            peak[key] = max(peak[key], sum(v for p, v in values.items() if p != args.farm_pid))
+
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+    one()
+    print("sampling", flush=True)
+    while not stop.wait(0.02):
+        one()
+    one()
+    print(json.dumps({"peaks": peaks, **peak, "cpu_s": time.process_time()}), flush=True)
 
 
 @dataclass
@@ -281,8 +307,7 @@ async def run_rounds(args: argparse.Namespace) -> list[Round]:
              for i in range(args.feeds)]
     clock = SystemClock()
     rounds: list[Round] = []
-    sampler = RssSampler([os.getpid(), *worker_pids, farm.pid], os.getpid())
-    sampler.farm_pid = farm.pid
+    sampler = RssSampler([os.getpid(), *worker_pids, farm.pid], farm_pid=farm.pid)
     try:
         with sampler:
             async with make_http_session(settings) as session:
@@ -360,6 +385,7 @@ def print_table(args: argparse.Namespace, rounds: list[Round], sampler: RssSampl
     print(f"peak of summed RSS: {sampler.peak_total:.0f} MB with the farm, {sampler.peak_own:.0f} MB without")
     print(f"peak of summed PSS (shared pages counted once): {sampler.peak_pss_total:.0f} MB with the farm, "
           f"{sampler.peak_pss_own:.0f} MB without")
+    print(f"memory sampler (its own process, not in warnd's CPU): {sampler.cpu_s:.2f} CPU-s over the whole run")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,6 +440,61 @@ async def compare_clients(args: argparse.Namespace) -> None:
         farm.wait()
 
 
+# ---------------------------------------------------------------------------------------------
+# The store work of a poll in the daemon, measured apart: the rounds above have no store
+
+
+def store_per_poll(args: argparse.Namespace) -> None:
+    """CPU of the store calls `Daemon.poll_feed` makes around a ``304``, per call and in total.
+
+    In order: claim the feed's lease, read its state, store the poll (`Store.ingest` of no items:
+    only the state is written), renew the lease until the next poll.
+    """
+    import dataclasses
+    import statistics
+
+    from warnd.store import open_store
+    from warnd.types import FeedState
+
+    store = open_store(args.store_per_poll, migrate=True)
+    now = datetime(2026, 2, 11, 12, tzinfo=UTC)
+    lease = timedelta(seconds=args.timeout + 30)
+    feeds = [f"bench-{i}" for i in range(args.feeds)]
+    for feed in feeds:  # rows and states exist, as after the daemon's first poll of each feed
+        store.claim_feed(feed, "bench", now, lease)
+        store.ingest(feed, [], FeedState(feed, etag=f'"{feed}-0"', last_modified=format_datetime(now, usegmt=True),
+                                         last_success_at=now, latencies_s=(0.05,) * 20), now)
+    calls: dict[str, list[float]] = {"claim": [], "read state": [], "write state": [], "renew": []}
+    for _ in range(5):
+        now += timedelta(minutes=5)
+        spent = dict.fromkeys(calls, 0.0)
+        for feed in feeds:
+            cpu0 = time.process_time()
+            store.claim_feed(feed, "bench", now, lease)
+            cpu1 = time.process_time()
+            state = store.feed_state(feed)
+            assert state is not None
+            cpu2 = time.process_time()
+            polled = dataclasses.replace(state, last_polled_at=now, last_success_at=now, next_poll_at=now + lease,
+                                         latencies_s=(*state.latencies_s, 0.05)[-20:])
+            cpu3 = time.process_time()
+            store.ingest(feed, [], polled, now)
+            cpu4 = time.process_time()
+            store.claim_feed(feed, "bench", now, lease)
+            cpu5 = time.process_time()
+            for name, took in zip(calls, (cpu1 - cpu0, cpu2 - cpu1, cpu4 - cpu3, cpu5 - cpu4), strict=True):
+                spent[name] += took
+        for name, total in spent.items():
+            calls[name].append(total / len(feeds) * 1e6)
+    store.close()
+    medians = {name: statistics.median(us) for name, us in calls.items()}
+    print(f"{store.dialect}, {len(feeds)} feeds, load average {Path('/proc/loadavg').read_text().split()[0]}: "
+          f"µs CPU per call (median of 5 rounds)")
+    for name, us in medians.items():
+        print(f"  {name:<12}{us:>7.0f}")
+    print(f"  {'per poll':<12}{sum(medians.values()):>7.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -428,13 +509,21 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=5, help="priority step of the parse workers")
     parser.add_argument("--compare-clients", action="store_true", help="aiohttp vs httpx, fetch only")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the warnd process into FILE")
+    parser.add_argument("--store-per-poll", metavar="DB_URL",
+                        help="CPU of the store calls around a 304 poll on this database, instead of the rounds")
     parser.add_argument("--verbose", action="store_true", help="print fetch latency percentiles per round")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sample", help=argparse.SUPPRESS)
+    parser.add_argument("--farm-pid", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args)
+    elif args.sample:
+        sample(args)
     elif args.compare_clients:
         asyncio.run(compare_clients(args))
+    elif args.store_per_poll:
+        store_per_poll(args)
     elif args.profile:
         import cProfile
         cProfile.runctx("asyncio.run(run_rounds(args))", globals(), {"args": args}, args.profile)

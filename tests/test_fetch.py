@@ -443,3 +443,25 @@ async def test_allow_networks_opens_a_private_redirect_target(clock: FakeClock, 
         assert http_server.requests[-1].headers["authorization"] == "Bearer t0ken"
     finally:
         other.stop()
+
+
+async def test_feed_url_sent_as_configured_on_every_poll(fetcher: Fetcher, http_server: LocalHTTPServer) -> None:
+    # The URL is parsed once per feed (warnd.fetch._request_url), not per poll: later polls send the same target.
+    http_server.route("/feed", Response(200, RSS, {"ETag": '"v1"'}))
+    configured = feed(http_server.url("/feed?appname=warnd&q=a%20b&city=Lattakia"))
+    first = await fetcher.fetch(configured, FeedState("f"))
+    http_server.route("/feed", lambda req: Response(304) if req.headers.get("if-none-match") == '"v1"' else Response(500))
+    second = await fetcher.fetch(configured, FeedState("f", etag=first.etag))
+    assert (first.status, second.status) == (200, 304)
+    assert [r.path for r in http_server.requests] == ["/feed?appname=warnd&q=a%20b&city=Lattakia"] * 2
+    assert first.url == second.url == configured.url
+
+
+@pytest.mark.parametrize("url", [
+    pytest.param("http://127.0.0.1:99999/feed", id="port-out-of-range"),
+    pytest.param("http://:80/feed", id="no-host"),
+])
+async def test_invalid_url(fetcher: Fetcher, url: str) -> None:
+    for _ in range(2):  # the unparseable URL is not cached as something that then passes
+        with pytest.raises(FetchError, match="invalid URL"):
+            await fetcher.fetch(feed(url), FeedState("f"))

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ipaddress
 import os
@@ -35,6 +36,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
+import yarl
 
 from warnd.clock import Clock
 from warnd.config.settings import FeedSettings, FetchSettings
@@ -50,6 +52,7 @@ _CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since"})
 # hanging feeds cannot starve alert delivery, which shares the session.
 _DELIVERY_HEADROOM = 16
 _KEEPALIVE_S = 75.0  # longer than a typical poll interval gap inside one round
+_URL_CACHE_SIZE = 8192  # feed URLs kept parsed by `_request_url`: more than any feed list
 
 
 def make_http_session(settings: FetchSettings) -> aiohttp.ClientSession:
@@ -144,6 +147,7 @@ class Fetcher:
         fetched_at = self._clock.now()
         try:
             current = url
+            request: yarl.URL | str = _request_url(url)
             for hop in range(settings.max_redirects + 1):
                 remaining = settings.timeout_s - (self._clock.monotonic() - started)
                 if remaining <= 0:
@@ -151,7 +155,7 @@ class Fetcher:
                 # Redirects are followed here, one hop at a time, so each target is checked before
                 # warnd connects to it (aiohttp's own following would connect first).
                 async with self._session.get(
-                    current, headers=headers, allow_redirects=False,
+                    request, headers=headers, allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=remaining, sock_connect=settings.connect_timeout_s),
                 ) as resp:
                     location = resp.headers.get("Location")
@@ -163,7 +167,7 @@ class Fetcher:
                         if not _same_origin(url, target):
                             # The feed's own headers (an API token) are for the configured origin only.
                             headers = {k: v for k, v in headers.items() if k in _CONDITIONAL}
-                        current = target
+                        current = request = target
                         continue
                     return await self._answer(feed, resp, state, fetched_at, started)
             raise FetchError(feed.name, f"more than {settings.max_redirects} redirects")
@@ -294,6 +298,22 @@ class Fetcher:
             raise FetchError(feed.name, f"file too large: more than {cap} bytes")
         return FetchResult(feed=feed.name, url=path.as_uri(), status=200, fetched_at=fetched_at, body=body,
                            etag=etag, content_hash=_sha256(body), elapsed_s=self._clock.monotonic() - started)
+
+
+@functools.lru_cache(maxsize=_URL_CACHE_SIZE)
+def _request_url(url: str) -> yarl.URL | str:
+    """A feed's URL as aiohttp's URL object, made once per feed instead of once per poll.
+
+    Given a str, aiohttp parses it on every request, and yarl's own parse cache (128 URLs) misses
+    as soon as more feeds than that take turns; a URL object reused across polls also keeps the
+    parts aiohttp derives from it (host, port, origin). With 1000 feeds that is 20–30 µs less CPU
+    per poll, ~10 % of a ``304`` (bench/README.md). A URL yarl cannot parse stays a str, so aiohttp
+    still reports it as invalid.
+    """
+    try:
+        return yarl.URL(url)
+    except ValueError:
+        return url
 
 
 def _read_at_most(path: Path, limit: int) -> bytes:
