@@ -460,6 +460,7 @@ async def test_feed_url_sent_as_configured_on_every_poll(fetcher: Fetcher, http_
 @pytest.mark.parametrize("url", [
     pytest.param("http://127.0.0.1:99999/feed", id="port-out-of-range"),
     pytest.param("http://:80/feed", id="no-host"),
+    pytest.param("http://[::1/feed", id="unclosed-ipv6-bracket"),
 ])
 async def test_invalid_url(fetcher: Fetcher, url: str) -> None:
     for _ in range(2):  # the unparseable URL is not cached as something that then passes

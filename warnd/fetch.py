@@ -126,7 +126,10 @@ class Fetcher:
             FetchError: any other failure (connection, TLS, redirects, size cap, scheme, file access).
         """
         url = feed.url.strip()
-        scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+        try:
+            scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+        except ValueError as e:  # "http://[::1/x": an unclosed IPv6 bracket
+            raise FetchError(feed.name, f"invalid URL: {e}") from e
         if scheme in ("http", "https"):
             async with self._slots:
                 return await self._fetch_http(feed, url, state)

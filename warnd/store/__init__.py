@@ -129,11 +129,12 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
         """Store new items and revisions with their observations, and the feed's state, in one transaction."""
         new = revised = unchanged = n_obs = 0
         with self._tx() as s:
-            if self.dialect == "postgresql":
+            if self.dialect == "postgresql" and entries:
                 # Ids come from a sequence, and concurrent transactions could commit them out of order:
                 # an evaluation cursor (id > last seen) would step over a row committed late, and its
                 # alert would be lost. Serialising ingest transactions (they are short: fetching,
-                # parsing and extraction happen before) makes ids commit in order.
+                # parsing and extraction happen before) makes ids commit in order. A poll with nothing
+                # new (a 304) only writes its feed's state and does not wait for the lock.
                 s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK})
             for item, signals in entries:
                 prev = s.scalars(
