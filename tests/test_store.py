@@ -184,27 +184,19 @@ def test_an_alert_decided_on_a_stale_state_is_refused(store: Store) -> None:
     assert store.record_alert(alert("k2", value=2000), ["mail"], T0, seen_count=1) is not None
 
 
-def test_groups_seen_finds_groups_with_a_report_in_their_span(store: Store) -> None:
-    # min_baseline_days asks "is there history this old?", new_value "was it seen in the lookback?":
-    # an EXISTS per group, not a min or max over all of the group's reports.
+def test_groups_seen_by_finds_groups_with_a_report_at_or_before_a_time(store: Store) -> None:
+    # min_baseline_days asks "is there history this old?": an EXISTS per group, not a min over all of it.
     for n, (region, days) in enumerate([("Latakia", 30), ("Latakia", 1), ("Tartus", 5), ("Homs", 2)]):
         at = T0 - timedelta(days=days)
         store.ingest("f1", [(item(f"i{n}", f"report {n}", published=at), killed(3, region))], None, at)
-    groups = [(("region", r),) for r in ("Latakia", "Tartus", "Homs", "Idlib")]
+    groups: list[Group] = [(("region", r),) for r in ("Latakia", "Tartus", "Homs", "Idlib")]
     flt = ObservationFilter(metrics=("killed",))
-
-    def before(at: datetime, these: list[Group] = groups) -> set[Group]:
-        return store.groups_seen(flt, dict.fromkeys(these, (None, at)))
-
-    assert before(T0 - timedelta(days=5)) == {(("region", "Latakia"),), (("region", "Tartus"),)}
-    assert before(T0 - timedelta(days=31)) == set()
-    assert store.groups_seen(ObservationFilter(metrics=("injured",)), dict.fromkeys(groups, (None, T0))) == set()
-    # Bounds are inclusive, per group.
-    latakia, tartus, homs = groups[:3]
-    assert store.groups_seen(flt, {latakia: (T0 - timedelta(days=20), T0 - timedelta(days=2)),
-                                   tartus: (T0 - timedelta(days=5), T0 - timedelta(days=5)),
-                                   homs: (T0 - timedelta(days=1), T0)}) == {tartus}
-    assert before(T0, [(("region", None),)]) == set()
+    # Inclusive: Tartus's only report is exactly 5 days old.
+    assert store.groups_seen_by(flt, groups, T0 - timedelta(days=5)) == {(("region", "Latakia"),),
+                                                                        (("region", "Tartus"),)}
+    assert store.groups_seen_by(flt, groups, T0 - timedelta(days=31)) == set()
+    assert store.groups_seen_by(ObservationFilter(metrics=("injured",)), groups, T0) == set()
+    assert store.groups_seen_by(flt, [(("region", None),)], T0) == set()
 
 
 def test_a_batch_of_alerts_is_recorded_together_and_a_lost_race_refuses_only_its_own(store: Store) -> None:

@@ -386,7 +386,7 @@ class _Cycle:
             # Enough history means a first report at or before `old_enough`; only the others need their
             # exact first report (for the reason), found in a range as short as min_baseline_days.
             old_enough = start - timedelta(days=rule.baseline.min_baseline_days)
-            seen = self.store.groups_seen(base, dict.fromkeys(groups, (None, old_enough)))
+            seen = self.store.groups_seen_by(base, groups, old_enough)
             firsts = dict.fromkeys(seen, old_enough)
             firsts.update(self.store.group_times(base, [g for g in groups if g not in seen], old_enough, now,
                                                  last=False))

@@ -222,8 +222,7 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
         with self._read() as conn:
             for i in range(0, len(keys), 500):
                 for r in conn.execute(_ALERT_STATES, {"keys": keys[i:i + 500]}):
-                    out[r.dedup_key] = AlertState(r.dedup_key, r.rule, tuple(sorted(r.labels.items())), r.firing,
-                                                  r.last_value, r.last_sent_at, r.alert_count or 0)
+                    out[r.dedup_key] = _alert_state(r)
         return out
 
     def set_firing_many(self, firing: Mapping[str, bool], now: datetime) -> None:
@@ -402,7 +401,8 @@ def _bump(state: FeedState, n: int, now: datetime) -> FeedState:
     return replace(state, items_seen=state.items_seen + n, last_new_item_at=now)
 
 
-def _alert_state(row: AlertStateRow) -> AlertState:
+def _alert_state(row: Any) -> AlertState:
+    """From an AlertStateRow, or a Core row of the alert_state table (the same attributes)."""
     return AlertState(row.dedup_key, row.rule, tuple(sorted(row.labels.items())), row.firing, row.last_value,
                       row.last_sent_at, row.alert_count or 0)
 

@@ -4,7 +4,7 @@ items and feeds keyword and feed_silence rules read. Mixed into `Store`; values 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,19 +94,18 @@ class RuleReads(StoreBase):
                     out[group] = (row[-2], row[-1])
         return out
 
-    def groups_seen(self, flt: ObservationFilter, spans: Mapping[Group, tuple[datetime | None, datetime]]) -> set[Group]:
-        """The groups with a matching observation in their span `lo <= observed_at <= hi` (`lo` None: any
-        time before `hi`).
+    def groups_seen_by(self, flt: ObservationFilter, groups: Sequence[Group], at: datetime) -> set[Group]:
+        """The groups with a matching observation at or before `at` (history old enough for
+        `min_baseline_days`).
 
-        One EXISTS per group: the index finds the first such row, so the cost depends neither on the
-        group's history (as `min(observed_at)` over all of it would for min_baseline_days) nor on how
-        many reports the span holds (as a `max` over new_value's lookback would)."""
+        One EXISTS per group: the index finds the first such row, so the cost does not grow with the
+        group's history, as `min(observed_at)` over all of it would."""
         out: set[Group] = set()
         with self._read() as conn:
-            for group, (lo, hi) in spans.items():
-                stmt = _seen_stmt(flt, tuple((name, value is None) for name, value in group), lo is not None)
+            for group in dict.fromkeys(groups):
+                stmt = _seen_stmt(flt, tuple((name, value is None) for name, value in group))
                 params = {f"v{i}": value for i, (_, value) in enumerate(group)}
-                if conn.execute(stmt, {"lo": lo, "hi": hi, **params}).first() is not None:
+                if conn.execute(stmt, {"at": at, **params}).first() is not None:
                     out.add(group)
         return out
 
@@ -354,11 +353,9 @@ def _observations_stmt(flt: ObservationFilter, shape: _Shape) -> Any:
 
 
 @functools.lru_cache(maxsize=1024)
-def _seen_stmt(flt: ObservationFilter, group: tuple[tuple[str, bool], ...], bounded: bool) -> Any:
-    """Is there a matching observation in the group (:v<i>, or NULL) at or before :hi (and at or after :lo)?"""
-    cond = [*observation_conditions(flt), _OBS_AT <= bindparam("hi")]
-    if bounded:
-        cond.append(_OBS_AT >= bindparam("lo"))
+def _seen_stmt(flt: ObservationFilter, group: tuple[tuple[str, bool], ...]) -> Any:
+    """Is there a matching observation in the group (:v<i>, or NULL) at or before :at?"""
+    cond = [*observation_conditions(flt), _OBS_AT <= bindparam("at")]
     for i, (name, null) in enumerate(group):
         column = getattr(ObservationRow, OBSERVATION_ATTR.get(name, name))
         cond.append(column.is_(None) if null else column == bindparam(f"v{i}"))
