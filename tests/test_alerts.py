@@ -83,6 +83,6 @@ def test_rule_text_renders_sandboxed_and_survives_errors() -> None:
                   value=1018, baseline=0, window=timedelta(hours=24), sources=2, fired_at=T0)
     assert render_rule_text("Deaths jump in {{ labels.region }} ({{ window }})", alert, rule_id="r") == \
         "Deaths jump in Latakia (24h)"
-    # The sandbox refuses attribute access to internals: the raw text is kept, nothing leaks.
+    # The sandbox refuses attribute access to internals: no text (the caller falls back), nothing leaks.
     hostile = "{{ labels.__class__.__mro__[1].__subclasses__() }}"
-    assert render_rule_text(hostile, alert, rule_id="r") == hostile
+    assert render_rule_text(hostile, alert, rule_id="r") is None

@@ -148,3 +148,46 @@ def test_bad_arguments_are_a_message_not_a_traceback(config: Path, capsys: pytes
                  *argv[(2 if argv[0] == "silence" else 1):]])
     captured = capsys.readouterr()
     assert code in (1, 2) and message in captured.err + captured.out and "Traceback" not in captured.err
+
+
+RULE_TEXTS = [
+    pytest.param("title: \"{{ (value / baseline) | round(1) }}x the baseline\"", "title: ZeroDivisionError",
+                 "with baseline 0", id="divides-by-a-zero-baseline"),
+    pytest.param("title: \"{% for i in range(99999) %}{% for j in range(99999) %}.{% endfor %}{% endfor %}\"",
+                 "title: TemplateBudgetError", "", id="loops-for-ever"),
+    pytest.param("annotations: {change: \"{{ (value / previous_value) | round }}\"}", "annotations.change: TypeError",
+                 "no previous value", id="needs-a-previous-value"),
+    pytest.param("labels: {desk: \"{{ 'x' * 10**9 }}\"}", "labels.desk: TemplateBudgetError", "", id="huge-label"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text, message, sample", RULE_TEXTS)
+def test_check_renders_every_rule_text_for_sample_alerts(tmp_path: Path, config: Path, text: str, message: str,
+                                                         sample: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rule = tmp_path / "texts.yaml"
+    rule.write_text("rules:\n  - id: jump\n    kind: jump\n    match: {kind: killed}\n    group_by: [region]\n"
+                    f"    condition: {{increase_at_least: 10}}\n    {text}\n")
+    assert main(["check", "--config", str(config), "--rules", str(rule)]) == 1
+    out = capsys.readouterr().out
+    assert f"{rule}:7:" in out and f"rule 'jump': {message}" in out, out
+    assert sample in out and "Traceback" not in out
+
+
+def test_check_renders_the_channel_templates_for_sample_alerts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "email" / "subject.txt.j2").write_text("{{ (value / baseline) | round }} times normal\n")
+    cfg = tmp_path / "warnd.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        database: sqlite:///{tmp_path / 'warnd.db'}
+        rules: ["{ROOT / 'rules' / '*.yaml'}"]
+        templates: {templates}
+        channels:
+          local-mail: {{type: file, format: eml, dir: {tmp_path / 'mail'}}}
+        routing: {{default: [local-mail]}}
+    """))
+    assert main(["check", "--config", str(cfg)]) == 1
+    out = capsys.readouterr().out
+    assert "channel 'local-mail'" in out and "ZeroDivisionError" in out and "baseline 0" in out, out

@@ -287,6 +287,7 @@ def test_every_metric_named_in_the_docs_exists(clock) -> None:
     m.set_outbox({"pending": 1})
     m.rules_loaded(1)
     m.reload_done(True)
+    m.cycle_done(failed=["r"], lagging=1, text_failures={"r": 1})
     exposed = {s.name for f in text_string_to_metric_families(m.render().decode()) for s in f.samples}
     import warnd.metrics
     for source in (OPERATIONS.read_text(), warnd.metrics.__doc__ or ""):

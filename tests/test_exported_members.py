@@ -13,11 +13,12 @@ EXPORTS = {
         "ChannelConfig", "ConfigError", "DEFAULT_CONFIG", "Duration", "EmailChannelConfig", "FeedSettings",
         "FetchSettings", "FieldMapping", "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError",
         "RuleSet", "Settings", "SlackChannelConfig", "WebhookChannelConfig", "crash_spec", "format_duration",
-        "load_rules", "load_settings", "parse_duration", "parse_yaml", "read_yaml", "rule_paths", "validate",
+        "load_rules", "load_settings", "parse_duration", "parse_yaml", "read_yaml", "rule_paths", "rule_templates",
+        "validate",
     ],
     "warnd.store": [
-        "AlertState", "Group", "IngestReport", "NewAlert", "Silence", "Store", "StoreThread", "StoredItem", "observed_time",
-        "open_store",
+        "AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+        "StoreThread", "StoredItem", "observed_time", "open_store",
     ],
     "warnd.evaluate": [
         "Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "daily_buckets",

@@ -47,6 +47,12 @@ CASES = [
     pytest.param(lambda m: m.rules_loaded(3), "warnd_rules_loaded", {}, 3, id="rules-loaded"),
     pytest.param(lambda m: m.reload_done(False), "warnd_rule_reloads_total", {"outcome": "rejected"}, 1,
                  id="reload-rejected"),
+    pytest.param(lambda m: m.cycle_done(failed=["a", "b"], lagging=2, text_failures={}),
+                 "warnd_rule_failures_total", {"rule": "a"}, 1, id="rule-failed"),
+    pytest.param(lambda m: m.cycle_done(failed=["a"], lagging=3, text_failures={}), "warnd_rules_lagging", {}, 3,
+                 id="rules-lagging"),
+    pytest.param(lambda m: m.cycle_done(failed=[], lagging=0, text_failures={"a": 2}),
+                 "warnd_rule_text_failures_total", {"rule": "a"}, 2, id="rule-text-failed"),
 ]
 
 

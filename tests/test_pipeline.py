@@ -187,3 +187,26 @@ def test_each_alert_gets_one_outbox_row_per_channel(pipeline: Pipeline) -> None:
     for d, a in rows:
         per_alert.setdefault(a.id or 0, []).append(d.channel)
     assert all(sorted(chs) == ["hook", "mail"] for chs in per_alert.values())
+
+
+def test_a_rule_text_that_raises_costs_the_text_not_the_alert(store: Store, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 21: `{{ value / baseline }}` raises for the usual jump (baseline 0). The alert goes out
+    with the default headline, without the failing annotation and label, and the failure is logged."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES.replace('title: "Deaths jump in {{ labels.region }}"',
+                                  'title: "{{ (value / baseline) | round(1) }}x normal"\n'
+                                  '    annotations: {ok: "{{ labels.region }}", ratio: "{{ value / baseline }}"}\n'
+                                  '    labels: {desk: "{{ value / baseline }}", team: "coast"}'))
+    rules = load_rules([path], channels={"mail": None, "hook": None})
+    settings = Settings.model_validate({"channels": {"mail": {"type": "file", "format": "eml", "dir": "x"}},
+                                        "routing": {"default": ["mail"]}})
+    p = Pipeline(store, PresetSignals(), settings, rules)
+    fired = feed_in(p, FakeClock(T0), item("a", killed=745))
+    assert "deaths-jump:745" in fired
+    (jump,) = [a for a in store.alerts() if a.rule == "deaths-jump"]
+    assert jump.title == "" and dict(jump.annotations) == {"ok": "Latakia"}
+    assert jump.label_dict["team"] == "coast" and "desk" not in jump.label_dict
+    assert p.last_cycle.text_failures == {"deaths-jump": 3}
+    logged = [r for r in caplog.records if r.getMessage().startswith("rule text failed to render")]
+    assert len(logged) == 3 and all(r.levelname == "ERROR" and "ZeroDivisionError" in r.error for r in logged)

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+import jinja2
 
+from warnd.config import RuleSet, rule_templates
 from warnd.config.durations import format_duration
+from warnd.config.rules import JumpRule
+from warnd.errors import Problem
+from warnd.templating import RULE_TEXT_BUDGET, BoundedEnvironment
 from warnd.types import Alert, Severity
 
 log = logging.getLogger(__name__)
 
-# Operator-written titles and annotations run sandboxed: a rule file must not reach Python internals.
-_JINJA = SandboxedEnvironment(autoescape=False)
+# Operator-written titles and annotations run sandboxed and bounded: a rule file must neither reach
+# Python internals nor hold the evaluation thread (warnd/templating.py).
+_JINJA = BoundedEnvironment(budget=RULE_TEXT_BUDGET, autoescape=False)
 
 
 class Verdict(StrEnum):
@@ -95,15 +100,70 @@ def route(*, notify: Sequence[str] | None, severity: Severity, default: Sequence
     return tuple(out)
 
 
-def render_rule_text(template: str, alert: Alert, *, rule_id: str) -> str:
-    """Render an operator's title/annotation template; on error keep the raw text and log why."""
+@functools.lru_cache(maxsize=1024)
+def _compiled(template: str) -> jinja2.Template:
+    # A rule's texts are rendered for every alert it fires; compiling them is most of the cost.
+    return _JINJA.from_string(template)
+
+
+def _rule_text(template: str, alert: Alert) -> str:
+    """Render a rule text. Raises whatever the template raises (it is operator code)."""
     context: dict[str, Any] = {
         "labels": alert.label_dict, "value": alert.value, "baseline": alert.baseline, "sources": alert.sources,
         "window": format_duration(alert.window), "severity": str(alert.severity), "rule": alert.rule,
         "metric": alert.metric, "escalation": alert.escalation, "previous_value": alert.previous_value,
     }
+    return _compiled(template).render(context).strip()
+
+
+def render_rule_text(template: str, alert: Alert, *, rule_id: str, field: str = "title") -> str | None:
+    """Render an operator's title, annotation or label template; None (and an ERROR line) if it fails.
+
+    A failing text must not cost the alert: the caller falls back (the default headline for a title,
+    no annotation or label) and the alert goes out. Any exception counts, not only template errors:
+    `{{ value / baseline }}` raises ZeroDivisionError for the usual jump, whose baseline is 0.
+    """
     try:
-        return _JINJA.from_string(template).render(context).strip()
-    except TemplateError as e:
-        log.warning("rule template failed", extra={"rule": rule_id, "error": str(e)})
-        return template
+        return _rule_text(template, alert)
+    except Exception as e:  # noqa: BLE001 - operator code: whatever it raises, the alert goes out
+        log.error("rule text failed to render; the alert goes out without it",
+                  extra={"rule": rule_id, "field": field, "error": f"{type(e).__name__}: {e}"[:300]})
+        return None
+
+
+def _sample_alerts(rule_id: str, severity: Severity, group_by: Sequence[str], jump: bool) -> list[tuple[str, Alert]]:
+    labels = tuple((f, f"sample {f}") for f in group_by)
+    first = Alert(rule=rule_id, dedup_key="check", severity=severity, title="", labels=labels, value=12.0,
+                  baseline=0.0 if jump else None, window=timedelta(hours=24), sources=1,
+                  fired_at=datetime(2025, 3, 8, tzinfo=UTC), metric="killed")
+    escalated = Alert(rule=rule_id, dedup_key="check", severity=severity, title="", labels=labels, value=30.0,
+                      baseline=2.0 if jump else None, window=timedelta(hours=24), sources=3,
+                      fired_at=datetime(2025, 3, 9, tzinfo=UTC), metric="killed", escalation=True,
+                      previous_value=12.0)
+    return [("a first alert" + (" with baseline 0" if jump else "") + " and no previous value", first),
+            ("an escalation", escalated)]
+
+
+def check_rule_texts(rules: RuleSet) -> list[Problem]:
+    """Render every rule's title, annotations and labels for sample alerts, as `warnd check` does.
+
+    The samples are a first alert (a jump's usual baseline of 0, no previous value) and an
+    escalation; a text that raises, or spends its budget, for either is a problem at its line.
+    """
+    problems: list[Problem] = []
+    for loaded in rules.rules:
+        rule = loaded.rule
+        texts = rule_templates(rule)
+        if not texts:
+            continue
+        samples = _sample_alerts(rule.id, rule.severity, rule.group_by, isinstance(rule, JumpRule))
+        for key, template in texts:
+            for what, alert in samples:
+                try:
+                    _rule_text(template, alert)
+                except Exception as e:  # noqa: BLE001 - reported to the operator, with where and why
+                    line, col = loaded.text_position(key)
+                    problems.append(Problem(loaded.path, line, col, f"rule {rule.id!r}: {'.'.join(key)}: "
+                                            f"{type(e).__name__}: {e} (rendered for {what})"))
+                    break
+    return problems

@@ -202,9 +202,12 @@ def _check(args: argparse.Namespace) -> int:
         rules = load_rules(paths, channels=settings.channels if settings else None)
     except ConfigError as e:
         problems.extend(e.problems)
+    if rules is not None:
+        from warnd.alerts import check_rule_texts
+        problems.extend(check_rule_texts(rules))
     if settings is not None:
         from warnd.deliver.templates_check import check_templates
-        problems.extend(check_templates(settings))
+        problems.extend(check_templates(settings, [r.rule.id for r in rules.rules] if rules else ()))
         problems.extend(_check_extract_files(settings))
     if problems:
         _print_problems(problems, sys.stdout)
@@ -343,7 +346,11 @@ def _status(args: argparse.Namespace) -> int:
     from warnd.status import collect_status, print_status
     settings, store = _open(args)
     try:
-        status = collect_status(settings, store, SystemClock().now())
+        try:
+            rules: RuleSet | None = load_rules(rule_paths(settings), channels=settings.channels)
+        except ConfigError:
+            rules = None    # `warnd check` says why; status still shows the rest
+        status = collect_status(settings, store, SystemClock().now(), rules)
     finally:
         store.close()
     if args.json:

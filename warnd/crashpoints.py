@@ -19,6 +19,7 @@ POINTS = {
     "after_ingest_commit": "items, their signals and the feed state are committed",
     "before_alert_commit": "an alert was decided; it is not recorded yet",
     "after_alert_commit": "an alert and its outbox rows are committed",
+    "between_rules": "a rule of the evaluation cycle was evaluated and its alerts recorded; its progress is not saved",
     "after_evaluate": "an evaluation cycle recorded its alerts and moved its cursor",
     "after_claim": "outbox rows are leased to this instance; nothing sent",
     "before_send": "a delivery is about to be handed to its channel",

@@ -26,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
 
 from warnd import crashpoints
+from warnd.alerts import check_rule_texts
 from warnd.clock import Clock, SystemClock
 from warnd.config import RuleSet, Settings, load_rules, load_settings
 from warnd.config import rule_paths as config_rule_paths
@@ -33,7 +34,7 @@ from warnd.config.settings import EmailChannelConfig, FeedSettings, FileChannelC
 from warnd.deliver import EmailSender, FileSender, Sender, build_senders
 from warnd.deliver.digest import digest_filename, next_digest_at, render_digest
 from warnd.deliver.outbox import DrainReport, Outbox
-from warnd.errors import ConfigError, DeliveryError, StoreError, StoreLockedError
+from warnd.errors import ConfigError, DeliveryError, RuleError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
 from warnd.health import HealthServer
@@ -191,6 +192,8 @@ class Daemon:
         alerts = await self.db(self.pipeline.evaluate, self.clock.now())
         crashpoints.reach("after_evaluate")
         self.metrics.evaluation_time(self.clock.monotonic() - started)
+        outcome = self.pipeline.last_cycle
+        self.metrics.cycle_done(failed=outcome.failed, lagging=outcome.lagging, text_failures=outcome.text_failures)
         for alert in alerts:
             self.metrics.alert_fired(alert.rule, str(alert.severity))
         if alerts:
@@ -264,7 +267,7 @@ class Daemon:
         """Load the rule files again; an invalid set is rejected and the last good set keeps running."""
         paths = config_rule_paths(self.settings)
         try:
-            rules = load_rules(paths, channels=self.settings.channels)
+            rules = load_checked_rules(paths, channels=self.settings.channels)
         except ConfigError as e:
             for problem in e.problems:
                 log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
@@ -290,7 +293,7 @@ class Daemon:
             if settings.database_url() != self.settings.database_url():
                 raise ConfigError.at(str(self.config_path), "database: a new database needs a restart of warnd")
             paths = config_rule_paths(settings)
-            rules = load_rules(paths, channels=settings.channels)
+            rules = load_checked_rules(paths, channels=settings.channels)
             senders = build_senders(settings, http=self.http, clock=self.clock,
                                     templates_dir=settings.path(settings.templates))
         except ConfigError as e:
@@ -469,6 +472,19 @@ class Daemon:
             self._lock.close()
 
 
+def load_checked_rules(paths: list[Path] | tuple[Path, ...], *, channels: Mapping[str, Any]) -> RuleSet:
+    """The rule files, loaded and each rule text rendered for sample alerts, as `warnd check` does.
+
+    Raises:
+        RuleError: every problem, with file:line:col.
+    """
+    rules = load_rules(list(paths), channels=channels)
+    problems = check_rule_texts(rules)
+    if problems:
+        raise RuleError(problems)
+    return rules
+
+
 def _due(state: FeedState | None, now: datetime) -> bool:
     return state is None or state.next_poll_at is None or state.next_poll_at <= now
 
@@ -516,7 +532,7 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
     clock = clock or SystemClock()
     paths = tuple(config_rule_paths(settings))
     if rules is None:
-        rules = load_rules(list(paths), channels=settings.channels)
+        rules = load_checked_rules(paths, channels=settings.channels)
     if extractor is None:
         extractor = load_extractor([settings.path(p) for p in settings.extract.gazetteer],
                                    [settings.path(p) for p in settings.extract.lexicons])

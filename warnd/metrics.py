@@ -20,6 +20,9 @@ Metrics (all prefixed `warnd_`):
 | `warnd_feed_last_success_timestamp_seconds` | gauge | `feed` |
 | `warnd_feed_staleness_seconds` | gauge | `feed` (computed when scraped) |
 | `warnd_rules_loaded` | gauge | — |
+| `warnd_rule_failures_total` | counter | `rule` (an evaluation of the rule raised; it is retried) |
+| `warnd_rules_lagging` | gauge | — (rules behind the head after the last cycle: failing, or catching up) |
+| `warnd_rule_text_failures_total` | counter | `rule` (a title, annotation or label failed to render) |
 | `warnd_rule_reloads_total` | counter | `outcome` (`ok`, `rejected`) |
 | `warnd_build_info` | gauge | `version` |
 
@@ -40,6 +43,9 @@ Alert on these (PromQL; thresholds are starting points, see docs/operations.md):
   `sum(rate(warnd_feed_polls_total{outcome="error"}[10m])) / sum(rate(warnd_feed_polls_total[10m])) > 0.5`.
 * rules: `increase(warnd_rule_reloads_total{outcome="rejected"}[10m]) > 0` (the last good set keeps
   running, but the edit is not live) or `warnd_rules_loaded == 0`.
+* a rule failing: `increase(warnd_rule_failures_total[15m]) > 0` or `warnd_rules_lagging > 0` for
+  15m (its observations wait; `warnd status` shows the error); `increase(warnd_rule_text_failures_total[1h]) > 0`
+  (alerts go out with the default headline: fix the template, `warnd check` finds it).
 * slow evaluation: `histogram_quantile(0.95, rate(warnd_rule_evaluation_seconds_bucket[10m]))`
   near `evaluate_interval`.
 """
@@ -113,6 +119,12 @@ class Metrics:
         self._rules = Gauge("warnd_rules_loaded", "Rules in the running set.", registry=r)
         self._reloads = Counter("warnd_rule_reloads", "Rule reloads, by outcome (ok, rejected).", ["outcome"],
                                 registry=r)
+        self._rule_failures = Counter("warnd_rule_failures", "Rule evaluations that raised, by rule.", ["rule"],
+                                      registry=r)
+        self._lagging = Gauge("warnd_rules_lagging", "Rules behind the evaluation head (failing or catching up).",
+                              registry=r)
+        self._text_failures = Counter("warnd_rule_text_failures", "Rule texts that failed to render, by rule.",
+                                      ["rule"], registry=r)
         Gauge("warnd_build_info", "The running warnd.", ["version"], registry=r).labels(__version__).set(1)
         self._outbox_statuses: set[str] = set()
         self._poll_series: set[tuple[str, str]] = set()
@@ -150,6 +162,14 @@ class Metrics:
     def rules_loaded(self, n: int) -> None:
         """Set the number of rules in the running set (after start and every reload)."""
         self._rules.set(n)
+
+    def cycle_done(self, *, failed: Iterable[str], lagging: int, text_failures: Mapping[str, int]) -> None:
+        """Count what a cycle did besides alerting: rules that raised, rules lagging, texts that failed."""
+        for rule in failed:
+            self._rule_failures.labels(rule).inc()
+        for rule, n in text_failures.items():
+            self._text_failures.labels(rule).inc(n)
+        self._lagging.set(lagging)
 
     def reload_done(self, ok: bool) -> None:
         """Count a rule reload; a rejected one leaves the last good set running."""

@@ -27,6 +27,7 @@ from warnd.config.rules import (
     ThresholdRule,
 )
 from warnd.evaluate import Candidate
+from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
 from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
@@ -62,6 +63,9 @@ class Pipeline:
     feed_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # When this pipeline first evaluated: a feed that never produced an item is silent since then.
     watching_since: datetime | None = None
+    # What the last cycle did besides alerting: rules that failed or lag, texts that failed to render.
+    last_cycle: CycleOutcome = field(default_factory=lambda: CycleOutcome())
+    text_failures: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
@@ -102,40 +106,58 @@ class Pipeline:
     def _evaluate(self, now: datetime) -> list[Alert]:
         rules = self.rules.enabled()
         cycle = _Cycle(self, now)
+        progress = Progress(self, now, self.store.rule_lags())
+        self.text_failures = {}
         fired: list[Alert] = []
-        after = self.store.cursor(EVALUATE_CURSOR)
-        fresh = self.store.observations_after(after)
-        if fresh:
-            by_country: dict[str | None, list[Observation]] = {}
-            for o in fresh:
-                by_country.setdefault(o.country, []).append(o)
-            for rule in rules:
-                if isinstance(rule, _OBSERVATION_RULES):
-                    # Most rules name countries: look only at those countries' new observations.
-                    mine = [o for c in rule.match.country for o in by_country.get(c, ())] \
-                        if rule.match.country else fresh
-                    fired.extend(cycle.guarded(rule, cycle.observation_rule, rule, mine))
-            self.store.set_cursor(EVALUATE_CURSOR, max(o.id for o in fresh), now)
+        obs_rules = [r for r in rules if isinstance(r, _OBSERVATION_RULES)]
+        head = self.store.cursor(EVALUATE_CURSOR)
+        fresh = self.store.observations_after(head, limit=BATCH)
+        new_head = max((o.id for o in fresh), default=head)
+        by_country: dict[str | None, list[Observation]] = {}
+        for o in fresh:
+            by_country.setdefault(o.country, []).append(o)
+
+        def mine(rule: ObservationRule, observations: Sequence[Observation]) -> Sequence[Observation]:
+            # Most rules name countries: look only at those countries' new observations.
+            if not rule.match.country:
+                return observations
+            if observations is fresh:
+                return [o for c in rule.match.country for o in by_country.get(c, ())]
+            wanted = set(rule.match.country)
+            return [o for o in observations if o.country in wanted]
+
+        for rule in obs_rules:
+            fired.extend(progress.run(
+                rule, EVALUATE_CURSOR, head, new_head, fresh,
+                backlog=functools.partial(self.store.observations_after, limit=BATCH),
+                evaluate=lambda r, batch: cycle.observation_rule(r, mine(r, batch))))
+            crashpoints.reach("between_rules")
+        if new_head > head:
+            progress.heads[EVALUATE_CURSOR] = new_head
         keyword_rules = [r for r in rules if isinstance(r, KeywordRule)]
-        item_after = self.store.cursor(ITEMS_CURSOR)
+        item_head = self.store.cursor(ITEMS_CURSOR)
         if keyword_rules:
-            items = self.store.items_after(item_after)
-            if items:
-                for rule in keyword_rules:
-                    fired.extend(cycle.guarded(rule, cycle.keyword_rule, rule, items))
-                self.store.set_cursor(ITEMS_CURSOR, max(i.id for i in items), now)
+            items = self.store.items_after(item_head, limit=BATCH)
+            new_item_head = max((i.id for i in items), default=item_head)
+            for keyword_rule in keyword_rules:
+                fired.extend(progress.run(keyword_rule, ITEMS_CURSOR, item_head, new_item_head, items,
+                                          backlog=functools.partial(self.store.items_after, limit=BATCH),
+                                          evaluate=cycle.keyword_rule))
         else:
             # Without keyword rules the item cursor follows the store, so a keyword rule added later
             # starts from the items that arrive after it, not from the whole history.
-            last = self.store.last_item_id()
-            if last != item_after:
-                self.store.set_cursor(ITEMS_CURSOR, last, now)
+            new_item_head = self.store.last_item_id()
+        if new_item_head > item_head:
+            progress.heads[ITEMS_CURSOR] = new_item_head
         silence_rules = [r for r in rules if isinstance(r, FeedSilenceRule)]
         if silence_rules:
             states = self.store.feed_states()
-            for rule in silence_rules:
-                fired.extend(cycle.guarded(rule, cycle.feed_silence_rule, rule, states))
+            for silence_rule in silence_rules:
+                fired.extend(progress.run(silence_rule, NO_CURSOR, 0, 0, (), backlog=None,
+                                          evaluate=lambda r, _: cycle.feed_silence_rule(r, states)))
         cycle.flush()
+        progress.save()
+        self.last_cycle = progress.outcome(self.text_failures)
         return fired
 
     def base_filter(self, rule: EvaluatedRule) -> ObservationFilter:
@@ -234,9 +256,20 @@ class Pipeline:
         return out
 
     def _with_rule_text(self, rule: EvaluatedRule, alert: Alert) -> Alert:
-        title = render_rule_text(rule.title, alert, rule_id=rule.id) if rule.title else ""
-        annotations = tuple((k, render_rule_text(v, alert, rule_id=rule.id)) for k, v in rule.annotations.items())
-        extra = tuple((k, render_rule_text(v, alert, rule_id=rule.id)) for k, v in rule.labels.items())
+        """The rule's title, annotations and labels rendered for `alert`.
+
+        A text that fails to render is left out (a title falls back to the default headline) and
+        counted in `text_failures`; the alert itself always goes out.
+        """
+        def render(field: str, template: str) -> str | None:
+            out = render_rule_text(template, alert, rule_id=rule.id, field=field)
+            if out is None:
+                self.text_failures[rule.id] = self.text_failures.get(rule.id, 0) + 1
+            return out
+        title = (render("title", rule.title) or "") if rule.title else ""
+        annotations = tuple((k, out) for k, v in rule.annotations.items()
+                            if (out := render(f"annotations.{k}", v)) is not None)
+        extra = tuple((k, out) for k, v in rule.labels.items() if (out := render(f"labels.{k}", v)) is not None)
         labels = alert.labels + tuple(kv for kv in extra if kv[0] not in alert.label_dict)
         return replace(alert, title=title, annotations=annotations, labels=labels)
 
@@ -330,13 +363,6 @@ class _Cycle:
             self._silences = list(self.store.silences(active_at=self.now))
         return self._silences
 
-    def guarded(self, rule: EvaluatedRule, fn: Callable[..., list[Alert]], *args: object) -> list[Alert]:
-        try:
-            return fn(*args)
-        except Exception:  # one rule's failure must not stop the others
-            log.exception("rule evaluation failed", extra={"rule": rule.id})
-            return []
-
     def observation_rule(self, rule: ObservationRule, fresh: Sequence[Observation]) -> list[Alert]:
         base = self.p.base_filter(rule)
         matches, key = _matcher(base), _grouper(rule.group_by)
@@ -370,10 +396,7 @@ class _Cycle:
             maybe = [g for g in groups if g in fresh_groups]
         chosen = set(maybe)
         self.firing.update({_dedup_key(rule.id, g): False for g in groups if g not in chosen})
-        fired: list[Alert] = []
-        if maybe:
-            fired = self.guarded(rule, self._observation_groups, rule, base, maybe, series, self.firing)
-        return fired
+        return self._observation_groups(rule, base, maybe, series, self.firing) if maybe else []
 
     def _observation_groups(self, rule: ObservationRule, base: ObservationFilter, groups: list[Group],
                             series: dict[Group, list[float]], firing: dict[str, bool]) -> list[Alert]:

@@ -6,11 +6,11 @@ import statistics
 from datetime import datetime
 from typing import Any, TextIO
 
-from warnd.config import Settings
+from warnd.config import RuleSet, Settings
 from warnd.store import Store
 
 
-def collect_status(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+def collect_status(settings: Settings, store: Store, now: datetime, rules: RuleSet | None = None) -> dict[str, Any]:
     states = store.feed_states()
     feeds = []
     for feed in settings.feeds:
@@ -33,11 +33,20 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> dict[str,
             "next_poll_at": st.next_poll_at if st else None,
         })
     alerts = store.alerts(limit=10)
+    loaded = {r.rule.id for r in rules.rules} if rules is not None else None
+    lagging = [{
+        "rule": lag.rule, "loaded": loaded is None or lag.rule in loaded,
+        "state": "failing" if lag.failures else "catching up",
+        "failures": lag.failures, "failing_since": lag.first_failed_at, "last_failed_at": lag.last_failed_at,
+        "retry_at": lag.retry_at, "last_error": lag.last_error, "position": lag.position,
+        "waiting": store.backlog_size(lag.cursor, lag.position) if lag.position is not None else None,
+    } for lag in sorted(store.rule_lags().values(), key=lambda lag: lag.rule)]
     return {
         "now": now,
         "database": store.dialect,
         "feeds": feeds,
         "outbox": store.outbox_counts(),
+        "rules_lagging": lagging,
         "silences": [{"id": s.id, "rule": s.rule, "labels": dict(s.matchers), "ends_at": s.ends_at,
                       "reason": s.reason} for s in store.silences(active_at=now)],
         "recent_alerts": [{"id": a.id, "rule": a.rule, "severity": str(a.severity), "labels": a.label_dict,
@@ -67,6 +76,17 @@ def print_status(status: dict[str, Any], out: TextIO) -> None:
     ob = status["outbox"]
     out.write(f"\nOUTBOX  pending={ob.get('pending', 0)} sent={ob.get('sent', 0)} dead={ob.get('dead', 0)} "
               f"silenced={ob.get('silenced', 0)}\n")
+    lagging = status["rules_lagging"]
+    if lagging:
+        out.write(f"\nRULES FAILING OR CATCHING UP ({len(lagging)}): their observations wait, nothing is skipped\n")
+        for r in lagging:
+            waiting = "-" if r["waiting"] is None else str(r["waiting"])
+            retry = r["retry_at"].strftime("%H:%M:%S") if r["retry_at"] else "next cycle"
+            note = "" if r["loaded"] else " (not in the loaded rules)"
+            out.write(f"  {r['rule']:<28} {r['state']:<12} failures={r['failures']} since "
+                      f"{_ago(now, r['failing_since'])} waiting={waiting} retry={retry}{note}\n")
+            if r["last_error"]:
+                out.write(f"    {r['last_error'][:100]}\n")
     out.write(f"\nSILENCES ({len(status['silences'])} active)\n")
     for s in status["silences"]:
         out.write(f"  #{s['id']} rule={s['rule'] or '*'} {s['labels']} until {s['ends_at']:%Y-%m-%d %H:%M} "

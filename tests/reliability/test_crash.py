@@ -48,6 +48,7 @@ POINTS = [
     pytest.param("after_ingest_commit", False, id="after_ingest_commit"),
     pytest.param("before_alert_commit:2", False, id="before_alert_commit-second-alert"),
     pytest.param("after_alert_commit:3", False, id="after_alert_commit-third-alert"),
+    pytest.param("between_rules", False, id="between_rules"),
     pytest.param("after_evaluate", False, id="after_evaluate"),
     pytest.param("after_claim", False, id="after_claim"),
     pytest.param("before_send:2", True, id="before_send-second"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import glob
 import os
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from warnd.config.durations import Duration, format_duration, parse_duration
@@ -31,12 +31,13 @@ from warnd.config.settings import (
     WebhookChannelConfig,
 )
 from warnd.errors import ConfigError, Problem, RuleError
+from warnd.templating import BoundedEnvironment
 
 __all__ = [
     "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
     "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
     "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
-    "crash_spec", "read_yaml", "rule_paths", "validate",
+    "crash_spec", "read_yaml", "rule_paths", "rule_templates", "validate",
 ]
 
 DEFAULT_CONFIG = "config/warnd.yaml"
@@ -123,6 +124,12 @@ class LoadedRule:
     rule: Rule
     path: str
     line: int | None
+    # Where each of the rule's templates (title, annotations.K, labels.K) is written: (key, line, col).
+    texts_at: tuple[tuple[tuple[str, ...], int | None, int | None], ...] = ()
+
+    def text_position(self, key: tuple[str, ...]) -> tuple[int | None, int | None]:
+        """The line and column of one of the rule's templates (the rule's own line if unknown)."""
+        return next(((line, col) for k, line, col in self.texts_at if k == key), (self.line, None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +182,7 @@ def load_rules(paths: list[Path] | tuple[Path, ...], *, channels: Mapping[str, A
     problems: list[Problem] = []
     loaded: list[LoadedRule] = []
     seen: dict[str, str] = {}
-    jinja = SandboxedEnvironment()
+    jinja = BoundedEnvironment()
     for path in paths:
         try:
             doc = read_yaml(Path(path), env=env or {}, display=str(path))
@@ -198,19 +205,23 @@ def load_rules(paths: list[Path] | tuple[Path, ...], *, channels: Mapping[str, A
                             (*index_loc, "notify", i),
                             f"rule {rule.id!r}: notify: unknown channel {name!r} "
                             f"(defined: {', '.join(sorted(channels)) or 'none'})"))
-            for key, text in _templates_of(rule):
+            texts_at = []
+            for key, text in rule_templates(rule):
+                pos = doc.position((*index_loc, *key))
+                texts_at.append((key, pos.line if pos else None, pos.col if pos else None))
                 try:
                     jinja.parse(text)
                 except jinja2.TemplateSyntaxError as e:
                     problems.append(doc.problem((*index_loc, *key),
                                                 f"rule {rule.id!r}: {'.'.join(map(str, key))}: template syntax: {e.message}"))
-            loaded.append(lr)
+            loaded.append(dataclasses.replace(lr, texts_at=tuple(texts_at)))
     if problems:
         raise RuleError(problems)
     return RuleSet(tuple(loaded), tuple(str(p) for p in paths))
 
 
-def _templates_of(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
+def rule_templates(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
+    """A rule's templates with their keys: `("title",)`, `("annotations", K)`, `("labels", K)`."""
     out: list[tuple[tuple[str, ...], str]] = []
     if rule.title:
         out.append((("title",), rule.title))

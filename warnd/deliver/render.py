@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from warnd.clock import utc
 from warnd.config.durations import format_duration
@@ -46,6 +45,7 @@ from warnd.deliver.sanitize import (
     truncate,
 )
 from warnd.errors import ConfigError, PermanentDeliveryError, Problem
+from warnd.templating import BoundedEnvironment
 from warnd.types import Alert, Evidence
 
 TITLE_MAX = 200          # characters of a title in a subject, header or heading
@@ -118,9 +118,9 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and ".html" in name
 
 
-def make_environment(search_path: Sequence[Path]) -> ImmutableSandboxedEnvironment:
-    """A sandboxed environment over `search_path` with warnd's filters and escaping."""
-    env = ImmutableSandboxedEnvironment(
+def make_environment(search_path: Sequence[Path]) -> BoundedEnvironment:
+    """A sandboxed, bounded environment over `search_path` with warnd's filters and escaping."""
+    env = BoundedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
         autoescape=_autoescape,
         finalize=_finalize,
@@ -129,7 +129,7 @@ def make_environment(search_path: Sequence[Path]) -> ImmutableSandboxedEnvironme
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(
+    env.add_filters(
         number=format_number,
         duration=format_window,
         time=format_time,

@@ -31,6 +31,7 @@ from . import _convert as conv
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
 from ._outbox import DeliveryQueue
+from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
 from ._rules import observation_conditions as _conditions
 from ._silences import Silence, Silences
@@ -44,8 +45,8 @@ from .tables import (
     ObservationRow,
 )
 
-__all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "Silence", "Store", "StoreThread", "StoredItem", "open_store",
-           "observed_time"]
+__all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+           "StoreThread", "StoredItem", "open_store", "observed_time"]
 
 _INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
 
@@ -106,7 +107,7 @@ def open_store(url: str, *, migrate: bool = False) -> Store:
     return Store(engine)
 
 
-class Store(FeedStates, DeliveryQueue, Silences, RuleReads):
+class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
     def close(self) -> None:
         self.engine.dispose()
 

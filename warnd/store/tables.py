@@ -233,3 +233,26 @@ class CursorRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RuleProgressRow(Base):
+    """A rule that failed: where its evaluation stands, and why and when it is retried.
+
+    A rule without a row has evaluated everything up to the `evaluate` / `evaluate-items` cursors
+    (the head). A row keeps the position after which the rule has not yet evaluated successfully,
+    so the rule is never passed over what it failed on (docs/reliability.md); it is deleted once
+    the rule has caught up with the head.
+    """
+
+    __tablename__ = "rule_progress"
+
+    rule: Mapped[str] = mapped_column(String(80), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(32))          # evaluate | evaluate-items | none (feed_silence)
+    position: Mapped[int | None] = mapped_column(BigInteger)  # last id evaluated; None: reads no cursor
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive
+    first_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the rule that failed: an edit retries at once
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
