@@ -18,9 +18,12 @@ instead of through `loop.create_server`, and aiohttp only parses and answers:
 * a connection must complete its request headers within `header_timeout_s` of connecting (or of
   the first byte of its next request), and a keep-alive connection idle for `idle_timeout_s` is
   closed. aiohttp's `keepalive_timeout` alone does not bound a client that never finishes its headers;
-* when accept() fails (EMFILE, ENFILE), the listener stops accepting for `accept_backoff_s` and
-  logs one warning per `warn_every_s` with a count, where CPython 3.11's own accept loop logs once
-  per pending connection per loop iteration and re-arms a retry timer each time.
+* when accept() fails (EMFILE, ENFILE), the listener stops accepting for `accept_backoff_s`.
+
+A refusal, a header deadline and an accept failure each log at most one warning per `warn_every_s`,
+with the number of occurrences it stands for (those held back are logged when the server stops).
+CPython 3.11's own accept loop logs one line per backlog slot per loop iteration on EMFILE and
+re-arms a retry timer each time: that was the 380,625 lines in 30 s.
 """
 
 from __future__ import annotations
@@ -211,14 +214,21 @@ class _Throttled:
         self._event, self._every_s, self._now = event, every_s, now
         self._logged_at: float | None = None
         self._count = 0
+        self._extra: dict[str, object] = {}
 
     def __call__(self, **extra: object) -> None:
         self._count += 1
+        self._extra = extra
         now = self._now()
-        if self._logged_at is not None and now - self._logged_at < self._every_s:
-            return
-        log.warning(self._event, extra={**extra, "occurrences": self._count, "every_s": self._every_s})
-        self._logged_at, self._count = now, 0
+        if self._logged_at is None or now - self._logged_at >= self._every_s:
+            self.flush()
+            self._logged_at = now
+
+    def flush(self) -> None:
+        """Log the occurrences held back since the last line, if any."""
+        if self._count:
+            log.warning(self._event, extra={**self._extra, "occurrences": self._count, "every_s": self._every_s})
+            self._count = 0
 
 
 class _Connection(asyncio.Protocol):
@@ -305,6 +315,7 @@ class _Listener:
         self._warn_refused = throttled("health connection refused: too many open")
         self._warn_slow = throttled("health connection closed: request headers not received in time")
         self._warn_accept = throttled("health listener cannot accept connections, pausing")
+        self._warnings = (self._warn_refused, self._warn_slow, self._warn_accept)
         self.loop.add_reader(sock.fileno(), self._accept)
 
     def connection(self, transport: asyncio.BaseTransport | None) -> _Connection | None:
@@ -334,6 +345,8 @@ class _Listener:
         for task in self._handovers:
             task.cancel()
         await asyncio.gather(*self._handovers, return_exceptions=True)
+        for warning in self._warnings:
+            warning.flush()
 
     def abort_open(self) -> None:
         """Close what aiohttp's shutdown left open (connections still waiting for their headers)."""
