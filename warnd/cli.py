@@ -157,8 +157,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _run(args: argparse.Namespace) -> int:
     from warnd.daemon import build_daemon, install_signal_handlers
+    from warnd.rlimits import raise_open_files_limit
 
     settings = _settings(args)
+    raise_open_files_limit()   # before build_daemon: the health listener sizes its cap from it
     try:
         crashpoints.arm(crash_spec())
     except ValueError as e:

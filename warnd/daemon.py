@@ -119,7 +119,10 @@ class Daemon:
         self.metrics.set_feeds(f.name for f in self.settings.feeds if f.enabled)
         self.metrics.rules_loaded(len(self.rules.rules))
         if self.settings.http is not None:
-            self.health = HealthServer(self.settings.http.listen, metrics=self.metrics, ready=self._ready)
+            http = self.settings.http
+            self.health = HealthServer(http.listen, metrics=self.metrics, ready=self._ready,
+                                       max_connections=http.max_connections, header_timeout_s=http.header_timeout_s,
+                                       idle_timeout_s=http.idle_timeout_s)
 
     # ---- one pass -----------------------------------------------------------------------------
 

@@ -8,16 +8,38 @@
 
 The default listen address is loopback only (`127.0.0.1:9108`): the endpoints have no
 authentication, so expose them further only behind a firewall or a reverse proxy.
+
+The listener must never cost alert delivery its file descriptors (issue 21: 1,100 half-finished
+requests exhausted `ulimit -n 1024` and stopped every email). So warnd accepts connections itself
+instead of through `loop.create_server`, and aiohttp only parses and answers:
+
+* at most `max_connections` are open at once (never more than a quarter of RLIMIT_NOFILE); one more
+  is closed as soon as it is accepted;
+* a connection must complete its request headers within `header_timeout_s` of connecting (or of
+  the first byte of its next request), and a keep-alive connection idle for `idle_timeout_s` is
+  closed. aiohttp's `keepalive_timeout` alone does not bound a client that never finishes its headers;
+* when accept() fails (EMFILE, ENFILE), the listener stops accepting for `accept_backoff_s`.
+
+A refusal, a header deadline and an accept failure each log at most one warning per `warn_every_s`,
+with the number of occurrences it stands for (those held back are logged when the server stops).
+CPython 3.11's own accept loop logs one line per backlog slot per loop iteration on EMFILE and
+re-arms a retry timer each time: that was the 380,625 lines in 30 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import resource
+import socket
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from functools import partial
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from warnd.errors import ConfigError
 from warnd.metrics import CONTENT_TYPE, Metrics
@@ -27,6 +49,12 @@ __all__ = ["HealthServer", "ReadyCheck", "parse_listen"]
 log = logging.getLogger(__name__)
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+# Connections accepted per readiness event before the loop serves other callbacks (CPython uses 100).
+_ACCEPT_BATCH = 100
+_LISTEN_BACKLOG = 128
+# The listener's share of RLIMIT_NOFILE at most: the rest is for the database, feeds and delivery.
+_FD_SHARE = 4
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -45,12 +73,19 @@ def parse_listen(listen: str) -> tuple[str, int]:
 class HealthServer:
     """An aiohttp server for `/healthz`, `/readyz` and `/metrics`, started and stopped by the daemon."""
 
-    def __init__(self, listen: str, *, metrics: Metrics, ready: ReadyCheck, ready_timeout_s: float = 5.0) -> None:
+    def __init__(self, listen: str, *, metrics: Metrics, ready: ReadyCheck, ready_timeout_s: float = 5.0,
+                 max_connections: int = 64, header_timeout_s: float = 10.0, idle_timeout_s: float = 30.0,
+                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0) -> None:
         self.host, self._port = parse_listen(listen)
         self.metrics = metrics
         self._ready = ready
         self._ready_timeout_s = ready_timeout_s
+        self.max_connections = _within_fd_limit(max_connections)
+        self._timeouts = {_Phase.HEADERS: header_timeout_s, _Phase.IDLE: idle_timeout_s}
+        self._accept_backoff_s = accept_backoff_s
+        self._warn_every_s = warn_every_s
         self._runner: web.AppRunner | None = None
+        self._listener: _Listener | None = None
         self._bound_port: int | None = None
 
     @property
@@ -64,29 +99,37 @@ class HealthServer:
         Raises:
             OSError: the address is in use or not available.
         """
-        app = web.Application()
+        app = web.Application(middlewares=[self._track_request])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
         # access_log=None: a scrape every 15 s is not an event worth a log line.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self._port)
         try:
-            await site.start()
+            sock = await _bind(self.host, self._port)
         except OSError:
             await runner.cleanup()
             raise
+        assert runner.server is not None  # set by setup()
         self._runner = runner
-        addresses = [a for a in runner.addresses if isinstance(a, tuple)]
-        self._bound_port = int(addresses[0][1]) if addresses else self._port
-        log.info("health endpoint listening", extra={"host": self.host, "port": self.port})
+        self._listener = _Listener(sock, runner.server, max_connections=self.max_connections,
+                                   timeouts=self._timeouts, accept_backoff_s=self._accept_backoff_s,
+                                   warn_every_s=self._warn_every_s)
+        self._bound_port = int(sock.getsockname()[1])
+        log.info("health endpoint listening", extra={"host": self.host, "port": self.port,
+                                                      "max_connections": self.max_connections})
 
     async def stop(self) -> None:
         """Stop serving; safe to call twice or before `start`."""
+        listener, self._listener = self._listener, None
         runner, self._runner = self._runner, None
+        if listener is not None:
+            await listener.close()
         if runner is not None:
             await runner.cleanup()
+        if listener is not None:
+            listener.abort_open()
 
     async def __aenter__(self) -> HealthServer:
         await self.start()
@@ -94,6 +137,18 @@ class HealthServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    @web.middleware
+    async def _track_request(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Headers are complete once aiohttp calls a handler: the header deadline is met.
+        connection = self._listener.connection(request.transport) if self._listener is not None else None
+        if connection is not None:
+            connection.request_started()
+        try:
+            return await handler(request)
+        finally:
+            if connection is not None:
+                connection.request_finished()
 
     # ---- handlers -----------------------------------------------------------------------------
 
@@ -122,3 +177,221 @@ class HealthServer:
 
 def _json(status: int, body: object) -> web.Response:
     return web.Response(status=status, text=json.dumps(body, sort_keys=True), content_type="application/json")
+
+
+# ---- the listener ---------------------------------------------------------------------------------
+
+def _within_fd_limit(max_connections: int) -> int:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or max_connections <= soft // _FD_SHARE:
+        return max_connections
+    allowed = max(1, soft // _FD_SHARE)
+    log.warning("http.max_connections lowered to a quarter of the open-files limit",
+                extra={"max_connections": max_connections, "allowed": allowed, "nofile_limit": soft})
+    return allowed
+
+
+async def _bind(host: str, port: int) -> socket.socket:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)
+    family, _type, _proto, _name, address = infos[0]
+    sock = socket.create_server(address[:2], family=family, backlog=_LISTEN_BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+class _Phase(StrEnum):
+    HEADERS = "headers"     # connected, or a new request begun: its headers are not complete
+    HANDLING = "handling"   # a handler runs (bounded by its own timeouts, e.g. ready_timeout_s)
+    IDLE = "idle"           # keep-alive between requests
+
+
+class _Throttled:
+    """A warning that may repeat thousands of times a second: at most one line per `every_s`, with the
+    number of occurrences it stands for."""
+
+    def __init__(self, event: str, *, every_s: float, now: Callable[[], float]) -> None:
+        self._event, self._every_s, self._now = event, every_s, now
+        self._logged_at: float | None = None
+        self._count = 0
+        self._extra: dict[str, object] = {}
+
+    def __call__(self, **extra: object) -> None:
+        self._count += 1
+        self._extra = extra
+        now = self._now()
+        if self._logged_at is None or now - self._logged_at >= self._every_s:
+            self.flush()
+            self._logged_at = now
+
+    def flush(self) -> None:
+        """Log the occurrences held back since the last line, if any."""
+        if self._count:
+            log.warning(self._event, extra={**self._extra, "occurrences": self._count, "every_s": self._every_s})
+            self._count = 0
+
+
+class _Connection(asyncio.Protocol):
+    """One accepted connection: aiohttp's protocol behind a deadline for request headers and idleness."""
+
+    def __init__(self, listener: _Listener, inner: asyncio.Protocol) -> None:
+        self._listener = listener
+        self._inner = inner
+        self._transport: asyncio.Transport | None = None
+        self._phase = _Phase.HEADERS
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._listener.connected(self, transport)
+        self._arm(_Phase.HEADERS)
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._phase is _Phase.IDLE:
+            self._arm(_Phase.HEADERS)
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self._listener.disconnected(self, self._transport)
+        self._inner.connection_lost(exc)
+
+    def request_started(self) -> None:
+        self._disarm()
+        self._phase = _Phase.HANDLING
+
+    def request_finished(self) -> None:
+        self._arm(_Phase.IDLE)
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _arm(self, phase: _Phase) -> None:
+        self._disarm()
+        self._phase = phase
+        self._deadline = self._listener.loop.call_later(self._listener.timeouts[phase], self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        self._deadline = None
+        self._listener.expired(self._phase)
+        self.abort()
+
+
+class _Listener:
+    """A listening socket with its own accept loop, a cap on open connections and a pause on accept errors."""
+
+    def __init__(self, sock: socket.socket, protocol_factory: Callable[[], asyncio.Protocol], *,
+                 max_connections: int, timeouts: dict[_Phase, float], accept_backoff_s: float,
+                 warn_every_s: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.timeouts = timeouts
+        self._sock = sock
+        self._factory = protocol_factory
+        self._max_connections = max_connections
+        self._accept_backoff_s = accept_backoff_s
+        # Counted from accept(), not from connection_made: a burst is accepted before any is connected.
+        self._open: set[_Connection] = set()
+        self._by_transport: dict[asyncio.BaseTransport, _Connection] = {}
+        self._handovers: set[asyncio.Task[object]] = set()
+        self._resume: asyncio.TimerHandle | None = None
+        throttled = partial(_Throttled, every_s=warn_every_s, now=self.loop.time)
+        self._warn_refused = throttled("health connection refused: too many open")
+        self._warn_slow = throttled("health connection closed: request headers not received in time")
+        self._warn_accept = throttled("health listener cannot accept connections, pausing")
+        self._warnings = (self._warn_refused, self._warn_slow, self._warn_accept)
+        self.loop.add_reader(sock.fileno(), self._accept)
+
+    def connection(self, transport: asyncio.BaseTransport | None) -> _Connection | None:
+        return self._by_transport.get(transport) if transport is not None else None
+
+    def connected(self, connection: _Connection, transport: asyncio.BaseTransport) -> None:
+        self._by_transport[transport] = connection
+
+    def disconnected(self, connection: _Connection, transport: asyncio.BaseTransport | None) -> None:
+        self._open.discard(connection)
+        if transport is not None:
+            self._by_transport.pop(transport, None)
+
+    def expired(self, phase: _Phase) -> None:
+        if phase is _Phase.HEADERS:
+            self._warn_slow(timeout_s=self.timeouts[phase])
+        else:
+            log.debug("health connection closed: idle", extra={"timeout_s": self.timeouts[phase]})
+
+    async def close(self) -> None:
+        """Stop accepting and abandon connections not yet handed to aiohttp."""
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None
+        self.loop.remove_reader(self._sock.fileno())
+        self._sock.close()
+        for task in self._handovers:
+            task.cancel()
+        await asyncio.gather(*self._handovers, return_exceptions=True)
+        for warning in self._warnings:
+            warning.flush()
+
+    def abort_open(self) -> None:
+        """Close what aiohttp's shutdown left open (connections still waiting for their headers)."""
+        for connection in list(self._open):
+            connection.abort()
+
+    def _accept(self) -> None:
+        for _ in range(_ACCEPT_BATCH):
+            try:
+                conn, _peer = self._sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:
+                continue
+            except OSError as e:
+                # EMFILE/ENFILE (or ENOBUFS/ENOMEM): Linux keeps the socket readable, so retrying now
+                # would spin. The pending connections wait in the kernel's backlog meanwhile.
+                self._warn_accept(error=errno.errorcode.get(e.errno or 0, str(e.errno)),
+                                  pause_s=self._accept_backoff_s)
+                self.loop.remove_reader(self._sock.fileno())
+                self._resume = self.loop.call_later(self._accept_backoff_s, self._resume_accepting)
+                return
+            if len(self._open) >= self._max_connections:
+                conn.close()
+                self._warn_refused(max_connections=self._max_connections)
+                continue
+            self._hand_over(conn)
+
+    def _hand_over(self, conn: socket.socket) -> None:
+        conn.setblocking(False)
+        connection = _Connection(self, self._factory())
+        self._open.add(connection)
+        task: asyncio.Task[object] = self.loop.create_task(
+            self.loop.connect_accepted_socket(lambda: connection, conn))
+        self._handovers.add(task)
+        task.add_done_callback(partial(self._handed_over, connection, conn))
+
+    def _handed_over(self, connection: _Connection, conn: socket.socket, task: asyncio.Task[object]) -> None:
+        self._handovers.discard(task)
+        if task.cancelled() or task.exception() is not None:
+            conn.close()
+            self._open.discard(connection)
+            if not task.cancelled():
+                log.warning("health connection setup failed", extra={"error": type(task.exception()).__name__})
+
+    def _resume_accepting(self) -> None:
+        self._resume = None
+        self.loop.add_reader(self._sock.fileno(), self._accept)

@@ -1,10 +1,11 @@
 """Outages around a running daemon: SMTP down, webhook receiver failing, feeds failing, PostgreSQL
-restarted, the disk holding SQLite full. Each test runs the real `warnd run` against local servers and
-waits for conditions with deadlines.
+restarted, the disk holding SQLite full, the health port flooded by slow clients. Each test runs the
+real `warnd run` against local servers and waits for conditions with deadlines.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from tests.reliability.conftest import (
     Warnd,
     WebhookReceiver,
     assert_consistent,
+    free_port,
     killed_item,
     sqlite_integrity,
     wait_for,
@@ -394,3 +396,97 @@ def test_disk_full_gives_a_clear_error_and_no_corruption(
     finally:
         db.dispose()
     assert sqlite_integrity(db_path) == "ok"
+
+
+# ---- the health port flooded -----------------------------------------------------------------------
+
+NOFILE = 256   # the daemon's hard open-files limit in the flood test; its soft limit starts at half
+
+
+class SlowClients:
+    """Half-finished requests (`GET /heal`, never more) opened against a port from a thread, topped up
+    50 at a time until stopped or `at_most` were opened; this side closes none of them before `close()`."""
+
+    def __init__(self, port: int, *, at_least: int, at_most: int) -> None:
+        self.port, self.at_least, self.at_most = port, at_least, at_most
+        self.socks: list[socket.socket] = []
+        self.opened = threading.Event()       # `at_least` connected
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._flood, daemon=True)
+        self._thread.start()
+
+    def _flood(self) -> None:
+        while not self._stop.is_set() and len(self.socks) < self.at_most:
+            for _ in range(50):
+                try:
+                    sock = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+                    self.socks.append(sock)
+                    sock.sendall(b"GET /heal")
+                except OSError:               # refused, reset or a full backlog: the next one
+                    continue
+            if len(self.socks) >= self.at_least:
+                self.opened.set()
+                self._stop.wait(0.2)          # a steady stream, not a busy loop
+        self.opened.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def close(self) -> None:
+        self.stop()
+        for sock in self.socks:
+            sock.close()
+
+
+def healthz_status(port: int) -> int | None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def test_health_port_flooded_by_slow_clients_does_not_stop_delivery(
+        tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, mailbox: Mailbox,
+        make_warnd: Callable[..., Warnd]) -> None:
+    health_port = free_port()
+    farm.set("coast", [])
+    cfg = write_config(tmp_path, database=f"sqlite:///{tmp_path / 'warnd.db'}", feeds={"coast": farm.url("coast")},
+                       mailbox=mailbox, hook_url=hooks.url,
+                       extra=f'http: {{listen: "127.0.0.1:{health_port}", header_timeout_s: 3}}\n')
+    warnd = make_warnd(cfg)
+    warnd.upgrade()
+    warnd.start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE // 2, NOFILE)))
+    warnd.wait_started()
+    raised = [r for r in warnd.events() if r.get("event") == "open-files limit raised"]
+    assert [(r["soft_before"], r["soft"]) for r in raised] == [(NOFILE // 2, NOFILE)], raised
+    # More half-finished requests than the daemon has descriptors, and more keep coming.
+    flood = SlowClients(health_port, at_least=NOFILE + 100, at_most=2000)
+    try:
+        assert flood.opened.wait(30), "the slow clients could not connect"
+        regions_feed(farm, "coast", REGIONS)
+        wait_for(lambda: len(mailbox.messages) == len(REGIONS) and len(hooks.accepted) == len(REGIONS), 30,
+                 f"every alert mailed and posted while the health port is flooded\n{warnd.log_tail()}")
+        flood.stop()   # the slow clients stay connected and never finish: only the header deadline cuts them
+        wait_for(lambda: healthz_status(health_port) == 200, 15, "/healthz answering once the slow clients are cut")
+        assert warnd.running()
+    finally:
+        flood.close()
+    assert warnd.stop() == 0, warnd.log_tail()
+    assert len(flood.socks) > NOFILE
+    assert sorted(mailbox.alert_ids()) == sorted(hooks.alert_ids()) and len(set(mailbox.alert_ids())) == len(REGIONS)
+    # The log does not flood: each listener warning at most once a minute, with its count.
+    lines = warnd.log_lines()
+    assert not [line for line in lines if "out of system resource" in line], lines[-5:]
+    warnings = [r for r in warnd.events() if r.get("logger") == "warnd.health" and r.get("level") == "warning"]
+    by_event = {r["event"]: r for r in warnings}
+    assert set(by_event) == {"health connection refused: too many open",
+                             "health connection closed: request headers not received in time"}, warnings
+    assert len(warnings) <= 4, warnings   # the first of each, and what was held back, at the stop
+    refused = sum(r["occurrences"] for r in warnings if r["event"] == "health connection refused: too many open")
+    assert refused > NOFILE, refused
+    assert len(lines) < 300, len(lines)

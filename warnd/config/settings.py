@@ -219,6 +219,9 @@ class RoutingSettings(_Model):
 
 class HttpSettings(_Model):
     listen: str = "127.0.0.1:9108"
+    max_connections: int = Field(64, ge=1, description="open connections at most; one more is closed at once")
+    header_timeout_s: float = Field(10, gt=0, description="a request's headers must be complete this soon")
+    idle_timeout_s: float = Field(30, gt=0, description="a keep-alive connection idle this long is closed")
 
 
 class ExtractSettings(_Model):
