@@ -170,7 +170,8 @@ class Fetcher:
                 if remaining <= 0:
                     raise TimeoutError
                 # Redirects are followed here, one hop at a time, so each target is checked before
-                # warnd connects to it (aiohttp's own following would connect first).
+                # warnd connects to it (aiohttp's own following would connect first): a literal by
+                # _check_redirect, a name by the session's resolver as it connects (`checking_redirect`).
                 with checking_redirect(self._policy) if checked else contextlib.nullcontext():
                     resp = await self._session.get(
                         request, headers=headers, allow_redirects=False,
@@ -182,11 +183,11 @@ class Fetcher:
                             raise FetchError(feed.name, f"more than {settings.max_redirects} redirects")
                         target = urljoin(current, location)
                         self._check_redirect(feed, url, target)
-                        if not _same_origin(url, target):
+                        checked = not _same_origin(url, target)
+                        if checked:
                             # The feed's own headers (an API token) are for the configured origin only.
                             headers = {k: v for k, v in headers.items() if k in _CONDITIONAL}
                         current = request = target
-                        checked = not _same_origin(url, target)
                         continue
                     return await self._answer(feed, resp, state, fetched_at, started)
             raise FetchError(feed.name, f"more than {settings.max_redirects} redirects")
