@@ -15,7 +15,8 @@ aiohttp's connector caches answers and pools connections per ``(host, port)``, a
 in-flight lookup between requests, so the policy must depend on ``(host, port)`` and the answer
 only, never on which request asked: an origin warnd has already resolved for an unchecked request
 (a configured feed or channel URL) is therefore an allowed redirect target too. It is an endpoint
-warnd talks to anyway.
+warnd talks to anyway. A shared in-flight lookup shares its verdict: a configured URL's request that
+joins a hop's refused lookup of the same host and port fails with it, once; the next lookup is its own.
 
 aiohttp does not call the resolver for IP literals (``TCPConnector._resolve_host`` returns them
 as they are), so `Fetcher` checks a literal redirect target itself with `AddressPolicy.refusal`;

@@ -244,6 +244,21 @@ async def test_a_configured_name_on_loopback_is_trusted_with_its_own_redirects(
         assert (await fetch(f, f"http://feeds.test:{http_server.port}/old")).body == b"<rss/>"
 
 
+async def test_allow_networks_opens_a_redirect_to_a_name_in_them(tmp_path: Path, http_server: LocalHTTPServer) -> None:
+    # The resolver judges a name by the same policy as a literal, fetch.allow_networks included.
+    other = LocalHTTPServer().start()
+    try:
+        other.route("/feed", Response(200, b"<rss/>"))
+        http_server.route("/feed", Response(302, headers={"Location": f"http://mirror.test:{other.port}/feed"}))
+        settings = FetchSettings(timeout_s=3, connect_timeout_s=1, allow_networks=("127.0.0.0/8",))
+        async with make_http_session(settings, resolver=ScriptedResolver(["127.0.0.1"])) as session:
+            f = Fetcher(settings, session=session, clock=SystemClock(), base_dir=tmp_path)
+            assert (await fetch(f, http_server.url("/feed"))).body == b"<rss/>"
+        assert [r.path for r in other.requests] == ["/feed"]
+    finally:
+        other.stop()
+
+
 async def test_the_fetcher_refuses_a_session_that_does_not_check_redirects(tmp_path: Path) -> None:
     async with aiohttp.ClientSession() as plain:
         with pytest.raises(TypeError, match="make_http_session"):
