@@ -97,6 +97,17 @@ def test_bad_lines_are_reported_with_their_line_numbers() -> None:
     assert [str(p).split(":")[:2] for p in problems] == [["items.jsonl", "2"], ["items.jsonl", "3"]]
 
 
+def test_an_epoch_0_date_is_a_bad_line_and_an_old_valid_date_replays(rules: RuleSet) -> None:
+    # The parse floor (configuration.md, "Item dates") holds here too; a 2011 archive is history, not an error.
+    src = io.StringIO('{"id": "a", "published": "2011-03-15T10:00:00Z", "title": "150 killed"}\n'
+                      '{"id": "b", "published": "1970-01-01T00:00:00Z", "title": "1 killed"}\n')
+    items, problems = read_items(src, path="items.jsonl")
+    assert [str(p) for p in problems] == [
+        "items.jsonl:2: published 1970-01-01 is before 1990-01-01: a placeholder, not a date"]
+    alerts = list(run_backtest(items, SETTINGS, rules, LeadingNumber()))  # type: ignore[arg-type]
+    assert [(a.rule, a.fired_at, a.value) for a in alerts] == [("toll", datetime(2011, 3, 15, 10, tzinfo=UTC), 150)]
+
+
 def test_summary_table_lists_every_rule_with_alerts_first_fired_and_max(rules: RuleSet) -> None:
     items, _ = read_items(lines((0, 150), (7, 400), (8, 900)), path="x")
     alerts = list(run_backtest(items, SETTINGS, rules, LeadingNumber(), tick=timedelta(hours=1)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -39,7 +41,7 @@ def parse(name: str, mapping: FieldMapping | None = None, **kw):
 
 
 def test_exported_members() -> None:
-    assert warnd.parse.__all__ == ["FeedView", "content_hash", "dedup_items", "init_parse_worker", "item_key",
+    assert warnd.parse.__all__ == ["FeedView", "content_hash", "dedup_items", "implausible_dates", "init_parse_worker", "item_key",
                                    "parse_feed", "parse_job",
                                    "replay_shift"]
 
@@ -491,3 +493,72 @@ def test_rss_09x_versions(version: str) -> None:
             "</channel></rss>").encode()
     parsed = parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT)
     assert [(i.key, i.title, i.summary) for i in parsed.items] == [("link:https://e.x/1", "Kassala: flooding", "Water rising.")]
+
+
+# ---- implausible dates (issue 21) ---------------------------------------------------------------
+# A date before 1990 (epoch 0 from a broken feed) or beyond the clock-skew tolerance after the fetch is
+# treated as undated, so the store dates the item at first sight; an old date after the floor is a date
+# (archives, backtest recordings). FETCHED_AT is 2026-02-11 12:00 UTC.
+
+def _bodies(at: datetime) -> dict[str, tuple[bytes, FieldMapping | None]]:
+    iso = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "rss": (f"<rss version='2.0'><channel><title>t</title><item><guid>g1</guid><title>Shelling in Jableh</title>"
+                f"<pubDate>{format_datetime(at, usegmt=True)}</pubDate></item></channel></rss>".encode(), None),
+        "atom": (f"<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title><entry><id>g1</id>"
+                 f"<title>Shelling in Jableh</title><updated>{iso}</updated></entry></feed>".encode(), None),
+        "jsonfeed": (json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+            {"id": "g1", "title": "Shelling in Jableh", "content_text": "x", "date_published": iso}]}).encode(), None),
+        "json-epoch": (json.dumps({"data": [{"id": "g1", "title": "Shelling in Jableh",
+                                             "ts": int(at.timestamp())}]}).encode(),
+                       FieldMapping(id="id", title="title", published="ts", published_format="epoch")),
+    }
+
+
+PLAUSIBILITY = [
+    pytest.param(utc(1970, 1, 1), False, "implausibly old (before 1990-01-01)", id="epoch-0"),
+    pytest.param(utc(1985, 6, 1, 9), False, "implausibly old (before 1990-01-01)", id="decades-old"),
+    pytest.param(utc(2027, 2, 11, 12), False, "in the future (more than 15 min after the fetch)", id="a-year-ahead"),
+    pytest.param(utc(2026, 2, 11, 12, 16), False, "in the future", id="beyond-skew"),
+    pytest.param(utc(2026, 2, 11, 12, 14), True, None, id="within-skew"),
+    pytest.param(utc(2026, 2, 11, 10), True, None, id="normal"),
+    pytest.param(utc(2011, 3, 15, 10), True, None, id="old-but-valid-backtest-date"),
+    pytest.param(utc(1990, 1, 1), True, None, id="the-floor-itself"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "jsonfeed", "json-epoch"])
+@pytest.mark.parametrize("at, kept, note", PLAUSIBILITY)
+def test_implausible_dates_are_treated_as_undated(fmt: str, at: datetime, kept: bool, note: str | None) -> None:
+    body, mapping = _bodies(at)[fmt]
+    feed = FeedSettings(name="t", url=URL, mapping=mapping, format="json" if mapping else "auto")
+    (item,) = parse_feed(body, feed=feed, url=URL, fetched_at=FETCHED_AT).items
+    if kept:
+        assert (item.published_at, item.notes, warnd.parse.implausible_dates(item)) == (at, (), ())
+    else:
+        assert item.published_at is None and item.updated_at is None
+        assert note is not None and any(note in n for n in warnd.parse.implausible_dates(item)), item.notes
+        assert "no usable date: the first-seen time will be used" in item.notes
+
+
+@pytest.mark.parametrize("at, undated", [
+    pytest.param(utc(1970, 1, 1), True, id="epoch-0-still-undated"),
+    pytest.param(utc(2027, 2, 11, 12), False, id="future-kept-for-the-shift"),
+    pytest.param(utc(2011, 3, 15, 10), False, id="old-recording"),
+])
+def test_replay_recordings_keep_the_floor_but_not_the_future_check(at: datetime, undated: bool) -> None:
+    # A replay recording is shifted to "now" after parsing, so only the floor applies to it: a backtest
+    # clock may lie before the recording, but epoch 0 is no date in any recording.
+    body, _ = _bodies(at)["rss"]
+    (item,) = parse_feed(body, feed=FeedSettings(name="t", url=URL, replay=True), url=URL, fetched_at=FETCHED_AT).items
+    assert (item.published_at is None) is undated
+    assert bool(warnd.parse.implausible_dates(item)) is undated
+
+
+def test_an_implausible_published_date_falls_back_to_a_plausible_updated_one() -> None:
+    body = (b"<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title><entry><id>g1</id><title>x</title>"
+            b"<published>1970-01-01T00:00:00Z</published><updated>2026-02-11T10:00:00Z</updated></entry></feed>")
+    (item,) = parse_feed(body, feed=FeedSettings(name="t", url=URL), url=URL, fetched_at=FETCHED_AT).items
+    assert item.published_at == utc(2026, 2, 11, 10)
+    assert warnd.parse.implausible_dates(item) == ("published date implausibly old (before 1990-01-01): "
+                                                   "'1970-01-01T00:00:00Z'",)

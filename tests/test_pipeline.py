@@ -7,15 +7,18 @@ evaluation and alert logic independent of text extraction. Every test runs on SQ
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from warnd.clock import FakeClock
-from warnd.config import RuleSet, Settings, load_rules
+from warnd.config import FeedSettings, RuleSet, Settings, load_rules
+from warnd.parse import parse_feed
 from warnd.pipeline import Pipeline
-from warnd.store import Store
+from warnd.store import Store, observed_time
 from warnd.types import Casualty, CasualtyKind, DeliveryStatus, Item, Signals
 
 T0 = datetime(2025, 3, 9, 12, 0, tzinfo=UTC)
@@ -210,3 +213,23 @@ def test_a_rule_text_that_raises_costs_the_text_not_the_alert(store: Store, tmp_
     assert p.last_cycle.text_failures == {"deaths-jump": 3}
     logged = [r for r in caplog.records if r.getMessage().startswith("rule text failed to render")]
     assert len(logged) == 3 and all(r.levelname == "ERROR" and "ZeroDivisionError" in r.error for r in logged)
+
+
+def test_an_implausible_date_is_warned_once_and_the_item_counts_from_first_sight(
+        pipeline: Pipeline, store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    # Epoch 0 from a broken feed: parse drops the date with a note, the store dates the item at first sight.
+    body = (b"<rss version='2.0'><channel><title>t</title>"
+            b"<item><guid>g-epoch</guid><title>3 killed in Jableh</title><pubDate>Thu, 01 Jan 1970 00:00:00 GMT"
+            b"</pubDate></item><item><guid>g-ok</guid><title>2 killed in Baniyas</title>"
+            b"<pubDate>Sun, 09 Mar 2025 11:00:00 GMT</pubDate></item></channel></rss>")
+    feed = FeedSettings(name="monitor", url="https://monitor.example.org/rss")
+    items = [replace(i, signals=Signals(region="Latakia", country="Syria"))
+             for i in parse_feed(body, feed=feed, url=feed.url, fetched_at=T0).items]
+    with caplog.at_level(logging.WARNING, logger="warnd.pipeline"):
+        pipeline.ingest("monitor", items, None, T0)
+        pipeline.ingest("monitor", items, None, T0 + timedelta(minutes=5))  # the next poll: nothing new
+    warned = [r for r in caplog.records if r.getMessage() == "item date implausible, treated as undated"]
+    assert [(r.feed, r.guid) for r in warned] == [("monitor", "g-epoch")]  # type: ignore[attr-defined]
+    assert "1970" in warned[0].reasons[0]  # type: ignore[attr-defined]
+    assert observed_time(items[0], T0) == T0
+    assert observed_time(items[1], T0) == datetime(2025, 3, 9, 11, tzinfo=UTC)

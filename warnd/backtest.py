@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from warnd.clock import FakeClock, utc
 from warnd.config import RuleSet, Settings
 from warnd.errors import ConfigError, Problem
+from warnd.parse.feed import EARLIEST_PLAUSIBLE
 from warnd.pipeline import Extract, Pipeline
 from warnd.store import open_store
 from warnd.types import Alert, Item
@@ -42,6 +43,11 @@ def read_items(src: TextIO, *, path: str) -> tuple[list[BacktestItem], list[Prob
             if not isinstance(data, dict):
                 raise ValueError("a line must be a JSON object")
             published = utc(datetime.fromisoformat(str(data["published"]).replace("Z", "+00:00")))
+            if published < EARLIEST_PLAUSIBLE:
+                # As when parsing a feed: 1970-01-01 is epoch 0 from a broken export, and a simulated
+                # clock starting there would tick through decades. Old dates after the floor are fine.
+                raise ValueError(f"published {published:%Y-%m-%d} is before {EARLIEST_PLAUSIBLE:%Y-%m-%d}: "
+                                 "a placeholder, not a date")
             title, summary = str(data.get("title") or ""), str(data.get("summary") or data.get("text") or "")
             item = Item(
                 feed=str(data.get("feed") or "backtest"), key=str(data["id"]), title=title, summary=summary,

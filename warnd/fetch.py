@@ -12,6 +12,9 @@
   reading and against the streamed (decompressed) count while reading, so a 50 MB body or a
   gzip bomb is refused after at most the cap; at most ``max_redirects`` redirects, never to a
   non-HTTP scheme; schemes http, https and file (and plain paths).
+* **Redirect targets**: another origin than the configured URL's must be a public address or in
+  ``fetch.allow_networks``, checked by the connector's resolver on the address it connects to, so
+  DNS rebinding cannot slip past (warnd/addresses.py); IP literals are checked here.
 * **Files**: ``file://`` URLs and plain paths (relative ones against ``base_dir``) are read only
   inside ``FetchSettings.allow_file_dirs`` (default: ``base_dir``), after resolving symlinks,
   so a feed URL cannot read ``/etc/passwd``. The file's mtime and size form its ETag: an
@@ -25,11 +28,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import ipaddress
 import os
-import socket
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -37,7 +40,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 import yarl
+from aiohttp.abc import AbstractResolver
 
+from warnd.addresses import AddressPolicy, ForbiddenAddressError, GuardedConnector, checking_redirect
 from warnd.clock import Clock
 from warnd.config.settings import FeedSettings, FetchSettings
 from warnd.errors import FeedStatusError, FeedTimeoutError, FetchError
@@ -55,9 +60,14 @@ _KEEPALIVE_S = 75.0  # longer than a typical poll interval gap inside one round
 _URL_CACHE_SIZE = 8192  # feed URLs kept parsed by `_request_url`: more than any feed list
 
 
-def make_http_session(settings: FetchSettings) -> aiohttp.ClientSession:
-    """The one HTTP client session of the process; call it inside the running event loop."""
-    connector = aiohttp.TCPConnector(
+def make_http_session(settings: FetchSettings, *, resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
+    """The one HTTP client session of the process; call it inside the running event loop.
+
+    `resolver` (aiohttp's default when None) is wrapped in `GuardedResolver`, which checks
+    redirect targets; tests inject one that answers what they need.
+    """
+    connector = GuardedConnector(
+        resolver=resolver,
         limit=settings.concurrency + _DELIVERY_HEADROOM,
         limit_per_host=settings.per_host,
         keepalive_timeout=_KEEPALIVE_S,
@@ -107,7 +117,10 @@ class Fetcher:
         dirs = settings.allow_file_dirs or (".",)
         self._allowed_dirs = tuple(self._resolve(Path(d)) for d in dirs)
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self._allow_networks = tuple(ipaddress.ip_network(n, strict=False) for n in settings.allow_networks)
+        self._policy = AddressPolicy.from_networks(settings.allow_networks)
+        if not isinstance(session.connector, GuardedConnector):
+            # Without the guarded resolver, redirects to a name would go unchecked.
+            raise TypeError("Fetcher needs the session from make_http_session, whose resolver checks redirect targets")
 
     @property
     def settings(self) -> FetchSettings:
@@ -148,6 +161,7 @@ class Fetcher:
             headers["If-Modified-Since"] = state.last_modified
         started = self._clock.monotonic()
         fetched_at = self._clock.now()
+        checked = False  # this hop leaves the configured origin: its connection must pass self._policy
         try:
             current = url
             request: yarl.URL | str = _request_url(url)
@@ -156,18 +170,21 @@ class Fetcher:
                 if remaining <= 0:
                     raise TimeoutError
                 # Redirects are followed here, one hop at a time, so each target is checked before
-                # warnd connects to it (aiohttp's own following would connect first).
-                async with self._session.get(
-                    request, headers=headers, allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=remaining, sock_connect=settings.connect_timeout_s),
-                ) as resp:
+                # warnd connects to it (aiohttp's own following would connect first): a literal by
+                # _check_redirect, a name by the session's resolver as it connects (`checking_redirect`).
+                with checking_redirect(self._policy) if checked else contextlib.nullcontext():
+                    resp = await self._session.get(
+                        request, headers=headers, allow_redirects=False,
+                        timeout=aiohttp.ClientTimeout(total=remaining, sock_connect=settings.connect_timeout_s))
+                async with resp:
                     location = resp.headers.get("Location")
                     if resp.status in _REDIRECTS and location and settings.max_redirects > 0:
                         if hop == settings.max_redirects:
                             raise FetchError(feed.name, f"more than {settings.max_redirects} redirects")
                         target = urljoin(current, location)
-                        await self._check_redirect(feed, url, target)
-                        if not _same_origin(url, target):
+                        self._check_redirect(feed, url, target)
+                        checked = not _same_origin(url, target)
+                        if checked:
                             # The feed's own headers (an API token) are for the configured origin only.
                             headers = {k: v for k, v in headers.items() if k in _CONDITIONAL}
                         current = request = target
@@ -188,18 +205,24 @@ class Fetcher:
             raise FetchError(feed.name, f"malformed HTTP response ({e.status})") from e
         except aiohttp.InvalidURL as e:
             raise FetchError(feed.name, "invalid URL") from e
+        except aiohttp.ClientConnectorDNSError as e:
+            if isinstance(e.os_error, ForbiddenAddressError):
+                raise FetchError(feed.name, f"redirect to {e.os_error}") from e
+            if checked:
+                raise FetchError(feed.name, f"redirect target {e.host} does not resolve") from e
+            raise FetchError(feed.name, "connection failed") from e
         except aiohttp.ClientError as e:
             raise FetchError(feed.name, "connection failed") from e
         except (OSError, ValueError) as e:  # e.g. a malformed header the parser rejects
             raise FetchError(feed.name, "request failed") from e
 
-    async def _check_redirect(self, feed: FeedSettings, origin: str, target: str) -> None:
-        """Refuse a redirect to a non-http(s) URL, or to an address the config does not allow.
+    def _check_redirect(self, feed: FeedSettings, origin: str, target: str) -> None:
+        """Refuse a redirect to a non-http(s) URL, or to an IP literal the config does not allow.
 
-        The configured URL is the operator's choice and is trusted, so is its own origin; any other
-        host must resolve only to public addresses or to networks in `fetch.allow_networks`: a feed
-        must not be able to make warnd call a local service (127.0.0.1:5432) or a cloud metadata
-        endpoint (169.254.169.254).
+        The configured URL's origin is trusted. Any other target must be a public address or in
+        `fetch.allow_networks`: a literal is checked here, because aiohttp connects to a literal
+        without calling the resolver (``TCPConnector._resolve_host``); a name is checked by the
+        session's `GuardedResolver` on the answer it connects to (warnd/addresses.py).
 
         Raises:
             FetchError: naming the target host and why it was refused.
@@ -209,20 +232,13 @@ class Fetcher:
             raise FetchError(feed.name, "redirected to a URL that is not http(s)")
         if _same_origin(origin, target):
             return
-        host = parts.hostname
         try:
-            addresses = [ipaddress.ip_address(host)]
+            ipaddress.ip_address(parts.hostname.split("%", 1)[0])
         except ValueError:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-            except OSError as e:
-                raise FetchError(feed.name, f"redirect target {host} does not resolve") from e
-            addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-        for address in addresses:
-            if not (address.is_global and not address.is_multicast) and not any(
-                    address in network for network in self._allow_networks):
-                raise FetchError(feed.name, f"redirect to {host} ({address}) is not allowed: a loopback, private or "
-                                            "link-local address (add its network to fetch.allow_networks to allow it)")
+            return  # a name: GuardedResolver decides at connect time
+        refused = self._policy.refusal(parts.hostname, [parts.hostname])
+        if refused is not None:
+            raise FetchError(feed.name, f"redirect to {refused}")
 
     async def _answer(self, feed: FeedSettings, resp: aiohttp.ClientResponse, state: FeedState,
                       fetched_at: datetime, started: float) -> FetchResult:

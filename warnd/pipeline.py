@@ -27,6 +27,7 @@ from warnd.config.rules import (
     ThresholdRule,
 )
 from warnd.evaluate import Candidate
+from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
 from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
 from warnd.types import (
@@ -77,6 +78,12 @@ class Pipeline:
         """Extract signals from the new and edited items of a feed and store them with the feed's state."""
         now = utc(now)
         fresh = self.store.unseen(feed, items)
+        for item in fresh:
+            # Once per new item or revision (not per poll): the date was dropped in parse, so the item
+            # counts from its first-seen time; a desk should know that a "current" report may be old.
+            if reasons := implausible_dates(item):
+                log.warning("item date implausible, treated as undated", extra={
+                    "feed": feed, "guid": item.guid, "key": item.key, "reasons": list(reasons)})
         entries = [(item, self.extractor.extract(item)) for item in fresh]
         report = self.store.ingest(feed, entries, state, now)
         if report.new or report.revised:

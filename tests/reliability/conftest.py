@@ -369,7 +369,7 @@ def assert_consistent(db: Database) -> None:
 def write_config(tmp: Path, *, database: str, feeds: dict[str, str], mailbox: Mailbox | None = None,
                  hook_url: str | None = None, rules: str = KILLED_RULES, extra: str = "",
                  feed_interval: str = "2s", outbox: str = "{interval: 1s, lease: 4s, backoff_base: 1s, backoff_max: 2s}",
-                 webhook_timeout_s: float = 5, channels_extra: str = "") -> Path:
+                 webhook_timeout_s: float = 5, channels_extra: str = "", file_dir: Path | None = None) -> Path:
     (tmp / "rules.yaml").write_text(rules)
     channels, routing = [], []
     if mailbox is not None:
@@ -380,6 +380,9 @@ def write_config(tmp: Path, *, database: str, feeds: dict[str, str], mailbox: Ma
         channels.append(f'  partner: {{type: webhook, url: "{hook_url}", secret_env: REL_HOOK_SECRET, '
                         f"timeout_s: {webhook_timeout_s}}}")
         routing.append("partner")
+    if file_dir is not None:
+        channels.append(f'  archive: {{type: file, format: json, dir: "{file_dir}"}}')
+        routing.append("archive")
     feed_lines = "\n".join(f'  - {{name: {name}, url: "{url}", interval: {feed_interval}}}'
                            for name, url in feeds.items())
     cfg = tmp / "warnd.yaml"

@@ -1,6 +1,7 @@
 """Outages around a running daemon: SMTP down, webhook receiver failing, feeds failing, PostgreSQL
-restarted, the disk holding SQLite full, the health port flooded by slow clients. Each test runs the
-real `warnd run` against local servers and waits for conditions with deadlines.
+restarted, the disk holding SQLite full (during ingest, and between a send and its "sent" commit), the
+disk under the file channel full, the health port flooded by slow clients. Each test runs the real
+`warnd run` against local servers and waits for conditions with deadlines.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import resource
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import uuid
@@ -344,6 +346,24 @@ def small_disk(tmp_path: Path) -> Iterator[tuple[Path, Callable[[], None] | None
     yield mnt, limit
 
 
+def fill_disk(disk: Path, *, leave: int = 0) -> Path:
+    """Fill the tmpfs at `disk` until `leave` bytes are free; delete the returned file to make room."""
+    filler = disk / "filler"
+    with filler.open("wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    if leave:
+        filler.write_bytes(b"")
+        free = shutil.disk_usage(disk).free
+        with filler.open("wb") as f:
+            f.write(b"\0" * max(0, free - leave))
+    return filler
+
+
 def test_disk_full_gives_a_clear_error_and_no_corruption(
         tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, small_disk: tuple[Path, Callable[[], None] | None],
         make_warnd: Callable[..., Warnd]) -> None:
@@ -360,18 +380,7 @@ def test_disk_full_gives_a_clear_error_and_no_corruption(
     warnd.wait_started()
     wait_for(lambda: len(hooks.accepted) == 1, 30, "the first alert delivered")
     if limit is None:   # fill the tmpfs up to 100 KiB
-        filler = disk / "filler"
-        with filler.open("wb") as f:
-            try:
-                while True:
-                    f.write(b"\0" * 65536)
-                    f.flush()
-            except OSError:
-                pass
-        filler.write_bytes(b"")
-        free = shutil.disk_usage(disk).free
-        with filler.open("wb") as f:
-            f.write(b"\0" * max(0, free - 100 * 1024))
+        fill_disk(disk, leave=100 * 1024)
     # Large items: their ingest needs far more room than is left (and under RLIMIT_FSIZE, than 6 MiB).
     n_big, repeat = (40, 1000) if limit is None else (150, 1600)
     big = [FarmItem(f"big-{i}", f"Report {i} from Hama", "Aid convoy reaches Hama. " * repeat) for i in range(n_big)]
@@ -490,3 +499,96 @@ def test_health_port_flooded_by_slow_clients_does_not_stop_delivery(
     refused = sum(r["occurrences"] for r in warnings if r["event"] == "health connection refused: too many open")
     assert refused > NOFILE, refused
     assert len(lines) < 300, len(lines)
+# The disk fills while deliveries are sent and marked. Both need the tmpfs: the disk must fill at a chosen
+# moment, which RLIMIT_FSIZE (a per-file cap on the child) cannot do.
+
+def test_disk_full_under_the_file_channel_retries_and_leaves_no_partial_file(
+        tmp_path: Path, farm: FeedFarm, small_disk: tuple[Path, Callable[[], None] | None],
+        make_warnd: Callable[..., Warnd]) -> None:
+    disk, limit = small_disk
+    if limit is not None:
+        pytest.skip("needs a tmpfs to fill while the daemon runs")
+    out = disk / "out"
+    db_url = f"sqlite:///{tmp_path / 'warnd.db'}"  # the database has room; only the channel's directory is full
+    farm.set("f", [])
+    warnd = make_warnd(write_config(tmp_path, database=db_url, feeds={"f": farm.url("f")}, file_dir=out))
+    warnd.upgrade()
+    warnd.start()
+    warnd.wait_started()
+    filler = fill_disk(disk)
+    farm.set("f", [killed_item("f-latakia", "Latakia", 12)])
+    db = Database(db_url)
+    try:
+        wait_for(lambda: (db.safe_scalar("SELECT max(attempts) FROM deliveries") or 0) >= 2, 30,
+                 f"the file delivery failing and retried\n{warnd.log_tail()}")
+        retried = [r for r in warnd.events() if r.get("event") == "delivery failed, will retry"]
+        assert retried and all(r["channel"] == "archive" for r in retried)
+        assert "No space left on device" in retried[0]["error"], retried[0]
+        # Nothing is marked sent that was not written, and nothing half-written is left under any name.
+        assert db.statuses() == {"pending": 1}
+        assert not out.exists() or list(out.iterdir()) == []
+        filler.unlink()
+        wait_for(lambda: db.statuses() == {"sent": 1}, 30, f"the delivery written once there is room\n{warnd.log_tail()}")
+        (written,) = out.iterdir()
+        assert written.name.startswith("alert-") and written.suffix == ".json"
+        assert json.loads(written.read_bytes())["alert"]["rule"] == "killed-over-10"
+        assert warnd.stop() == 0
+        assert_consistent(db)
+    finally:
+        db.dispose()
+
+
+def _checkpoint_wal(db_path: Path) -> None:
+    """Empty SQLite's WAL file, so the daemon's next commit must take new disk space."""
+    with sqlite3.connect(db_path, timeout=5) as conn:
+        for _ in range(50):
+            busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+        raise AssertionError("could not checkpoint the WAL: the daemon kept it busy")
+
+
+def test_database_full_between_send_and_mark_sent_repeats_the_send(
+        tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, small_disk: tuple[Path, Callable[[], None] | None],
+        make_warnd: Callable[..., Warnd]) -> None:
+    disk, limit = small_disk
+    if limit is not None:
+        pytest.skip("needs a tmpfs to fill while the daemon runs")
+    db_path = disk / "warnd.db"
+    db_url = f"sqlite:///{db_path}"
+    farm.set("f", [])
+    warnd = make_warnd(write_config(tmp_path, database=db_url, feeds={"f": farm.url("f")}, hook_url=hooks.url))
+    warnd.upgrade()
+    warnd.start()
+    warnd.wait_started()
+    fillers: list[Path] = []
+
+    def accept_then_fill_the_disk(req: RecordedRequest) -> Response:
+        # The receiver has the alert before warnd can commit "sent": the disk fills in between.
+        if not fillers:
+            _checkpoint_wal(db_path)  # without it the commit could reuse WAL pages already allocated
+            fillers.append(fill_disk(disk))
+        return Response(200, b"ok")
+
+    hooks.answer = accept_then_fill_the_disk
+    farm.set("f", [killed_item("f-latakia", "Latakia", 12)])
+    wait_for(lambda: fillers, 30, f"the first send\n{warnd.log_tail()}")
+    unrecorded = wait_for(lambda: [r for r in warnd.events() if r.get("event") == "delivery sent but not recorded; "
+                                   "it will be sent again"], 30, f"marking it sent failing\n{warnd.log_tail()}")
+    assert re.search(r"disk is full", unrecorded[0]["error"]), unrecorded[0]
+    assert len(hooks.accepted) == 1
+    fillers[0].unlink()
+    db = Database(db_url)
+    try:
+        # At least once: the lease (4 s here) runs out and the same delivery goes out again, then is recorded.
+        wait_for(lambda: db.safe_scalar("SELECT count(*) FROM deliveries WHERE status = 'sent'") == 1, 40,
+                 f"the send repeated and recorded once there is room\n{warnd.log_tail()}")
+        ids = hooks.alert_ids()
+        assert len(ids) >= 2 and len(set(ids)) == 1, ids
+        deliveries = {r.headers.get("x-warnd-delivery") for r in hooks.accepted}
+        assert len(deliveries) == 1, deliveries
+        assert warnd.stop() == 0
+        assert_consistent(db)
+    finally:
+        db.dispose()
+    assert sqlite_integrity(db_path) == "ok"

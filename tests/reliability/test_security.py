@@ -2,7 +2,8 @@
 
 * XXE and entity expansion refused (the hostile files of shared/data/feeds);
 * `file://` feeds only from the directories the config allows (symlinks and `..` resolved first);
-* a feed that redirects to 127.0.0.1:5432, to a link-local address or to a non-http scheme is refused;
+* a feed that redirects to 127.0.0.1:5432, to a link-local address or to a non-http scheme is refused,
+  also through a name that rebinds between lookups;
 * header and mrkdwn injection from feed text, through the real daemon to real receivers;
 * operator-written rule titles cannot reach Python internals (Jinja2 sandbox);
 * secrets (SMTP password, webhook secret, Slack URL token) never reach a log line;
@@ -27,6 +28,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.fixtures.deliver_alerts import latakia
 from tests.fixtures.httpserver import LocalHTTPServer, Response
+from tests.fixtures.resolver import ScriptedResolver
 from tests.reliability.conftest import (
     FarmItem,
     FeedFarm,
@@ -41,7 +43,7 @@ from warnd.alerts import render_rule_text
 from warnd.clock import SystemClock
 from warnd.config.settings import FeedSettings, FetchSettings, HttpSettings
 from warnd.errors import FetchError, ParseError, PermanentDeliveryError
-from warnd.fetch import Fetcher
+from warnd.fetch import Fetcher, make_http_session
 from warnd.health import parse_listen
 from warnd.parse import parse_feed
 from warnd.types import FeedState
@@ -92,7 +94,7 @@ def test_external_entities_read_no_file_and_open_no_url(http_server: LocalHTTPSe
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
+    async with make_http_session(FetchSettings()) as s:
         yield s
 
 
@@ -186,6 +188,81 @@ async def test_redirect_to_a_non_http_scheme_is_refused(session: aiohttp.ClientS
     http_server.route("/feed", Response(302, headers={"Location": location}))
     with pytest.raises(FetchError):
         await fetch(fetcher(session, tmp_path), http_server.url("/feed"))
+
+
+# DNS rebinding (issue 21): a name that answers an allowed address to one lookup and 127.0.0.1 to the next.
+# 127.0.0.2, allowed by fetch.allow_networks, stands in for the public address: nothing leaves the machine,
+# and nothing listens there, so a connection to it fails at once.
+
+async def test_a_rebinding_redirect_target_never_reaches_the_local_server(tmp_path: Path,
+                                                                           http_server: LocalHTTPServer) -> None:
+    local = LocalHTTPServer().start()
+    try:
+        local.route("/", Response(200, b"<rss/>"))
+        http_server.route("/feed", Response(302, headers={"Location": f"http://rebind.test:{local.port}/"}))
+        resolver = ScriptedResolver(["127.0.0.2"], ["127.0.0.1"])
+        settings = FetchSettings(timeout_s=3, connect_timeout_s=1, allow_networks=("127.0.0.2/32",))
+        async with make_http_session(settings, resolver=resolver) as session:
+            f = Fetcher(settings, session=session, clock=SystemClock(), base_dir=tmp_path)
+            with pytest.raises(FetchError, match="connection failed"):  # to 127.0.0.2, the answer checked
+                await fetch(f, http_server.url("/feed"))
+            assert resolver.calls == ["rebind.test"], "one lookup per connection: the one checked is the one used"
+            assert session.connector is not None
+            session.connector.clear_dns_cache()  # aiohttp keeps an answer 300 s; as if that had passed
+            with pytest.raises(FetchError, match=r"redirect to rebind\.test \(127\.0\.0\.1\) is not allowed"):
+                await fetch(f, http_server.url("/feed"))
+        assert resolver.calls == ["rebind.test"] * 2
+        assert local.requests == [], "warnd connected to 127.0.0.1 through a rebinding name"
+    finally:
+        local.stop()
+
+
+@pytest.mark.parametrize("answers", [
+    pytest.param(["127.0.0.1"], id="loopback"),
+    pytest.param(["93.184.215.14", "127.0.0.1"], id="public-and-loopback"),
+    pytest.param(["::ffff:127.0.0.1"], id="v4-mapped-loopback"),
+])
+async def test_a_redirect_to_a_name_answering_a_local_address_is_refused(
+        tmp_path: Path, http_server: LocalHTTPServer, internal: Listener, answers: list[str]) -> None:
+    http_server.route("/feed", Response(302, headers={"Location": f"http://db.test:{internal.port}/"}))
+    settings = FetchSettings(timeout_s=3, connect_timeout_s=1)
+    async with make_http_session(settings, resolver=ScriptedResolver(answers)) as session:
+        with pytest.raises(FetchError, match=r"redirect to db\.test \(.*\) is not allowed: a loopback"):
+            await fetch(Fetcher(settings, session=session, clock=SystemClock(), base_dir=tmp_path),
+                        http_server.url("/feed"))
+    assert internal.connections == 0
+
+
+async def test_a_configured_name_on_loopback_is_trusted_with_its_own_redirects(
+        tmp_path: Path, http_server: LocalHTTPServer) -> None:
+    # The operator's URL is trusted whatever it resolves to (the demo and tests poll 127.0.0.1).
+    http_server.route("/old", Response(301, headers={"Location": f"http://feeds.test:{http_server.port}/new"}))
+    http_server.route("/new", Response(200, b"<rss/>"))
+    settings = FetchSettings(timeout_s=3, connect_timeout_s=1)
+    async with make_http_session(settings, resolver=ScriptedResolver(["127.0.0.1"])) as session:
+        f = Fetcher(settings, session=session, clock=SystemClock(), base_dir=tmp_path)
+        assert (await fetch(f, f"http://feeds.test:{http_server.port}/old")).body == b"<rss/>"
+
+
+async def test_allow_networks_opens_a_redirect_to_a_name_in_them(tmp_path: Path, http_server: LocalHTTPServer) -> None:
+    # The resolver judges a name by the same policy as a literal, fetch.allow_networks included.
+    other = LocalHTTPServer().start()
+    try:
+        other.route("/feed", Response(200, b"<rss/>"))
+        http_server.route("/feed", Response(302, headers={"Location": f"http://mirror.test:{other.port}/feed"}))
+        settings = FetchSettings(timeout_s=3, connect_timeout_s=1, allow_networks=("127.0.0.0/8",))
+        async with make_http_session(settings, resolver=ScriptedResolver(["127.0.0.1"])) as session:
+            f = Fetcher(settings, session=session, clock=SystemClock(), base_dir=tmp_path)
+            assert (await fetch(f, http_server.url("/feed"))).body == b"<rss/>"
+        assert [r.path for r in other.requests] == ["/feed"]
+    finally:
+        other.stop()
+
+
+async def test_the_fetcher_refuses_a_session_that_does_not_check_redirects(tmp_path: Path) -> None:
+    async with aiohttp.ClientSession() as plain:
+        with pytest.raises(TypeError, match="make_http_session"):
+            Fetcher(FetchSettings(), session=plain, clock=SystemClock(), base_dir=tmp_path)
 
 
 # ---- template sandbox --------------------------------------------------------------------------

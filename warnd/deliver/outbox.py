@@ -2,7 +2,8 @@
 
 Guarantees (see docs/reliability.md): a delivery row is committed with its alert before any network
 I/O; a delivery is marked sent only after the channel accepted it, so a crash between the two repeats
-that one send (at-least-once) and never skips it. Within a channel, alerts go out in the order they
+that one send (at-least-once) and never skips it; so does a database that cannot record the send (disk
+full): the delivery stays pending under its lease and is sent again once the lease expires. Within a channel, alerts go out in the order they
 were created: a transient failure stops that channel's batch instead of letting later alerts overtake.
 """
 
@@ -19,7 +20,7 @@ from typing import Protocol
 from warnd import crashpoints
 from warnd.clock import Clock
 from warnd.config.settings import OutboxSettings
-from warnd.errors import PermanentDeliveryError, TransientDeliveryError
+from warnd.errors import PermanentDeliveryError, StoreError, TransientDeliveryError
 from warnd.store import Store, StoreThread
 from warnd.types import Alert, Delivery
 
@@ -100,7 +101,17 @@ class Outbox:
                 message, retry_after = f"{type(e).__name__}: {e}", None
             else:
                 crashpoints.reach("after_send_before_mark")
-                await self._db(Store.mark_sent, self._db.store, delivery.id, self._clock.now())
+                try:
+                    await self._db(Store.mark_sent, self._db.store, delivery.id, self._clock.now())
+                except StoreError as e:
+                    # The receiver has it; the database does not say so. The job fails (the next sends
+                    # could not be recorded either) and the row is re-sent after its lease: a duplicate,
+                    # never a loss.
+                    log.error("delivery sent but not recorded; it will be sent again", extra={
+                        "channel": channel, "delivery_id": delivery.id, "alert_id": alert.id,
+                        "lease_s": self._settings.lease.total_seconds(),
+                        "error": str(e)})
+                    raise
                 crashpoints.reach("after_mark_sent")
                 self._observe(channel, "sent")
                 sent += 1

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from warnd.errors import ParseError
 from warnd.parse.dedup import content_hash, dedup_items, item_key
-from warnd.parse.feed import is_jsonfeed, load_json, parse_jsonfeed, parse_xml
+from warnd.parse.feed import implausible_dates, is_jsonfeed, load_json, parse_jsonfeed, parse_xml
 from warnd.parse.jsonapi import MappingView, gdacs_signals, parse_jsonapi
 from warnd.parse.replay import replay_shift
 from warnd.types import ParsedFeed
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     # config package would add ~25 MB to every worker.
     from warnd.config.settings import FeedSettings
 
-__all__ = ["FeedView", "content_hash", "dedup_items", "init_parse_worker", "item_key", "parse_feed", "parse_job",
-           "replay_shift"]
+__all__ = ["FeedView", "content_hash", "dedup_items", "implausible_dates", "init_parse_worker", "item_key", "parse_feed",
+           "parse_job", "replay_shift"]
 
 
 @dataclass(frozen=True, slots=True)

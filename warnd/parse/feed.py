@@ -66,6 +66,7 @@ __all__ = [
     "check_date",
     "decode_legacy",
     "fast_rss",
+    "implausible_dates",
     "make_item",
     "parse_jsonfeed",
     "parse_xml",
@@ -78,6 +79,9 @@ MAX_HTML_CHARS = 200_000
 MAX_AUTHOR_CHARS = 200
 FUTURE_TOLERANCE = timedelta(minutes=15)
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+# The notes `check_date` writes for a date it drops as implausible; `implausible_dates` finds them.
+_TOO_OLD = f"date implausibly old (before {EARLIEST_PLAUSIBLE:%Y-%m-%d})"
+_TOO_NEW = f"date in the future (more than {FUTURE_TOLERANCE.total_seconds() / 60:g} min after the fetch)"
 
 EntrySignals = Callable[[Mapping[str, Any]], Signals | None]
 
@@ -149,9 +153,10 @@ def check_date(value: datetime | None, raw: str | None, *, what: str, fetched_at
         return None, (f"{what} date has no time zone (ambiguous): {shown!r}",)
     value = value.astimezone(UTC)
     if value > fetched_at + FUTURE_TOLERANCE:
-        return None, (f"{what} date in the future: {shown!r}",)
+        return None, (f"{what} {_TOO_NEW}: {shown!r}",)
     if value < EARLIEST_PLAUSIBLE:
-        return None, (f"{what} date implausibly old: {shown!r}",)
+        # 1970-01-01 is epoch 0 from a broken feed, not a report from 1970: undated, so first seen.
+        return None, (f"{what} {_TOO_OLD}: {shown!r}",)
     if raw_text and not raw_text.isascii() and any(c.isdigit() and not c.isascii() for c in raw_text):
         notes.append(f"{what} date written with non-ASCII digits: {shown!r}")
     weekday = _RFC822_DAY.match(raw_text)
@@ -165,6 +170,12 @@ def check_date(value: datetime | None, raw: str | None, *, what: str, fetched_at
         except (KeyError, ValueError):
             pass  # the date itself was judged above; this check is only a hint
     return value, tuple(notes)
+
+
+def implausible_dates(item: Item) -> tuple[str, ...]:
+    """The notes of `item` saying a date was dropped as implausible: before `EARLIEST_PLAUSIBLE`
+    or more than `FUTURE_TOLERANCE` after the fetch (`check_date`)."""
+    return tuple(n for n in item.notes if n.startswith(("published ", "updated ")) and (_TOO_OLD in n or _TOO_NEW in n))
 
 
 def make_item(feed: str, *, guid: str | None, title: str, summary: str, link: str | None,
