@@ -102,6 +102,8 @@ class Daemon:
     _rule_mtimes: dict[Path, float] = field(default_factory=dict)
     _scheduler: AsyncIOScheduler | None = None
     _stopping: bool = False
+    # One reload at a time (SIGHUP while the watcher reloads): the later load is applied last.
+    _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time: one thread keeps our own writes in order. PostgreSQL serves
@@ -260,37 +262,43 @@ class Daemon:
 
     # ---- rules ----------------------------------------------------------------------------------
 
-    def reload_rules(self, reason: str) -> bool:
-        """Load the rule files again; an invalid set is rejected and the last good set keeps running."""
-        paths = config_rule_paths(self.settings)
-        try:
-            rules = load_rules(paths, channels=self.settings.channels)
-        except ConfigError as e:
-            for problem in e.problems:
-                log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
-            self._rule_mtimes = _mtimes(tuple(paths))
-            self.metrics.reload_done(False)
-            return False
-        self.metrics.reload_done(True)
-        self.metrics.rules_loaded(len(rules.rules))
-        self.rules = rules
-        self.pipeline.rules = rules
-        self.rule_files = tuple(paths)
-        self._rule_mtimes = _mtimes(self.rule_files)
-        log.info("rules reloaded", extra={"rules": len(rules.rules), "files": len(paths), "reason": reason})
-        return True
+    async def reload_rules(self, reason: str) -> bool:
+        """Load the rule files again; an invalid set is rejected and the last good set keeps running.
+
+        The files are read and validated on a thread: a hostile or huge file must not stop the loop
+        (polls, sends, the health port); only applying the new set happens on the loop.
+        """
+        async with self._reload_lock:
+            paths = await asyncio.to_thread(config_rule_paths, self.settings)
+            try:
+                rules = await asyncio.to_thread(load_rules, paths, channels=self.settings.channels)
+            except ConfigError as e:
+                for problem in e.problems:
+                    log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
+                self._rule_mtimes = _mtimes(tuple(paths))
+                self.metrics.reload_done(False)
+                return False
+            self.metrics.reload_done(True)
+            self.metrics.rules_loaded(len(rules.rules))
+            self.rules = rules
+            self.pipeline.rules = rules
+            self.rule_files = tuple(paths)
+            self._rule_mtimes = _mtimes(self.rule_files)
+            log.info("rules reloaded", extra={"rules": len(rules.rules), "files": len(paths), "reason": reason})
+            return True
 
     async def reload_config(self, reason: str) -> bool:
         """SIGHUP: load the config file and the rules again and apply them; on any error keep running
         on the last good set. Feeds and channels may change; the database needs a restart."""
         if self.config_path is None:
-            return self.reload_rules(reason)
+            return await self.reload_rules(reason)
+        async with self._reload_lock:
+            return await self._reload_config(self.config_path, reason)
+
+    async def _reload_config(self, config_path: Path, reason: str) -> bool:
         try:
-            settings = load_settings(self.config_path)
-            if settings.database_url() != self.settings.database_url():
-                raise ConfigError.at(str(self.config_path), "database: a new database needs a restart of warnd")
-            paths = config_rule_paths(settings)
-            rules = load_rules(paths, channels=settings.channels)
+            # Read and validated on a thread, like the rules; the loop keeps serving meanwhile.
+            settings, paths, rules = await asyncio.to_thread(_load_config, config_path, self.settings.database_url())
             senders = build_senders(settings, http=self.http, clock=self.clock,
                                     templates_dir=settings.path(settings.templates))
         except ConfigError as e:
@@ -326,9 +334,8 @@ class Daemon:
         return True
 
     async def _watch_rules(self) -> None:
-        paths = tuple(config_rule_paths(self.settings))
-        if _mtimes(paths) != self._rule_mtimes:
-            self.reload_rules("rule files changed")
+        if await asyncio.to_thread(_rule_mtimes, self.settings) != self._rule_mtimes:
+            await self.reload_rules("rule files changed")
 
     # ---- scheduling -----------------------------------------------------------------------------
 
@@ -471,6 +478,23 @@ class Daemon:
 
 def _due(state: FeedState | None, now: datetime) -> bool:
     return state is None or state.next_poll_at is None or state.next_poll_at <= now
+
+
+def _load_config(path: Path, database_url: str) -> tuple[Settings, list[Path], RuleSet]:
+    """The config file and its rules, validated (blocking: file reads, globs, YAML).
+
+    Raises:
+        ConfigError: every problem found, or a new database (that needs a restart).
+    """
+    settings = load_settings(path)
+    if settings.database_url() != database_url:
+        raise ConfigError.at(str(path), "database: a new database needs a restart of warnd")
+    paths = config_rule_paths(settings)
+    return settings, paths, load_rules(paths, channels=settings.channels)
+
+
+def _rule_mtimes(settings: Settings) -> dict[Path, float]:
+    return _mtimes(config_rule_paths(settings))
 
 
 def _mtimes(paths: tuple[Path, ...] | list[Path]) -> dict[Path, float]:
