@@ -342,13 +342,9 @@ class Daemon:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then drain: finish current sends, release leases, close."""
         await self._load_states()
-        # Catch up first: poll every due feed, then evaluate once, so what happened while warnd was
-        # down is judged on all feeds together rather than on whichever feed answered first.
-        now = self.clock.now()
-        due = [f.name for f in self.settings.feeds if f.enabled and _due(self._states.get(f.name), now)]
-        if due:
-            await asyncio.gather(*(self.poll_feed(name, reschedule=False) for name in due))
-            await self.evaluate()
+        if not await self._catch_up(stop):
+            log.info("daemon stopping during start-up: catch-up cut short")
+            return
         scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler = scheduler
         now = self.clock.now()
@@ -391,6 +387,38 @@ class Daemon:
         self._scheduler = None
         if self.health is not None:
             await self.health.stop()
+
+    async def _catch_up(self, stop: asyncio.Event) -> bool:
+        """Poll every due feed, then evaluate once, so what happened while warnd was down is judged on
+        all feeds together rather than on whichever feed answered first.
+
+        Returns False if `stop` was set first, having cancelled what was still running: a feed that
+        hangs must not hold a SIGTERM past systemd's deadline. What is cut short is safe to repeat:
+        its lease is released at close, items are deduplicated, and an ingest or an evaluation is one
+        transaction that its store thread either finishes (close waits for it) or never starts.
+        """
+        now = self.clock.now()
+        due = [f.name for f in self.settings.feeds if f.enabled and _due(self._states.get(f.name), now)]
+        if not due or stop.is_set():   # set while the daemon was being built
+            return not stop.is_set()
+        log.info("catching up before start", extra={"feeds": len(due)})
+
+        async def poll_then_evaluate() -> None:
+            await asyncio.gather(*(self.poll_feed(name, reschedule=False) for name in due))
+            await self.evaluate()
+
+        work = asyncio.ensure_future(poll_then_evaluate())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((work, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (work, stopped):
+                task.cancel()   # no-op on the one that finished
+            await asyncio.wait((work, stopped))   # the polls end at their next await; nothing outlives us
+        if work.cancelled():
+            return False
+        work.result()   # a store failure stops the start, as before
+        return True
 
     def _add_poll_job(self, scheduler: AsyncIOScheduler, feed: FeedSettings, now: datetime) -> None:
         state = self._states.get(feed.name)
@@ -571,11 +599,32 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
     return daemon
 
 
-def install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, daemon: Daemon) -> None:
-    """SIGTERM/SIGINT stop (drain, then exit 0); SIGHUP reloads the rules."""
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: daemon.spawn(daemon.reload_config("SIGHUP")))
+class SignalHandlers:
+    """SIGTERM/SIGINT set `stop` (drain, then exit 0); SIGHUP reloads the config and the rules.
+
+    Installed before the daemon is built, so that a SIGTERM while warnd is still starting (reading
+    the config, loading the gazetteer, opening the store) is an orderly stop, not the default
+    disposition killing it; a SIGHUP that early waits for `attach`, then reloads.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+        self._daemon: Daemon | None = None
+        self._hup_pending = False
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self._hup)
+
+    def attach(self, daemon: Daemon) -> None:
+        self._daemon = daemon
+        if self._hup_pending:
+            self._hup_pending = False
+            self._hup()
+
+    def _hup(self) -> None:
+        if self._daemon is None:
+            self._hup_pending = True
+            return
+        self._daemon.spawn(self._daemon.reload_config("SIGHUP"))
 
 
-__all__ = ["Daemon", "RunReport", "build_daemon", "install_signal_handlers", "lock_sqlite"]
+__all__ = ["Daemon", "RunReport", "SignalHandlers", "build_daemon", "lock_sqlite"]
