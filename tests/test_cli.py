@@ -46,6 +46,18 @@ def test_check_lists_every_problem_and_exits_1(tmp_path: Path, config: Path,
     assert "2 problem(s) found" in out and "Traceback" not in out
 
 
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("where", ["config", "rules"])
+def test_check_refuses_a_yaml_alias_bomb_with_its_line(tmp_path: Path, config: Path, where: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text((ROOT / "tests" / "data" / "yaml" / "billion_laughs.yaml").read_text())
+    args = ["--config", str(bomb)] if where == "config" else ["--config", str(config), "--rules", str(bomb)]
+    assert main(["check", *args]) == 1
+    out = capsys.readouterr().out
+    assert f"{bomb}:8:14: alias *lol5 (anchor &lol5 at line 7): the aliases expand the file" in out, out
+
+
 def test_missing_config_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--config", str(tmp_path / "nope.yaml")]) == 1
     assert "nope.yaml: file not found" in capsys.readouterr().out

@@ -20,6 +20,11 @@ from warnd.config import (
 from warnd.config.durations import format_duration
 
 ROOT = Path(__file__).resolve().parent.parent
+BILLION_LAUGHS = (ROOT / "tests" / "data" / "yaml" / "billion_laughs.yaml").read_text()
+LAUGHS_REFUSED = ("8:14: alias *lol5 (anchor &lol5 at line 7): the aliases expand the file to more than 1,000,000 "
+                  "values (an alias bomb?)")
+# Thirty levels inside thirty levels inside thirty: each alias is small, the expansion is 90 deep.
+NESTING_ALIASES = "".join(f"n{i}: &n{i} " + "[" * 30 + (f"*n{i - 1}" if i else "x") + "]" * 30 + "\n" for i in range(3))
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -204,6 +209,10 @@ BAD_RULES = [
               "8:5: rule 'r2': unknown key 'silent_fro'; did you mean 'silent_for'?",
               "12:13: rule 'r3': match: 'regions' does not apply to feed_silence rules (filters: feeds, tags)"],
         id="feed-silence"),
+    # Refused while composing, in linear time: without the bound this took 40 s and 2.86 GB (issue 21).
+    pytest.param(BILLION_LAUGHS, [LAUGHS_REFUSED], id="billion-laughs", marks=pytest.mark.timeout(10)),
+    pytest.param(NESTING_ALIASES, ["3:39: alias *n1 (anchor &n1 at line 2): the aliases nest the file more than "
+                                   "64 levels deep"], id="aliases-nest-too-deep", marks=pytest.mark.timeout(10)),
 ]
 
 
@@ -291,6 +300,7 @@ BAD_CONFIGS = [
     pytest.param("""
         timezone: Europe/Geneva
         """, ["1:11: timezone: 'Europe/Geneva' is not an IANA time zone"], id="unknown-time-zone"),
+    pytest.param(BILLION_LAUGHS, [LAUGHS_REFUSED], id="billion-laughs", marks=pytest.mark.timeout(10)),
 ]
 
 
@@ -329,3 +339,13 @@ def test_bundled_config_and_every_rule_file_load() -> None:
     assert paths, "the bundled config names no rule file"
     rules = load_rules(paths, channels=settings.channels)
     assert {r.rule.kind for r in rules.rules} >= {"threshold", "jump", "new_value"}
+
+
+@pytest.mark.slow
+def test_ten_thousand_feeds_sharing_anchors_stay_under_the_alias_bounds(tmp_path: Path) -> None:
+    # bench/daemon.py's 10,000 feeds (70,000 values), each also naming two anchored values: 20,000 aliases.
+    first = '  - {name: f00000, url: "http://127.0.0.1:1/f0.rss", interval: &every 60s, tags: &tags [bench, load]}\n'
+    feeds = "".join(f'  - {{name: f{i:05d}, url: "http://127.0.0.1:1/f{i}.rss", interval: *every, tags: *tags}}\n'
+                    for i in range(1, 10_000))
+    settings = load_settings(write(tmp_path, "warnd.yaml", "feeds:\n" + first + feeds), env={})
+    assert len(settings.feeds) == 10_000 and settings.feeds[-1].tags == ("bench", "load")

@@ -66,10 +66,10 @@ async def test_invalid_rule_reload_keeps_the_last_good_set(daemon_config: Path, 
     try:
         assert [r.rule.id for r in daemon.rules.rules] == ["any-killed"]
         (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE.replace("at_least: 1", "at_least: lots"))
-        assert daemon.reload_rules("test") is False
+        assert await daemon.reload_rules("test") is False
         assert [r.rule.id for r in daemon.pipeline.rules.rules] == ["any-killed"]
         (tmp_path / "rules" / "r.yaml").write_text(GOOD_RULE.replace("any-killed", "renamed"))
-        assert daemon.reload_rules("test") is True
+        assert await daemon.reload_rules("test") is True
         assert [r.rule.id for r in daemon.pipeline.rules.rules] == ["renamed"]
     finally:
         await daemon.aclose()

@@ -156,11 +156,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 # ---- run --------------------------------------------------------------------------------------------
 
 def _run(args: argparse.Namespace) -> int:
-    from warnd.daemon import build_daemon, install_signal_handlers
+    from warnd.daemon import SignalHandlers, build_daemon
     from warnd.rlimits import raise_open_files_limit
 
-    settings = _settings(args)
-    raise_open_files_limit()   # before build_daemon: the health listener sizes its cap from it
     try:
         crashpoints.arm(crash_spec())
     except ValueError as e:
@@ -168,16 +166,22 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def main_async() -> int:
+        stop = asyncio.Event()
+        # Before anything slow (config, gazetteer, store): SIGTERM during start-up is an orderly stop.
+        # `--once` keeps the default disposition: nothing there would watch `stop`.
+        signals = None if args.once else SignalHandlers(asyncio.get_running_loop(), stop)
+        log.info("daemon starting", extra={"config": args.config, "once": args.once})
+        settings = _settings(args)
+        raise_open_files_limit()   # before build_daemon: the health listener sizes its cap from it
         daemon = await build_daemon(settings, config_path=Path(args.config))
         try:
-            if args.once:
+            if signals is None:
                 report = await daemon.run_once()
                 log.info("run finished", extra={
                     "feeds": report.feeds_polled, "failed": report.feeds_failed, "new_items": report.items_new,
                     "alerts": report.alerts, "sent": report.sent, "pending": report.pending, "dead": report.dead})
                 return EXIT_OK
-            stop = asyncio.Event()
-            install_signal_handlers(asyncio.get_running_loop(), stop, daemon)
+            signals.attach(daemon)
             await daemon.run_forever(stop)
             return EXIT_OK
         finally:

@@ -103,6 +103,8 @@ class Daemon:
     _rule_mtimes: dict[Path, float] = field(default_factory=dict)
     _scheduler: AsyncIOScheduler | None = None
     _stopping: bool = False
+    # One reload at a time (SIGHUP while the watcher reloads): the later load is applied last.
+    _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time: one thread keeps our own writes in order. PostgreSQL serves
@@ -266,37 +268,43 @@ class Daemon:
 
     # ---- rules ----------------------------------------------------------------------------------
 
-    def reload_rules(self, reason: str) -> bool:
-        """Load the rule files again; an invalid set is rejected and the last good set keeps running."""
-        paths = config_rule_paths(self.settings)
-        try:
-            rules = load_checked_rules(paths, channels=self.settings.channels)
-        except ConfigError as e:
-            for problem in e.problems:
-                log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
-            self._rule_mtimes = _mtimes(tuple(paths))
-            self.metrics.reload_done(False)
-            return False
-        self.metrics.reload_done(True)
-        self.metrics.rules_loaded(len(rules.rules))
-        self.rules = rules
-        self.pipeline.rules = rules
-        self.rule_files = tuple(paths)
-        self._rule_mtimes = _mtimes(self.rule_files)
-        log.info("rules reloaded", extra={"rules": len(rules.rules), "files": len(paths), "reason": reason})
-        return True
+    async def reload_rules(self, reason: str) -> bool:
+        """Load the rule files again; an invalid set is rejected and the last good set keeps running.
+
+        The files are read and validated on a thread: a hostile or huge file must not stop the loop
+        (polls, sends, the health port); only applying the new set happens on the loop.
+        """
+        async with self._reload_lock:
+            paths = await asyncio.to_thread(config_rule_paths, self.settings)
+            try:
+                rules = await asyncio.to_thread(load_checked_rules, paths, channels=self.settings.channels)
+            except ConfigError as e:
+                for problem in e.problems:
+                    log.error("rule reload rejected", extra={"problem": str(problem), "reason": reason})
+                self._rule_mtimes = _mtimes(tuple(paths))
+                self.metrics.reload_done(False)
+                return False
+            self.metrics.reload_done(True)
+            self.metrics.rules_loaded(len(rules.rules))
+            self.rules = rules
+            self.pipeline.rules = rules
+            self.rule_files = tuple(paths)
+            self._rule_mtimes = _mtimes(self.rule_files)
+            log.info("rules reloaded", extra={"rules": len(rules.rules), "files": len(paths), "reason": reason})
+            return True
 
     async def reload_config(self, reason: str) -> bool:
         """SIGHUP: load the config file and the rules again and apply them; on any error keep running
         on the last good set. Feeds and channels may change; the database needs a restart."""
         if self.config_path is None:
-            return self.reload_rules(reason)
+            return await self.reload_rules(reason)
+        async with self._reload_lock:
+            return await self._reload_config(self.config_path, reason)
+
+    async def _reload_config(self, config_path: Path, reason: str) -> bool:
         try:
-            settings = load_settings(self.config_path)
-            if settings.database_url() != self.settings.database_url():
-                raise ConfigError.at(str(self.config_path), "database: a new database needs a restart of warnd")
-            paths = config_rule_paths(settings)
-            rules = load_checked_rules(paths, channels=settings.channels)
+            # Read and validated on a thread, like the rules; the loop keeps serving meanwhile.
+            settings, paths, rules = await asyncio.to_thread(_load_config, config_path, self.settings.database_url())
             senders = build_senders(settings, http=self.http, clock=self.clock,
                                     templates_dir=settings.path(settings.templates))
         except ConfigError as e:
@@ -332,22 +340,29 @@ class Daemon:
         return True
 
     async def _watch_rules(self) -> None:
-        paths = tuple(config_rule_paths(self.settings))
-        if _mtimes(paths) != self._rule_mtimes:
-            self.reload_rules("rule files changed")
+        if await asyncio.to_thread(_rule_mtimes, self.settings) != self._rule_mtimes:
+            await self.reload_rules("rule files changed")
 
     # ---- scheduling -----------------------------------------------------------------------------
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then drain: finish current sends, release leases, close."""
         await self._load_states()
-        # Catch up first: poll every due feed, then evaluate once, so what happened while warnd was
-        # down is judged on all feeds together rather than on whichever feed answered first.
-        now = self.clock.now()
-        due = [f.name for f in self.settings.feeds if f.enabled and _due(self._states.get(f.name), now)]
-        if due:
-            await asyncio.gather(*(self.poll_feed(name, reschedule=False) for name in due))
-            await self.evaluate()
+        # The health port first: /healthz answers during a long catch-up (and /readyz says not ready,
+        # the scheduler is not running yet), so a supervisor does not kill a daemon that is working.
+        if self.health is not None:
+            await self.health.start()
+            log.info("health and metrics listening", extra={"listen": f"{self.health.host}:{self.health.port}"})
+        try:
+            await self._run(stop)
+        finally:
+            if self.health is not None:
+                await self.health.stop()
+
+    async def _run(self, stop: asyncio.Event) -> None:
+        if not await self._catch_up(stop):
+            log.info("daemon stopping during start-up: catch-up cut short")
+            return
         scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler = scheduler
         now = self.clock.now()
@@ -368,9 +383,6 @@ class Daemon:
         scheduler.add_job(self._job(self._watch_rules), "interval", id="rules", seconds=_RULE_WATCH_S,
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
-        if self.health is not None:
-            await self.health.start()
-            log.info("health and metrics listening", extra={"listen": f"{self.health.host}:{self.health.port}"})
         log.info("daemon started", extra={"feeds": len(self.settings.feeds), "rules": len(self.rules.rules),
                                           "channels": sorted(self.senders), "owner": self.owner,
                                           "store": self.store.dialect})
@@ -388,8 +400,38 @@ class Daemon:
                 await asyncio.wait(pending, timeout=2)
         scheduler.shutdown(wait=False)
         self._scheduler = None
-        if self.health is not None:
-            await self.health.stop()
+
+    async def _catch_up(self, stop: asyncio.Event) -> bool:
+        """Poll every due feed, then evaluate once, so what happened while warnd was down is judged on
+        all feeds together rather than on whichever feed answered first.
+
+        Returns False if `stop` was set first, having cancelled what was still running: a feed that
+        hangs must not hold a SIGTERM past systemd's deadline. What is cut short is safe to repeat:
+        its lease is released at close, items are deduplicated, and an ingest or an evaluation is one
+        transaction that its store thread either finishes (close waits for it) or never starts.
+        """
+        now = self.clock.now()
+        due = [f.name for f in self.settings.feeds if f.enabled and _due(self._states.get(f.name), now)]
+        if not due or stop.is_set():   # set while the daemon was being built
+            return not stop.is_set()
+        log.info("catching up before start", extra={"feeds": len(due)})
+
+        async def poll_then_evaluate() -> None:
+            await asyncio.gather(*(self.poll_feed(name, reschedule=False) for name in due))
+            await self.evaluate()
+
+        work = asyncio.ensure_future(poll_then_evaluate())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((work, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (work, stopped):
+                task.cancel()   # no-op on the one that finished
+            await asyncio.wait((work, stopped))   # the polls end at their next await; nothing outlives us
+        if work.cancelled():
+            return False
+        work.result()   # a store failure stops the start, as before
+        return True
 
     def _add_poll_job(self, scheduler: AsyncIOScheduler, feed: FeedSettings, now: datetime) -> None:
         state = self._states.get(feed.name)
@@ -492,6 +534,23 @@ def _due(state: FeedState | None, now: datetime) -> bool:
     return state is None or state.next_poll_at is None or state.next_poll_at <= now
 
 
+def _load_config(path: Path, database_url: str) -> tuple[Settings, list[Path], RuleSet]:
+    """The config file and its rules, validated (blocking: file reads, globs, YAML).
+
+    Raises:
+        ConfigError: every problem found, or a new database (that needs a restart).
+    """
+    settings = load_settings(path)
+    if settings.database_url() != database_url:
+        raise ConfigError.at(str(path), "database: a new database needs a restart of warnd")
+    paths = config_rule_paths(settings)
+    return settings, paths, load_checked_rules(paths, channels=settings.channels)
+
+
+def _rule_mtimes(settings: Settings) -> dict[Path, float]:
+    return _mtimes(config_rule_paths(settings))
+
+
 def _mtimes(paths: tuple[Path, ...] | list[Path]) -> dict[Path, float]:
     out = {}
     for p in paths:
@@ -566,11 +625,32 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
     return daemon
 
 
-def install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, daemon: Daemon) -> None:
-    """SIGTERM/SIGINT stop (drain, then exit 0); SIGHUP reloads the rules."""
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: daemon.spawn(daemon.reload_config("SIGHUP")))
+class SignalHandlers:
+    """SIGTERM/SIGINT set `stop` (drain, then exit 0); SIGHUP reloads the config and the rules.
+
+    Installed before the daemon is built, so that a SIGTERM while warnd is still starting (reading
+    the config, loading the gazetteer, opening the store) is an orderly stop, not the default
+    disposition killing it; a SIGHUP that early waits for `attach`, then reloads.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+        self._daemon: Daemon | None = None
+        self._hup_pending = False
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self._hup)
+
+    def attach(self, daemon: Daemon) -> None:
+        self._daemon = daemon
+        if self._hup_pending:
+            self._hup_pending = False
+            self._hup()
+
+    def _hup(self) -> None:
+        if self._daemon is None:
+            self._hup_pending = True
+            return
+        self._daemon.spawn(self._daemon.reload_config("SIGHUP"))
 
 
-__all__ = ["Daemon", "RunReport", "build_daemon", "install_signal_handlers", "lock_sqlite"]
+__all__ = ["Daemon", "RunReport", "SignalHandlers", "build_daemon", "lock_sqlite"]

@@ -369,7 +369,8 @@ def assert_consistent(db: Database) -> None:
 def write_config(tmp: Path, *, database: str, feeds: dict[str, str], mailbox: Mailbox | None = None,
                  hook_url: str | None = None, rules: str = KILLED_RULES, extra: str = "",
                  feed_interval: str = "2s", outbox: str = "{interval: 1s, lease: 4s, backoff_base: 1s, backoff_max: 2s}",
-                 webhook_timeout_s: float = 5, channels_extra: str = "", file_dir: Path | None = None) -> Path:
+                 webhook_timeout_s: float = 5, channels_extra: str = "", file_dir: Path | None = None,
+                 fetch: str = "{jitter: 0, timeout_s: 3, connect_timeout_s: 2}") -> Path:
     (tmp / "rules.yaml").write_text(rules)
     channels, routing = [], []
     if mailbox is not None:
@@ -390,7 +391,7 @@ def write_config(tmp: Path, *, database: str, feeds: dict[str, str], mailbox: Ma
         f'database: "{database}"\n'
         f'rules: ["{tmp / "rules.yaml"}"]\n'
         f"templates: {ROOT / 'templates'}\n"
-        "fetch: {jitter: 0, timeout_s: 3, connect_timeout_s: 2}\n"
+        f"fetch: {fetch}\n"
         "evaluate_interval: 1s\n"
         f"outbox: {outbox}\n"
         "channels:\n" + ("\n".join(channels) + "\n" if channels else "") + channels_extra +

@@ -261,6 +261,10 @@ def test_random_config_files_load_or_give_path_line_message(text: str) -> None:
     pytest.param("rules:\n  - id: a\n    kind: threshold\n    window: 3 dayz\n", id="bad-duration"),
     pytest.param("rules:\n  - !!python/object/apply:os.system ['true']\n", id="python-tag"),
     pytest.param("rules: &x [*x]\n", id="recursive-alias"),
+    pytest.param((ROOT / "tests" / "data" / "yaml" / "billion_laughs.yaml").read_text(), id="billion-laughs",
+                 marks=pytest.mark.timeout(10)),
+    pytest.param("x: &x 1\nrules: [" + ", ".join(["*x"] * 100_001) + "]\n", id="too-many-aliases",
+                 marks=pytest.mark.timeout(10)),
     pytest.param("rules:\n\t- id: tab\n", id="tab-indent"),
     pytest.param("rules: [\n", id="unclosed-flow"),
 ])

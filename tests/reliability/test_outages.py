@@ -256,6 +256,50 @@ def test_feeds_timing_out_or_resetting_fail_alone(tmp_path: Path, farm: FeedFarm
         db.dispose()
 
 
+def _events(warnd: Warnd, event: str) -> bool:
+    return any(r.get("event") == event for r in warnd.events())
+
+
+STARTING = [
+    # Signal handlers are installed before the config, the gazetteer and the store are loaded.
+    pytest.param(lambda warnd, farm: _events(warnd, "daemon starting"), id="while-building"),
+    # The catch-up poll waits on a feed that answers after the default 20 s fetch timeout (issue 21: 17.9 s).
+    pytest.param(lambda warnd, farm: _events(warnd, "catching up before start") and farm.polls("hangs") >= 1,
+                 id="while-catch-up-poll-hangs"),
+]
+
+
+@pytest.mark.parametrize("starting", STARTING)
+def test_sigterm_during_start_up_exits_0_within_10s_and_a_restart_loses_nothing(
+        tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, make_warnd: Callable[..., Warnd],
+        starting: Callable[[Warnd, FeedFarm], bool]) -> None:
+    farm.route("hangs", Response(200, b"<rss/>", delay_s=120))
+    db_url = f"sqlite:///{tmp_path / 'warnd.db'}"
+    feeds = {"hangs": farm.url("hangs"), "good": regions_feed(farm, "good", REGIONS[:2])}
+    cfg = write_config(tmp_path, database=db_url, feeds=feeds, hook_url=hooks.url, fetch="{jitter: 0}")
+    warnd = make_warnd(cfg)
+    db = Database(db_url)
+    try:
+        warnd.upgrade()
+        warnd.start()
+        wait_for(lambda: starting(warnd, farm), 40, "warnd in start-up")
+        assert warnd.running() and not _events(warnd, "daemon started"), warnd.log_tail()
+        assert warnd.proc is not None
+        warnd.proc.send_signal(signal.SIGTERM)
+        assert warnd.wait_exit(timeout=10) == 0, warnd.log_tail()      # systemd's SIGKILL comes at 15 s
+        assert _events(warnd, "daemon stopped") and "Traceback" not in warnd.log_tail(200), warnd.log_tail()
+        # The feed answers now: the poll cut short is repeated, and every item and alert arrives once.
+        regions_feed(farm, "hangs", REGIONS[2:])
+        warnd.start()
+        wait_for(lambda: db.item_guids() == farm.guids(), 40, "both feeds' items stored")
+        wait_for(lambda: len(hooks.accepted) == len(REGIONS), 30, "an alert per region delivered")
+        assert warnd.stop() == 0, warnd.log_tail()
+        assert sorted(hooks.alert_ids()) == sorted(set(hooks.alert_ids()))
+        assert_consistent(db)
+    finally:
+        db.dispose()
+
+
 # ---- PostgreSQL restarted under the daemon -------------------------------------------------------------
 
 # A private cluster can be restarted instead of the shared one: WARND_TEST_PG_URL + WARND_TEST_PG_RESTART_CMD.

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +38,7 @@ from tests.reliability.conftest import (
     Warnd,
     WebhookReceiver,
     free_port,
+    killed_item,
     wait_for,
     write_config,
 )
@@ -313,6 +316,45 @@ def test_operator_message_templates_are_sandboxed(tmp_path: Path, template: str)
 def test_health_port_binds_loopback_by_default() -> None:
     assert parse_listen(HttpSettings().listen)[0] == "127.0.0.1"
     assert parse_listen(":9108")[0] == "127.0.0.1"
+
+
+# ---- YAML alias bombs saved while the daemon runs ------------------------------------------------
+
+BILLION_LAUGHS = (ROOT / "tests" / "data" / "yaml" / "billion_laughs.yaml").read_text()
+
+
+@pytest.mark.parametrize("bomb, hup, rejected", [
+    pytest.param("rules.yaml", False, "rule reload rejected", id="rule-file-seen-by-the-watcher"),
+    pytest.param("warnd.yaml", True, "config reload rejected", id="config-file-and-sighup"),
+])
+def test_an_alias_bomb_saved_under_the_daemon_is_rejected_and_the_old_rules_keep_running(
+        tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, make_warnd: Callable[..., Warnd],
+        bomb: str, hup: bool, rejected: str) -> None:
+    farm.set("coast", [killed_item("coast-latakia", "Latakia", 14)])
+    health_port = free_port()
+    cfg = write_config(tmp_path, database=f"sqlite:///{tmp_path / 'warnd.db'}", feeds={"coast": farm.url("coast")},
+                       hook_url=hooks.url, extra=f'http: {{listen: "127.0.0.1:{health_port}"}}\n')
+    warnd = make_warnd(cfg)
+    warnd.upgrade()
+    warnd.start()
+    warnd.wait_started()
+    wait_for(lambda: len(hooks.accepted) == 1, 30, "the first alert delivered")
+    (tmp_path / bomb).write_text(BILLION_LAUGHS)
+    if hup:
+        assert warnd.proc is not None
+        warnd.proc.send_signal(signal.SIGHUP)
+    problems = wait_for(lambda: [r["problem"] for r in warnd.events() if r.get("event") == rejected], 30,
+                        f"{rejected} in the log")
+    assert problems == [f"{tmp_path / bomb}:8:14: alias *lol5 (anchor &lol5 at line 7): the aliases expand the file "
+                        "to more than 1,000,000 values (an alias bomb?)"], problems
+    with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/healthz", timeout=5) as resp:
+        assert resp.status == 200
+    with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/metrics", timeout=5) as resp:
+        assert 'warnd_rule_reloads_total{outcome="rejected"} 1.0' in resp.read().decode()
+    # The last good rules keep judging new items.
+    farm.set("coast", [*farm.feeds["coast"], killed_item("coast-homs", "Homs", 30)])
+    wait_for(lambda: len(hooks.accepted) == 2, 30, "an alert from the old rules after the rejected reload")
+    assert warnd.stop() == 0, warnd.log_tail()
 
 
 # ---- the daemon: hostile feed text, secrets, health bind ----------------------------------------

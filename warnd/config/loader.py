@@ -2,7 +2,8 @@
 
 The loader composes the YAML node tree, keeps `{path: Mark}` for every key and value, substitutes
 `${ENV}` references, and maps each pydantic `ValidationError` location back to a line. Every problem
-in a file is reported, not just the first.
+in a file is reported, not just the first. Aliases are bounded while composing (values they expand
+to, how many, how deep), so a "billion laughs" file is refused at its line instead of eating the host.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
 _MAX_DEPTH = 64   # far beyond any real config; keeps hostile nesting away from Python's recursion limit
+# What a document may expand to through its aliases ("billion laughs": ten aliases of ten aliases of …).
+# 10,000 feeds as bench/daemon.py writes them are 70,000 values and 0 aliases; composing a file is
+# linear, it is building the expanded values (~9 µs each) that an alias bomb makes exponential.
+_MAX_VALUES = 1_000_000
+_MAX_ALIASES = 100_000
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -60,6 +66,66 @@ class LocatedYaml:
 
 def _pos(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
+
+
+class _TooLarge(Exception):
+    def __init__(self, mark: Any, message: str) -> None:   # yaml.error.Mark, or the C loader's
+        super().__init__(message)
+        self.mark, self.message = mark, message
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader's composer, counting as it goes how many values the document expands to.
+
+    An alias is a reference to a node already composed, and every node's expanded size is known once
+    it is complete (what the running count grew by meanwhile), so the count is linear in the file
+    however far the aliases would expand, and a bomb is refused at the alias that crosses the limit.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._expanded = 0                        # values composed so far, aliases expanded
+        self._aliases = 0
+        self._sizes: dict[yaml.Node, int] = {}    # each complete node: values it expands to
+        self._heights: dict[yaml.Node, int] = {}  # each complete node: levels it expands to
+        self._depth = 0                           # of the node being composed (the root is 1)
+        self._reach = 0                           # the deepest level it reached so far, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+        if isinstance(event, yaml.AliasEvent):
+            target = super().compose_node(parent, index)
+            if target is not None:
+                self._count_alias(event, target)
+            return target
+        before, outer_reach = self._expanded, self._reach
+        self._expanded += 1
+        if self._expanded > _MAX_VALUES:
+            raise _TooLarge(event.start_mark, f"the file has more than {_MAX_VALUES:,} values")
+        self._depth += 1
+        self._reach = self._depth
+        node = super().compose_node(parent, index)
+        if node is not None:
+            self._sizes[node] = self._expanded - before
+            self._heights[node] = self._reach - self._depth + 1
+        self._depth -= 1
+        self._reach = max(outer_reach, self._reach)
+        return node
+
+    def _count_alias(self, event: yaml.AliasEvent, target: yaml.Node) -> None:
+        self._aliases += 1
+        # An alias to a node still open is a cycle: count it once, _Composer.build reports it.
+        self._expanded += self._sizes.get(target, 1)
+        self._reach = max(self._reach, self._depth + self._heights.get(target, 1))
+        alias = f"alias *{event.anchor} (anchor &{event.anchor} at line {target.start_mark.line + 1})"
+        if self._aliases > _MAX_ALIASES:
+            raise _TooLarge(event.start_mark, f"{alias}: more than {_MAX_ALIASES:,} YAML aliases in one file")
+        if self._expanded > _MAX_VALUES:
+            raise _TooLarge(event.start_mark, f"{alias}: the aliases expand the file to more than "
+                                              f"{_MAX_VALUES:,} values (an alias bomb?)")
+        if self._reach - 1 > _MAX_DEPTH:   # the root is level 1; _Composer.build counts from 0
+            raise _TooLarge(event.start_mark, f"{alias}: the aliases nest the file more than "
+                                              f"{_MAX_DEPTH} levels deep")
 
 
 class _Composer:
@@ -154,8 +220,12 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str] | None = None) ->
     Raises:
         ConfigError: on YAML syntax errors, duplicate keys or unset `${ENV}` references.
     """
+    loader: _BoundedLoader | None = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _BoundedLoader(text)   # its reader refuses control characters right here
+        node = loader.get_single_node()
+    except _TooLarge as e:
+        raise ConfigError([Problem(path, *_astuple(_pos(e.mark)), e.message)]) from e
     except yaml.reader.ReaderError as e:
         # A control character (\x00, \x1f) in the file: PyYAML reports a character offset, not a line.
         at_line = text.count("\n", 0, e.position) + 1
@@ -173,6 +243,9 @@ def parse_yaml(text: str, *, path: str, env: Mapping[str, str] | None = None) ->
         raise ConfigError([Problem(path, line, col, f"YAML syntax: {message}")]) from e
     except yaml.YAMLError as e:
         raise ConfigError([Problem(path, None, None, f"YAML: {e}")]) from e
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return LocatedYaml(path, None, {}, {})
     composer = _Composer(path, env or {})
