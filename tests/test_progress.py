@@ -59,8 +59,11 @@ rules:
 class Faulty:
     """The store, with `StoreError` raised from the calls `fail(method, args)` picks."""
 
-    def __init__(self, store: Store, fail: Callable[[str, tuple[Any, ...]], bool]) -> None:
+    def __init__(self, store: Store, fail: Callable[[str, tuple[Any, ...]], bool],
+                 error: Callable[[], Exception] | None = None) -> None:
         self._store, self.fail, self.raised = store, fail, 0
+        self.error = error or (lambda: StoreError(
+            "database unavailable: server closed the connection unexpectedly (injected)"))
 
     def __getattr__(self, name: str) -> Any:
         real = getattr(self._store, name)
@@ -70,7 +73,7 @@ class Faulty:
         def call(*args: Any, **kwargs: Any) -> Any:
             if self.fail(name, args):
                 self.raised += 1
-                raise StoreError("database unavailable: server closed the connection unexpectedly (injected)")
+                raise self.error()
             return real(*args, **kwargs)
         return call
 
@@ -99,10 +102,16 @@ def jump_reads(name: str, args: tuple[Any, ...]) -> bool:
     return name == "group_aggregates" and args[0].countries == ("Syria",)
 
 
+@pytest.mark.parametrize("error, text", [
+    pytest.param(None, "StoreError", id="database-error"),
+    pytest.param(lambda: KeyError("region"), "KeyError", id="a-bug"),
+])
 def test_a_failing_rule_keeps_its_place_and_fires_when_it_recovers(store: Store, tmp_path: Path,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+                                                                   caplog: pytest.LogCaptureFixture,
+                                                                   error: Callable[[], Exception] | None,
+                                                                   text: str) -> None:
     clock = FakeClock(T0)
-    faulty = Faulty(store, jump_reads)
+    faulty = Faulty(store, jump_reads, error)
     p = make_pipeline(faulty, rules_from(tmp_path))
     with caplog.at_level(logging.INFO):
         first = cycle(p, clock, item("a", killed=745))
@@ -110,7 +119,7 @@ def test_a_failing_rule_keeps_its_place_and_fires_when_it_recovers(store: Store,
     assert first == ["deaths-any:Latakia:745"]
     lag = store.rule_lags()["deaths-jump"]
     assert (lag.failures, lag.position, lag.retry_at) == (1, 0, clock.now())
-    assert "StoreError" in (lag.last_error or "")
+    assert (lag.last_error or "").startswith(text)
     assert store.cursor(EVALUATE_CURSOR) == store.last_observation_id() > 0
     assert p.last_cycle.failed == ("deaths-jump",) and p.last_cycle.lagging == 1
     failed = [r for r in caplog.records if r.getMessage().startswith("rule evaluation failed")]
