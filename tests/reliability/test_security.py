@@ -16,6 +16,7 @@ import json
 import re
 import signal
 import socket
+import textwrap
 import threading
 import time
 import urllib.request
@@ -443,3 +444,44 @@ def test_hostile_feed_text_and_secrets_through_the_daemon(tmp_path: Path, farm: 
     for secret in (SMTP_PASSWORD, SLACK_TOKEN, HOOK_SECRET_VALUE):
         leaked = [line for line in lines if secret in line]
         assert not leaked, f"secret in the log: {leaked[:3]}"
+
+
+LOOPING_TITLE = textwrap.dedent("""
+    rules:
+      - id: killed-over-10
+        kind: threshold
+        match: {kind: killed}
+        group_by: [region]
+        condition: {at_least: 10}
+        # Passes `warnd check` (its sample alerts are 12 and 30), then loops for ever on a real toll.
+        title: "Deaths in {{ labels.region }}{% if value > 100 %}{% for i in range(99999) %}{% for j in range(99999) %}.{% endfor %}{% endfor %}{% endif %}"
+""")
+
+
+def test_a_rule_title_that_loops_on_real_data_cannot_freeze_the_daemon(
+        tmp_path: Path, farm: FeedFarm, hooks: WebhookReceiver, make_warnd: Callable[..., Warnd]) -> None:
+    """The probe's looping title froze everything: nothing delivered, /healthz silent, SIGTERM ignored.
+    Bounded, it costs the title only: the alert goes out with the default headline."""
+    health_port = free_port()
+    farm.set("coast", [killed_item("coast-latakia", "Latakia", 1018), killed_item("coast-tartus", "Tartus", 14)])
+    cfg = write_config(tmp_path, database=f"sqlite:///{tmp_path / 'warnd.db'}", feeds={"coast": farm.url("coast")},
+                       hook_url=hooks.url, rules=LOOPING_TITLE, extra=f'http: {{listen: "127.0.0.1:{health_port}"}}\n')
+    warnd = make_warnd(cfg)
+    check = warnd.cli("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    warnd.upgrade()
+    warnd.start()
+    warnd.wait_started()
+    wait_for(lambda: len(hooks.accepted) == 2, 40, f"both alerts delivered\n{warnd.log_tail()}")
+    titles = {json.loads(r.body)["alert"]["labels"]["region"]: json.loads(r.body)["alert"]["title"]
+              for r in hooks.accepted}
+    # The loop never runs for 14; for 1,018 it spends its budget and the default headline stands in.
+    assert titles == {"Latakia": "Latakia: 1,018 killed in 24h", "Tartus": "Deaths in Tartus"}, titles
+    failed = [r for r in warnd.events() if r.get("event") == "rule text failed to render; the alert goes out without it"]
+    assert failed and "TemplateBudgetError" in failed[0]["error"], failed
+    conn = socket.create_connection(("127.0.0.1", health_port), timeout=2)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert conn.recv(64).startswith(b"HTTP/1.1 200"), "the health port answers"
+    conn.close()
+    warnd.proc.send_signal(signal.SIGTERM)
+    assert warnd.wait_exit(10) == 0, warnd.log_tail()
