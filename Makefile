@@ -6,7 +6,7 @@ WARND  := $(VENV)/bin/warnd
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run once test test-fast install db check lint typecheck bench clean
+.PHONY: run once test test-fast soak install db check lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,15 @@ once: db
 check: install
 	$(WARND) check
 
+# The whole suite but the 10-minute soak (a few minutes on 2 cores); CI runs `make test` and then `make soak`.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not soak" $(PYTEST_ARGS)
 
-# Skips the slow, soak and reliability tests (CI runs them all through `make test`).
+# The long soak (WARND_SOAK_S seconds, default 600): RSS and file descriptors must not grow.
+soak: install
+	$(PY) -m pytest -m soak tests/reliability/test_soak.py $(PYTEST_ARGS)
+
+# Skips the slow, soak and reliability tests.
 test-fast: install
 	$(PY) -m pytest -m "not slow and not soak and not reliability" $(PYTEST_ARGS)
 

@@ -151,6 +151,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     pytest.param(["backtest", "--items", str(COAST), "--from", "last week"], "--from: 'last week' is not an ISO 8601",
                  id="backtest-from"),
     pytest.param(["silence", "add", "--for", "a while", "--reason", "x"], "is not a duration", id="silence-for"),
+    pytest.param(["silence", "add", "--for", "6h", "--reason", "x"], "would mute every alert", id="silence-of-nothing"),
 ])
 def test_bad_arguments_are_a_message_not_a_traceback(config: Path, capsys: pytest.CaptureFixture[str],
                                                      argv: list[str], message: str) -> None:
@@ -203,3 +204,44 @@ def test_check_renders_the_channel_templates_for_sample_alerts(tmp_path: Path, c
     assert main(["check", "--config", str(cfg)]) == 1
     out = capsys.readouterr().out
     assert "channel 'local-mail'" in out and "ZeroDivisionError" in out and "baseline 0" in out, out
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before-the-command", "after-the-command"])
+def test_global_options_go_before_or_after_the_command(config: Path, capsys: pytest.CaptureFixture[str],
+                                                       before: bool) -> None:
+    main(["db", "upgrade", "--config", str(config)])
+    capsys.readouterr()
+    argv = ["--config", str(config), "status", "--json"] if before else ["status", "--json", "--config", str(config)]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["database"] == "sqlite"
+
+
+def test_python_dash_m_warnd_is_the_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "warnd", "--version"], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.startswith("warnd "), done.stderr
+
+
+def test_run_once_on_a_new_sqlite_file_creates_its_schema(config: Path, tmp_path: Path) -> None:
+    assert not (tmp_path / "warnd.db").exists()
+    assert main(["run", "--once", "--config", str(config)]) == 0
+    assert main(["db", "current", "--config", str(config)]) == 0
+
+
+@pytest.mark.postgres
+def test_run_refuses_a_postgresql_schema_behind_unless_asked_to_migrate(
+        pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "pg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        database: "{pg_url}"
+        rules: ["{ROOT / 'rules' / '*.yaml'}"]
+        templates: {ROOT / 'templates'}
+        channels:
+          local-mail: {{type: file, format: eml, dir: {tmp_path / 'mail'}}}
+        routing: {{default: [local-mail]}}
+    """))
+    assert main(["run", "--once", "--config", str(cfg)]) == 3
+    assert "run `warnd db upgrade`" in capsys.readouterr().err
+    assert main(["run", "--once", "--migrate", "--config", str(cfg)]) == 0

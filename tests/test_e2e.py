@@ -103,7 +103,13 @@ def test_run_refuses_an_invalid_config_with_its_line(tmp_path: Path) -> None:
 
 
 def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    from warnd.store._engine import make_engine
+    from warnd.store.migrate import upgrade
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    upgrade(engine, "0001")     # an older warnd's database: a new file would just get its schema
+    engine.dispose()
     cfg = tmp_path / "warnd.yaml"
     cfg.write_text(f"database: sqlite:///{tmp_path / 'x.db'}\nrules: []\n")
     run = warnd("run", "--once", "--config", str(cfg), cwd=tmp_path)
     assert run.returncode == 3 and "warnd db upgrade" in run.stderr and "Traceback" not in run.stderr
+    assert warnd("run", "--once", "--migrate", "--config", str(cfg), cwd=tmp_path).returncode == 0

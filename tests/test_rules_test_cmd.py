@@ -160,6 +160,20 @@ def test_silences_in_a_test_record_the_alert_as_silenced(tmp_path: Path) -> None
     assert run_rule_tests([path], out, settings=None) == 0, out.getvalue()
 
 
+def test_a_silence_that_names_nothing_is_a_located_error(tmp_path: Path) -> None:
+    path = write_case(tmp_path, f"""
+        tests:
+          - name: mutes everything
+            start: 2025-03-07T00:00:00Z
+            silences: [{{start: 0h, end: 6h}}]
+            input: [{ITEM}]
+            expect: [{{at: 1h, alerts: []}}]
+        """)
+    out = io.StringIO()
+    assert run_rule_tests([path], out, settings=None) == 1
+    assert "must name a rule or at least one label" in out.getvalue() and "Traceback" not in out.getvalue()
+
+
 def test_cli_rules_test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = ROOT / "rules" / "syria-coast.test.yaml"
     assert main(["rules", "test", "--config", str(tmp_path / "none.yaml"), str(good)]) == 0

@@ -153,6 +153,13 @@ def test_silences_cover_rule_and_labels(store: Store) -> None:
     assert store.silences(active_at=T0 + timedelta(hours=3)) == []
 
 
+def test_a_silence_that_names_nothing_is_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="must name a rule or at least one label matcher"):
+        store.add_silence(rule=None, matchers={}, starts_at=T0, ends_at=T0 + timedelta(hours=6), reason="oops",
+                          created_by=None, now=T0)
+    assert store.silences() == []
+
+
 def test_prune_drops_old_items_and_their_observations(store: Store) -> None:
     store.ingest("f1", [(item("old", "old", published=T0 - timedelta(days=400)), killed(3))], None,
                  T0 - timedelta(days=400))

@@ -29,20 +29,30 @@ log = logging.getLogger("warnd")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 
 
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    # The same options before and after the command (`warnd --config X status` = `warnd status --config X`):
+    # after it they default to SUPPRESS, or argparse would reset a value given before it to the default.
+    parser.add_argument("--config", "-c",
+                        default=os.environ.get("WARND_CONFIG", DEFAULT_CONFIG) if defaults else argparse.SUPPRESS,
+                        help=f"config file (default {DEFAULT_CONFIG}, or $WARND_CONFIG)")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        default=os.environ.get("WARND_LOG_LEVEL", "INFO") if defaults else argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", "-c", default=os.environ.get("WARND_CONFIG", DEFAULT_CONFIG),
-                        help=f"config file (default {DEFAULT_CONFIG}, or $WARND_CONFIG)")
-    common.add_argument("--log-level", default=os.environ.get("WARND_LOG_LEVEL", "INFO"),
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    _global_options(common, defaults=False)
     p = argparse.ArgumentParser(
         prog="warnd", description="Humanitarian early-warning alert daemon: feeds in, casualty signals, rules, "
                                   "alerts out by email, Slack and signed webhooks.")
     p.add_argument("--version", action="version", version=f"warnd {__version__}")
+    _global_options(p, defaults=True)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the daemon")
     run.add_argument("--once", action="store_true", help="poll every feed once, evaluate, deliver, exit")
+    run.add_argument("--migrate", action=argparse.BooleanOptionalAction, default=None,
+                     help="bring the schema to head first (default: only a new SQLite file gets its schema)")
     run.add_argument("--log-json", action=argparse.BooleanOptionalAction, default=None,
                      help="JSON log lines (default: when stderr is not a terminal)")
 
@@ -173,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
         log.info("daemon starting", extra={"config": args.config, "once": args.once})
         settings = _settings(args)
         raise_open_files_limit()   # before build_daemon: the health listener sizes its cap from it
-        daemon = await build_daemon(settings, config_path=Path(args.config))
+        daemon = await build_daemon(settings, config_path=Path(args.config), migrate=args.migrate)
         try:
             if signals is None:
                 report = await daemon.run_once()
@@ -412,6 +422,11 @@ def _silence(args: argparse.Namespace) -> int:
                 duration = parse_duration(args.duration)
             except ValueError as e:
                 print(f"warnd silence add: --for: {e}", file=sys.stderr)
+                return EXIT_USAGE
+            if not args.rule and not matchers:
+                # Alertmanager refuses a silence without matchers too: one that names nothing mutes everything.
+                print("warnd silence add: name a rule (--rule ID) or at least one --label K=V; "
+                      "a silence that names nothing would mute every alert", file=sys.stderr)
                 return EXIT_USAGE
             sid = store.add_silence(rule=args.rule, matchers=matchers, starts_at=now, ends_at=now + duration,
                                     reason=args.reason, created_by=os.environ.get("USER"), now=now)

@@ -584,8 +584,13 @@ def lock_sqlite(url: str) -> IO[bytes] | None:
 async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: aiohttp.ClientSession | None = None,
                        store: Store | None = None, rules: RuleSet | None = None, extractor: Extract | None = None,
                        senders: Mapping[str, Sender] | None = None, parse_in_processes: bool = True,
-                       lock: bool = True, config_path: Path | None = None) -> Daemon:
+                       lock: bool = True, config_path: Path | None = None, migrate: bool | None = None) -> Daemon:
     """Compose a daemon from settings; every seam may be given instead.
+
+    `migrate` brings the schema to head before opening the store. By default (None) only a new SQLite
+    file gets its schema, so the embedded default just works; a schema behind — an older SQLite file,
+    any PostgreSQL, which several instances may share — is refused unless asked (`warnd run --migrate`),
+    since an upgrade deserves a backup first.
 
     Raises:
         ConfigError: invalid rules or extractor data files.
@@ -601,7 +606,9 @@ async def build_daemon(settings: Settings, *, clock: Clock | None = None, http: 
     handle = lock_sqlite(settings.database_url()) if lock and store is None else None
     try:
         if store is None:
-            store = open_store(settings.database_url())
+            url = settings.database_url()
+            store = open_store(url, migrate=bool(migrate),
+                               create=migrate is None and make_url(url).get_backend_name() == "sqlite")
             if handle is not None:
                 # This process holds the only lock on the SQLite file: leases left by a killed
                 # predecessor would only delay polls and sends until they expire.

@@ -129,6 +129,12 @@ class SilenceIn(_Model):
     end: When
     reason: str = "rule test"
 
+    @model_validator(mode="after")
+    def _names_something(self) -> SilenceIn:
+        if not self.rule and not self.labels:
+            raise ValueError("a silence must name a rule or at least one label (one that names nothing mutes everything)")
+        return self
+
 
 class CaseIn(_Model):
     name: str

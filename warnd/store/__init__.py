@@ -35,7 +35,7 @@ from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
 from ._rules import observation_conditions as _conditions
 from ._silences import Silence, Silences
-from .migrate import check_schema, upgrade
+from .migrate import check_schema, current_revision, upgrade
 from .tables import (
     AlertRow,
     AlertStateRow,
@@ -93,15 +93,16 @@ def observed_time(item: Item, first_seen_at: datetime) -> datetime:
     return when
 
 
-def open_store(url: str, *, migrate: bool = False) -> Store:
-    """Open the database at `url`; with `migrate`, bring the schema to head first.
+def open_store(url: str, *, migrate: bool = False, create: bool = False) -> Store:
+    """Open the database at `url`; with `migrate`, bring the schema to head first; with `create`,
+    only a database with no warnd schema yet (a new file) is brought to head.
 
     Raises:
         SchemaBehindError: the schema is older than this warnd (run `warnd db upgrade`).
         StoreError: the database cannot be reached.
     """
     engine = make_engine(url)
-    if migrate:
+    if migrate or (create and current_revision(engine) is None):
         upgrade(engine)
     check_schema(engine)
     return Store(engine)

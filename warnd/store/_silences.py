@@ -39,6 +39,13 @@ class Silences(StoreBase):
 
     def add_silence(self, *, rule: str | None, matchers: dict[str, str], starts_at: datetime, ends_at: datetime,
                     reason: str, created_by: str | None, now: datetime) -> int:
+        """Record a silence.
+
+        Raises:
+            ValueError: it names neither a rule nor a label matcher (it would mute every alert).
+        """
+        if not rule and not matchers:
+            raise ValueError("a silence must name a rule or at least one label matcher")
         with self._tx() as s:
             row = SilenceRow(rule=rule, matchers=matchers, starts_at=starts_at, ends_at=ends_at, reason=reason,
                              created_by=created_by, created_at=now)

@@ -1,0 +1,7 @@
+"""`python -m warnd` is `warnd`."""
+
+import sys
+
+from warnd.cli import main
+
+sys.exit(main())
