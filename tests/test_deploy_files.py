@@ -226,6 +226,9 @@ UNIT_OPTIONS = [
     pytest.param("PrivateTmp", "yes", id="private-tmp"),
     pytest.param("CapabilityBoundingSet", "", id="no-capabilities"),
     pytest.param("ExecStart", "/opt/warnd/.venv/bin/warnd run", id="runs-the-venv-warnd"),
+    pytest.param("Type", "notify", id="notify-readiness"),
+    pytest.param("NotifyAccess", "main", id="notify-from-the-daemon-only"),
+    pytest.param("WatchdogSec", "60", id="watchdog"),
 ]
 
 

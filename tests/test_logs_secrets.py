@@ -106,3 +106,24 @@ def test_unreachable_database_error_has_no_password() -> None:
                                (type(info.value), info.value, info.value.__traceback__))
     for formatter in (JsonFormatter(), HumanFormatter()):
         assert "DbPassw0rdLeak" not in formatter.format(record)
+
+
+@pytest.mark.parametrize("journal, expected_prefix", [(True, "<4>"), (False, "")], ids=["on-journald", "elsewhere"])
+def test_json_lines_carry_journald_priorities_only_on_the_journal_stream(tmp_path, journal: bool,
+                                                                        expected_prefix: str) -> None:
+    import json as json_module
+    import logging
+    import os
+
+    from warnd.logs import journald_priority, setup_logging
+    with (tmp_path / "stderr").open("w+") as stream:
+        st = os.fstat(stream.fileno())
+        env = {"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}" if journal else "1:2"}
+        setup_logging(level="INFO", json_lines=True, stream=stream, env=env)
+        logging.getLogger("warnd.test").warning("feed failing", extra={"feed": "a"})
+        logging.getLogger().handlers[0].flush()
+        stream.seek(0)
+        line = stream.read().splitlines()[-1]
+    assert line.startswith(expected_prefix + "{")
+    assert json_module.loads(line.removeprefix(expected_prefix))["event"] == "feed failing"
+    assert [journald_priority(n) for n in (50, 40, 30, 20, 10, 35)] == [2, 3, 4, 6, 7, 4]

@@ -68,7 +68,8 @@ def test_names_are_prefixed_and_text_parses(metrics: Metrics) -> None:
     metrics.set_feeds(["a"])
     families = list(text_string_to_metric_families(metrics.render().decode()))
     names = {f.name for f in families}
-    assert names and all(n.startswith("warnd_") for n in names)
+    # warnd's own series are prefixed; the standard process and platform collectors keep their names.
+    assert names and all(n.startswith(("warnd_", "process_", "python_")) for n in names)
     assert {"warnd_feed_polls", "warnd_feed_staleness_seconds", "warnd_build_info"} <= names
     assert CONTENT_TYPE.startswith("text/plain")
 
@@ -130,3 +131,9 @@ def test_outcome_enums_are_the_label_values(metrics: Metrics) -> None:
     assert value(metrics, "warnd_feed_polls_total", feed="a", outcome="not_modified") == 1
     assert value(metrics, "warnd_deliveries_total", channel="desk-email", outcome="dead") == 1
     assert value(metrics, "warnd_dead_letters_total", channel="desk-email") == 1
+
+
+def test_process_metrics_are_exposed(metrics: Metrics) -> None:
+    names = set(samples(metrics))
+    assert {n for n, _ in names} >= {"process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds",
+                                     "python_info"}

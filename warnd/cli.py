@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "run":
-        setup_logging(level=args.log_level, json_lines=args.log_json)
+        setup_logging(level=args.log_level, json_lines=args.log_json, env=os.environ)
         return _run(args)
     setup_logging(level=args.log_level if hasattr(args, "log_level") else "WARNING", json_lines=False)
     if command == "check":
@@ -168,6 +168,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _run(args: argparse.Namespace) -> int:
     from warnd.daemon import SignalHandlers, build_daemon
     from warnd.rlimits import raise_open_files_limit
+    from warnd.systemd import Notifier
 
     try:
         crashpoints.arm(crash_spec())
@@ -184,6 +185,7 @@ def _run(args: argparse.Namespace) -> int:
         settings = _settings(args)
         raise_open_files_limit()   # before build_daemon: the health listener sizes its cap from it
         daemon = await build_daemon(settings, config_path=Path(args.config), migrate=args.migrate)
+        daemon.notifier = Notifier.from_environment(os.environ)
         try:
             if signals is None:
                 report = await daemon.run_once()

@@ -42,6 +42,7 @@ from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
 from warnd.poll import Poller, make_parse_executor
 from warnd.store import Store, StoreThread, open_store
+from warnd.systemd import Notifier
 from warnd.types import FeedState, Item, Signals
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class Daemon:
     _rule_mtimes: dict[Path, float] = field(default_factory=dict)
     _scheduler: AsyncIOScheduler | None = None
     _stopping: bool = False
+    notifier: Notifier = field(default_factory=Notifier)
     # One reload at a time (SIGHUP while the watcher reloads): the later load is applied last.
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -361,6 +363,7 @@ class Daemon:
 
     async def _run(self, stop: asyncio.Event) -> None:
         if not await self._catch_up(stop):
+            self.notifier.notify(stopping=1, status="stopping during start-up")
             log.info("daemon stopping during start-up: catch-up cut short")
             return
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -382,11 +385,18 @@ class Daemon:
                               max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self._watch_rules), "interval", id="rules", seconds=_RULE_WATCH_S,
                           max_instances=1, coalesce=True, misfire_grace_time=None)
+        ping = self.notifier.watchdog_interval
+        if ping is not None:
+            # A ping from the event loop: a loop that stops answering gets the service restarted.
+            scheduler.add_job(self._watchdog, "interval", id="watchdog", seconds=ping.total_seconds(),
+                              max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
         log.info("daemon started", extra={"feeds": len(self.settings.feeds), "rules": len(self.rules.rules),
                                           "channels": sorted(self.senders), "owner": self.owner,
                                           "store": self.store.dialect})
+        self.notifier.notify(ready=1, status=f"watching {len(self.settings.feeds)} feeds, {len(self.rules.rules)} rules")
         await stop.wait()
+        self.notifier.notify(stopping=1, status="finishing current sends")
         log.info("daemon stopping: finishing current work")
         self._stopping = True
         # Pause, not shutdown, first: APScheduler's executor cancels running jobs on shutdown, and a
@@ -400,6 +410,9 @@ class Daemon:
                 await asyncio.wait(pending, timeout=2)
         scheduler.shutdown(wait=False)
         self._scheduler = None
+
+    async def _watchdog(self) -> None:
+        self.notifier.notify(watchdog=1)
 
     async def _catch_up(self, stop: asyncio.Event) -> bool:
         """Poll every due feed, then evaluate once, so what happened while warnd was down is judged on
@@ -415,6 +428,7 @@ class Daemon:
         if not due or stop.is_set():   # set while the daemon was being built
             return not stop.is_set()
         log.info("catching up before start", extra={"feeds": len(due)})
+        self.notifier.notify(status=f"catching up: polling {len(due)} feeds")
 
         async def poll_then_evaluate() -> None:
             await asyncio.gather(*(self.poll_feed(name, reschedule=False) for name in due))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -38,7 +40,31 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
 
 
+# sd-daemon(3) priority prefixes: journald reads `<N>` at the start of a line of a service's stderr as
+# its syslog priority (SyslogLevelPrefix=yes, the default), so `journalctl -p warning` filters by level.
+_PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+
+
+def journald_priority(levelno: int) -> int:
+    """The syslog priority of a logging level (a level between two takes the more severe)."""
+    return next((p for level, p in sorted(_PRIORITY.items(), reverse=True) if levelno >= level), 7)
+
+
+def on_journal(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Whether `stream` is the journal stream systemd gave this service (`$JOURNAL_STREAM` is `dev:inode`)."""
+    expected = env.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(expected) and expected == f"{st.st_dev}:{st.st_ino}"
+
+
 class JsonFormatter(logging.Formatter):
+    def __init__(self, *, priority_prefix: bool = False) -> None:
+        super().__init__()
+        self.priority_prefix = priority_prefix
+
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -49,7 +75,8 @@ class JsonFormatter(logging.Formatter):
         out.update(_extras(record))
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        line = json.dumps(out, default=str, ensure_ascii=False)
+        return f"<{journald_priority(record.levelno)}>{line}" if self.priority_prefix else line
 
 
 class HumanFormatter(logging.Formatter):
@@ -62,13 +89,19 @@ class HumanFormatter(logging.Formatter):
         return text
 
 
-def setup_logging(*, level: str = "INFO", json_lines: bool | None = None, stream: TextIO | None = None) -> None:
-    """Configure the root logger once: JSON when not on a terminal (or when asked), readable otherwise."""
+def setup_logging(*, level: str = "INFO", json_lines: bool | None = None, stream: TextIO | None = None,
+                  env: Mapping[str, str] | None = None) -> None:
+    """Configure the root logger once: JSON when not on a terminal (or when asked), readable otherwise.
+
+    On the journal stream systemd gave the service (`env`'s `$JOURNAL_STREAM`), each JSON line starts
+    with its journald priority (`<4>{...}` for a warning); elsewhere lines are plain JSON.
+    """
     stream = stream or sys.stderr
     if json_lines is None:
         json_lines = not stream.isatty()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter() if json_lines else HumanFormatter())
+    journal = on_journal(stream, env or {})
+    handler.setFormatter(JsonFormatter(priority_prefix=journal) if json_lines else HumanFormatter())
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)

@@ -25,6 +25,8 @@ Metrics (all prefixed `warnd_`):
 | `warnd_rule_text_failures_total` | counter | `rule` (a title, annotation or label failed to render) |
 | `warnd_rule_reloads_total` | counter | `outcome` (`ok`, `rejected`) |
 | `warnd_build_info` | gauge | `version` |
+| `process_cpu_seconds_total`, `process_resident_memory_bytes`, `process_open_fds`, `process_max_fds`, … | — | the standard process collector |
+| `python_info` | gauge | `implementation`, `version` |
 
 The poll-duration histogram has no `feed` label on purpose: with 1,000 feeds a per-feed
 histogram is ~12,000 series; per-feed health is in the counters and the staleness gauge.
@@ -56,7 +58,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from enum import StrEnum
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -125,6 +135,10 @@ class Metrics:
                               registry=r)
         self._text_failures = Counter("warnd_rule_text_failures", "Rule texts that failed to render, by rule.",
                                       ["rule"], registry=r)
+        # The process_* and python_info series every Prometheus user expects (the global registry has them
+        # by default; this private one must ask): CPU, resident memory, open fds against their limit.
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
         Gauge("warnd_build_info", "The running warnd.", ["version"], registry=r).labels(__version__).set(1)
         self._outbox_statuses: set[str] = set()
         self._poll_series: set[tuple[str, str]] = set()
