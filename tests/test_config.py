@@ -42,7 +42,7 @@ def test_parse_duration(text: object, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
 
-@pytest.mark.parametrize("text", ["3 dayz", "", "h", "-5m", "1y", True])
+@pytest.mark.parametrize("text", ["3 dayz", "", "h", "-5m", "1y", True, "1h1h", "1m30m", "30m1h", "2d3w"])
 def test_parse_duration_rejects_with_example(text: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
@@ -50,7 +50,9 @@ def test_parse_duration_rejects_with_example(text: object) -> None:
 
 @pytest.mark.parametrize("td, text", [(timedelta(hours=24), "24h"), (timedelta(days=14), "14d"),
                                        (timedelta(minutes=90), "1h30m"), (timedelta(days=7), "7d"),
-                                       (timedelta(seconds=90), "1m30s")])
+                                       (timedelta(seconds=90), "1m30s"), (timedelta(hours=48), "48h"),
+                                       (timedelta(days=3), "3d"), (timedelta(hours=25), "25h"),
+                                       (timedelta(0), "0s")])
 def test_format_duration(td: timedelta, text: str) -> None:
     assert format_duration(td) == text
     assert parse_duration(text) == td
@@ -64,6 +66,21 @@ BAD_RULES = [
             window: 3 dayz
             condition: {increase_at_least: 5}
         """, ["4:13: rule 'r1': window: '3 dayz' is not a duration (e.g. 72h, 3d)"], id="bad-duration"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            window: 0s
+            condition: {at_least: 5}
+        """, ["4:13: rule 'r1': window: '0s' must be longer than 0s"], id="empty-window"),
+    pytest.param("""
+        rules:
+          - id: r1
+            kind: threshold
+            window: 1h1h
+            condition: {at_least: 5}
+        """, ["4:13: rule 'r1': window: '1h1h' is not a duration: each unit once, largest first (e.g. 1h30m)"],
+        id="unit-twice"),
     pytest.param("""
         rules:
           - id: r1

@@ -202,7 +202,9 @@ def test_config_requires_a_secret():
 
 
 def test_retry_after_http_date_uses_the_injected_clock(clock):
-    from warnd.deliver.http import parse_retry_after
-    assert parse_retry_after(format_datetime(clock.now() + timedelta(seconds=90), usegmt=True), now=clock.now()) == 90
-    assert parse_retry_after("garbage", now=clock.now()) is None
-    assert parse_retry_after("999999", now=clock.now()) == 6 * 3600
+    # The one parser (tests/test_retry_after.py), with the deliveries' cap.
+    from warnd.deliver.http import RETRY_AFTER_MAX_S
+    from warnd.retry_after import parse_retry_after
+    assert parse_retry_after(format_datetime(clock.now() + timedelta(seconds=90), usegmt=True), now=clock.now(),
+                             cap_s=RETRY_AFTER_MAX_S) == 90
+    assert parse_retry_after("999999", now=clock.now(), cap_s=RETRY_AFTER_MAX_S) == 6 * 3600

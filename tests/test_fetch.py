@@ -19,7 +19,7 @@ from tests.fixtures.httpserver import LocalHTTPServer, RecordedRequest, Response
 from warnd.clock import FakeClock
 from warnd.config.settings import FeedSettings, FetchSettings
 from warnd.errors import FeedStatusError, FeedTimeoutError, FetchError
-from warnd.fetch import Fetcher, make_http_session, parse_retry_after
+from warnd.fetch import Fetcher, make_http_session
 from warnd.types import FeedState
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title><guid>1</guid></item></channel></rss>'
@@ -327,18 +327,6 @@ async def test_file_allow_dirs_and_cap(clock: FakeClock, tmp_path: Path) -> None
             await fetcher.fetch(feed("replays/big.rss"), FeedState("f"))
         with pytest.raises(FetchError, match="outside the allowed"):
             await fetcher.fetch(feed("other.rss"), FeedState("f"))
-
-
-@pytest.mark.parametrize("value, expected", [
-    pytest.param("30", 30.0, id="seconds"),
-    pytest.param("Sun, 08 Mar 2025 12:01:00 GMT", 60.0, id="http-date"),
-    pytest.param("Sun, 08 Mar 2025 11:00:00 GMT", 0.0, id="past-date"),
-    pytest.param("soon", None, id="garbage"),
-    pytest.param("", None, id="empty"),
-    pytest.param(None, None, id="absent"),
-])
-def test_parse_retry_after(clock: FakeClock, value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value, clock) == expected
 
 
 @pytest.mark.parametrize("concurrency, per_host, expected", [

@@ -271,8 +271,11 @@ async def test_date_fallbacks_and_degraded_bodies_are_logged(poller: Poller, htt
 
 
 @pytest.mark.parametrize("text, expected", [
-    pytest.param("url='https://api.example/read?key=SECRET&limit=5'", "url='https://api.example/read?****'", id="query"),
-    pytest.param("http://user:pw@host:8080/p failed", "http://host:8080/p failed", id="userinfo"),
+    pytest.param("url='https://api.example/read?key=SECRET&limit=5'", "url='https://api.example/read?key=****&limit=5'",
+                 id="query"),
+    pytest.param("http://user:pw@host:8080/p failed", "http://user:****@host:8080/p failed", id="userinfo"),
+    pytest.param("POST https://hooks.example.org/in/Tk9x2mQ7vLp4Rr8sW3yZ: 500", "POST https://hooks.example.org/in/****: 500",
+                 id="path-token"),
     pytest.param("no url here", "no url here", id="none"),
 ])
 def test_redact_urls(text: str, expected: str) -> None:

@@ -34,7 +34,6 @@ import hashlib
 import ipaddress
 import os
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -46,6 +45,7 @@ from warnd.addresses import AddressPolicy, ForbiddenAddressError, GuardedConnect
 from warnd.clock import Clock
 from warnd.config.settings import FeedSettings, FetchSettings
 from warnd.errors import FeedStatusError, FeedTimeoutError, FetchError
+from warnd.retry_after import parse_retry_after
 from warnd.types import FeedState, FetchResult
 
 __all__ = ["Fetcher", "make_http_session", "parse_retry_after"]
@@ -83,22 +83,6 @@ def make_http_session(settings: FetchSettings, *, resolver: AbstractResolver | N
         trust_env=False,
         raise_for_status=False,
     )
-
-
-def parse_retry_after(value: str | None, clock: Clock) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        at = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if at.tzinfo is None:
-        return None
-    return max(0.0, (at - clock.now()).total_seconds())
 
 
 def _sha256(body: bytes) -> str:
@@ -252,7 +236,7 @@ class Fetcher:
                 elapsed_s=self._clock.monotonic() - started,
             )
         if resp.status >= 300:
-            retry_after = parse_retry_after(resp.headers.get("Retry-After"), self._clock)
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"), now=self._clock.now())
             reason = f"HTTP {resp.status} {resp.reason or ''}".strip()
             if 300 <= resp.status < 400:
                 reason += " (redirect not followed)"

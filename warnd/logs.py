@@ -16,23 +16,47 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"
 _SECRET_PARAM = re.compile(r"(token|key|secret|password|passwd|sig|signature|auth|access|session)", re.I)
 
 
-def redact_url(url: str) -> str:
-    """`https://user:pw@host/x?token=abc` → `https://user:****@host/x?token=****`; Slack-style path tokens too."""
+# A path segment that is a credential rather than a name: long, letters and digits mixed, no spaces
+# (webhook tokens in Slack, Discord, Teams and home-made receivers' paths).
+_TOKEN_SEGMENT = re.compile(r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_\-]{20,}")
+# A URL in running text, without the punctuation that ends its sentence ("failed: https://x/y: 500").
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+?(?=[.,;:!?)\]]*(?:[\s'\"<>]|$))")
+
+
+def redact_urls(text: str) -> str:
+    """`text` (an error message, say) with every http(s) URL in it passed through `redact_url`."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m[0]), text)
+
+
+def redact_url(url: str, *, whole_path: bool = False) -> str:
+    """`https://user:pw@host/x?token=abc` → `https://user:****@host/x?token=****`; path tokens too.
+
+    The one redactor of warnd: every URL that reaches a log line, an error message or `warnd status`
+    goes through it. Kept: scheme, host, port, the path's names. Masked: passwords (or a token given
+    as the user name), query and fragment values whose names say secret (token, key, sig, …), Slack
+    webhook paths, and path segments that look like credentials (20+ letters and digits mixed).
+    `whole_path` is for URLs that are secrets themselves (a channel's Slack or webhook URL, which
+    config reads from the environment): only `scheme://host:port/…` is kept.
+    """
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return "<unparseable url>"
+    if whole_path:
+        return f"{parts.scheme}://{parts.hostname or '?'}{f':{port}' if port else ''}/…"
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
         user, sep, _password = userinfo.partition(":")
         # `user:pw@` keeps the user; a bare `token@` (a token given as the user name) is all secret.
         netloc = f"{user}:****@{host}" if sep else f"****@{host}"
-    query = urlencode([(k, "****" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)])
+    query = urlencode([(k, "****" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)], safe="*")
     path = parts.path
     if parts.hostname and parts.hostname.endswith("slack.com"):
         # Incoming-webhook and workflow URLs carry their secret in the last path segment.
         path = re.sub(r"^(/(?:services|workflows|triggers)/(?:[^/]+/)*)[^/]+(/?)$", r"\1****\2", path)
+    path = "/".join("****" if _TOKEN_SEGMENT.fullmatch(seg) else seg for seg in path.split("/"))
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 

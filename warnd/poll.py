@@ -35,7 +35,6 @@ import logging
 import multiprocessing
 import os
 import random
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +42,7 @@ from warnd.clock import Clock
 from warnd.config.settings import FeedSettings
 from warnd.errors import FeedStatusError, FetchError
 from warnd.fetch import Fetcher
+from warnd.logs import redact_urls
 from warnd.parse import FeedView, init_parse_worker, parse_job, replay_shift
 from warnd.types import FeedState, FetchResult, Item
 
@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 # Library error texts can quote the request URL (aiohttp's ClientResponseError does), and feed
 # URLs carry API keys in user info or the query string (ACLED, ReliefWeb appname): both are
 # masked before an error reaches the feed's state, `warnd status` or a log line.
-_URL_SECRETS = re.compile(r"(?P<scheme>https?://)(?:[^\s/@'\"]*@)?(?P<rest>[^\s?#'\"]*)(?:\?[^\s#'\"]*)?")
 
 LATENCY_WINDOW = 20          # latencies kept per feed for the median in `warnd status`
 MAX_RETRY_AFTER_S = 86_400.0  # a Retry-After beyond a day is a misconfiguration, not a plan
@@ -92,11 +91,6 @@ def make_parse_executor(workers: int | None = None, *, nice: int = 5) -> concurr
                                                   # would import this module, aiohttp and pydantic
                                                   # just to unpickle the helper (~25 MB).
                                                   initializer=init_parse_worker, initargs=(nice,))
-
-
-def redact_urls(text: str) -> str:
-    """`text` with every http(s) URL's user info and query string masked."""
-    return _URL_SECRETS.sub(lambda m: f"{m['scheme']}{m['rest']}" + ("?****" if "?" in m[0] else ""), text)
 
 
 class Poller:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from warnd.config.durations import Duration
+from warnd.config.durations import Duration, PositiveDuration
 from warnd.types import CasualtyKind, Qualifier, Severity
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
@@ -61,7 +61,7 @@ class Match(_Model):
 
 
 class Baseline(_Model):
-    lookback: Duration = timedelta(days=14)
+    lookback: PositiveDuration = timedelta(days=14)
     stat: Literal["median", "mean", "p90", "max"] = "median"
     min_baseline_days: int = Field(0, ge=0)
 
@@ -96,7 +96,7 @@ class _RuleBase(_Model):
     enabled: bool = True
     match: Match = Match()
     group_by: tuple[str, ...] = ("region",)
-    window: Duration = timedelta(hours=24)
+    window: PositiveDuration = timedelta(hours=24)
     min_sources: int = Field(1, ge=1)
     realert: Duration = timedelta(hours=24)
     escalate_ratio: float | None = Field(None, gt=1)
@@ -163,7 +163,7 @@ class NewValueRule(_RuleBase):
     kind: Literal["new_value"]
     signal: Literal["mentions"] = "mentions"
     field: Literal["targeted_group", "region", "country", "location"] = "targeted_group"
-    lookback: Duration = timedelta(days=30)
+    lookback: PositiveDuration = timedelta(days=30)
     group_by: tuple[str, ...] = ("region", "targeted_group")
 
     @model_validator(mode="after")

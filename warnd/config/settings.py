@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from warnd.config.durations import Duration
+from warnd.config.durations import Duration, PositiveDuration
 from warnd.types import Severity
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -52,7 +52,7 @@ class FeedSettings(_Model):
     name: str
     url: str = Field(description="http(s)://, file:// or a local path")
     format: Literal["auto", "rss", "jsonfeed", "json"] = "auto"
-    interval: Duration = timedelta(minutes=5)
+    interval: PositiveDuration = timedelta(minutes=5)
     tags: tuple[str, ...] = ()
     enabled: bool = True
     mapping: FieldMapping | None = None
@@ -204,7 +204,7 @@ ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChann
 
 
 class OutboxSettings(_Model):
-    interval: Duration = timedelta(seconds=5)
+    interval: PositiveDuration = timedelta(seconds=5)
     max_attempts: int = Field(8, ge=1)
     backoff_base: Duration = timedelta(seconds=30)
     backoff_max: Duration = timedelta(hours=1)
@@ -240,7 +240,7 @@ class Settings(_Model):
     channels: dict[str, ChannelConfig] = {}
     routing: RoutingSettings = RoutingSettings()
     outbox: OutboxSettings = OutboxSettings()
-    evaluate_interval: Duration = timedelta(minutes=1)
+    evaluate_interval: PositiveDuration = timedelta(minutes=1)
     http: HttpSettings | None = None
     extract: ExtractSettings = ExtractSettings()
     retention: Duration = timedelta(days=365)

@@ -17,7 +17,7 @@ import functools
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -91,14 +91,8 @@ def format_local(ctx: jinja2.runtime.Context, value: datetime | None, fmt: str =
     return utc(value).astimezone(ZoneInfo(ctx.get("tz_name", "UTC"))).strftime(fmt)
 
 
-def format_window(value: timedelta) -> str:
-    """A window as people say it: `24h`, `48h`, `3d`, `14d`, `90m`."""
-    total = int(value.total_seconds())
-    if total > 0 and total % 86400 == 0 and total >= 3 * 86400:
-        return f"{total // 86400}d"
-    if total > 0 and total % 3600 == 0:
-        return f"{total // 3600}h"
-    return format_duration(value)
+# One duration formatter for config, rule texts and messages (issue 19): `format_window` is its name here.
+format_window = format_duration
 
 
 def pluralise(count: float, singular: str, plural: str | None = None) -> str:
