@@ -245,3 +245,25 @@ def test_run_refuses_a_postgresql_schema_behind_unless_asked_to_migrate(
     assert main(["run", "--once", "--config", str(cfg)]) == 3
     assert "run `warnd db upgrade`" in capsys.readouterr().err
     assert main(["run", "--once", "--migrate", "--config", str(cfg)]) == 0
+
+
+def test_check_and_db_upgrade_need_no_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WARND_TEST_HOOK_SECRET", raising=False)
+    cfg = tmp_path / "warnd.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        database: sqlite:///{tmp_path / 'warnd.db'}
+        rules: ["{ROOT / 'rules' / '*.yaml'}"]
+        templates: {ROOT / 'templates'}
+        channels:
+          partner: {{type: webhook, url: "https://partner.example.org/in", secret_env: WARND_TEST_HOOK_SECRET}}
+        routing: {{default: [partner]}}
+    """))
+    assert main(["check", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "note: warnd run will need environment variable WARND_TEST_HOOK_SECRET (channels.partner.secret_env)" in out
+    assert main(["db", "upgrade", "--config", str(cfg)]) == 0
+    capsys.readouterr()
+    # The daemon, which sends, still refuses to start without it, at its line.
+    assert main(["run", "--once", "--config", str(cfg)]) == 1
+    assert "environment variable WARND_TEST_HOOK_SECRET (secret_env) is not set" in capsys.readouterr().err

@@ -366,3 +366,66 @@ def test_ten_thousand_feeds_sharing_anchors_stay_under_the_alias_bounds(tmp_path
                     for i in range(1, 10_000))
     settings = load_settings(write(tmp_path, "warnd.yaml", "feeds:\n" + first + feeds), env={})
     assert len(settings.feeds) == 10_000 and settings.feeds[-1].tags == ("bench", "load")
+
+
+@pytest.mark.parametrize("where", ["absolute", "beside-the-config", "systemd-credentials"])
+def test_secrets_come_from_files(tmp_path: Path, where: str) -> None:
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    secret_dir = creds if where == "systemd-credentials" else tmp_path
+    (secret_dir / "hook.secret").write_text("s3cret-from-a-file\n")
+    (secret_dir / "slack.url").write_text("https://hooks.slack.com/services/T/B/x\n")
+    name = str(secret_dir / "hook.secret") if where == "absolute" else "hook.secret"
+    path = write(tmp_path, "warnd.yaml", f"""
+        base_dir: {tmp_path}
+        channels:
+          partner: {{type: webhook, url: "https://partner.example.org/in", secret_file: {name}}}
+          ops: {{type: slack, url_file: slack.url}}
+        """)
+    env = {"CREDENTIALS_DIRECTORY": str(creds)} if where == "systemd-credentials" else {}
+    settings = load_settings(path, env=env)
+    assert settings.channels["partner"].secret.get_secret_value() == "s3cret-from-a-file"   # type: ignore[union-attr]
+    assert settings.channels["ops"].url.get_secret_value() == "https://hooks.slack.com/services/T/B/x"  # type: ignore[union-attr]
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize("setup, expected", [
+    pytest.param(None, "3:80: channels.partner: cannot read secret_file", id="missing-file"),
+    pytest.param("", "3:80: channels.partner: secret_file", id="empty-file"),
+])
+def test_an_unreadable_secret_file_is_a_located_problem(tmp_path: Path, setup: str | None, expected: str) -> None:
+    if setup is not None:
+        (tmp_path / "hook.secret").write_text(setup)
+    path = write(tmp_path, "warnd.yaml", f"""
+        base_dir: {tmp_path}
+        channels:
+          partner: {{type: webhook, url: "https://partner.example.org/in", secret_file: hook.secret}}
+        """)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={})
+    assert any(expected in str(p) for p in info.value.problems), info.value.problems
+
+
+def test_a_secret_given_twice_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "warnd.yaml", """
+        channels:
+          ops: {type: slack, url_env: WARND_SLACK_URL, url_file: /run/secrets/slack}
+        """)
+    with pytest.raises(ConfigError, match="exactly one of 'url', 'url_env' or 'url_file'"):
+        load_settings(path, env={"WARND_SLACK_URL": "https://hooks.slack.com/services/T/B/x"})
+
+
+def test_without_secrets_nothing_is_read_and_the_needs_are_listed(tmp_path: Path) -> None:
+    from warnd.config import secrets_needed
+    path = write(tmp_path, "warnd.yaml", """
+        channels:
+          ops: {type: slack, url_env: WARND_TEST_UNSET_SLACK_URL}
+          partner: {type: webhook, url: "https://partner.example.org/in", secret_file: /run/secrets/hook}
+          desk: {type: email, to: [a@example.org], from: w@example.org, smtp: {password_env: WARND_TEST_SMTP_PW}}
+        """)
+    settings = load_settings(path, env={}, secrets=False)
+    assert secrets_needed(settings) == [
+        "environment variable WARND_TEST_UNSET_SLACK_URL (channels.ops.url_env)",
+        "file /run/secrets/hook (channels.partner.secret_file)",
+        "environment variable WARND_TEST_SMTP_PW (channels.desk.smtp.password_env)",
+    ]

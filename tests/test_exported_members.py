@@ -14,7 +14,7 @@ EXPORTS = {
         "FetchSettings", "FieldMapping", "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError",
         "RuleSet", "Settings", "SlackChannelConfig", "WebhookChannelConfig", "crash_spec", "format_duration",
         "load_rules", "load_settings", "parse_duration", "parse_yaml", "read_yaml", "rule_paths", "rule_templates",
-        "validate",
+        "secrets_needed", "validate",
     ],
     "warnd.store": [
         "AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",

@@ -19,7 +19,16 @@ from typing import Any, TextIO
 
 from warnd import __version__, crashpoints
 from warnd.clock import SystemClock, utc
-from warnd.config import DEFAULT_CONFIG, RuleSet, Settings, crash_spec, load_rules, load_settings, rule_paths
+from warnd.config import (
+    DEFAULT_CONFIG,
+    RuleSet,
+    Settings,
+    crash_spec,
+    load_rules,
+    load_settings,
+    rule_paths,
+    secrets_needed,
+)
 from warnd.config.durations import format_duration, parse_duration
 from warnd.errors import ConfigError, Problem, StoreError, WarndError
 from warnd.logs import setup_logging
@@ -159,8 +168,9 @@ def _print_problems(problems: Sequence[Problem], out: TextIO) -> None:
     print(f"{len(problems)} problem(s) found", file=out)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config)
+def _settings(args: argparse.Namespace, *, secrets: bool = False) -> Settings:
+    """The config; its channel secrets are resolved only for `run`, the one command that sends."""
+    return load_settings(args.config, secrets=secrets)
 
 
 # ---- run --------------------------------------------------------------------------------------------
@@ -182,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
         # `--once` keeps the default disposition: nothing there would watch `stop`.
         signals = None if args.once else SignalHandlers(asyncio.get_running_loop(), stop)
         log.info("daemon starting", extra={"config": args.config, "once": args.once})
-        settings = _settings(args)
+        settings = _settings(args, secrets=True)
         raise_open_files_limit()   # before build_daemon: the health listener sizes its cap from it
         daemon = await build_daemon(settings, config_path=Path(args.config), migrate=args.migrate)
         daemon.notifier = Notifier.from_environment(os.environ)
@@ -233,6 +243,10 @@ def _check(args: argparse.Namespace) -> int:
     n_rules = len(rules.rules) if rules else 0
     print(f"ok: config {args.config}, {n_rules} rule(s) in {len(paths)} file(s), "
           f"{len(settings.feeds) if settings else 0} feed(s), {len(settings.channels) if settings else 0} channel(s)")
+    if settings is not None:
+        # check never reads a secret (so it runs in CI and pull requests); it says what `run` will read.
+        for need in secrets_needed(settings):
+            print(f"note: warnd run will need {need}")
     return EXIT_OK
 
 

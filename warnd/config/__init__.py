@@ -37,7 +37,7 @@ __all__ = [
     "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
     "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
     "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
-    "crash_spec", "read_yaml", "rule_paths", "rule_templates", "validate",
+    "crash_spec", "read_yaml", "rule_paths", "rule_templates", "secrets_needed", "validate",
 ]
 
 DEFAULT_CONFIG = "config/warnd.yaml"
@@ -46,8 +46,12 @@ _RULE_ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 _ENV_PREFIX = "WARND_"
 
 
-def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None) -> Settings:
-    """Load and validate the config file; resolve `*_env` secrets and `WARND_DATABASE_URL`.
+def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None, secrets: bool = True) -> Settings:
+    """Load and validate the config file; resolve `*_env` and `*_file` secrets and `WARND_DATABASE_URL`.
+
+    With `secrets=False` (`warnd check`, `db`, `status` …: everything but `run`) the secrets are left
+    unresolved, so a config can be linted and a database upgraded without them; `secrets_needed`
+    says what the daemon will need.
 
     Raises:
         ConfigError: every problem in the file, each with file:line:col.
@@ -62,10 +66,11 @@ def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None) -> 
         overrides["database"] = env[f"{_ENV_PREFIX}DATABASE_URL"]
     problems: list[Problem] = []
     channels = dict(settings.channels)
-    for name, channel in settings.channels.items():
-        resolved = _resolve_channel_env(name, channel, env, doc, problems)
-        if resolved is not channel:
-            channels[name] = resolved
+    if secrets:
+        for name, channel in settings.channels.items():
+            resolved = _resolve_channel_secrets(name, channel, _Secrets(env, settings, doc, problems, name))
+            if resolved is not channel:
+                channels[name] = resolved
     if problems:
         raise ConfigError(problems)
     if channels != settings.channels:
@@ -73,41 +78,88 @@ def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None) -> 
     return settings.model_copy(update=overrides) if overrides else settings
 
 
-def _resolve_channel_env(name: str, channel: Any, env: Mapping[str, str], doc: LocatedYaml,
-                         problems: list[Problem]) -> Any:
-    """Fill `url`/`secret`/`password`/`username` from their `*_env` variables."""
-    update: dict[str, Any] = {}
-
-    def lookup(key: str, var: str | None, loc: tuple[str | int, ...]) -> str | None:
-        if var is None:
-            return None
-        if var not in env or env[var] == "":
-            problems.append(doc.problem((*loc, key), f"channels.{name}: environment variable {var} ({key}) is not set"))
-            return None
-        return env[var]
-
-    loc: tuple[str | int, ...] = ("channels", name)
-    if isinstance(channel, SlackChannelConfig | WebhookChannelConfig) and channel.url_env:
-        value = lookup("url_env", channel.url_env, loc)
-        if value is not None:
-            update["url"] = SecretStr(value) if isinstance(channel, SlackChannelConfig) else value
-    if isinstance(channel, WebhookChannelConfig) and channel.secret_env:
-        value = lookup("secret_env", channel.secret_env, loc)
-        if value is not None:
-            update["secret"] = SecretStr(value)
+# Where each channel type keeps its secrets: (path to the model holding them, key).
+def _secret_keys(channel: Any) -> list[tuple[tuple[str, ...], str]]:
+    if isinstance(channel, SlackChannelConfig):
+        return [((), "url")]
+    if isinstance(channel, WebhookChannelConfig):
+        return [((), "url"), ((), "secret")]
     if isinstance(channel, EmailChannelConfig):
-        smtp_update: dict[str, Any] = {}
-        smtp_loc = (*loc, "smtp")
-        if channel.smtp.username_env:
-            value = lookup("username_env", channel.smtp.username_env, smtp_loc)
-            if value is not None:
-                smtp_update["username"] = value
-        if channel.smtp.password_env:
-            value = lookup("password_env", channel.smtp.password_env, smtp_loc)
-            if value is not None:
-                smtp_update["password"] = SecretStr(value)
-        if smtp_update:
-            update["smtp"] = channel.smtp.model_copy(update=smtp_update)
+        return [(("smtp",), "username"), (("smtp",), "password")]
+    return []
+
+
+def secrets_needed(settings: Settings) -> list[str]:
+    """What the running daemon will read for the channels' secrets, e.g.
+    `environment variable WARND_SLACK_URL (channels.ops.url_env)`; `warnd check` prints them as notes."""
+    out: list[str] = []
+    for name, channel in settings.channels.items():
+        for sub, key in _secret_keys(channel):
+            model = channel
+            for part in sub:
+                model = getattr(model, part)
+            where = ".".join(("channels", name, *sub))
+            if getattr(model, f"{key}_env", None):
+                out.append(f"environment variable {getattr(model, f'{key}_env')} ({where}.{key}_env)")
+            if getattr(model, f"{key}_file", None):
+                out.append(f"file {getattr(model, f'{key}_file')} ({where}.{key}_file)")
+    return out
+
+
+@dataclass
+class _Secrets:
+    env: Mapping[str, str]
+    settings: Settings
+    doc: LocatedYaml
+    problems: list[Problem]
+    channel: str
+
+    def value(self, model: Any, key: str, loc: tuple[str | int, ...]) -> str | None:
+        """The secret `key` from `<key>_env` or `<key>_file`; None (a problem recorded) when unreadable."""
+        var, file = getattr(model, f"{key}_env", None), getattr(model, f"{key}_file", None)
+        if var is not None:
+            if not self.env.get(var):
+                self.problems.append(self.doc.problem((*loc, f"{key}_env"),
+                                                      f"channels.{self.channel}: environment variable {var} ({key}_env) is not set"))
+                return None
+            return self.env[var]
+        if file is not None:
+            # Docker/Kubernetes secret files, or systemd credentials (LoadCredential=): a relative name is
+            # looked up in $CREDENTIALS_DIRECTORY when systemd set it, else beside the config (base_dir).
+            base = Path(self.env["CREDENTIALS_DIRECTORY"]) if self.env.get("CREDENTIALS_DIRECTORY") \
+                else Path(self.settings.base_dir)
+            path = Path(file) if Path(file).is_absolute() else base / file
+            try:
+                text = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as e:
+                self.problems.append(self.doc.problem((*loc, f"{key}_file"),
+                                                      f"channels.{self.channel}: cannot read {key}_file {path}: "
+                                                      f"{type(e).__name__}"))
+                return None
+            if not text:
+                self.problems.append(self.doc.problem((*loc, f"{key}_file"),
+                                                      f"channels.{self.channel}: {key}_file {path} is empty"))
+                return None
+            return text
+        return None
+
+
+def _resolve_channel_secrets(name: str, channel: Any, secrets: _Secrets) -> Any:
+    """Fill `url`/`secret`/`username`/`password` from their `*_env` variables or `*_file` files."""
+    update: dict[str, Any] = {}
+    loc: tuple[str | int, ...] = ("channels", name)
+    for sub, key in _secret_keys(channel):
+        model = channel.smtp if sub == ("smtp",) else channel
+        value = secrets.value(model, key, (*loc, *sub))
+        if value is None:
+            continue
+        secret = key != "username" and not (key == "url" and isinstance(channel, WebhookChannelConfig))
+        if sub:
+            update.setdefault("smtp", {})[key] = SecretStr(value) if secret else value
+        else:
+            update[key] = SecretStr(value) if secret else value
+    if "smtp" in update:
+        update["smtp"] = channel.smtp.model_copy(update=update["smtp"])
     return channel.model_copy(update=update) if update else channel
 
 

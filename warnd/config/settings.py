@@ -104,8 +104,10 @@ class SmtpSettings(_Model):
     tls: bool = False
     username: str | None = None
     username_env: str | None = None
+    username_file: str | None = None
     password: SecretStr | None = None
     password_env: str | None = None
+    password_file: str | None = None
     timeout_s: float = Field(30.0, gt=0)
     validate_certs: bool = Field(True, description="verify the server certificate for STARTTLS/TLS")
     ca_file: str | None = Field(None, description="PEM bundle to trust instead of the system's (self-signed relays)")
@@ -115,7 +117,23 @@ class SmtpSettings(_Model):
     def _one_tls_mode(self) -> SmtpSettings:
         if self.starttls and self.tls:
             raise ValueError("give at most one of 'starttls' (upgrade, port 587) or 'tls' (implicit TLS, port 465)")
+        _at_most_one(self, "username")
+        _at_most_one(self, "password")
         return self
+
+
+def _given(model: BaseModel, key: str) -> int:
+    return sum(getattr(model, k) is not None for k in (key, f"{key}_env", f"{key}_file"))
+
+
+def _at_most_one(model: BaseModel, key: str) -> None:
+    if _given(model, key) > 1:
+        raise ValueError(f"give at most one of '{key}', '{key}_env' or '{key}_file'")
+
+
+def _exactly_one(model: BaseModel, key: str) -> None:
+    if _given(model, key) != 1:
+        raise ValueError(f"give exactly one of '{key}', '{key}_env' or '{key}_file'")
 
 
 class _ChannelBase(_Model):
@@ -154,12 +172,12 @@ class SlackChannelConfig(_ChannelBase):
     type: Literal["slack"]
     url: SecretStr | None = None
     url_env: str | None = None
+    url_file: str | None = None
     timeout_s: float = Field(10.0, gt=0)
 
     @model_validator(mode="after")
     def _one_url(self) -> SlackChannelConfig:
-        if (self.url is None) == (self.url_env is None):
-            raise ValueError("give exactly one of 'url' or 'url_env'")
+        _exactly_one(self, "url")
         return self
 
 
@@ -167,17 +185,19 @@ class WebhookChannelConfig(_ChannelBase):
     type: Literal["webhook"]
     url: str | None = None
     url_env: str | None = None
+    url_file: str | None = None
     secret: SecretStr | None = None
     secret_env: str | None = None
+    secret_file: str | None = None
     timeout_s: float = Field(10.0, gt=0)
     headers: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannelConfig:
-        if (self.url is None) == (self.url_env is None):
-            raise ValueError("give exactly one of 'url' or 'url_env'")
-        if self.secret is None and self.secret_env is None:
-            raise ValueError("give 'secret' or 'secret_env': receivers verify X-Warnd-Signature with it")
+        _exactly_one(self, "url")
+        if _given(self, "secret") == 0:
+            raise ValueError("give 'secret', 'secret_env' or 'secret_file': receivers verify X-Warnd-Signature with it")
+        _at_most_one(self, "secret")
         return self
 
 
