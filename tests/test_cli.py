@@ -171,6 +171,7 @@ RULE_TEXTS = [
     pytest.param("annotations: {change: \"{{ (value / previous_value) | round }}\"}", "annotations.change: TypeError",
                  "no previous value", id="needs-a-previous-value"),
     pytest.param("labels: {desk: \"{{ 'x' * 10**9 }}\"}", "labels.desk: TemplateBudgetError", "", id="huge-label"),
+    pytest.param("title: \"Deaths in {{ labels.regoin }}\"", "title: UndefinedError", "", id="misspelt-name"),
 ]
 
 

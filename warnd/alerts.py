@@ -24,8 +24,9 @@ from warnd.types import Alert, Severity
 log = logging.getLogger(__name__)
 
 # Operator-written titles and annotations run sandboxed and bounded: a rule file must neither reach
-# Python internals nor hold the evaluation thread (warnd/templating.py).
-_JINJA = BoundedEnvironment(budget=RULE_TEXT_BUDGET, autoescape=False)
+# Python internals nor hold the evaluation thread (warnd/templating.py). StrictUndefined: a misspelt
+# name (`labels.regoin`) is an error that `warnd check` reports, not a blank in a desk's subject line.
+_JINJA = BoundedEnvironment(budget=RULE_TEXT_BUDGET, autoescape=False, undefined=jinja2.StrictUndefined)
 
 
 class Verdict(StrEnum):
