@@ -30,6 +30,7 @@ from warnd.config import (
     secrets_needed,
 )
 from warnd.config.durations import format_duration, parse_duration
+from warnd.deployment import find_config, init_site
 from warnd.errors import ConfigError, Problem, StoreError, WarndError
 from warnd.logs import setup_logging
 
@@ -41,9 +42,9 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     # The same options before and after the command (`warnd --config X status` = `warnd status --config X`):
     # after it they default to SUPPRESS, or argparse would reset a value given before it to the default.
-    parser.add_argument("--config", "-c",
-                        default=os.environ.get("WARND_CONFIG", DEFAULT_CONFIG) if defaults else argparse.SUPPRESS,
-                        help=f"config file (default {DEFAULT_CONFIG}, or $WARND_CONFIG)")
+    parser.add_argument("--config", "-c", default=None if defaults else argparse.SUPPRESS,
+                        help=f"config file (default: $WARND_CONFIG, ./{DEFAULT_CONFIG}, "
+                             "$XDG_CONFIG_HOME/warnd/warnd.yaml, /etc/warnd/warnd.yaml: the first that exists)")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         default=os.environ.get("WARND_LOG_LEVEL", "INFO") if defaults else argparse.SUPPRESS)
 
@@ -67,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[common], help="validate config, rules and templates")
     check.add_argument("--rules", nargs="+", metavar="FILE", help="check these rule files instead of the config's")
+
+    ini = sub.add_parser("init", help="write a starter deployment (config, rules, templates, demo feeds) into DIR")
+    ini.add_argument("dir", help="the new deployment's directory (created if missing)")
+    ini.add_argument("--force", action="store_true", help="overwrite files that exist")
 
     ex = sub.add_parser("extract", parents=[common], help="extract signals from JSON Lines items")
     ex.add_argument("file", nargs="?", default="-", help="input JSON Lines ('-' for stdin)")
@@ -137,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
+    if command == "init":
+        return _init(args)
+    choice = find_config(getattr(args, "config", None), os.environ, home=Path.home(), cwd=Path.cwd())
+    args.config, args.config_source, args.config_tried = str(choice.path), choice.source, choice.tried
     if command == "run":
         setup_logging(level=args.log_level, json_lines=args.log_json, env=os.environ)
         return _run(args)
@@ -213,6 +222,21 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(main_async())
 
 
+# ---- init -------------------------------------------------------------------------------------------
+
+def _init(args: argparse.Namespace) -> int:
+    target = Path(args.dir)
+    try:
+        written = init_site(target, force=args.force)
+    except FileExistsError as e:
+        print(f"warnd init: {e}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote a starter deployment to {target} ({len(written)} files): config/warnd.yaml, rules/, "
+          "templates/, demo/ (two replayed demo feeds), var/")
+    print(f"next: cd {target} && warnd check && warnd run --once   (alerts land in var/outbox/)")
+    return EXIT_OK
+
+
 # ---- check ------------------------------------------------------------------------------------------
 
 def _check(args: argparse.Namespace) -> int:
@@ -238,10 +262,13 @@ def _check(args: argparse.Namespace) -> int:
         problems.extend(check_templates(settings, [r.rule.id for r in rules.rules] if rules else ()))
         problems.extend(_check_extract_files(settings))
     if problems:
+        if args.config_tried and not Path(args.config).exists():
+            print(f"no config found; looked for {', '.join(map(str, args.config_tried))} "
+                  "(start one with `warnd init DIR`)", file=sys.stdout)
         _print_problems(problems, sys.stdout)
         return EXIT_PROBLEMS
     n_rules = len(rules.rules) if rules else 0
-    print(f"ok: config {args.config}, {n_rules} rule(s) in {len(paths)} file(s), "
+    print(f"ok: config {args.config} ({args.config_source}), {n_rules} rule(s) in {len(paths)} file(s), "
           f"{len(settings.feeds) if settings else 0} feed(s), {len(settings.channels) if settings else 0} channel(s)")
     if settings is not None:
         # check never reads a secret (so it runs in CI and pull requests); it says what `run` will read.
