@@ -429,3 +429,17 @@ def test_without_secrets_nothing_is_read_and_the_needs_are_listed(tmp_path: Path
         "file /run/secrets/hook (channels.partner.secret_file)",
         "environment variable WARND_TEST_SMTP_PW (channels.desk.smtp.password_env)",
     ]
+
+
+@pytest.mark.parametrize("value, seconds", [(20, 20.0), ("20s", 20.0), ("1m30s", 90.0), (2.5, 2.5)])
+def test_timeouts_take_seconds_or_a_duration(value: object, seconds: float) -> None:
+    from warnd.config.settings import FetchSettings
+    assert FetchSettings.model_validate({"timeout_s": value}).timeout_s == seconds
+
+
+def test_a_timeout_that_is_not_a_duration_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from warnd.config.settings import FetchSettings
+    with pytest.raises(ValidationError, match="is not a duration"):
+        FetchSettings.model_validate({"timeout_s": "soon"})

@@ -69,3 +69,12 @@ def _positive(value: timedelta) -> timedelta:
 
 # A span that cannot be empty: a window, an interval, a lookback.
 PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+
+def _seconds(value: Any) -> Any:
+    # `timeout_s: 20` stays seconds; `timeout_s: 1m30s` is read by the same parser as every duration.
+    return parse_duration(value).total_seconds() if isinstance(value, str) else value
+
+
+# A `*_s` key: a number of seconds, or a duration written like every other (`20s`, `2m`).
+Seconds = Annotated[float, BeforeValidator(_seconds)]

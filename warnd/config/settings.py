@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from warnd.config.durations import Duration, PositiveDuration
+from warnd.config.durations import Duration, PositiveDuration, Seconds
 from warnd.types import Severity
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -72,8 +72,8 @@ class FeedSettings(_Model):
 
 
 class FetchSettings(_Model):
-    timeout_s: float = Field(20.0, gt=0)
-    connect_timeout_s: float = Field(10.0, gt=0)
+    timeout_s: Seconds = Field(20.0, gt=0)
+    connect_timeout_s: Seconds = Field(10.0, gt=0)
     max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
     max_redirects: int = Field(5, ge=0)
     concurrency: int = Field(50, ge=1)
@@ -108,7 +108,7 @@ class SmtpSettings(_Model):
     password: SecretStr | None = None
     password_env: str | None = None
     password_file: str | None = None
-    timeout_s: float = Field(30.0, gt=0)
+    timeout_s: Seconds = Field(30.0, gt=0)
     validate_certs: bool = Field(True, description="verify the server certificate for STARTTLS/TLS")
     ca_file: str | None = Field(None, description="PEM bundle to trust instead of the system's (self-signed relays)")
     connections: int = Field(2, ge=1, le=32, description="SMTP connections kept open and reused per channel")
@@ -173,7 +173,7 @@ class SlackChannelConfig(_ChannelBase):
     url: SecretStr | None = None
     url_env: str | None = None
     url_file: str | None = None
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: Seconds = Field(10.0, gt=0)
 
     @model_validator(mode="after")
     def _one_url(self) -> SlackChannelConfig:
@@ -189,7 +189,7 @@ class WebhookChannelConfig(_ChannelBase):
     secret: SecretStr | None = None
     secret_env: str | None = None
     secret_file: str | None = None
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: Seconds = Field(10.0, gt=0)
     headers: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -240,8 +240,8 @@ class RoutingSettings(_Model):
 class HttpSettings(_Model):
     listen: str = "127.0.0.1:9108"
     max_connections: int = Field(64, ge=1, description="open connections at most; one more is closed at once")
-    header_timeout_s: float = Field(10, gt=0, description="a request's headers must be complete this soon")
-    idle_timeout_s: float = Field(30, gt=0, description="a keep-alive connection idle this long is closed")
+    header_timeout_s: Seconds = Field(10, gt=0, description="a request's headers must be complete this soon")
+    idle_timeout_s: Seconds = Field(30, gt=0, description="a keep-alive connection idle this long is closed")
 
 
 class ExtractSettings(_Model):
