@@ -1,18 +1,35 @@
 """Targeted communities: ethnic and religious groups reported as victims or targets, not as parties.
 
-A community word counts only in a sentence about harm, and only when its context makes its members
-the victims: a victim noun after it ("Alawite villages", "Druze civilians"), a targeting word before it
-("mostly Alawites", "attacks on Christian villages", "singled out ethnic Amharas"), a figure before it
-("killed three Christians", "45,000 Rohingya"), or an attacked place of worship ("a church ... during
-Mass"). A party noun after it ("Alawite-led insurgents", "Fulani herders", "a Yazidi armed group"), an
-exclusion or protection word before it ("excluded Alawites, Druze and Kurds"), or a place name around it
-("Hazara Town", "Amhara region") means it is not targeted.
+A sentence (or clause) is looked at only when it is about harm: it holds a casualty figure the casualty
+extractor found, or a harm word. Each mention of a community there is read as a unit: stacked names
+("Sunni Kurds", "Shia Hazara") and lists ("Tuareg and Arab miners") share one noun phrase and one verdict;
+a branch drops the wider group it names ("Sunni Muslim men" -> Sunni; "Coptic Christians" -> Coptic).
+
+The verdict weighs evidence in order, victim evidence first, so that it outranks the party-noun veto:
+1. a casualty figure governs the noun phrase: "25 Kurdish fighters were among the dead", "killed 14 Ogoni
+   villagers", "17 members of the Bahai faith were detained";
+2. a membership clause: "most of whom were Amhara", "all of them belonged to the Alawite sect", "most of
+   them members of the local Catholic parish";
+3. a copula or "including" after a victim subject: "the victims were Christians", "the 19 people killed
+   ... were Tiv farmers", "those seized were Shabak farmers";
+4. "the toll among X", "between X and Y" in a sentence about deaths (both are listed), a collective that
+   is attacked ("the cattle camps of the Dinka clan", "the X tribe came under attack"), a passive harm
+   predicate ("X herders were lynched", "are still missing").
+Then the vetoes: a party compound ("Alawite-led"), an exclusion or protection verb before it ("excluded
+Alawites", "to protect the Druze"; not the adjective in "army-protected"), attackers named by their
+community ("gunmen from the Fulani community"), a party noun after it ("Fulani herders", "a Yazidi armed
+group"), both sides of a clash. Last, the weaker cues: a victim noun after it ("Alawite villages"), a
+targeting word before it ("mostly Alawites", "singled out ethnic Amharas"), a number before it. Names
+generated from ISO 639-3 (data/communities.tsv) need a victim noun, a figure or rules 2-4: a bare
+targeting word is not enough for a name nobody curated. A place name ("Amhara region", "Hazara Town")
+is never a community.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from warnd.extract.history import looks_back
 from warnd.extract.lexicon import Lexicon
@@ -25,134 +42,409 @@ _COMPOUND_PLACE = frozenset({"majority", "dominated", "populated", "inhabited"})
 _LIST_JOINERS = frozenset({",", "and", "or", "&"})
 _CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "as", "but", "and"})
 _MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
-_ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits"})
+_ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits",
+                        "suspects", "perpetrators", "mob", "killers", "kidnappers"})
+# who a membership or copula clause must not describe: "gunmen, most of whom were Fulani"
+_PERPETRATORS = _ATTACKERS - {"men", "youths", "members"}
+_REPORTING = frozenset({"said", "says", "told", "according", "reported", "added", "stated"})
+# a side in "between X and Y" that is armed makes it a fight between parties ("Druze militias and Bedouin tribes")
+_ARMED = frozenset({"militia", "militias", "militiamen", "fighters", "fighter", "forces", "force", "army",
+                    "rebels", "rebel", "gunmen", "insurgents", "militants", "armed", "troops", "soldiers",
+                    "police", "jihadists", "brigade", "brigades", "units", "factions", "faction", "vigilantes",
+                    "groups", "group"})
+_COLLECTIVES = frozenset({"clan", "clans", "tribe", "tribes", "sect", "faith", "community", "communities",
+                          "minority", "people", "tradition", "parish", "congregation"})
+_COUNT_WORDS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                          "twelve", "dozen", "dozens", "hundreds", "thousands", "scores", "hundred", "thousand",
+                          "million", "millions"})
+# words between a figure and the community it governs: "17 members of the Bahai faith", "most of them"
+_NP_SKIP = frozenset({"ethnic", "other", "more", "of", "them", "most", "some", "the", "many", "all", "mostly",
+                      "mainly", "members", "member", "a", "an", "local", "young", "elderly", "practitioners",
+                      "followers", "adherents", "unarmed", "innocent", "fellow"})
+_COPULA = frozenset({"were", "was", "are", "is", "included", "include", "includes", "including"})
+_COPULA_SKIP = frozenset({"mostly", "mainly", "all", "most", "of", "them", "the", "largely", "predominantly",
+                          "ethnic", "young", "local", "also", "both", "overwhelmingly", "from", "members",
+                          "member", "many", "some"})
+_VICTIM_STATE = frozenset({"killed", "dead", "victims", "victim", "wounded", "injured", "abducted", "kidnapped",
+                           "seized", "detained", "arrested", "missing", "displaced", "died", "slain", "casualties",
+                           "toll", "executed", "massacred", "murdered", "shot", "hostages", "those", "bodies",
+                           "deaths", "lynched", "targeted", "martyred"})
+_BE = frozenset({"were", "was", "are", "is", "been", "being", "remain", "remained", "have", "has", "had"})
+_ADVERBS = frozenset({"still", "later", "reportedly", "all", "also", "allegedly", "then", "subsequently",
+                      "among", "both"})
+_PASSIVE_HARM = frozenset({"killed", "lynched", "missing", "abducted", "kidnapped", "wounded", "injured", "shot",
+                           "executed", "massacred", "murdered", "slain", "detained", "arrested", "beheaded",
+                           "burned", "displaced", "targeted", "attacked", "hacked", "stabbed", "beaten",
+                           "tortured", "raped", "martyred", "seized", "taken", "held", "expelled", "evicted"})
+_MEMBERSHIP = frozenset({"belonged", "belong", "belongs", "belonging"})
+_UNDER_ATTACK = frozenset({"came", "come", "comes", "faced", "faces", "face", "suffered", "suffers", "bore"})
+_AMONG = frozenset({"among", "amongst"})
+_BEFORE_AMONG = frozenset({"the", "local", "ethnic", "those", "members", "of"})
+# nouns that say where bodies lay, not that the place of worship was attacked ("bodies behind a chapel")
+_NOT_WORSHIP_HARM = frozenset({"bodies", "dead", "deaths", "victims", "graves", "missing", "toll", "refugees",
+                               "lives", "casualties"})
+_SERVICE = frozenset({"prayers", "prayer", "worshippers", "worshipers", "service", "services", "mass", "dhikr",
+                      "congregation", "sermon", "vigil", "congregants", "parishioners"})
+_MAX_FORM_WORDS = 4
+
+
+@dataclass(slots=True)
+class _Unit:
+    """Community names sharing one noun phrase: "Sunni Kurds", "Hema and Lendu", "Shia Hazara"."""
+
+    start: int
+    end: int
+    names: list[str] = field(default_factory=list)
+    generated: bool = True        # every name came from the generated list
 
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
-                  place_tokens: frozenset[int] = frozenset()) -> tuple[str, ...]:
-    """Community names reported as targeted, in order of first mention, without repeats."""
-    found: list[str] = []
-    words, worship = lexicon.first_words, lexicon.worship
-    mentions = [k for k, t in enumerate(tokens) if t.low in words or t.low in worship]
+                  place_tokens: frozenset[int] = frozenset(),
+                  figure_starts: Collection[int] = ()) -> tuple[str, ...]:
+    """Community names reported as targeted, in order of first mention, without repeats.
+
+    `figure_starts` are the first tokens of the casualty figures found in the same text: a figure makes
+    its sentence one about harm, and one governing a community's noun phrase makes its members victims.
+    """
+    starts, worship, any_case = lexicon.starts, lexicon.worship, lexicon.any_case
+    mentions = [k for k, t in enumerate(tokens)
+                if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship]
     if not mentions:
         return ()  # most items name no community: one pass and done
+    figures = sorted(figure_starts)
     lows = [t.low for t in tokens]
+    found: list[str] = []
+    from_worship: set[str] = set()
     for lo, hi in spans:
         if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
             continue
-        if lexicon.harm_words.isdisjoint(lows[lo:hi]) or looks_back(tokens, lo, hi):
+        has_figure = bisect.bisect_left(figures, lo) != bisect.bisect_left(figures, hi)
+        if not has_figure and lexicon.harm_words.isdisjoint(lows[lo:hi]):
             continue
-        for name in _sentence_targets(tokens, lo, hi, lexicon, place_tokens):
+        if looks_back(tokens, lo, hi):
+            continue
+        for name, by_worship in _sentence_targets(tokens, lo, hi, lexicon, place_tokens, set(figures)):
+            if by_worship:
+                from_worship.add(name)
             if name not in found:
                 found.append(name)
-    return tuple(found)
+    # a mosque attacked in an item about Sunni victims is theirs: the wider group adds nothing
+    narrower = {lexicon.within[n] for n in found if n in lexicon.within}
+    return tuple(n for n in found if not (n in from_worship and n in narrower))
 
 
-def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
-                      place_tokens: frozenset[int]) -> list[str]:
-    out: list[str] = []
-    k = lo
-    while k < hi:
-        match = _form_at(tokens, k, hi, lexicon)
-        if match is None:
-            worship = lexicon.worship.get(tokens[k].low)
-            if worship is not None and _worship_attacked(tokens, k, lo, hi, lexicon):
-                out.append(worship)
-            k += 1
+def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon, place_tokens: frozenset[int],
+                      figures: set[int]) -> list[tuple[str, bool]]:
+    units = _units(tokens, lo, hi, lexicon, place_tokens)
+    out: list[tuple[str, bool]] = []
+    heads: set[int] = set()
+    between = _between_pairs(tokens, units, lo, lexicon)
+    for i, unit in enumerate(units):
+        head, head_at = _head_after(tokens, unit.end, hi, lexicon)
+        if head_at is not None:
+            heads.add(head_at)
+        if i in between or _targeted(tokens, unit, head, head_at, lo, hi, lexicon, figures):
+            out.extend((n, False) for n in _without_wider(unit.names, lexicon))
+    in_service = any(tokens[j].low in _SERVICE for j in range(lo, hi))
+    for k in range(lo, hi):
+        name = lexicon.worship.get(tokens[k].low)
+        if name is None or k in heads:
+            continue  # "a Coptic church": the unit before it names the community
+        if k + 1 < hi and tokens[k + 1].text == "-" and adjacent(tokens[k], tokens[k + 1]):
+            continue  # "a church-run agency"
+        if tokens[k].low in lexicon.service_worship and not in_service:
             continue
-        end, name = match
-        if not any(j in place_tokens for j in range(k, end)) and _targeted(tokens, k, end, lo, hi, lexicon):
-            out.append(name)
-        k = end
+        if _worship_attacked(tokens, k, lo, hi, lexicon, in_service):
+            out.append((name, True))
     return out
 
 
-def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon) -> tuple[int, str] | None:
-    if not tokens[k].is_cap or tokens[k].low not in lexicon.first_words:
+def _without_wider(names: list[str], lexicon: Lexicon) -> list[str]:
+    """"Sunni Muslim" -> Sunni, "Coptic Christians" -> Coptic; "Oromo Muslims" keeps both."""
+    wider = {lexicon.within[n] for n in names if n in lexicon.within}
+    return [n for n in names if n not in wider]
+
+
+def _units(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
+           place_tokens: frozenset[int]) -> list[_Unit]:
+    units: list[_Unit] = []
+    k = lo
+    while k < hi:
+        match = _form_at(tokens, k, hi, lexicon, place_tokens)
+        if match is None:
+            k += 1
+            continue
+        unit = _Unit(k, k)
+        while match is not None:
+            end, name, generated = match
+            if name not in unit.names:
+                unit.names.append(name)
+            unit.generated = unit.generated and generated
+            unit.end = k = end
+            match = _form_at(tokens, k, hi, lexicon, place_tokens)  # stacked: "Sunni Kurdish"
+            if match is None:
+                j = k
+                while j < hi and j < k + 2 and tokens[j].low in _LIST_JOINERS:
+                    j += 1  # listed: "Tuareg and Arab", "Shabak, Yazidi and Christian"
+                if j > k:
+                    match = _form_at(tokens, j, hi, lexicon, place_tokens)
+                    if match is not None:
+                        k = j
+        units.append(unit)
+    return units
+
+
+def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
+             place_tokens: frozenset[int]) -> tuple[int, str, bool] | None:
+    """The longest community form starting at token k: (end, name, from the generated list)."""
+    t = tokens[k]
+    if t.kind != "word" or t.low not in lexicon.starts or not (t.is_cap or t.low in lexicon.any_case) \
+            or k in place_tokens:
         return None
-    for size in range(min(lexicon.max_form_words, hi - k), 0, -1):
-        key = tuple(t.low for t in tokens[k:k + size])
+    words: list[str] = []
+    ends: list[int] = []
+    j = k
+    while j < hi and len(words) < _MAX_FORM_WORDS and tokens[j].kind == "word":
+        words.append(tokens[j].low)
+        ends.append(j + 1)
+        # "Afro-Colombian", "Sabean-Mandaean": a hyphen with no space joins the form's words
+        if j + 2 < hi and tokens[j + 1].text == "-" and adjacent(tokens[j], tokens[j + 1]) \
+                and adjacent(tokens[j + 1], tokens[j + 2]):
+            j += 2
+        else:
+            j += 1
+    for size in range(len(words), 0, -1):
+        key = tuple(words[:size])
         name = lexicon.forms.get(key)
         if name is not None:
-            return k + size, name
+            return ends[size - 1], name, False
+        name = lexicon.generated.get(key)
+        if name is not None and all(tokens[i].is_cap for i in range(k, ends[size - 1]) if tokens[i].kind == "word"):
+            return ends[size - 1], name, True
     return None
 
 
-def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
-    nxt = tokens[end] if end < hi else None
-    # "Alawite-led insurgents", "Druze-run council": the community is a party
-    if nxt is not None and nxt.text == "-" and adjacent(tokens[end - 1], nxt) and end + 1 < hi \
-            and tokens[end + 1].low in _COMPOUND_PARTY:
-        return False
-    if _excluded(tokens, start, lo, lexicon):
-        return False
-    # "Gunmen from the Fulani community attacked ...": members of a party, named by their community
-    for j in range(start - 1, max(lo - 1, start - 4), -1):
-        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS \
-                and all(tokens[k].low in {"the", "a", "an", "local"} for k in range(j + 1, start)):
-            return False
-    noun_from = end
-    if nxt is not None and nxt.text == "-" and end + 1 < hi and tokens[end + 1].low in _COMPOUND_PLACE:
-        noun_from = end + 2
-    after = _noun_after(tokens, noun_from, hi, lexicon)
-    if after in lexicon.party_nouns:
-        return False
-    # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
-    if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
-        return False
-    if after in lexicon.victim_nouns:
-        return True
-    before = [tokens[j].low for j in range(max(lo, start - 3), start)]
-    if any(w in lexicon.target_before for w in before):
-        return True
-    if before[-2:] == ["of", "them"] or before[-2:] == ["of", "whom"]:
-        return True  # "most of them Alawites", "many of whom were Hazaras"
-    if len(before) >= 2 and before[-1] in {"were", "included", "include", "are"} \
-            and before[-2] in {"victims", "dead", "killed", "injured", "wounded", "abducted", "detained"}:
-        return True  # "most of the victims were Christians"
-    # "killed three Christians", "forced some 45,000 Rohingya to flee", "most of them Hazaras"
-    prev = start - 1
-    while prev >= lo and tokens[prev].low in {"ethnic", "other", "more", "of", "them", "most", "some", "the",
-                                              "many", "all", "mostly", "mainly"}:
-        prev -= 1
-    if prev >= lo and tokens[prev].kind == "num" and (after is None or after not in lexicon.party_nouns):
-        return True
-    if prev >= lo and tokens[prev].low in {"three", "two", "four", "five", "six", "seven", "eight", "nine",
-                                           "ten", "dozen", "dozens", "hundreds", "thousands", "scores"}:
-        return True
-    return False
-
-
-def _noun_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> str | None:
-    """The first noun-like word after the community word, skipping adjectives ("Druze armed group")."""
-    j = end
-    skipped = 0
+def _head_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> tuple[str | None, int | None]:
+    """The head noun after a unit: the last victim, party or collective noun of the compound that follows
+    ("Alawite villages", "church leaders" -> leaders, "Dinka Bor clan" -> clan), skipping adjectives."""
+    j, skipped = end, 0
+    if j + 1 < hi and tokens[j].text == "-" and tokens[j + 1].low in _COMPOUND_PLACE:
+        j += 2
+    head: str | None = None
+    head_at: int | None = None
     while j < hi and skipped < 3:
         t = tokens[j]
         if t.kind != "word":
             if t.text == "-" and j + 1 < hi:
                 j += 1
                 continue
-            return None
-        if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns:
-            return t.low
-        if t.low in {"muslims", "muslim", "christians", "christian", "local", "young", "elderly", "farming",
-                     "fishing", "neighbouring", "neighboring", "nearby", "remote", "rural", "poor", "displaced",
-                     "unarmed", "minority", "religious", "holy", "ethnic", "self"}:
+            break
+        if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns or t.low in _COLLECTIVES:
+            head, head_at = t.low, j
+            j += 1
+            continue
+        if head is None and (t.low in {"local", "young", "elderly", "farming", "fishing", "neighbouring",
+                                       "neighboring", "nearby", "remote", "rural", "poor", "displaced", "unarmed",
+                                       "minority", "religious", "holy", "ethnic", "self", "muslims", "muslim",
+                                       "christians", "christian", "tribal", "cattle", "community", "prayer"}
+                             or (t.is_cap and skipped == 0 and j == end)):
             j += 1
             skipped += 1
             continue
-        return None
+        break
+    return head, head_at
+
+
+def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int | None, lo: int, hi: int,
+              lexicon: Lexicon, figures: set[int]) -> bool:
+    start, end = unit.start, unit.end
+    nxt = tokens[end] if end < hi else None
+    # "Alawite-led insurgents", "Druze-run council": the community is a party
+    if nxt is not None and nxt.text == "-" and adjacent(tokens[end - 1], nxt) and end + 1 < hi \
+            and tokens[end + 1].low in _COMPOUND_PARTY:
+        return False
+    number = _number_before(tokens, start, lo)
+    # 1-4: victim evidence, stronger than a party noun after the name
+    if number is not None and (number in figures or _passive_victim(tokens, head_at or end - 1, hi)):
+        return True
+    if _membership(tokens, start, lo, lexicon) or _copula_victims(tokens, start, lo, lexicon, figures):
+        return True
+    if _among_toll(tokens, start, lo, figures):
+        return True
+    if head in _COLLECTIVES and head_at is not None and _collective_attacked(tokens, start, head_at, lo, hi,
+                                                                             lexicon):
+        return True
+    if _passive_victim(tokens, head_at if head_at is not None else end - 1, hi):
+        return True
+    # vetoes
+    if _excluded(tokens, start, lo, lexicon) or _attackers_from(tokens, start, lo, lexicon):
+        return False
+    if head in lexicon.party_nouns:
+        return False
+    # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
+    if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
+        return False
+    # weaker cues
+    if head in lexicon.victim_nouns:
+        return True
+    if number is not None:
+        return True
+    if unit.generated:
+        return False
+    before = [tokens[j].low for j in range(max(lo, start - 3), start)]
+    return any(w in lexicon.target_before for w in before)
+
+
+def _number_before(tokens: list[Token], start: int, lo: int) -> int | None:
+    """The number token governing the noun phrase: "killed three Christians", "17 members of the X faith"."""
+    j = start - 1
+    while j >= lo and j > start - 6 and tokens[j].low in _NP_SKIP:
+        j -= 1
+    if j >= lo and (tokens[j].kind == "num" or tokens[j].low in _COUNT_WORDS):
+        # "half a million Rohingya": the figure starts at its first number word
+        while j > lo and (tokens[j - 1].kind == "num" or tokens[j - 1].low in _COUNT_WORDS):
+            j -= 1
+        return j
     return None
 
 
+def _passive_victim(tokens: list[Token], at: int, hi: int) -> bool:
+    """A harm predicate right after the noun phrase: "... herders were lynched", "are still missing",
+    "were among the dead"."""
+    j = at + 1
+    seen_be = False
+    while j < hi and j < at + 5:
+        low = tokens[j].low
+        if low in _BE:
+            seen_be = True
+        elif seen_be and low in _PASSIVE_HARM:
+            return True
+        elif not (seen_be and low in _ADVERBS | {"the", "dead"}):
+            return False
+        if seen_be and low == "among":
+            return any(tokens[k].low in _VICTIM_STATE for k in range(j + 1, min(hi, j + 4)))
+        j += 1
+    return False
+
+
+def _subject_is_party(tokens: list[Token], at: int, lo: int, lexicon: Lexicon) -> bool:
+    """The noun a membership or copula clause describes, looked for just before it ("gunmen, most of whom")."""
+    j = at
+    while j >= lo and j > at - 4 and (tokens[j].low in {"most", "many", "all", "some", "who", ",", "of", "several",
+                                                         "both", "whom", "them", "nearly", "almost"}):
+        j -= 1
+    return j >= lo and (tokens[j].low in _PERPETRATORS or tokens[j].low in _ARMED
+                        or tokens[j].low in lexicon.party_nouns)
+
+
+def _membership(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
+    """"most of whom were X", "all of them belonged to the X sect", "most of them members of the X parish"."""
+    for j in range(start - 1, max(lo - 1, start - 9), -1):
+        low = tokens[j].low
+        if low in {",", ";", ":"} or tokens[j].text in {"(", ")"}:
+            return False
+        if low in _MEMBERSHIP:
+            return not _subject_is_party(tokens, j - 1, lo, lexicon)
+        if low in {"whom", "them"} and j > lo and tokens[j - 1].low == "of":
+            return not _subject_is_party(tokens, j - 2, lo, lexicon)
+    return False
+
+
+def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon, figures: set[int]) -> bool:
+    """"the victims were Christians", "the 19 people killed ... were Tiv farmers", "killed 12, including X"."""
+    j = start - 1
+    while j >= lo and j > start - 6 and tokens[j].low in _COPULA_SKIP:
+        j -= 1
+    if j < lo or tokens[j].low not in _COPULA:
+        return False
+    victim = False
+    for k in range(j - 1, max(lo - 1, j - 16), -1):
+        low = tokens[k].low
+        if low == ";" or low in _REPORTING:
+            break  # "a commander of the joint forces said 22 of the 37 killed were ...": another clause
+        if (low in _PERPETRATORS or low in _ARMED) and not (k > lo and tokens[k - 1].low == "by"):
+            return False  # "the gunmen who killed 12 were ...": the subject is the attacker
+        victim = victim or low in _VICTIM_STATE or k in figures
+    return victim
+
+
+def _among_toll(tokens: list[Token], start: int, lo: int, figures: set[int]) -> bool:
+    """"the toll among Zaghawa families", "... and among Sunni tribesmen at 34"."""
+    j = start - 1
+    while j >= lo and j > start - 4 and tokens[j].low in _BEFORE_AMONG:
+        j -= 1
+    if j < lo or tokens[j].low not in _AMONG:
+        return False
+    return any(tokens[k].low in _VICTIM_STATE or k in figures for k in range(max(lo, j - 12), j))
+
+
+def _collective_attacked(tokens: list[Token], start: int, head_at: int, lo: int, hi: int,
+                         lexicon: Lexicon) -> bool:
+    """"the cattle camps of the Dinka clan were raided", "the X tribe came under attack"."""
+    for j in range(head_at + 1, min(hi, head_at + 4)):
+        if tokens[j].low in _UNDER_ATTACK:
+            return True
+    j = start - 1
+    while j >= lo and tokens[j].low in {"the", "a", "local"}:
+        j -= 1
+    if j > lo and tokens[j].low == "of":
+        owner = tokens[j - 1].low
+        if owner in lexicon.party_nouns or owner in _ATTACKERS or owner in _ARMED:
+            return False  # "fighters of the X clan", "leaders of the X community"
+        return any(tokens[k].low in lexicon.target_before or tokens[k].low in lexicon.harm_words
+                   for k in range(max(lo, j - 8), j))
+    return False
+
+
+def _attackers_from(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
+    """"Gunmen from the Fulani community attacked ...": members of a party, named by their community."""
+    for j in range(start - 1, max(lo - 1, start - 4), -1):
+        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS \
+                and all(tokens[k].low in {"the", "a", "an", "local"} for k in range(j + 1, start)):
+            return True
+    return False
+
+
+def _between_pairs(tokens: list[Token], units: list[_Unit], lo: int, lexicon: Lexicon) -> set[int]:
+    """Units in "between X and Y (communities)" in a sentence about harm: both sides are listed, unless a
+    side is armed ("between Druze militias and Bedouin tribes" is a fight between parties)."""
+    out: set[int] = set()
+    for i, unit in enumerate(units):
+        j = unit.start - 1
+        while j >= lo and tokens[j].low in {"the", "ethnic"}:
+            j -= 1
+        if j < lo or tokens[j].low != "between":
+            continue
+        head, _ = _head_after(tokens, unit.end, len(tokens), lexicon)
+        if head in _ARMED:
+            continue
+        if len(unit.names) > 1:
+            out.add(i)  # "between Hema and Lendu communities"
+            continue
+        if i + 1 < len(units):
+            other = units[i + 1]
+            gap = [t.low for t in tokens[unit.end:other.start]]
+            other_head, _ = _head_after(tokens, other.end, len(tokens), lexicon)
+            if "and" in gap and len(gap) <= 3 and other_head not in _ARMED:
+                out.update((i, i + 1))
+    return out
+
+
 def _excluded(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
-    """"excluded Alawites, Druze and Kurds": a verb of exclusion or protection before a list of communities."""
+    """"excluded Alawites, Druze and Kurds", "to protect the Druze": a verb of exclusion or protection
+    before a list of communities. Not the adjective in "the army-protected Bambara town"."""
     j = start - 1
     steps = 0
     while j >= lo and steps < 8:
         low = tokens[j].low
         if low in lexicon.not_target_before:
+            prev = tokens[j - 1] if j > lo else None
+            if prev is not None and prev.text == "-" and adjacent(prev, tokens[j]):
+                j -= 3  # "government-protected": a compound adjective
+                steps += 1
+                continue
+            if prev is not None and prev.low in {"the", "a", "an"}:
+                return False  # "the protected enclave": an adjective
             return True
         if low in _LIST_JOINERS or low in {"the", "ethnic"} or tokens[j].is_cap:
             j -= 1
@@ -162,15 +454,16 @@ def _excluded(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> boo
     return False
 
 
-def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
+def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon, in_service: bool) -> bool:
     """A place of worship that is the target: a harm word shortly before it in the same clause ("gunmen
-    stormed a church", "a bomber blew himself up inside a church"), or a passive one right after it ("the
-    church was torched"). Not "mourners gathered at a church" nor "church leaders met after the attack"."""
+    stormed a church", "a bomber blew himself up inside a church"), a passive one right after it ("the
+    church was torched"), or one surrounded during prayers with worshippers killed. Not "mourners gathered
+    at a church", "church leaders met after the attack", nor "bodies buried behind a chapel"."""
     for j in range(k - 1, max(lo - 1, k - 7), -1):
         low = tokens[j].low
         if low in _CLAUSE_STOPS or tokens[j].text in {",", ";"}:
             break
-        if low in lexicon.harm_words or low in {"blew", "inside"}:
+        if (low in lexicon.harm_words and low not in _NOT_WORSHIP_HARM) or low in {"blew", "inside"}:
             return True
     for j in range(k + 1, min(hi, k + 5)):
         low = tokens[j].low
@@ -178,4 +471,7 @@ def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Le
             break
         if low in lexicon.harm_words and tokens[j - 1].low in {"was", "were", "been", "is", "being"}:
             return True
-    return False
+    # "Gunmen surrounded a mosque during Friday prayers, killing 31 worshippers"
+    return in_service and any(tokens[j].low in {"worshippers", "worshipers", "congregants", "parishioners"}
+                              and any(tokens[i].low in lexicon.harm_words for i in range(max(lo, j - 4), j))
+                              for j in range(k + 1, min(hi, k + 20)))
