@@ -28,7 +28,7 @@ is never a community.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from warnd.extract.history import looks_back
@@ -76,6 +76,14 @@ _PASSIVE_HARM = frozenset({"killed", "lynched", "missing", "abducted", "kidnappe
                            "executed", "massacred", "murdered", "slain", "detained", "arrested", "beheaded",
                            "burned", "displaced", "targeted", "attacked", "hacked", "stabbed", "beaten",
                            "tortured", "raped", "martyred", "seized", "taken", "held", "expelled", "evicted"})
+# a verb whose subject is the noun phrase: "Dinka youth attacked Murle cattle camps" (not the reduced
+# passive "Kurdish villagers killed in the raid", which is followed by a preposition)
+_ACTIVE_HARM = frozenset({"attacked", "killed", "stormed", "raided", "torched", "burned", "burnt", "abducted",
+                          "kidnapped", "opened", "shot", "looted", "ambushed", "shelled", "massacred", "besieged",
+                          "attack", "attacks", "raid", "kill", "kills", "launched", "set", "seized"})
+_OBJECT_STARTS = frozenset({"the", "a", "an", "their", "his", "her", "its", "two", "three", "four", "five", "six",
+                            "seven", "eight", "nine", "ten", "dozens", "scores", "hundreds", "several", "fire",
+                            "villagers", "residents", "civilians", "people", "homes", "villages"})
 _MEMBERSHIP = frozenset({"belonged", "belong", "belongs", "belonging"})
 _UNDER_ATTACK = frozenset({"came", "come", "comes", "faced", "faces", "face", "suffered", "suffers", "bore"})
 _AMONG = frozenset({"among", "amongst"})
@@ -100,30 +108,33 @@ class _Unit:
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
                   place_tokens: frozenset[int] = frozenset(),
-                  figure_starts: Collection[int] = ()) -> tuple[str, ...]:
+                  figures: Mapping[int, str] | None = None) -> tuple[str, ...]:
     """Community names reported as targeted, in order of first mention, without repeats.
 
-    `figure_starts` are the first tokens of the casualty figures found in the same text: a figure makes
-    its sentence one about harm, and one governing a community's noun phrase makes its members victims.
+    `figures` maps the first token of each casualty figure found in the same text to its kind: a figure
+    makes its sentence one about harm, and one governing a community's noun phrase makes its members
+    victims (an arrest figure does not make "30 X separatists" victims: arrests of a party are not
+    attacks on a community).
     """
+    figures = figures or {}
     starts, worship, any_case = lexicon.starts, lexicon.worship, lexicon.any_case
     mentions = [k for k, t in enumerate(tokens)
                 if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship]
     if not mentions:
         return ()  # most items name no community: one pass and done
-    figures = sorted(figure_starts)
+    starts_at = sorted(figures)
     lows = [t.low for t in tokens]
     found: list[str] = []
     from_worship: set[str] = set()
     for lo, hi in spans:
         if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
             continue
-        has_figure = bisect.bisect_left(figures, lo) != bisect.bisect_left(figures, hi)
+        has_figure = bisect.bisect_left(starts_at, lo) != bisect.bisect_left(starts_at, hi)
         if not has_figure and lexicon.harm_words.isdisjoint(lows[lo:hi]):
             continue
         if looks_back(tokens, lo, hi):
             continue
-        for name, by_worship in _sentence_targets(tokens, lo, hi, lexicon, place_tokens, set(figures)):
+        for name, by_worship in _sentence_targets(tokens, lo, hi, lexicon, place_tokens, figures):
             if by_worship:
                 from_worship.add(name)
             if name not in found:
@@ -134,7 +145,7 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
 
 
 def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon, place_tokens: frozenset[int],
-                      figures: set[int]) -> list[tuple[str, bool]]:
+                      figures: Mapping[int, str]) -> list[tuple[str, bool]]:
     units = _units(tokens, lo, hi, lexicon, place_tokens)
     out: list[tuple[str, bool]] = []
     heads: set[int] = set()
@@ -197,6 +208,8 @@ def _units(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
 def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
              place_tokens: frozenset[int]) -> tuple[int, str, bool] | None:
     """The longest community form starting at token k: (end, name, from the generated list)."""
+    if k >= hi:
+        return None
     t = tokens[k]
     if t.kind != "word" or t.low not in lexicon.starts or not (t.is_cap or t.low in lexicon.any_case) \
             or k in place_tokens:
@@ -256,7 +269,7 @@ def _head_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> tup
 
 
 def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int | None, lo: int, hi: int,
-              lexicon: Lexicon, figures: set[int]) -> bool:
+              lexicon: Lexicon, figures: Mapping[int, str]) -> bool:
     start, end = unit.start, unit.end
     nxt = tokens[end] if end < hi else None
     # "Alawite-led insurgents", "Druze-run council": the community is a party
@@ -265,7 +278,10 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
         return False
     number = _number_before(tokens, start, lo)
     # 1-4: victim evidence, stronger than a party noun after the name
-    if number is not None and (number in figures or _passive_victim(tokens, head_at or end - 1, hi)):
+    if number is not None and number in figures and (figures[number] != "arrested"
+                                                      or head not in lexicon.party_nouns):
+        return True
+    if number is not None and _passive_victim(tokens, head_at or end - 1, hi):
         return True
     if _membership(tokens, start, lo, lexicon) or _copula_victims(tokens, start, lo, lexicon, figures):
         return True
@@ -279,7 +295,7 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
     # vetoes
     if _excluded(tokens, start, lo, lexicon) or _attackers_from(tokens, start, lo, lexicon):
         return False
-    if head in lexicon.party_nouns:
+    if head in lexicon.party_nouns or _acts(tokens, head_at if head_at is not None else end - 1, hi):
         return False
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
     if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
@@ -293,6 +309,17 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
         return False
     before = [tokens[j].low for j in range(max(lo, start - 3), start)]
     return any(w in lexicon.target_before for w in before)
+
+
+def _acts(tokens: list[Token], at: int, hi: int) -> bool:
+    """The noun phrase ending at `at` is the subject of an active harm verb ("X youth attacked the camp")."""
+    j = at + 1
+    if j < hi and tokens[j].low in {"had", "have", "has", "reportedly", "allegedly", "then", "later"}:
+        j += 1
+    if j + 1 >= hi or tokens[j].low not in _ACTIVE_HARM:
+        return False
+    nxt = tokens[j + 1]
+    return nxt.low in _OBJECT_STARTS or nxt.kind == "num" or nxt.is_cap
 
 
 def _number_before(tokens: list[Token], start: int, lo: int) -> int | None:
@@ -350,7 +377,8 @@ def _membership(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> b
     return False
 
 
-def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon, figures: set[int]) -> bool:
+def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon,
+                    figures: Mapping[int, str]) -> bool:
     """"the victims were Christians", "the 19 people killed ... were Tiv farmers", "killed 12, including X"."""
     j = start - 1
     while j >= lo and j > start - 6 and tokens[j].low in _COPULA_SKIP:
@@ -368,7 +396,7 @@ def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon, 
     return victim
 
 
-def _among_toll(tokens: list[Token], start: int, lo: int, figures: set[int]) -> bool:
+def _among_toll(tokens: list[Token], start: int, lo: int, figures: Mapping[int, str]) -> bool:
     """"the toll among Zaghawa families", "... and among Sunni tribesmen at 34"."""
     j = start - 1
     while j >= lo and j > start - 4 and tokens[j].low in _BEFORE_AMONG:
