@@ -295,7 +295,8 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
     # vetoes
     if _excluded(tokens, start, lo, lexicon) or _attackers_from(tokens, start, lo, lexicon):
         return False
-    if head in lexicon.party_nouns or _acts(tokens, head_at if head_at is not None else end - 1, hi):
+    if head in lexicon.party_nouns or (_can_act(tokens, start, lo, head)
+                                       and _acts(tokens, head_at if head_at is not None else end - 1, hi)):
         return False
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
     if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
@@ -309,6 +310,24 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
         return False
     before = [tokens[j].low for j in range(max(lo, start - 3), start)]
     return any(w in lexicon.target_before for w in before)
+
+
+_PLACE_HEADS = frozenset({"village", "villages", "town", "towns", "district", "districts", "neighbourhood",
+                          "neighbourhoods", "neighborhood", "neighborhoods", "church", "churches", "mosque",
+                          "mosques", "shrine", "shrines", "temple", "temples", "school", "schools", "camp", "camps",
+                          "homes", "houses", "quarter", "enclave", "settlement", "settlements", "area", "areas"})
+_PREPOSITIONS = frozenset({"on", "at", "in", "of", "against", "into", "inside", "near", "from", "among", "to"})
+
+
+def _can_act(tokens: list[Token], start: int, lo: int, head: str | None) -> bool:
+    """A noun phrase that can be the subject of an attack: people, not places, and not inside a
+    prepositional phrase ("an attack on a Sufi shrine killed 20")."""
+    if head in _PLACE_HEADS:
+        return False
+    j = start - 1
+    while j >= lo and tokens[j].low in {"the", "a", "an", "local"}:
+        j -= 1
+    return not (j >= lo and tokens[j].low in _PREPOSITIONS)
 
 
 def _acts(tokens: list[Token], at: int, hi: int) -> bool:
