@@ -283,8 +283,11 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
         return True
     if number is not None and _passive_victim(tokens, head_at or end - 1, hi):
         return True
-    if _membership(tokens, start, lo, lexicon) or _copula_victims(tokens, start, lo, lexicon, figures):
-        return True
+    clause = _membership(tokens, start, lo, lexicon)
+    if clause is None:
+        clause = _copula_victims(tokens, start, lo, lexicon, figures)
+    if clause is not None:
+        return clause  # "most of whom were X" / "the attackers were X": the clause says who they are
     if _among_toll(tokens, start, lo, figures):
         return True
     if head in _COLLECTIVES and head_at is not None and _collective_attacked(tokens, start, head_at, lo, hi,
@@ -383,27 +386,29 @@ def _subject_is_party(tokens: list[Token], at: int, lo: int, lexicon: Lexicon) -
                         or tokens[j].low in lexicon.party_nouns)
 
 
-def _membership(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
-    """"most of whom were X", "all of them belonged to the X sect", "most of them members of the X parish"."""
+def _membership(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool | None:
+    """"most of whom were X", "all of them belonged to the X sect", "most of them members of the X parish":
+    True; False when the clause describes attackers ("gunmen, most of whom were X"); None without one."""
     for j in range(start - 1, max(lo - 1, start - 9), -1):
         low = tokens[j].low
         if low in {",", ";", ":"} or tokens[j].text in {"(", ")"}:
-            return False
+            return None
         if low in _MEMBERSHIP:
             return not _subject_is_party(tokens, j - 1, lo, lexicon)
         if low in {"whom", "them"} and j > lo and tokens[j - 1].low == "of":
             return not _subject_is_party(tokens, j - 2, lo, lexicon)
-    return False
+    return None
 
 
 def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon,
-                    figures: Mapping[int, str]) -> bool:
-    """"the victims were Christians", "the 19 people killed ... were Tiv farmers", "killed 12, including X"."""
+                    figures: Mapping[int, str]) -> bool | None:
+    """"the victims were Christians", "the 19 people killed ... were Tiv farmers", "killed 12, including X":
+    True; False when the subject is the attackers ("the gunmen were X"); None otherwise."""
     j = start - 1
     while j >= lo and j > start - 6 and tokens[j].low in _COPULA_SKIP:
         j -= 1
     if j < lo or tokens[j].low not in _COPULA:
-        return False
+        return None
     victim = False
     for k in range(j - 1, max(lo - 1, j - 16), -1):
         low = tokens[k].low
@@ -412,7 +417,7 @@ def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon,
         if (low in _PERPETRATORS or low in _ARMED) and not (k > lo and tokens[k - 1].low == "by"):
             return False  # "the gunmen who killed 12 were ...": the subject is the attacker
         victim = victim or low in _VICTIM_STATE or k in figures
-    return victim
+    return True if victim else None
 
 
 def _among_toll(tokens: list[Token], start: int, lo: int, figures: Mapping[int, str]) -> bool:
