@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from warnd.errors import ConfigError
 from warnd.extract import Extractor, load_extractor
@@ -51,11 +53,6 @@ TARGETED = [
 ]
 
 
-@pytest.mark.parametrize("text, groups", TARGETED)
-def test_targeted(extractor: Extractor, text: str, groups: list[str]) -> None:
-    assert list(extractor.extract_text(text).targeted_groups) == groups
-
-
 NOT_TARGETED = [
     pytest.param("The committee excluded Alawites, Druze and Kurds from decision-making.", id="excluded"),
     pytest.param("The Alawite-led insurgents attacked a checkpoint, killing 16 soldiers.", id="led-compound"),
@@ -82,92 +79,22 @@ NOT_TARGETED = [
 ]
 
 
+def _cases(table: str) -> list[Any]:
+    """Rows of tests/data/communities_cases.yaml as pytest params (text, groups)."""
+    doc = yaml.safe_load((Path(__file__).parent / "data" / "communities_cases.yaml").read_text(encoding="utf-8"))
+    return [pytest.param(row["text"], row["groups"], id=row["id"]) for row in doc[table]]
+
+
+# the yaml tables: victim evidence, names as units, and dangerous negatives (groups: [])
+@pytest.mark.parametrize("text, groups", TARGETED + _cases("victim_evidence") + _cases("names") + _cases("dangerous"))
+def test_targeted(extractor: Extractor, text: str, groups: list[str]) -> None:
+    assert list(extractor.extract_text(text).targeted_groups) == groups
+
+
 @pytest.mark.parametrize("text", NOT_TARGETED)
 def test_not_targeted(extractor: Extractor, text: str) -> None:
     assert extractor.extract_text(text).targeted_groups == ()
 
-
-# Victim evidence outranks the party noun that follows the name (design change 4).
-VICTIM_EVIDENCE = [
-    pytest.param("Thirty Kachin militiamen were among those killed when the depot was bombed.", ["Kachin"],
-                 id="figure-governs-party-noun"),
-    pytest.param("Six Pokot herders were lynched by a crowd at the market.", ["Pokot"],
-                 id="passive-harm-after-party-noun"),
-    pytest.param("Police said 14 traders were shot dead, most of whom were from the Luhya community.", ["Luhya"],
-                 id="most-of-whom-were-from"),
-    pytest.param("The 12 men murdered at the quarry all belonged to the Yarsani faith, relatives said.",
-                 ["Yarsani"], id="belonged-to-faith"),
-    pytest.param("Those abducted from the convoy were Tajik labourers, officials said.", ["Tajik"],
-                 id="copula-after-victim-subject"),
-    pytest.param("Raiders picked out Acholi passengers and killed four of them.", ["Acholi"], id="picked-out"),
-    pytest.param("A week of fighting between Garre and Degodia clans has killed 23 people.", ["Garre", "Degodia"],
-                 id="between-both-listed"),
-    pytest.param("Mortar fire between Hawiye and Darod militias killed 8 people.", [], id="between-armed-sides"),
-    pytest.param("Gunmen raided the grazing camps of the Marehan clan, killing 11.", ["Marehan"],
-                 id="camps-of-the-clan"),
-    pytest.param("The Irob clan came under repeated shelling this week and 5 died.", ["Irob"],
-                 id="clan-came-under"),
-    pytest.param("Health workers said the toll among Mundari families had climbed to 33.", ["Mundari"],
-                 id="toll-among"),
-    pytest.param("Settlers fired on Adivasi protesters, killing two.", ["Adivasi"], id="fired-on-protesters"),
-]
-
-
-@pytest.mark.parametrize("text, groups", VICTIM_EVIDENCE)
-def test_victim_evidence(extractor: Extractor, text: str, groups: list[str]) -> None:
-    assert list(extractor.extract_text(text).targeted_groups) == groups
-
-
-# Stacked and multiword names are one unit; a branch drops the wider group it names.
-NAMES = [
-    pytest.param("A grenade hit a Sunni Baloch wedding, killing 7 guests.", ["Sunni", "Baloch"], id="sect-ethnic"),
-    pytest.param("Snipers killed five Shia Muslim pilgrims on the road.", ["Shia"], id="sect-muslim"),
-    pytest.param("Arsonists burned the homes of 20 Coptic Christians.", ["Coptic"], id="denomination-christians"),
-    pytest.param("Gunmen killed 9 Sufi Muslims at a lodge.", ["Sufi"], id="sufi-muslims"),
-    pytest.param("Thugs beat up 4 Tamil Hindus outside the temple.", ["Tamil", "Hindu"], id="ethnic-religion"),
-    pytest.param("Attackers killed 17 Jikany Nuer fishermen on the river.", ["Nuer"], id="section-of-people"),
-    pytest.param("An arson attack on Afro-Colombian homes left 30 families homeless.", ["Afro-Colombian"],
-                 id="hyphenated-name"),
-    pytest.param("Gunmen opened fire on a Baptist congregation, killing 6.", ["Baptist"], id="named-church"),
-    pytest.param("Militants shelled the besieged Evangelical compound, wounding 12.", ["Evangelical"],
-                 id="named-church-compound"),
-    pytest.param("Arsonists attacked three vodou temples; 2 caretakers died.", ["Vodou"], id="practice-lower-case"),
-    pytest.param("The mob killed 5 Mam and Tzeltal villagers.", ["Mam", "Tzeltal"], id="listed-names"),
-]
-
-
-@pytest.mark.parametrize("text, groups", NAMES)
-def test_names(extractor: Extractor, text: str, groups: list[str]) -> None:
-    assert list(extractor.extract_text(text).targeted_groups) == groups
-
-
-# Names that are parties, nationalities, places, politics or people, in sentences about harm.
-DANGEROUS = [
-    pytest.param("Hawiye fighters overran the base, killing 20 soldiers.", id="party-noun"),
-    pytest.param("Kanuri gunmen abducted the 12 travellers at dawn.", id="attackers-named-by-community"),
-    pytest.param("Urhobo youths stormed the oil station and killed two guards.", id="active-verb-subject"),
-    pytest.param("The Hmong-led resistance said 8 of its men died.", id="led-compound"),
-    pytest.param("Eleven Sudanese migrants drowned off the coast.", id="nationality"),
-    pytest.param("The shelling of the Afar region killed 14 people.", id="region-name"),
-    pytest.param("A bomb killed 3 people near Tigray's border with Eritrea.", id="place"),
-    pytest.param("Zapotec leaders condemned the killing of 6 teachers.", id="leaders-condemn"),
-    pytest.param("The ministry appointed Kalenjin elders to mediate after 15 were killed.", id="politics"),
-    pytest.param("Hausa-language radio reported that 9 people were killed.", id="language-compound"),
-    pytest.param("Police arrested 30 Kanuri smugglers after a shootout that left 2 dead.", id="arrested-party"),
-    pytest.param("Thai police said 5 people died when a bus overturned.", id="nationality-police"),
-    pytest.param("Karen Otieno, a teacher, said 11 pupils were hurt in the blast.", id="person-name"),
-    pytest.param("Gunmen, most of whom were Chamba, killed 20 villagers.", id="membership-of-attackers"),
-    pytest.param("The attackers were Bachama youths, police said after 9 were killed.", id="copula-of-attackers"),
-    pytest.param("Soldiers guarding the army-protected Toposa road repelled an ambush; 3 rebels were killed.",
-                 id="protected-compound-no-victims"),
-    pytest.param("Forensic teams found 7 bodies in a field behind a Pentecostal chapel.", id="bodies-near-church"),
-    pytest.param("Imams at a mosque appealed for calm after clashes killed 5.", id="mosque-not-in-service"),
-]
-
-
-@pytest.mark.parametrize("text", DANGEROUS)
-def test_dangerous_negatives(extractor: Extractor, text: str) -> None:
-    assert extractor.extract_text(text).targeted_groups == ()
 
 
 def test_generated_names_need_more_than_a_targeting_word(extractor: Extractor) -> None:
