@@ -62,7 +62,7 @@ _NP_SKIP = frozenset({"ethnic", "other", "more", "of", "them", "most", "some", "
                       "mainly", "members", "member", "a", "an", "local", "young", "elderly", "practitioners",
                       "followers", "adherents", "unarmed", "innocent", "fellow"})
 _COPULA = frozenset({"were", "was", "are", "is", "included", "include", "includes", "including"})
-_COPULA_SKIP = frozenset({"mostly", "mainly", "all", "most", "of", "them", "the", "largely", "predominantly",
+_COPULA_SKIP = frozenset({"a", "an", "mostly", "mainly", "all", "most", "of", "them", "the", "largely", "predominantly",
                           "ethnic", "young", "local", "also", "both", "overwhelmingly", "from", "members",
                           "member", "many", "some"})
 _VICTIM_STATE = frozenset({"killed", "dead", "victims", "victim", "wounded", "injured", "abducted", "kidnapped",
@@ -84,6 +84,16 @@ _ACTIVE_HARM = frozenset({"attacked", "killed", "stormed", "raided", "torched", 
 _OBJECT_STARTS = frozenset({"the", "a", "an", "their", "his", "her", "its", "two", "three", "four", "five", "six",
                             "seven", "eight", "nine", "ten", "dozens", "scores", "hundreds", "several", "fire",
                             "villagers", "residents", "civilians", "people", "homes", "villages"})
+# "the massacre of Fulani herders", "the killing of X men": the nominalised harm's object is the victim
+_HARM_OF = frozenset({"massacre", "massacres", "killing", "killings", "murder", "murders", "slaughter",
+                      "execution", "executions", "abduction", "abductions", "kidnapping", "kidnappings", "lynching",
+                      "lynchings", "deaths", "death", "bodies", "persecution", "expulsion", "displacement",
+                      "targeting", "torture", "massacring", "beheading", "bombing", "shelling"})
+# people who are neither victims nor parties by their noun: "a Christian pastor" is a victim only when a
+# harm predicate, a figure or a targeting word says so
+_PERSON_HEADS = frozenset({"priest", "priests", "pastor", "pastors", "imam", "imams", "nun", "nuns", "monk",
+                           "monks", "bishop", "catechist", "catechists", "seminarian", "seminarians", "preacher",
+                           "preachers", "evangelist", "chief", "chiefs", "businessman", "businessmen"})
 _MEMBERSHIP = frozenset({"belonged", "belong", "belongs", "belonging"})
 _UNDER_ATTACK = frozenset({"came", "come", "comes", "faced", "faces", "face", "suffered", "suffers", "bore"})
 _AMONG = frozenset({"among", "amongst"})
@@ -252,7 +262,8 @@ def _head_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> tup
                 j += 1
                 continue
             break
-        if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns or t.low in _COLLECTIVES:
+        if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns or t.low in _COLLECTIVES \
+                or t.low in _PERSON_HEADS:
             head, head_at = t.low, j
             j += 1
             continue
@@ -288,7 +299,7 @@ def _targeted(tokens: list[Token], unit: _Unit, head: str | None, head_at: int |
         clause = _copula_victims(tokens, start, lo, lexicon, figures)
     if clause is not None:
         return clause  # "most of whom were X" / "the attackers were X": the clause says who they are
-    if _among_toll(tokens, start, lo, figures):
+    if _among_toll(tokens, start, lo, figures) or _object_of_harm(tokens, start, lo):
         return True
     if head in _COLLECTIVES and head_at is not None and _collective_attacked(tokens, start, head_at, lo, hi,
                                                                              lexicon):
@@ -361,6 +372,11 @@ def _passive_victim(tokens: list[Token], at: int, hi: int) -> bool:
     """A harm predicate right after the noun phrase: "... herders were lynched", "are still missing",
     "were among the dead"."""
     j = at + 1
+    if j + 1 < hi and tokens[j].low == "and" and tokens[j + 1].low in {"his", "her", "their", "a", "two", "three"}:
+        j += 2  # "a pastor and his wife were shot dead"
+        while j < hi and j < at + 6 and tokens[j].low not in _BE:
+            j += 1
+        at = j - 1
     seen_be = False
     while j < hi and j < at + 5:
         low = tokens[j].low
@@ -410,14 +426,26 @@ def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon,
     if j < lo or tokens[j].low not in _COPULA:
         return None
     victim = False
+    listing = tokens[j].low.startswith("includ")  # "abducted 12 people, including X": the nearest figure
     for k in range(j - 1, max(lo - 1, j - 16), -1):
         low = tokens[k].low
         if low == ";" or low in _REPORTING:
             break  # "a commander of the joint forces said 22 of the 37 killed were ...": another clause
+        if listing and (low in _VICTIM_STATE or k in figures):
+            return True
         if (low in _PERPETRATORS or low in _ARMED) and not (k > lo and tokens[k - 1].low == "by"):
             return False  # "the gunmen who killed 12 were ...": the subject is the attacker
         victim = victim or low in _VICTIM_STATE or k in figures
     return True if victim else None
+
+
+def _object_of_harm(tokens: list[Token], start: int, lo: int) -> bool:
+    """"the massacre of Fulani herders", "the killing of 12 Hazara miners"."""
+    j = start - 1
+    while j >= lo and j > start - 5 and (tokens[j].low in {"the", "local", "ethnic", "unarmed", "innocent"}
+                                         or tokens[j].kind == "num" or tokens[j].low in _COUNT_WORDS):
+        j -= 1
+    return j > lo and tokens[j].low == "of" and tokens[j - 1].low in _HARM_OF
 
 
 def _among_toll(tokens: list[Token], start: int, lo: int, figures: Mapping[int, str]) -> bool:
