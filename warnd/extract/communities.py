@@ -31,7 +31,7 @@ import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from warnd.extract.history import looks_back
+from warnd.extract.history import history_span, looks_back, reference_year
 from warnd.extract.lexicon import Lexicon
 from warnd.extract.tokens import Token, adjacent
 
@@ -118,13 +118,15 @@ class _Unit:
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
                   place_tokens: frozenset[int] = frozenset(),
-                  figures: Mapping[int, str] | None = None) -> tuple[str, ...]:
+                  figures: Mapping[int, str] | None = None, *,
+                  published_year: int | None = None) -> tuple[str, ...]:
     """Community names reported as targeted, in order of first mention, without repeats.
 
     `figures` maps the first token of each casualty figure found in the same text to its kind: a figure
     makes its sentence one about harm, and one governing a community's noun phrase makes its members
     victims (an arrest figure does not make "30 X separatists" victims: arrests of a party are not
-    attacks on a community).
+    attacks on a community). In an item with no current figure, a sentence or clause about the past
+    ("killed 8,000 X men in 1995", an anniversary) is history and names no target.
     """
     figures = figures or {}
     starts, worship, any_case = lexicon.starts, lexicon.worship, lexicon.any_case
@@ -134,6 +136,7 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
         return ()  # most items name no community: one pass and done
     starts_at = sorted(figures)
     lows = [t.low for t in tokens]
+    now = reference_year(tokens, [k for k, t in enumerate(tokens) if t.kind == "num"], published_year)
     found: list[str] = []
     from_worship: set[str] = set()
     for lo, hi in spans:
@@ -142,9 +145,12 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
         has_figure = bisect.bisect_left(starts_at, lo) != bisect.bisect_left(starts_at, hi)
         if not has_figure and lexicon.harm_words.isdisjoint(lows[lo:hi]):
             continue
-        if looks_back(tokens, lo, hi):
+        # History names no target now, except in an item that reports harm now: there the guide (and
+        # error class G7) counts the community an anniversary sentence names as the victims'
+        if not figures and looks_back(tokens, lo, hi):
             continue
-        for name, by_worship in _sentence_targets(tokens, lo, hi, lexicon, place_tokens, figures):
+        past = history_span(tokens, lo, hi, now, may_look_back=False) if not figures else (hi, hi)
+        for name, by_worship in _sentence_targets(tokens, lo, hi, lexicon, place_tokens, figures, past):
             if by_worship:
                 from_worship.add(name)
             if name not in found:
@@ -155,8 +161,8 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
 
 
 def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon, place_tokens: frozenset[int],
-                      figures: Mapping[int, str]) -> list[tuple[str, bool]]:
-    units = _units(tokens, lo, hi, lexicon, place_tokens)
+                      figures: Mapping[int, str], past: tuple[int, int]) -> list[tuple[str, bool]]:
+    units = [u for u in _units(tokens, lo, hi, lexicon, place_tokens) if not past[0] <= u.start < past[1]]
     out: list[tuple[str, bool]] = []
     heads: set[int] = set()
     between = _between_pairs(tokens, units, lo, lexicon)
