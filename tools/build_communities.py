@@ -34,7 +34,7 @@ GAZETTEER = ROOT / "warnd" / "extract" / "data" / "gazetteer.tsv"
 # or a place ("Abu Shouk") in the news than the language's speakers.
 _PERSON_NAMES = frozenset({"ali", "abu", "adam", "mori", "noone", "omar", "said", "hassan", "musa", "maria",
                            "sara", "dan", "ben", "tom", "kim", "lee", "ana", "eli", "ida", "ada", "bob",
-                           "gen", "col", "don", "ron", "jan", "pal", "mia", "sam", "shi", "tai", "lou", "kwa"})
+                           "gen", "col", "don", "ron", "jan", "pal", "mia", "sam", "shi", "tai", "lou", "kwa", "awa", "fatou", "mariam", "amina", "aisha"})
 
 _QUALIFIERS = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
                          "northwest", "northeast", "southwest", "southeast", "northwestern", "northeastern",

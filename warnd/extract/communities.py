@@ -228,8 +228,8 @@ def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
         return None
     t = tokens[k]
     if t.kind != "word" or t.low not in lexicon.starts or not (t.is_cap or t.low in lexicon.any_case) \
-            or k in place_tokens:
-        return None
+            or k in place_tokens or (len(t.text) > 3 and t.text.isupper()):
+        return None  # "NASA", "ARAB" in capitals: an acronym or a shouted headline, not a name to trust
     words: list[str] = []
     ends: list[int] = []
     j = k
