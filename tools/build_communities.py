@@ -34,7 +34,20 @@ GAZETTEER = ROOT / "warnd" / "extract" / "data" / "gazetteer.tsv"
 # or a place ("Abu Shouk") in the news than the language's speakers.
 _PERSON_NAMES = frozenset({"ali", "abu", "adam", "mori", "noone", "omar", "said", "hassan", "musa", "maria",
                            "sara", "dan", "ben", "tom", "kim", "lee", "ana", "eli", "ida", "ada", "bob",
-                           "gen", "col", "don", "ron", "jan", "pal", "mia", "sam", "shi", "tai", "lou", "kwa", "awa", "fatou", "mariam", "amina", "aisha"})
+                           "gen", "col", "don", "ron", "jan", "pal", "mia", "sam", "shi", "tai", "lou", "kwa",
+                           "awa", "fatou", "mariam", "amina", "aisha",
+                           # capitalised dictionary words that are people, places or brands before a people
+                           "adele", "alabama", "alta", "ashe", "berta", "cara", "che", "chung", "colorado",
+                           "dem", "eton", "gail", "ila", "ito", "kari", "laura", "lola", "luna", "mae", "pam",
+                           "pei", "rama", "salas", "serrano", "sonia", "thompson", "thur", "torricelli", "wanda",
+                           "yale", "yong", "dakota", "seneca", "mari", "koch", "karo", "toto", "sui", "tami",
+                           "ono", "babar", "dido", "saxon", "scots"})
+# nationalities whose name is also a language (the guide: nationalities are not communities)
+_NATIONALITIES = frozenset({"czech", "dutch", "german", "slovak", "filipino", "kazakh", "uzbek", "samoan",
+                            "malay", "azerbaijani", "montenegrin", "afrikaans", "thai", "lao", "khmer", "nepali",
+                            "somali", "mongol", "swahili", "tagalog", "hebrew", "greek", "french", "english",
+                            "spanish", "portuguese", "japanese", "chinese", "korean", "danish", "polish", "irish",
+                            "welsh", "finnish", "swedish", "norwegian", "icelandic", "maltese", "turkmen"})
 
 _QUALIFIERS = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
                          "northwest", "northeast", "southwest", "southeast", "northwestern", "northeastern",
@@ -88,7 +101,7 @@ def _place_names() -> frozenset[str]:
 
 
 def build() -> list[tuple[str, list[str]]]:
-    common = _common_words() | _PERSON_NAMES
+    common = _common_words() | _PERSON_NAMES | _NATIONALITIES
     places = _place_names()
     names: dict[str, set[str]] = {}
     for lang in pycountry.languages:
