@@ -67,11 +67,12 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
         return ()  # most items name no community: one pass and done
     starts_at = sorted(figures)
     lows = [t.low for t in tokens]
-    now = reference_year(tokens, [k for k, t in enumerate(tokens) if t.kind == "num"], published_year)
+    now: int | None = None
     found: list[str] = []
     from_worship: set[str] = set()
     for lo, hi in spans:
-        if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
+        first, last = bisect.bisect_left(mentions, lo), bisect.bisect_left(mentions, hi)
+        if first == last:
             continue
         has_figure = bisect.bisect_left(starts_at, lo) != bisect.bisect_left(starts_at, hi)
         if not has_figure and lexicon.harm_words.isdisjoint(lows[lo:hi]):
@@ -80,8 +81,13 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
         # error class G7) counts the community an anniversary sentence names as the victims'
         if not figures and looks_back(tokens, lo, hi):
             continue
-        past = history_span(tokens, lo, hi, now, may_look_back=False) if not figures else (hi, hi)
-        for name, by_worship in _sentence_targets(tokens, lo, hi, lexicon, place_tokens, figures, past):
+        past = (hi, hi)
+        if not figures:
+            if now is None:
+                now = reference_year(tokens, [k for k, t in enumerate(tokens) if t.kind == "num"], published_year)
+            past = history_span(tokens, lo, hi, now, may_look_back=False)
+        here = mentions[first:last]
+        for name, by_worship in _sentence_targets(tokens, lo, hi, here, lexicon, place_tokens, figures, past):
             if by_worship:
                 from_worship.add(name)
             if name not in found:
@@ -91,9 +97,12 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     return tuple(n for n in found if not (n in from_worship and n in narrower))
 
 
-def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon, place_tokens: frozenset[int],
-                      figures: Mapping[int, str], past: tuple[int, int]) -> list[tuple[str, bool]]:
-    units = [u for u in _units(tokens, lo, hi, lexicon, place_tokens) if not past[0] <= u.start < past[1]]
+def _sentence_targets(tokens: list[Token], lo: int, hi: int, here: list[int], lexicon: Lexicon,
+                      place_tokens: frozenset[int], figures: Mapping[int, str],
+                      past: tuple[int, int]) -> list[tuple[str, bool]]:
+    """The sentence [lo, hi)'s targeted names, each with whether a place of worship gave it; `here` are
+    the tokens that may start a name or be a worship word."""
+    units = [u for u in _units(tokens, here, hi, lexicon, place_tokens) if not past[0] <= u.start < past[1]]
     out: list[tuple[str, bool]] = []
     heads: set[int] = set()
     between = between_sides(tokens, units, lo, lexicon)
@@ -103,13 +112,15 @@ def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon, p
             heads.add(head_at)
         if i in between or is_targeted(tokens, unit, head, head_at, lo, hi, lexicon, figures):
             out.extend((n, False) for n in _without_wider(unit.names, lexicon))
-    in_service = any(tokens[j].low in _SERVICE for j in range(lo, hi))
-    for k in range(lo, hi):
+    in_service: bool | None = None
+    for k in here:
         name = lexicon.worship.get(tokens[k].low)
         if name is None or k in heads:
             continue  # "a Coptic church": the unit before it names the community
         if k + 1 < hi and tokens[k + 1].text == "-" and adjacent(tokens[k], tokens[k + 1]):
             continue  # "a church-run agency"
+        if in_service is None:
+            in_service = any(tokens[j].low in _SERVICE for j in range(lo, hi))
         if tokens[k].low in lexicon.service_worship and not in_service:
             continue
         if _worship_attacked(tokens, k, lo, hi, lexicon, in_service):
@@ -123,14 +134,17 @@ def _without_wider(names: list[str], lexicon: Lexicon) -> list[str]:
     return [n for n in names if n not in wider]
 
 
-def _units(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
+def _units(tokens: list[Token], here: list[int], hi: int, lexicon: Lexicon,
            place_tokens: frozenset[int]) -> list[Unit]:
+    """The sentence's community units, read from the candidate tokens `here` (in text order)."""
     units: list[Unit] = []
-    k = lo
-    while k < hi:
+    k = 0
+    for m in here:
+        if m < k:
+            continue  # inside the previous unit
+        k = m
         match = _form_at(tokens, k, hi, lexicon, place_tokens)
         if match is None:
-            k += 1
             continue
         unit = Unit(k, k)
         while match is not None:
