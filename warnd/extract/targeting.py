@@ -107,6 +107,8 @@ def head_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> tupl
                 j += 1
                 continue
             break
+        if head is not None and t.is_cap:
+            break  # "Sunni cleric Sheikh Ahmed": a name, not more of the compound
         if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns or t.low in _COLLECTIVES \
                 or t.low in _PERSON_HEADS:
             head, head_at = t.low, j
@@ -328,6 +330,16 @@ def _attackers_from(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) 
             return True
     return False
 
+# party nouns that still name a community as one side of communal violence ("between X and Y herders")
+_COMMUNAL_SIDES = frozenset({"clan", "clans", "tribe", "tribes", "tribesmen", "herders", "herdsmen", "youth",
+                             "community", "communities"})
+
+
+def _side(head: str | None, lexicon: Lexicon) -> bool:
+    """A side of "between X and Y" that can be a community: not armed, not politicians or leaders."""
+    return head not in _ARMED and (head not in lexicon.party_nouns or head in _COMMUNAL_SIDES)
+
+
 def between_sides(tokens: list[Token], units: Sequence[Unit], lo: int, lexicon: Lexicon) -> set[int]:
     """Units in "between X and Y (communities)" in a sentence about harm: both sides are listed, unless a
     side is armed ("between Druze militias and Bedouin tribes" is a fight between parties)."""
@@ -339,7 +351,7 @@ def between_sides(tokens: list[Token], units: Sequence[Unit], lo: int, lexicon: 
         if j < lo or tokens[j].low != "between":
             continue
         head, _ = head_after(tokens, unit.end, len(tokens), lexicon)
-        if head in _ARMED:
+        if not _side(head, lexicon):
             continue
         if len(unit.names) > 1:
             out.add(i)  # "between Hema and Lendu communities"
@@ -348,7 +360,7 @@ def between_sides(tokens: list[Token], units: Sequence[Unit], lo: int, lexicon: 
             other = units[i + 1]
             gap = [t.low for t in tokens[unit.end:other.start]]
             other_head, _ = head_after(tokens, other.end, len(tokens), lexicon)
-            if "and" in gap and len(gap) <= 3 and other_head not in _ARMED:
+            if "and" in gap and len(gap) <= 3 and _side(other_head, lexicon):
                 out.update((i, i + 1))
     return out
 
