@@ -161,7 +161,10 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
     if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
         return False
-    # weaker cues
+    # weaker cues, and only in a clause about harm ("Rohingya refugees received rations, while in Sudan
+    # fighting killed 30" is not about the Rohingya)
+    if not _clause_harmed(tokens, start, lo, hi, lexicon, figures):
+        return False
     if head in lexicon.victim_nouns:
         return True
     if number is not None:
@@ -177,6 +180,22 @@ _PLACE_HEADS = frozenset({"village", "villages", "town", "towns", "district", "d
                           "mosques", "shrine", "shrines", "temple", "temples", "school", "schools", "camp", "camps",
                           "homes", "houses", "quarter", "enclave", "settlement", "settlements", "area", "areas"})
 _PREPOSITIONS = frozenset({"on", "at", "in", "of", "against", "into", "inside", "near", "from", "among", "to"})
+
+
+_CLAUSE_BREAKS = frozenset({"while", "whereas", "meanwhile", "separately", "elsewhere"})
+
+
+def _clause_harmed(tokens: list[Token], start: int, lo: int, hi: int, lexicon: Lexicon,
+                   figures: Mapping[int, str]) -> bool:
+    """The clause around `start` (between contrast words; a semicolon often joins parallel harm) holds a
+    harm word or a figure."""
+    a = start
+    while a > lo and tokens[a - 1].low not in _CLAUSE_BREAKS:
+        a -= 1
+    b = start
+    while b < hi and tokens[b].low not in _CLAUSE_BREAKS:
+        b += 1
+    return any(tokens[k].low in lexicon.harm_words or k in figures for k in range(a, b))
 
 
 def _can_act(tokens: list[Token], start: int, lo: int, head: str | None) -> bool:
