@@ -135,6 +135,9 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
         return False
     number = _number_before(tokens, start, lo)
     # 1-4: victim evidence, stronger than a party noun after the name
+    if start >= lo + 2 and tokens[start - 1].text == "-" and tokens[start - 2].low == "anti" \
+            and adjacent(tokens[start - 2], tokens[start - 1]):
+        return True  # "anti-Muslim riots", "anti-Christian attacks": the name is what is attacked
     if number is not None and number in figures and (figures[number] != "arrested"
                                                       or head not in lexicon.party_nouns):
         return True
@@ -334,7 +337,7 @@ def _collective_attacked(tokens: list[Token], start: int, head_at: int, lo: int,
         j -= 1
     if j > lo and tokens[j].low == "of":
         owner = tokens[j - 1].low
-        if owner in lexicon.party_nouns or owner in _ATTACKERS or owner in _ARMED:
+        if owner in lexicon.party_nouns or owner in _PERPETRATORS or owner in _ARMED:
             return False  # "fighters of the X clan", "leaders of the X community"
         return any(tokens[k].low in lexicon.target_before or tokens[k].low in lexicon.harm_words
                    for k in range(max(lo, j - 8), j))
@@ -342,12 +345,16 @@ def _collective_attacked(tokens: list[Token], start: int, head_at: int, lo: int,
 
 
 def _attackers_from(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
-    """"Gunmen from the Fulani community attacked ...": members of a party, named by their community."""
+    """"Gunmen from the Fulani community attacked ...": members of a party, named by their community.
+    "men from" is attackers; "members of the X minority" is membership, not a party."""
     for j in range(start - 1, max(lo - 1, start - 4), -1):
-        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS \
+        low = tokens[j].low
+        if low in {"from", "of"} and j > lo \
                 and all(tokens[k].low in {"the", "a", "an", "local"} for k in range(j + 1, start)):
-            return True
+            owner = tokens[j - 1].low
+            return owner in lexicon.party_nouns or owner in (_ATTACKERS if low == "from" else _PERPETRATORS)
     return False
+
 
 # party nouns that still name a community as one side of communal violence ("between X and Y herders")
 _COMMUNAL_SIDES = frozenset({"clan", "clans", "tribe", "tribes", "tribesmen", "herders", "herdsmen", "youth",
