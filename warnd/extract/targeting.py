@@ -172,9 +172,11 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
         return True
     if number is not None:
         return True
-    if unit.generated:
-        return False
     before = [tokens[j].low for j in range(max(lo, start - 3), start)]
+    # a generated name needs more than a targeting word before a capitalised word, unless it reads as a
+    # people: "ethnic Gbaya", or a plural that is not the name itself ("attacks on Tzotzils")
+    if unit.generated and not (before[-1:] == ["ethnic"] or _plural(tokens[end - 1].low, unit.names)):
+        return False
     return any(w in lexicon.target_before for w in before)
 
 
@@ -221,6 +223,10 @@ def _acts(tokens: list[Token], at: int, hi: int) -> bool:
         return False
     nxt = tokens[j + 1]
     return nxt.low in _OBJECT_STARTS or nxt.kind == "num" or nxt.is_cap
+
+
+def _plural(word: str, names: list[str]) -> bool:
+    return word.endswith("s") and not any(n.lower().endswith(word) for n in names)
 
 
 def _number_before(tokens: list[Token], start: int, lo: int) -> int | None:
