@@ -45,6 +45,7 @@ _NOT_WORSHIP_HARM = frozenset({"bodies", "dead", "deaths", "victims", "graves", 
 _SERVICE = frozenset({"prayers", "prayer", "worshippers", "worshipers", "service", "services", "mass", "dhikr",
                       "congregation", "sermon", "vigil", "congregants", "parishioners"})
 _MAX_FORM_WORDS = 4
+_ANAPHORA = frozenset({"they", "them", "those", "whom", "victims", "dead", "all", "most"})
 
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
@@ -70,12 +71,16 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     now: int | None = None
     found: list[str] = []
     from_worship: set[str] = set()
+    harmed_before = False  # the previous sentence was about harm
     for lo, hi in spans:
         first, last = bisect.bisect_left(mentions, lo), bisect.bisect_left(mentions, hi)
-        if first == last:
-            continue
         has_figure = bisect.bisect_left(starts_at, lo) != bisect.bisect_left(starts_at, hi)
-        if not has_figure and lexicon.harm_words.isdisjoint(lows[lo:hi]):
+        harmed = has_figure or not lexicon.harm_words.isdisjoint(lows[lo:hi])
+        # "Gunmen stormed the camp overnight. Most of them were Hazaras.": the second sentence continues
+        # the first one's victims
+        continued = harmed_before and not _ANAPHORA.isdisjoint(lows[lo:min(hi, lo + 5)])
+        harmed_before = harmed
+        if first == last or not (harmed or continued):
             continue
         # History names no target now, except in an item that reports harm now: there the guide (and
         # error class G7) counts the community an anniversary sentence names as the victims'
