@@ -34,12 +34,22 @@ def test_config_examples_load(where: str, text: str, tmp_path: Path) -> None:
 
 
 def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
-    ((where, text),) = yaml_blocks("docs/extraction.md")
+    gazetteer_block, _lexicon_block = yaml_blocks("docs/extraction.md")
+    where, text = gazetteer_block
     path = tmp_path / "aliases.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([path], [])
     signals = extractor.extract_text("Three people were killed in Lathqiyah on Friday.")
     assert signals.region == "Latakia", where
+
+
+def test_extraction_doc_lexicon_example_loads(tmp_path: Path) -> None:
+    _gazetteer_block, (where, text) = yaml_blocks("docs/extraction.md")
+    path = tmp_path / "communities.yaml"
+    path.write_text(text, encoding="utf-8")
+    extractor = load_extractor([], [path])
+    signals = extractor.extract_text("Raiders torched Ogiek homes and a Catholic church, killing 4.")
+    assert signals.targeted_groups == ("Ogiek", "Christian"), where
 
 
 def test_every_doc_link_points_to_a_file() -> None:

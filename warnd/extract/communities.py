@@ -1,176 +1,217 @@
 """Targeted communities: ethnic and religious groups reported as victims or targets, not as parties.
 
-A community word counts only in a sentence about harm, and only when its context makes its members
-the victims: a victim noun after it ("Alawite villages", "Druze civilians"), a targeting word before it
-("mostly Alawites", "attacks on Christian villages", "singled out ethnic Amharas"), a figure before it
-("killed three Christians", "45,000 Rohingya"), or an attacked place of worship ("a church ... during
-Mass"). A party noun after it ("Alawite-led insurgents", "Fulani herders", "a Yazidi armed group"), an
-exclusion or protection word before it ("excluded Alawites, Druze and Kurds"), or a place name around it
-("Hazara Town", "Amhara region") means it is not targeted.
+A sentence (or clause) is looked at only when it is about harm: it holds a casualty figure the casualty
+extractor found, or a harm word. Each mention of a community there is read as a unit: stacked names
+("Sunni Kurds", "Shia Hazara") and lists ("Tuareg and Arab miners") share one noun phrase and one verdict;
+a branch drops the wider group it names ("Sunni Muslim men" -> Sunni; "Coptic Christians" -> Coptic).
+
+The verdict weighs evidence in order, victim evidence first, so that it outranks the party-noun veto:
+1. a casualty figure governs the noun phrase: "25 Kurdish fighters were among the dead", "killed 14 Ogoni
+   villagers", "17 members of the Bahai faith were detained";
+2. a membership clause: "most of whom were Amhara", "all of them belonged to the Alawite sect", "most of
+   them members of the local Catholic parish";
+3. a copula or "including" after a victim subject: "the victims were Christians", "the 19 people killed
+   ... were Tiv farmers", "those seized were Shabak farmers";
+4. "the toll among X", "between X and Y" in a sentence about deaths (both are listed), a collective that
+   is attacked ("the cattle camps of the Dinka clan", "the X tribe came under attack"), a passive harm
+   predicate ("X herders were lynched", "are still missing").
+Then the vetoes: a party compound ("Alawite-led"), an exclusion or protection verb before it ("excluded
+Alawites", "to protect the Druze"; not the adjective in "army-protected"), attackers named by their
+community ("gunmen from the Fulani community"), a party noun after it ("Fulani herders", "a Yazidi armed
+group"), both sides of a clash. Last, the weaker cues: a victim noun after it ("Alawite villages"), a
+targeting word before it ("mostly Alawites", "singled out ethnic Amharas"), a number before it. Names
+generated from ISO 639-3 (data/communities.tsv) need a victim noun, a figure or rules 2-4: a bare
+targeting word is not enough for a name nobody curated. A place name ("Amhara region", "Hazara Town")
+is never a community.
+
+This module finds the names and their units and reads places of worship; the clause rules are in
+`warnd.extract.targeting`.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from warnd.extract.history import looks_back
+from warnd.extract.history import history_span, looks_back, reference_year
 from warnd.extract.lexicon import Lexicon
+from warnd.extract.targeting import LIST_JOINERS, Unit, between_sides, head_after, is_targeted
 from warnd.extract.tokens import Token, adjacent
 
-_COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
-                             "held", "armed"})
-# "Alawite-majority neighbourhoods": the compound describes a place; the noun after it decides
-_COMPOUND_PLACE = frozenset({"majority", "dominated", "populated", "inhabited"})
-_LIST_JOINERS = frozenset({",", "and", "or", "&"})
 _CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "as", "but", "and"})
-_MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
-_ATTACKERS = frozenset({"gunmen", "attackers", "assailants", "raiders", "men", "youths", "members", "bandits"})
+# nouns that say where bodies lay, not that the place of worship was attacked ("bodies behind a chapel")
+_NOT_WORSHIP_HARM = frozenset({"bodies", "dead", "deaths", "victims", "graves", "missing", "toll", "refugees",
+                               "lives", "casualties"})
+_SERVICE = frozenset({"prayers", "prayer", "worshippers", "worshipers", "service", "services", "mass", "dhikr",
+                      "congregation", "sermon", "vigil", "congregants", "parishioners"})
+_MAX_FORM_WORDS = 4
+_ANAPHORA = frozenset({"they", "them", "those", "whom", "victims", "dead", "all", "most"})
 
 
 def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon: Lexicon,
-                  place_tokens: frozenset[int] = frozenset()) -> tuple[str, ...]:
-    """Community names reported as targeted, in order of first mention, without repeats."""
-    found: list[str] = []
-    words, worship = lexicon.first_words, lexicon.worship
-    mentions = [k for k, t in enumerate(tokens) if t.low in words or t.low in worship]
+                  place_tokens: frozenset[int] = frozenset(),
+                  figures: Mapping[int, str] | None = None, *,
+                  published_year: int | None = None) -> tuple[str, ...]:
+    """Community names reported as targeted, in order of first mention, without repeats.
+
+    `figures` maps the first token of each casualty figure found in the same text to its kind: a figure
+    makes its sentence one about harm, and one governing a community's noun phrase makes its members
+    victims (an arrest figure does not make "30 X separatists" victims: arrests of a party are not
+    attacks on a community). In an item with no current figure, a sentence or clause about the past
+    ("killed 8,000 X men in 1995", an anniversary) is history and names no target.
+    """
+    figures = figures or {}
+    starts, worship, any_case = lexicon.starts, lexicon.worship, lexicon.any_case
+    mentions = [k for k, t in enumerate(tokens)
+                if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship]
     if not mentions:
         return ()  # most items name no community: one pass and done
+    starts_at = sorted(figures)
     lows = [t.low for t in tokens]
+    now: int | None = None
+    found: list[str] = []
+    from_worship: set[str] = set()
+    harmed_before = False  # the previous sentence was about harm
     for lo, hi in spans:
-        if bisect.bisect_left(mentions, lo) == bisect.bisect_left(mentions, hi):
+        first, last = bisect.bisect_left(mentions, lo), bisect.bisect_left(mentions, hi)
+        has_figure = bisect.bisect_left(starts_at, lo) != bisect.bisect_left(starts_at, hi)
+        harmed = has_figure or not lexicon.harm_words.isdisjoint(lows[lo:hi])
+        # "Gunmen stormed the camp overnight. Most of them were Hazaras.": the second sentence continues
+        # the first one's victims
+        continued = harmed_before and not _ANAPHORA.isdisjoint(lows[lo:min(hi, lo + 5)])
+        harmed_before = harmed
+        if first == last or not (harmed or continued):
             continue
-        if lexicon.harm_words.isdisjoint(lows[lo:hi]) or looks_back(tokens, lo, hi):
+        # History names no target now, except in an item that reports harm now: there the guide (and
+        # error class G7) counts the community an anniversary sentence names as the victims'
+        if not figures and looks_back(tokens, lo, hi):
             continue
-        for name in _sentence_targets(tokens, lo, hi, lexicon, place_tokens):
+        past = (hi, hi)
+        if not figures:
+            if now is None:
+                now = reference_year(tokens, [k for k, t in enumerate(tokens) if t.kind == "num"], published_year)
+            past = history_span(tokens, lo, hi, now, may_look_back=False)
+        here = mentions[first:last]
+        for name, by_worship in _sentence_targets(tokens, lo, hi, here, lexicon, place_tokens, figures, past):
+            if by_worship:
+                from_worship.add(name)
             if name not in found:
                 found.append(name)
-    return tuple(found)
+    # a mosque attacked in an item about Sunni victims is theirs: the wider group adds nothing
+    narrower = {lexicon.within[n] for n in found if n in lexicon.within}
+    return tuple(n for n in found if not (n in from_worship and n in narrower))
 
 
-def _sentence_targets(tokens: list[Token], lo: int, hi: int, lexicon: Lexicon,
-                      place_tokens: frozenset[int]) -> list[str]:
-    out: list[str] = []
-    k = lo
-    while k < hi:
-        match = _form_at(tokens, k, hi, lexicon)
-        if match is None:
-            worship = lexicon.worship.get(tokens[k].low)
-            if worship is not None and _worship_attacked(tokens, k, lo, hi, lexicon):
-                out.append(worship)
-            k += 1
+def _sentence_targets(tokens: list[Token], lo: int, hi: int, here: list[int], lexicon: Lexicon,
+                      place_tokens: frozenset[int], figures: Mapping[int, str],
+                      past: tuple[int, int]) -> list[tuple[str, bool]]:
+    """The sentence [lo, hi)'s targeted names, each with whether a place of worship gave it; `here` are
+    the tokens that may start a name or be a worship word."""
+    units = [u for u in _units(tokens, here, hi, lexicon, place_tokens) if not past[0] <= u.start < past[1]]
+    out: list[tuple[str, bool]] = []
+    heads: set[int] = set()
+    between = between_sides(tokens, units, lo, lexicon)
+    for i, unit in enumerate(units):
+        head, head_at = head_after(tokens, unit.end, hi, lexicon)
+        if head_at is not None:
+            heads.add(head_at)
+        if i in between or is_targeted(tokens, unit, head, head_at, lo, hi, lexicon, figures):
+            out.extend((n, False) for n in _without_wider(unit.names, lexicon))
+    in_service: bool | None = None
+    for k in here:
+        name = lexicon.worship.get(tokens[k].low)
+        if name is None or k in heads:
+            continue  # "a Coptic church": the unit before it names the community
+        if k + 1 < hi and tokens[k + 1].text == "-" and adjacent(tokens[k], tokens[k + 1]):
+            continue  # "a church-run agency"
+        if in_service is None:
+            in_service = any(tokens[j].low in _SERVICE for j in range(lo, hi))
+        if tokens[k].low in lexicon.service_worship and not in_service:
             continue
-        end, name = match
-        if not any(j in place_tokens for j in range(k, end)) and _targeted(tokens, k, end, lo, hi, lexicon):
-            out.append(name)
-        k = end
+        if _worship_attacked(tokens, k, lo, hi, lexicon, in_service):
+            out.append((name, True))
     return out
 
 
-def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon) -> tuple[int, str] | None:
-    if not tokens[k].is_cap or tokens[k].low not in lexicon.first_words:
+def _without_wider(names: list[str], lexicon: Lexicon) -> list[str]:
+    """"Sunni Muslim" -> Sunni, "Coptic Christians" -> Coptic; "Oromo Muslims" keeps both."""
+    wider = {lexicon.within[n] for n in names if n in lexicon.within}
+    return [n for n in names if n not in wider]
+
+
+def _units(tokens: list[Token], here: list[int], hi: int, lexicon: Lexicon,
+           place_tokens: frozenset[int]) -> list[Unit]:
+    """The sentence's community units, read from the candidate tokens `here` (in text order)."""
+    units: list[Unit] = []
+    k = 0
+    for m in here:
+        if m < k:
+            continue  # inside the previous unit
+        k = m
+        match = _form_at(tokens, k, hi, lexicon, place_tokens)
+        if match is None:
+            continue
+        unit = Unit(k, k)
+        while match is not None:
+            end, name, generated = match
+            if name not in unit.names:
+                unit.names.append(name)
+            unit.generated = unit.generated and generated
+            unit.end = k = end
+            match = _form_at(tokens, k, hi, lexicon, place_tokens)  # stacked: "Sunni Kurdish"
+            if match is None:
+                j = k
+                while j < hi and j < k + 2 and tokens[j].low in LIST_JOINERS:
+                    j += 1  # listed: "Tuareg and Arab", "Shabak, Yazidi and Christian"
+                if j > k:
+                    match = _form_at(tokens, j, hi, lexicon, place_tokens)
+                    if match is not None:
+                        k = j
+        units.append(unit)
+    return units
+
+
+def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
+             place_tokens: frozenset[int]) -> tuple[int, str, bool] | None:
+    """The longest community form starting at token k: (end, name, from the generated list)."""
+    if k >= hi:
         return None
-    for size in range(min(lexicon.max_form_words, hi - k), 0, -1):
-        key = tuple(t.low for t in tokens[k:k + size])
+    t = tokens[k]
+    if t.kind != "word" or t.low not in lexicon.starts or not (t.is_cap or t.low in lexicon.any_case) \
+            or k in place_tokens or (len(t.text) > 3 and t.text.isupper()):
+        return None  # "NASA", "ARAB" in capitals: an acronym or a shouted headline, not a name to trust
+    words: list[str] = []
+    ends: list[int] = []
+    j = k
+    while j < hi and len(words) < _MAX_FORM_WORDS and tokens[j].kind == "word":
+        words.append(tokens[j].low)
+        ends.append(j + 1)
+        # "Afro-Colombian", "Sabean-Mandaean": a hyphen with no space joins the form's words
+        if j + 2 < hi and tokens[j + 1].text == "-" and adjacent(tokens[j], tokens[j + 1]) \
+                and adjacent(tokens[j + 1], tokens[j + 2]):
+            j += 2
+        else:
+            j += 1
+    for size in range(len(words), 0, -1):
+        key = tuple(words[:size])
         name = lexicon.forms.get(key)
         if name is not None:
-            return k + size, name
+            return ends[size - 1], name, False
+        name = lexicon.generated.get(key)
+        if name is not None and all(tokens[i].is_cap for i in range(k, ends[size - 1]) if tokens[i].kind == "word"):
+            return ends[size - 1], name, True
     return None
 
-
-def _targeted(tokens: list[Token], start: int, end: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
-    nxt = tokens[end] if end < hi else None
-    # "Alawite-led insurgents", "Druze-run council": the community is a party
-    if nxt is not None and nxt.text == "-" and adjacent(tokens[end - 1], nxt) and end + 1 < hi \
-            and tokens[end + 1].low in _COMPOUND_PARTY:
-        return False
-    if _excluded(tokens, start, lo, lexicon):
-        return False
-    # "Gunmen from the Fulani community attacked ...": members of a party, named by their community
-    for j in range(start - 1, max(lo - 1, start - 4), -1):
-        if tokens[j].low in {"from", "of"} and j > lo and tokens[j - 1].low in lexicon.party_nouns | _ATTACKERS \
-                and all(tokens[k].low in {"the", "a", "an", "local"} for k in range(j + 1, start)):
-            return False
-    noun_from = end
-    if nxt is not None and nxt.text == "-" and end + 1 < hi and tokens[end + 1].low in _COMPOUND_PLACE:
-        noun_from = end + 2
-    after = _noun_after(tokens, noun_from, hi, lexicon)
-    if after in lexicon.party_nouns:
-        return False
-    # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
-    if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
-        return False
-    if after in lexicon.victim_nouns:
-        return True
-    before = [tokens[j].low for j in range(max(lo, start - 3), start)]
-    if any(w in lexicon.target_before for w in before):
-        return True
-    if before[-2:] == ["of", "them"] or before[-2:] == ["of", "whom"]:
-        return True  # "most of them Alawites", "many of whom were Hazaras"
-    if len(before) >= 2 and before[-1] in {"were", "included", "include", "are"} \
-            and before[-2] in {"victims", "dead", "killed", "injured", "wounded", "abducted", "detained"}:
-        return True  # "most of the victims were Christians"
-    # "killed three Christians", "forced some 45,000 Rohingya to flee", "most of them Hazaras"
-    prev = start - 1
-    while prev >= lo and tokens[prev].low in {"ethnic", "other", "more", "of", "them", "most", "some", "the",
-                                              "many", "all", "mostly", "mainly"}:
-        prev -= 1
-    if prev >= lo and tokens[prev].kind == "num" and (after is None or after not in lexicon.party_nouns):
-        return True
-    if prev >= lo and tokens[prev].low in {"three", "two", "four", "five", "six", "seven", "eight", "nine",
-                                           "ten", "dozen", "dozens", "hundreds", "thousands", "scores"}:
-        return True
-    return False
-
-
-def _noun_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> str | None:
-    """The first noun-like word after the community word, skipping adjectives ("Druze armed group")."""
-    j = end
-    skipped = 0
-    while j < hi and skipped < 3:
-        t = tokens[j]
-        if t.kind != "word":
-            if t.text == "-" and j + 1 < hi:
-                j += 1
-                continue
-            return None
-        if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns:
-            return t.low
-        if t.low in {"muslims", "muslim", "christians", "christian", "local", "young", "elderly", "farming",
-                     "fishing", "neighbouring", "neighboring", "nearby", "remote", "rural", "poor", "displaced",
-                     "unarmed", "minority", "religious", "holy", "ethnic", "self"}:
-            j += 1
-            skipped += 1
-            continue
-        return None
-    return None
-
-
-def _excluded(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
-    """"excluded Alawites, Druze and Kurds": a verb of exclusion or protection before a list of communities."""
-    j = start - 1
-    steps = 0
-    while j >= lo and steps < 8:
-        low = tokens[j].low
-        if low in lexicon.not_target_before:
-            return True
-        if low in _LIST_JOINERS or low in {"the", "ethnic"} or tokens[j].is_cap:
-            j -= 1
-            steps += 1
-            continue
-        return False
-    return False
-
-
-def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
+def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon, in_service: bool) -> bool:
     """A place of worship that is the target: a harm word shortly before it in the same clause ("gunmen
-    stormed a church", "a bomber blew himself up inside a church"), or a passive one right after it ("the
-    church was torched"). Not "mourners gathered at a church" nor "church leaders met after the attack"."""
+    stormed a church", "a bomber blew himself up inside a church"), a passive one right after it ("the
+    church was torched"), or one surrounded during prayers with worshippers killed. Not "mourners gathered
+    at a church", "church leaders met after the attack", nor "bodies buried behind a chapel"."""
     for j in range(k - 1, max(lo - 1, k - 7), -1):
         low = tokens[j].low
         if low in _CLAUSE_STOPS or tokens[j].text in {",", ";"}:
             break
-        if low in lexicon.harm_words or low in {"blew", "inside"}:
+        if (low in lexicon.harm_words and low not in _NOT_WORSHIP_HARM) or low in {"blew", "inside"}:
             return True
     for j in range(k + 1, min(hi, k + 5)):
         low = tokens[j].low
@@ -178,4 +219,7 @@ def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Le
             break
         if low in lexicon.harm_words and tokens[j - 1].low in {"was", "were", "been", "is", "being"}:
             return True
-    return False
+    # "Gunmen surrounded a mosque during Friday prayers, killing 31 worshippers"
+    return in_service and any(tokens[j].low in {"worshippers", "worshipers", "congregants", "parishioners"}
+                              and any(tokens[i].low in lexicon.harm_words for i in range(max(lo, j - 4), j))
+                              for j in range(k + 1, min(hi, k + 20)))

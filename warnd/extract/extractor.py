@@ -49,7 +49,8 @@ class Extractor:
         figures = find_figures(tokens, spans, published_year=published_year)
         _assign_locations(tokens, spans, figures, mentions)
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))
-        groups = find_targeted(tokens, spans, self.lexicon, place_tokens)
+        groups = find_targeted(tokens, spans, self.lexicon, place_tokens,
+                               {f.start: f.kind.value for f in figures}, published_year=published_year)
         places = _unique_places(mentions)
         casualties = _dedupe(figures, {m.entry.name: m.entry.depth for m in mentions})
         region, country = _main_region(casualties, mentions)

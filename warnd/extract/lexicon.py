@@ -7,6 +7,10 @@ communities:
   - name: Alawite              # the name used in signals and rules (singular adjective)
     forms: [Alawite, Alawites, Alawi]
     worship: []                # places of worship whose attack targets the community ("church")
+    worship_in_service: false  # true: a worship place counts only when attacked during prayers
+    within: null               # the wider group it is a branch of (Catholic: Christian; Sunni: Muslim)
+    any_case: false            # true: matched in lower case too ("vodou practitioners")
+fold_into: [Christian]        # optional: report branches as the wider group ("Catholic" -> "Christian")
 victim_nouns: [villagers]     # "Alawite villagers" -> targeted
 party_nouns: [herders]        # "Fulani herders" -> a party, not a victim
 not_places: [Arakan Army]     # names with place words in them that are not places
@@ -17,7 +21,7 @@ demonyms: {Syrian: Syria}     # never locations; used to tell Tripoli (Lebanon) 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -33,6 +37,9 @@ class _CommunityModel(BaseModel):
     name: str = Field(min_length=1)
     forms: list[str] = Field(default_factory=list)
     worship: list[str] = Field(default_factory=list)
+    worship_in_service: bool = False
+    within: str | None = None
+    any_case: bool = False
 
 
 class _LexiconModel(BaseModel):
@@ -45,6 +52,7 @@ class _LexiconModel(BaseModel):
     harm_words: list[str] = Field(default_factory=list)
     not_places: list[str] = Field(default_factory=list)
     demonyms: dict[str, str] = Field(default_factory=dict)
+    fold_into: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +72,33 @@ class Lexicon:
     first_words: frozenset[str] = frozenset()
     not_place_firsts: frozenset[str] = frozenset()   # first words of not_places, for a one-lookup skip
     not_names: frozenset[str] = frozenset()          # community words and demonyms: never an unknown place
+    # names generated from ISO 639-3 (data/communities.tsv): matched with stronger evidence only, and
+    # kept apart from `forms` so that they never stop a place name from matching
+    generated: Mapping[tuple[str, ...], str] = field(default_factory=dict)
+    any_case: frozenset[str] = frozenset()           # first words matched in lower case too
+    within: Mapping[str, str] = field(default_factory=dict)   # branch -> wider group (Sunni -> Muslim)
+    service_worship: frozenset[str] = frozenset()    # worship words that count only during a service
+    starts: frozenset[str] = frozenset()             # first words of every curated or generated form
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(t.low for t in tokenize(text) if t.kind != "punct")
+
+
+def _generated_forms(skip: Mapping[tuple[str, ...], str], demonyms: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """data/communities.tsv (tools/build_communities.py): a plain TSV, read without YAML or pydantic so
+    that its 5,000 names cost milliseconds at start-up. Curated forms and demonyms win."""
+    out: dict[tuple[str, ...], str] = {}
+    text = (Path(__file__).parent / "data" / "communities.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line or line[0] == "#":
+            continue
+        name, _, forms = line.partition("\t")
+        for form in forms.split("|"):
+            words = tuple(fold(w) for w in form.replace("-", " - ").split() if w != "-")
+            if words and words not in skip and not (len(words) == 1 and words[0] in demonyms):
+                out[words] = name
+    return out
 
 
 def _validate(doc: LocatedYaml) -> _LexiconModel | list[Problem]:
@@ -89,6 +121,10 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
                                                     "not_target_before", "harm_words")}
     not_places: set[tuple[str, ...]] = set()
     demonyms: dict[str, str] = {}
+    any_case: set[str] = set()
+    within: dict[str, str] = {}
+    service_worship: set[str] = set()
+    fold_into: set[str] = set()
     problems: list[Problem] = []
     for doc in docs:
         model = _validate(doc)
@@ -102,14 +138,27 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
                     forms[words] = community.name
             for noun in community.worship:
                 worship[fold(noun)] = community.name
+                if community.worship_in_service:
+                    service_worship.add(fold(noun))
+            if community.any_case:
+                any_case.update(w[0] for w in map(_words, community.forms) if w)
+            if community.within:
+                within[community.name] = community.within
+        fold_into.update(model.fold_into)
         for key, bucket in sets.items():
             bucket.update(fold(w) for w in getattr(model, key))
         not_places.update(w for w in (_words(p) for p in model.not_places) if w)
         demonyms.update({fold(k): v for k, v in model.demonyms.items()})
     if problems:
         raise ConfigError(problems)
+    if fold_into:  # an operator who wants "Christian" for every church: report branches as the wider group
+        forms = {k: within.get(v, v) if within.get(v) in fold_into else v for k, v in forms.items()}
+        worship = {k: within.get(v, v) if within.get(v) in fold_into else v for k, v in worship.items()}
+    generated = _generated_forms(forms, demonyms)
     return Lexicon(forms, worship, frozenset(sets["victim_nouns"]), frozenset(sets["party_nouns"]),
                    frozenset(sets["target_before"]), frozenset(sets["not_target_before"]),
                    frozenset(sets["harm_words"]), tuple(sorted(not_places)), demonyms,
                    max((len(k) for k in forms), default=1), frozenset(k[0] for k in forms),
-                   frozenset(p[0] for p in not_places), frozenset(k[0] for k in forms) | frozenset(demonyms))
+                   frozenset(p[0] for p in not_places), frozenset(k[0] for k in forms) | frozenset(demonyms),
+                   generated, frozenset(any_case), within, frozenset(service_worship),
+                   frozenset(k[0] for k in forms) | frozenset(k[0] for k in generated))
