@@ -55,6 +55,7 @@ COVERED = FOCUS | {
     "CO", "MX", "VE", "EC", "PE", "HN", "GT", "SV", "NI", "BO", "DO", "CU", "JM", "BR",
     "KG", "TJ", "UZ", "TM", "KZ",
 }
+POSTAL = "US:"  # prefix of a US state's postal code among its aliases
 WORLD_MIN_POPULATION = 100_000
 ALTERNATE_MIN_POPULATION = 1_000
 
@@ -151,8 +152,9 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         regions[code] = canonical
         aliases = {str(a) for a in over.get("aliases", [])}  # type: ignore[attr-defined]
         if cc == "US" and canonical in us_codes:
-            # "Houston, TX": the postal code is matched only after "<place>," (warnd/extract/places.py)
-            aliases.add(us_codes[canonical])
+            # "Houston, TX": the postal code is looked up only after "<place>," (warnd/extract/places.py),
+            # under a key no text produces ("us:tx"), so that "IN", "OR", "AL" never match on their own
+            aliases.add(f"{POSTAL}{us_codes[canonical]}")
         for variant in (clean(name), clean(asciiname), asciiname):
             if variant != canonical:
                 aliases.add(variant)
@@ -211,7 +213,9 @@ def main() -> None:
             continue
         seen.add(key)
         # the lookup keys, computed here so that start-up need not (warnd/extract/gazetteer.py::_Table)
-        keys = list(dict.fromkeys(k for k in map(name_key, [name, *aliases]) if k))
+        postal = [a.lower() for a in aliases if a.startswith(POSTAL)]
+        aliases = [a for a in aliases if not a.startswith(POSTAL)]
+        keys = list(dict.fromkeys(k for k in map(name_key, [name, *aliases]) if k)) + postal
         out.append("\t".join([name, level, region, country, parent, str(pop), "|".join(aliases), "|".join(keys)]))
     OUT.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(json.dumps({"rows": len(out) - 2, "path": str(OUT.relative_to(ROOT))}))
