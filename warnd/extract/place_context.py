@@ -101,22 +101,23 @@ _TYPE_WORDS = frozenset({"province", "state", "region", "governorate", "district
                          "village", "villages", "camp", "territory", "zone", "oblast", "department", "valley",
                          "river", "lake", "island", "mountains", "hills", "strip", "bank", "neighbourhood",
                          "neighborhood", "quarter", "crossing", "border", "highway", "road", "coast"})
+# Words before a single capitalised word that can make it a person's name (besides titles).
+_BEFORE_ONE = PERSON_TITLES | _SAID | {",", "'s"}
 _LOWER_HEADS = frozenset({"cartel", "gang", "front", "faction", "militia", "brigade", "clan", "tribe", "sub-clan"})
 
 
-def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]],
-                    is_place_key: Callable[[str], bool]) -> list[bool]:
-    """True for each token inside a person's name, an organisation's, a publication's or a club's."""
-    n = len(tokens)
-    masked = [False] * n
+def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps: list[int],
+                    is_place_key: Callable[[str], bool], masked: list[bool]) -> None:
+    """Set `masked` for each token inside a person's name, an organisation's, a publication's or a club's.
+
+    `caps` are the indexes of the capitalised tokens, in order: only they can start a name.
+    """
     sports = _sports_sentences(tokens, sentences)
-    dateline = dateline_end(tokens)
-    i = dateline
-    while i < n:
-        t = tokens[i]
-        if not t.is_cap:
-            i += 1
+    i = dateline_end(tokens)
+    for c in caps:
+        if c < i:
             continue
+        i = c
         end = _cap_run(tokens, i)
         start = i
         while start < end and tokens[start].low in _LEADING:
@@ -124,6 +125,11 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]],
         if start >= end:
             i = max(end, i + 1)
             continue
+        if end - start == 1 and tokens[start].low not in PERSON_TITLES and i > 0 \
+                and tokens[i - 1].low not in _BEFORE_ONE and not sports[start] \
+                and (end >= len(tokens) or tokens[end].low not in _LOWER_HEADS):
+            i = end
+            continue  # one word, nothing before it that makes it a name: the common case, kept cheap
         span = (_org_span(tokens, start, end, is_place_key) or _person_span(tokens, start, end, is_place_key)
                 or ((start, end) if sports[start] and _is_club(tokens, start, end) else None)
                 or ((start, end) if _is_reduplicated(tokens, start, end)
@@ -134,9 +140,9 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]],
             i = max(span[1], end)
             continue
         i = end
-    _mask_quoted_titles(tokens, masked)
+    if '"' in (t.text for t in tokens) or "“" in (t.text for t in tokens):
+        _mask_quoted_titles(tokens, masked)
     _mask_agency_acronyms(tokens, masked)
-    return masked
 
 
 def _key(tokens: list[Token], i: int, end: int) -> str:
@@ -244,11 +250,13 @@ def _mask_quoted_titles(tokens: list[Token], masked: list[bool]) -> None:
                 masked[j] = True
 
 
+_MEDIA = frozenset({"agency", "television", "tv", "radio", "newspaper", "news"})
+
+
 def _mask_agency_acronyms(tokens: list[Token], masked: list[bool]) -> None:
     """An ALL-CAPS word before "news agency", "agency", "television": "the SONNA news agency"."""
     n = len(tokens)
-    for k, t in enumerate(tokens):
-        if _is_upper(t) and k + 1 < n and (tokens[k + 1].low in {"agency", "television", "tv", "radio", "newspaper"}
-                                           or (tokens[k + 1].low == "news" and k + 2 < n
-                                               and tokens[k + 2].low in {"agency", "network", "channel"})):
-            masked[k] = True
+    for k in range(1, n):
+        if tokens[k].low in _MEDIA and _is_upper(tokens[k - 1]) and (
+                tokens[k].low != "news" or (k + 1 < n and tokens[k + 1].low in {"agency", "network", "channel"})):
+            masked[k - 1] = True

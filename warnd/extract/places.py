@@ -154,15 +154,14 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     """
     demonyms, community_forms = lexicon.demonyms, lexicon.forms
     masked = _mask(tokens, lexicon.not_places, lexicon.not_place_firsts)
-    context_masked = mask_non_places(tokens, list(spans) if spans is not None else [(0, len(tokens))],
-                                     lambda key: bool(gazetteer.lookup(key)))
-    masked = [a or b for a, b in zip(masked, context_masked, strict=True)]
     dateline = dateline_end(tokens)
     raw: list[tuple[int, int, tuple[Name, ...]]] = []
     n = len(tokens)
     firsts = gazetteer.first_words
     # names start with a capital ("Al-Fashir", "El Fasher"): scan only capitalised tokens
     caps = [k for k, t in enumerate(tokens) if t.is_cap]
+    mask_non_places(tokens, list(spans) if spans is not None else [(0, n)], caps,
+                    lambda key: bool(gazetteer.lookup(key)), masked)
     candidates = [k for k in caps
                   if tokens[k].low in firsts or (tokens[k].low.endswith("'s") and tokens[k].low[:-2] in firsts)]
     i = 0
@@ -461,14 +460,14 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
     A whole name written as a place ("the Masina Petro-Congo neighbourhood", "the hamlet of Donja
     Jablanica", "Ain Zara district") replaces the gazetteer's partial hits inside it.
     """
-    out = _whole_names(tokens, mentions, masked, community_firsts)
+    out = _whole_names(tokens, mentions, masked, caps, community_firsts)
     taken: set[int] = set()
     for m in out:
         taken.update(range(m.start, m.end))
     by_start = {m.start: m for m in out}
     by_end = {m.end: m for m in out}
     n = len(tokens)
-    headline = _title_case_sentences(tokens)
+    headline: list[bool] = []   # filled on first need: most items never reach the rule that reads it
     for i in caps:
         t = tokens[i]
         if i in taken or masked[i] or t.low in _TITLES or t.low in not_names or t.low in _NOT_NAMES \
@@ -503,8 +502,9 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
             owner = by_end.get(i)
             if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
                 level, parent = "neighbourhood", owner        # "Port-au-Prince's Cite Soleil"
-        elif not headline[i] and i > 0 and _after_locative(tokens, i, prev, prev2, by_start, j) \
-                and tokens[i].low not in _NOT_AFTER_PREPOSITION and not tokens[i].text.isupper():
+        elif i > 0 and tokens[i].low not in _NOT_AFTER_PREPOSITION and not tokens[i].text.isupper() \
+                and _after_locative(tokens, i, prev, prev2, by_start, j) \
+                and not _in_headline(tokens, headline, i):
             level = "locality"
             k = j + 1 if j < n and tokens[j].text == "," else j
             if k < n and tokens[k].low in {"in", "near"} and k + 1 < n:
@@ -566,6 +566,12 @@ def _after_locative(tokens: list[Token], i: int, prev: str, prev2: str, by_start
     return False
 
 
+def _in_headline(tokens: list[Token], cache: list[bool], i: int) -> bool:
+    if not cache:
+        cache.extend(_title_case_sentences(tokens))
+    return cache[i]
+
+
 def _title_case_sentences(tokens: list[Token]) -> list[bool]:
     """True inside a stretch where most words are capitalised (a Title Case headline)."""
     flags = [False] * len(tokens)
@@ -580,7 +586,7 @@ def _title_case_sentences(tokens: list[Token]) -> list[bool]:
     return flags
 
 
-def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool],
+def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool], caps: list[int],
                  community_firsts: Collection[str]) -> list[PlaceMention]:
     """Replace partial gazetteer hits inside a longer name written as a place ("Ain Zara district")."""
     n = len(tokens)
@@ -590,10 +596,13 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
             covering[k] = m
     out = list(mentions)
     i = 0
-    while i < n:
-        if not tokens[i].is_cap or tokens[i].low in _TITLES or masked[i] or tokens[i].low in community_firsts:
-            i += 1
+    for c in caps:
+        if c < i:
             continue
+        i = c
+        if tokens[i].low in _TITLES or masked[i] or tokens[i].low in community_firsts \
+                or not (i in covering or i + 1 in covering or i + 2 in covering):
+            continue  # a run with no hit near its start has nothing to replace
         j = _run_end(tokens, i, None)
         inside = {id(covering[k]): covering[k] for k in range(i, j) if k in covering}
         whole = len(inside) == 1 and next(iter(inside.values())).start == i and next(iter(inside.values())).end == j
