@@ -34,10 +34,11 @@ from warnd.config.loader import LocatedYaml, located_problems, read_yaml
 from warnd.errors import ConfigError, Problem
 from warnd.extract.tokens import fold, tokenize
 
-Level = Literal["country", "region", "district", "locality", "neighbourhood", "camp"]
-# How specific each level is; a figure takes the most specific place it refers to.
-DEPTH: Mapping[str, int] = {"country": 0, "region": 1, "district": 2, "locality": 3, "neighbourhood": 4,
-                            "camp": 4}
+Level = Literal["area", "country", "region", "district", "locality", "neighbourhood", "camp"]
+# How specific each level is; a figure takes the most specific place it refers to. An area spans or
+# straddles countries, or is a natural feature (the Sahel, Darfur, Lake Chad, the Congo River).
+DEPTH: Mapping[str, int] = {"area": -1, "country": 0, "region": 1, "district": 2, "locality": 3,
+                            "neighbourhood": 4, "camp": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,9 @@ class Entry:
 
     @property
     def place_level(self) -> str:
-        """The level as `warnd.types.Place` names it (neighbourhoods and camps are localities)."""
+        """The level as `warnd.types.Place` names it (neighbourhoods and camps are localities, areas regions)."""
+        if self.level == "area":
+            return "region"
         return "locality" if self.level in ("neighbourhood", "camp") else self.level
 
 
@@ -91,7 +94,7 @@ class Gazetteer:
 class _PlaceModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1)
-    level: Level
+    level: Level  # operator files: an area is a macro-region or natural feature ("Sahel", "Lake Chad")
     parent: str | None = None
     region: str | None = None
     country: str | None = None

@@ -81,14 +81,26 @@ def _words_in(tokens: list[Token], i: int, j: int) -> int:
 
 
 def dateline_end(tokens: list[Token]) -> int:
-    """The end of an ALL-CAPS dateline place at the start ("NAIROBI —", "GAZA CITY (Agency) —"), else 0."""
+    """The end of an ALL-CAPS dateline at the start ("NAIROBI —", "GAO, Mali (Agency) —"), else 0.
+
+    The end covers the country and the agency after the city, up to the dash, when they are there.
+    """
     j, n = 0, len(tokens)
-    while j < n and j < 4 and _is_upper(tokens[j]):
+    while j < n and j < 4 and (_is_upper(tokens[j]) or (j > 0 and tokens[j].text == "-" and j + 1 < n
+                                                        and _is_upper(tokens[j + 1]))):
         j += 1
     if j == 0 or j >= n:
         return 0
     nxt = tokens[j]
-    if nxt.text in _DASHES or nxt.text in {",", "("} or (nxt.is_cap and not _is_upper(nxt)):
+    if nxt.text in _DASHES or nxt.text == "(" or (nxt.is_cap and not _is_upper(nxt)):
+        return j
+    if nxt.text == ",":
+        # "CULIACAN, Mexico —", "MAIDUGURI, Nigeria (Agency) —": the rest, up to the dash, is the dateline
+        for k in range(j + 1, min(n, j + 12)):
+            if tokens[k].text in {"—", "–", "--"} or (tokens[k].text == "-" and not adjacent(tokens[k - 1], tokens[k])):
+                return k
+            if not (tokens[k].is_cap or tokens[k].text in {"(", ")", ",", "."}):
+                break
         return j
     return 0
 

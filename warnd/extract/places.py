@@ -172,6 +172,9 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         tok = tokens[i]
         if masked[i] or not (tok.is_cap or (i + 1 < n and tokens[i + 1].text == "-")):
             continue
+        if i > 2 and tokens[i - 1].text == "-" and tokens[i - 2].low in _PARTICLES and tokens[i - 3].is_cap \
+                and adjacent(tokens[i - 1], tok):
+            continue  # "Ras al-Ara": the last part of a longer name, not the place "Ara"
         match = _longest(tokens, i, gazetteer, masked)
         if match is None:
             continue
@@ -195,10 +198,36 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         i = end
     raw = _drop_relations(tokens, _with_postal_codes(tokens, raw, gazetteer))
     context = _context_countries(tokens, raw, demonyms, caps)
+    raw = _near_context(raw, context)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
     mentions = add_structural(tokens, mentions, masked, caps, lexicon.not_names | lexicon.not_place_firsts,
                               frozenset(w[0] for w in community_forms))
-    return [_with_role(tokens, m, dateline) for m in sorted(mentions, key=lambda m: m.start)]
+    mentions.sort(key=lambda m: m.start)
+    out: list[PlaceMention] = []
+    for k, m in enumerate(mentions):
+        # only the surroundings of a scene: in "from Parachinar to Peshawar in Kurram district" Kurram
+        # is where it happened, not the destination's surroundings
+        surrounds = _surrounded(tokens, mentions, k) if out and out[-1].role == "plain" else None
+        out.append(_with_role(tokens, m, dateline, surrounds))
+    return out
+
+
+_SURROUNDING = frozenset({"in", "on", "near", "off", "outside", "at"})
+
+
+def _surrounded(tokens: list[Token], mentions: list[PlaceMention], k: int) -> PlaceMention | None:
+    """The place right before mention k that it is the surroundings of: "Quirimba island, off Ibo"."""
+    if k == 0:
+        return None
+    m, before = mentions[k], mentions[k - 1]
+    gap = [t.low for t in tokens[before.end:m.start]]
+    while gap and gap[0] in _TOWN_WORDS | _DISTRICT_WORDS | _TYPE_AFTER:
+        gap = gap[1:]   # "Quirimba island, off Ibo"
+    if gap and gap[0] == ",":
+        gap = gap[1:]
+    if gap and gap[-1] == "the":
+        gap = gap[:-1]
+    return before if len(gap) == 1 and gap[0] in _SURROUNDING else None
 
 
 def _used_as_place(tokens: list[Token], start: int, end: int, raw: list[tuple[int, int, tuple[Name, ...]]]) -> bool:
@@ -213,6 +242,16 @@ def _used_as_place(tokens: list[Token], start: int, end: int, raw: list[tuple[in
     if nxt is not None and nxt.text == "," and raw and raw[-1][0] == end + 1:
         return True  # "Houston, Texas"
     return nxt is not None and nxt.low in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS
+
+
+def _near_context(raw: list[tuple[int, int, tuple[Name, ...]]],
+                  context: Mapping[str, int]) -> list[tuple[int, int, tuple[Name, ...]]]:
+    """Drop a name whose only readings are generated alternate spellings in countries the item does not
+    point at, when it points clearly elsewhere: "Pensa" in a Burkina Faso story is not Russia's Penza."""
+    if not context or max(context.values()) < 2:
+        return raw
+    return [r for r in raw if any(n.primary or n.entry.curated or context.get(n.entry.country or "", 0)
+                                  or n.entry.level in ("country", "area") for n in r[2])]
 
 
 def _with_postal_codes(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
@@ -305,7 +344,8 @@ def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, 
     nxt = tokens[end] if end < n else None
     if key in _NEVER:
         return False
-    if key in _GENERIC_NEED_TYPE and not (nxt is not None and nxt.low in _REGION_WORDS | _DISTRICT_WORDS):
+    if key in _GENERIC_NEED_TYPE and not (nxt is not None
+                                          and nxt.low.removesuffix("'s") in _REGION_WORDS | _DISTRICT_WORDS):
         return False
     if nxt is not None and nxt.text in {"-", "‐"} and adjacent(tokens[end - 1], nxt) and end + 1 < n \
             and tokens[end + 1].low in _COMPOUND_SUFFIX:
@@ -502,7 +542,8 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
             owner = by_end.get(i)
             if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
                 level, parent = "neighbourhood", owner        # "Port-au-Prince's Cite Soleil"
-        elif i > 0 and tokens[i].low not in _NOT_AFTER_PREPOSITION and not tokens[i].text.isupper() \
+        elif i > 0 and tokens[i].low.removesuffix("'s") not in _NOT_AFTER_PREPOSITION \
+                and not tokens[i].text.isupper() \
                 and _after_locative(tokens, i, prev, prev2, by_start, j) \
                 and not _in_headline(tokens, headline, i):
             level = "locality"
@@ -566,6 +607,10 @@ def _after_locative(tokens: list[Token], i: int, prev: str, prev2: str, by_start
     return False
 
 
+def _key(tokens: list[Token], start: int, end: int) -> str:
+    return " ".join(t.low for t in tokens[start:end] if t.kind == "word")
+
+
 def _in_headline(tokens: list[Token], cache: list[bool], i: int) -> bool:
     if not cache:
         cache.extend(_title_case_sentences(tokens))
@@ -613,7 +658,8 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
         prev = tokens[i - 1].low if i > 0 else ""
         prev2 = tokens[i - 2].low if i > 1 else ""
         typed = nxt in _TYPE_AFTER or nxt in _SUBPLACE_WORDS or nxt == "camp" or (prev == "of" and prev2 in _OF_WORDS)
-        if typed and not any(m.entry.level in ("country", "region", "area") for m in inside.values()):
+        if typed and not any(m.entry.level in ("country", "region", "area")
+                             and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE for m in inside.values()):
             out = [m for m in out if id(m) not in inside]
             out.append(_structural(_join(tokens, i, j), "neighbourhood" if nxt in _SUBPLACE_WORDS else "locality",
                                    None, i, j))
@@ -635,8 +681,12 @@ def _join(tokens: list[Token], i: int, j: int) -> str:
     return ascii_name(name)
 
 
-def _with_role(tokens: list[Token], m: PlaceMention, dateline: int = 0) -> PlaceMention:
-    """How the place relates to the sentence: the scene, the source's base, an origin, a destination."""
+def _with_role(tokens: list[Token], m: PlaceMention, dateline: int = 0,
+               surrounds: PlaceMention | None = None) -> PlaceMention:
+    """How the place relates to the sentence: the scene, the source's base, an origin, a destination.
+
+    `surrounds` is the place this one follows as its surroundings ("X, near Y", "X in Y", "X off Y").
+    """
     if m.start < dateline:
         return PlaceMention(m.entry, m.start, m.end, "dateline")  # where the story was filed, not the scene
     prev = tokens[m.start - 1] if m.start > 0 else None
@@ -653,6 +703,8 @@ def _with_role(tokens: list[Token], m: PlaceMention, dateline: int = 0) -> Place
         role = "between"
     elif prev is not None and prev.low == "of" and m.start > 1 and tokens[m.start - 2].low in _DIRECTIONS:
         role = "reference"   # "20 km south of El Fasher", "on the outskirts of Damascus"
+    elif surrounds is not None and surrounds.depth >= m.depth:
+        role = "reference"   # "Doron Baga, near Kukawa", "Kalingi in the Itombwe highlands": the first one is the scene
     if nxt is not None and nxt.text in {"-", "–"} and adjacent(tokens[m.end - 1], nxt):
         role = "compound"
     if prev is not None and prev.text in {"-", "–"} and adjacent(prev, tokens[m.start]):
