@@ -161,6 +161,7 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         region_spellings[code] = {ascii_fold(a).lower() for a in aliases | {canonical}}
         yield canonical, "region", canonical, countries[cc], "", 0, sorted(aliases)
 
+    english: dict[str, str] = {str(k): str(v) for k, v in load_yaml("english_names.yaml").items()}
     for line in (DATA / "geonames_admin2_focus.tsv").read_text(encoding="utf-8").splitlines():
         code, name, asciiname = line.split("\t")[:3]
         if _PREFIX.match(asciiname):
@@ -168,11 +169,11 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         cc, a1 = code.split(".")[:2]
         region = regions.get(f"{cc}.{a1}", "")
         canonical = clean(asciiname)
+        canonical = english.get(f"{cc}:{canonical}", canonical)
         if not canonical or canonical == region or canonical.lower() in region_spellings.get(f"{cc}.{a1}", set()):
             continue
         yield canonical, "district", region, countries[cc], "", 0, []
 
-    english: dict[str, str] = {str(k): str(v) for k, v in load_yaml("english_names.yaml").items()}
     used: set[str] = set()
     for city in sorted(gc.get_cities().values(), key=lambda c: c["geonameid"]):
         cc = city["countrycode"]

@@ -124,7 +124,7 @@ FOCUS_COUNTRIES = frozenset({
     "Somalia", "Iraq", "Afghanistan", "Pakistan", "Central African Republic", "Cameroon", "Mozambique", "Libya",
     "Bangladesh",
 })
-_LEVEL_PRIOR = {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80, "camp": 80}
+_LEVEL_PRIOR = {"area": 650, "country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80, "camp": 80}
 
 
 def _prior(name: Name, bucket: Sequence[Name]) -> float:

@@ -221,8 +221,11 @@ def _surrounded(tokens: list[Token], mentions: list[PlaceMention], k: int) -> Pl
         return None
     m, before = mentions[k], mentions[k - 1]
     gap = [t.low for t in tokens[before.end:m.start]]
+    typed = bool(gap) and gap[0] in _TOWN_WORDS | _DISTRICT_WORDS | _TYPE_AFTER
     while gap and gap[0] in _TOWN_WORDS | _DISTRICT_WORDS | _TYPE_AFTER:
         gap = gap[1:]   # "Quirimba island, off Ibo"
+    if typed and gap == ["of"]:
+        return before   # "the Beit Hanina quarter of Jerusalem"
     if gap and gap[0] == ",":
         gap = gap[1:]
     if gap and gap[-1] == "the":
@@ -345,8 +348,9 @@ def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, 
     if key in _NEVER:
         return False
     if key in _GENERIC_NEED_TYPE and not (nxt is not None
-                                          and nxt.low.removesuffix("'s") in _REGION_WORDS | _DISTRICT_WORDS):
-        return False
+                                          and nxt.low.removesuffix("'s") in _REGION_WORDS | _DISTRICT_WORDS) \
+            and not (start > 0 and tokens[start - 1].low == "the" and any(n.entry.level == "area" for n in names)):
+        return False  # "the Sahel" is the macro-region; "Sahel" alone is a generic word
     if nxt is not None and nxt.text in {"-", "‐"} and adjacent(tokens[end - 1], nxt) and end + 1 < n \
             and tokens[end + 1].low in _COMPOUND_SUFFIX:
         return False
@@ -413,7 +417,9 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
         return names[0].entry
     nxt = tokens[end].low if end < len(tokens) else ""
     wanted: set[str] = set()
-    if nxt in _REGION_WORDS:
+    if start > 0 and tokens[start - 1].low == "the" and nxt not in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS:
+        wanted = {"area"}   # "across the Sahel": the macro-region, not Burkina Faso's Sahel region
+    elif nxt in _REGION_WORDS:
         wanted = {"region"}
     elif nxt in _DISTRICT_WORDS:
         wanted = {"district"}
