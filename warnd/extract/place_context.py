@@ -139,7 +139,8 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
             continue
         if end - start == 1 and tokens[start].low not in PERSON_TITLES and i > 0 \
                 and tokens[i - 1].low not in _BEFORE_ONE and not sports[start] \
-                and (end >= len(tokens) or tokens[end].low not in _LOWER_HEADS):
+                and (end >= len(tokens) or tokens[end].low not in _LOWER_HEADS) \
+                and not (tokens[start].low in ORG_HEADS and end < len(tokens) and tokens[end].low in {"of", "for"}):
             i = end
             continue  # one word, nothing before it that makes it a name: the common case, kept cheap
         span = (_org_span(tokens, start, end, is_place_key) or _person_span(tokens, start, end, is_place_key)
@@ -203,8 +204,9 @@ def _org_span(tokens: list[Token], i: int, end: int,
     head = -1
     while k < n and k - i < 12:
         t = tokens[k]
-        if t.is_cap and t.low in ORG_HEADS and k > i:
-            head = k
+        if t.is_cap and t.low in ORG_HEADS and (k > i or (k + 2 < n and tokens[k + 1].low in {"of", "for"}
+                                                           and tokens[k + 2].is_cap)):
+            head = k  # "Disaster Management Authority", or a head first: "Ministry of Interior of Kenya"
         if t.is_cap or (t.low in _LINKS and k + 1 < n and tokens[k + 1].is_cap and k > i) \
                 or (t.text in {"-", "‐"} and k > i and k + 1 < n and adjacent(t, tokens[k + 1])):
             k += 1
