@@ -60,9 +60,8 @@ HEADLINES = [
 ]
 
 
-@pytest.mark.parametrize("text, name", HEADLINES)
-def test_headline_places(extractor: Extractor, text: str, name: str) -> None:
-    assert name in [p.name for p in extractor.extract_text(text).places]
+def _names(extractor: Extractor, text: str) -> list[str]:
+    return [p.name for p in extractor.extract_text(text).places]
 
 
 DISAMBIGUATION = [
@@ -99,9 +98,6 @@ NOT_PLACES = [
 ]
 
 
-@pytest.mark.parametrize("text, name", NOT_PLACES)
-def test_not_places(extractor: Extractor, text: str, name: str) -> None:
-    assert name not in [p.name for p in extractor.extract_text(text).places]
 
 
 FIGURE_LOCATIONS = [
@@ -125,10 +121,6 @@ FIGURE_LOCATIONS = [
 ]
 
 
-@pytest.mark.parametrize("text, location", FIGURE_LOCATIONS)
-def test_figure_location(extractor: Extractor, text: str, location: str | None) -> None:
-    casualties = extractor.extract_text(text).casualties
-    assert casualties and casualties[0].location == location
 
 
 REGIONS = [
@@ -210,9 +202,6 @@ COVERAGE = [
 ]
 
 
-@pytest.mark.parametrize("text, name", COVERAGE)
-def test_coverage(extractor: Extractor, text: str, name: str) -> None:
-    assert name in [p.name for p in extractor.extract_text(text).places]
 
 
 def test_area_ranks_below_country(extractor: Extractor) -> None:
@@ -244,14 +233,13 @@ NAMES_NOT_PLACES = [
 ]
 
 
-@pytest.mark.parametrize("text, name", NAMES_NOT_PLACES)
-def test_names_that_are_not_places(extractor: Extractor, text: str, name: str) -> None:
-    assert name not in [p.name for p in extractor.extract_text(text).places]
+@pytest.mark.parametrize("text, name", NOT_PLACES + NAMES_NOT_PLACES)
+def test_not_places(extractor: Extractor, text: str, name: str) -> None:
+    assert name not in _names(extractor, text)
 
 
 def test_hyphenated_road_lists_both_places(extractor: Extractor) -> None:
-    names = [p.name for p in extractor.extract_text("Bandits blocked the Herat-Kabul highway.").places]
-    assert {"Herat", "Kabul"} <= set(names)
+    assert {"Herat", "Kabul"} <= set(_names(extractor, "Bandits blocked the Herat-Kabul highway."))
 
 
 STRUCTURAL = [
@@ -271,7 +259,7 @@ STRUCTURAL = [
 
 @pytest.mark.parametrize("text, name, absent", STRUCTURAL)
 def test_structural_names(extractor: Extractor, text: str, name: str, absent: str | None) -> None:
-    names = [p.name for p in extractor.extract_text(text).places]
+    names = _names(extractor, text)
     assert name in names
     assert absent is None or absent not in names
 
@@ -283,9 +271,9 @@ DATELINES = [
 ]
 
 
-@pytest.mark.parametrize("text, name", DATELINES)
-def test_dateline_is_a_place(extractor: Extractor, text: str, name: str) -> None:
-    assert name in [p.name for p in extractor.extract_text(text).places]
+@pytest.mark.parametrize("text, name", HEADLINES + COVERAGE + DATELINES)
+def test_named_places(extractor: Extractor, text: str, name: str) -> None:
+    assert name in _names(extractor, text)
 
 
 SCENES = [
@@ -304,8 +292,8 @@ SCENES = [
 ]
 
 
-@pytest.mark.parametrize("text, location", SCENES)
-def test_figure_takes_the_scene(extractor: Extractor, text: str, location: str | None) -> None:
+@pytest.mark.parametrize("text, location", FIGURE_LOCATIONS + SCENES)
+def test_figure_location(extractor: Extractor, text: str, location: str | None) -> None:
     casualties = extractor.extract_text(text).casualties
     assert casualties and casualties[0].location == location
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from warnd.extract.gazetteer import DEPTH, Entry, Gazetteer, Name
 from warnd.extract.lexicon import Lexicon
-from warnd.extract.place_context import dateline_end, mask_non_places
+from warnd.extract.place_context import PERSON_TITLES, dateline_end, mask_non_places
 from warnd.extract.tokens import Token, adjacent
 
 _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "en", "es", "ez", "ul",
@@ -364,13 +364,6 @@ def _is_place_use(tokens: list[Token], start: int, end: int, names: tuple[Name, 
     return True
 
 
-_PERSON_TITLES = frozenset({
-    "governor", "president", "minister", "mayor", "spokesman", "spokeswoman", "spokesperson", "commander",
-    "general", "gen", "colonel", "col", "captain", "capt", "chief", "leader", "mr", "mrs", "ms", "dr", "sheikh",
-    "imam", "bishop", "pastor", "father", "rev", "prince", "king", "queen", "judge", "senator", "lawmaker",
-    "envoy", "ambassador", "secretary", "official", "activist", "journalist", "correspondent", "analyst",
-    "professor", "prof", "brigadier", "lieutenant", "sergeant", "major", "emir", "warlord", "head",
-})
 _NOT_SURNAMES = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                            "january", "february", "march", "april", "may", "june", "july", "august",
                            "september", "october", "november", "december", "i", "and"})
@@ -387,7 +380,7 @@ def _is_person(tokens: list[Token], start: int, end: int, names: tuple[Name, ...
     prev = tokens[start - 1] if start > 0 else None
     nxt = tokens[end] if end < len(tokens) else None
     after = tokens[end + 1] if end + 1 < len(tokens) else None
-    if prev is not None and prev.low in _PERSON_TITLES and not any(n.entry.level == "country" for n in names):
+    if prev is not None and prev.low in PERSON_TITLES and not any(n.entry.level == "country" for n in names):
         return True
     return (nxt is not None and nxt.is_cap and nxt.low not in firsts and nxt.low not in _NOT_SURNAMES
             and nxt.low not in _ORG_WORDS and nxt.low not in _REGION_WORDS and nxt.low not in _TOWN_WORDS
