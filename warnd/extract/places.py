@@ -187,6 +187,9 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         if len(words) == 1 and words[0] in demonyms and nxt not in _REGION_WORDS:
             i = end
             continue
+        if _names_a_people(tokens, end, names):
+            i = end
+            continue
         if i >= dateline and _is_person(tokens, i, end, names, firsts):
             i = end
             continue
@@ -233,6 +236,24 @@ def _surrounded(tokens: list[Token], mentions: list[PlaceMention], k: int) -> Pl
     return before if len(gap) == 1 and gap[0] in _SURROUNDING else None
 
 
+_PEOPLE_NOUNS = frozenset({"communities", "clans", "clan", "tribes", "tribe", "herders", "farmers", "militias",
+                           "militiamen", "fighters", "youths", "elders", "traders", "pastoralists", "people",
+                           "sub-clan", "sub-clans", "ethnic", "speakers", "families", "men", "women"})
+
+
+def _names_a_people(tokens: list[Token], end: int, names: tuple[Name, ...]) -> bool:
+    """A small or alternate-spelling place used as a people's name: "Gedeo and Guji communities",
+    "Hausa farmers". Known towns and regions before such nouns ("Benue farmers") stay places."""
+    n = len(tokens)
+    nxt = tokens[end].low if end < n else ""
+    if nxt == "and" and end + 2 < n and tokens[end + 1].is_cap:
+        nxt = tokens[end + 2].low
+    if nxt not in _PEOPLE_NOUNS:
+        return False
+    return all(not nm.entry.curated and nm.entry.level in ("district", "locality", "neighbourhood")
+               and (not nm.primary or nm.entry.population < 5000) for nm in names)
+
+
 def _used_as_place(tokens: list[Token], start: int, end: int, raw: list[tuple[int, int, tuple[Name, ...]]]) -> bool:
     """A place named like a person ("Houston", "Jordan") counts only where the text uses it as a place."""
     key = " ".join(t.low for t in tokens[start:end] if t.kind == "word").removesuffix("'s")
@@ -250,11 +271,19 @@ def _used_as_place(tokens: list[Token], start: int, end: int, raw: list[tuple[in
 def _near_context(raw: list[tuple[int, int, tuple[Name, ...]]],
                   context: Mapping[str, int]) -> list[tuple[int, int, tuple[Name, ...]]]:
     """Drop a name whose only readings are generated alternate spellings in countries the item does not
-    point at, when it points clearly elsewhere: "Pensa" in a Burkina Faso story is not Russia's Penza."""
+    point at, when it points clearly elsewhere: "Pensa" in a Burkina Faso story is not Russia's Penza.
+    The name's own weight in the context (2 for a one-country name) does not count as support."""
     if not context or max(context.values()) < 2:
         return raw
-    return [r for r in raw if any(n.primary or n.entry.curated or context.get(n.entry.country or "", 0)
-                                  or n.entry.level in ("country", "area") for n in r[2])]
+    out = []
+    for r in raw:
+        countries = {n.entry.country for n in r[2]}
+        own = 2 if len(countries) == 1 else 0
+        if any(n.primary or n.entry.curated or n.entry.level in ("country", "area")
+               or context.get(n.entry.country or "", 0) > own for n in r[2]) \
+                or max((w for c, w in context.items() if c not in countries or w > own), default=0) < 2:
+            out.append(r)
+    return out
 
 
 def _with_postal_codes(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
