@@ -285,7 +285,7 @@ SCENES = [
                  id="scene-beats-its-surroundings"),
     pytest.param("A boat capsized on the Kasai River near Ilebo, killing 8 people.", "Ilebo",
                  id="town-beats-river"),
-    pytest.param("The strike hit the Beit Hanina quarter of Jerusalem, killing 3.", "Bayt Hanina",
+    pytest.param("The strike hit the Beit Hanina quarter of Jerusalem, killing 3.", "Beit Hanina",
                  id="quarter-of-city"),
     pytest.param("Gunmen stormed Kalinde village in the Mitumba highlands, killing 11.", "Kalinde",
                  id="village-in-highlands"),
