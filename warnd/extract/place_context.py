@@ -124,12 +124,18 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
 
     `caps` are the indexes of the capitalised tokens, in order: only they can start a name.
     """
-    sports = _sports_sentences(tokens, sentences)
+    lows = [t.low for t in tokens]
+    sports = _sports_sentences(tokens, sentences, lows)
     i = dateline_end(tokens)
+    n = len(tokens)
     for c in caps:
         if c < i:
             continue
         i = c
+        if 0 < i < n - 1 and not tokens[i + 1].is_cap and tokens[i + 1].text not in {"-", "‐"} \
+                and lows[i + 1] not in _LOWER_HEADS and lows[i] not in PERSON_TITLES \
+                and lows[i - 1] not in _BEFORE_ONE and lows[i] not in ORG_HEADS and not sports[i]:
+            continue  # one word, nothing around it that makes it a name: the common case, kept cheap
         end = _cap_run(tokens, i)
         start = i
         while start < end and tokens[start].low in _LEADING:
@@ -153,9 +159,10 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
             i = max(span[1], end)
             continue
         i = end
-    if '"' in (t.text for t in tokens) or "“" in (t.text for t in tokens):
+    if '"' in lows or "“" in lows:
         _mask_quoted_titles(tokens, masked)
-    _mask_agency_acronyms(tokens, masked)
+    if not _MEDIA.isdisjoint(lows):
+        _mask_agency_acronyms(tokens, masked)
 
 
 def _key(tokens: list[Token], i: int, end: int) -> str:
@@ -236,8 +243,10 @@ def _is_reduplicated(tokens: list[Token], i: int, end: int) -> bool:
     return end - i == 3 and tokens[i + 1].text == "-" and tokens[i].low == tokens[i + 2].low
 
 
-def _sports_sentences(tokens: list[Token], sentences: list[tuple[int, int]]) -> list[bool]:
+def _sports_sentences(tokens: list[Token], sentences: list[tuple[int, int]], lows: list[str]) -> list[bool]:
     flags = [False] * len(tokens)
+    if _SPORTS.isdisjoint(lows):
+        return flags  # most items: no sports word at all
     for a, b in sentences:
         score = any(tokens[k].kind == "num" and tokens[k + 1].text in {"-", "–"} and tokens[k + 2].kind == "num"
                     and len(tokens[k].text) <= 2 for k in range(a, b - 2))

@@ -203,8 +203,8 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     context = _context_countries(tokens, raw, demonyms, caps)
     raw = _near_context(raw, context)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
-    mentions = add_structural(tokens, mentions, masked, caps, lexicon.not_names | lexicon.not_place_firsts,
-                              frozenset(w[0] for w in community_forms))
+    not_names, community_firsts = _lexicon_words(lexicon)
+    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts)
     mentions.sort(key=lambda m: m.start)
     out: list[PlaceMention] = []
     for k, m in enumerate(mentions):
@@ -223,6 +223,8 @@ def _surrounded(tokens: list[Token], mentions: list[PlaceMention], k: int) -> Pl
     if k == 0:
         return None
     m, before = mentions[k], mentions[k - 1]
+    if m.start - before.end > 4:
+        return None
     gap = [t.low for t in tokens[before.end:m.start]]
     typed = bool(gap) and gap[0] in _TOWN_WORDS | _DISTRICT_WORDS | _TYPE_AFTER
     while gap and gap[0] in _TOWN_WORDS | _DISTRICT_WORDS | _TYPE_AFTER:
@@ -234,6 +236,19 @@ def _surrounded(tokens: list[Token], mentions: list[PlaceMention], k: int) -> Pl
     if gap and gap[-1] == "the":
         gap = gap[:-1]
     return before if len(gap) == 1 and gap[0] in _SURROUNDING else None
+
+
+_LEXICON_WORDS: dict[int, tuple[Lexicon, frozenset[str], frozenset[str]]] = {}
+
+
+def _lexicon_words(lexicon: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
+    """The lexicon's words that are never unknown places, and its communities' first words: built once
+    per lexicon (the lexicon is kept in the entry so that its id is not reused)."""
+    found = _LEXICON_WORDS.get(id(lexicon))
+    if found is None or found[0] is not lexicon:
+        found = (lexicon, lexicon.not_names | lexicon.not_place_firsts, frozenset(w[0] for w in lexicon.forms))
+        _LEXICON_WORDS[id(lexicon)] = found
+    return found[1], found[2]
 
 
 _PEOPLE_NOUNS = frozenset({"communities", "clans", "clan", "tribes", "tribe", "herders", "farmers", "militias",
@@ -277,6 +292,9 @@ def _near_context(raw: list[tuple[int, int, tuple[Name, ...]]],
         return raw
     out = []
     for r in raw:
+        if any(n.primary or n.entry.curated for n in r[2]):
+            out.append(r)  # the common case, decided without the context
+            continue
         countries = {n.entry.country for n in r[2]}
         own = 2 if len(countries) == 1 else 0
         if any(n.primary or n.entry.curated or n.entry.level in ("country", "area")
@@ -663,6 +681,9 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
                  community_firsts: Collection[str]) -> list[PlaceMention]:
     """Replace partial gazetteer hits inside a longer name written as a place ("Ain Zara district")."""
     n = len(tokens)
+    if not any((m.start > 0 and tokens[m.start - 1].is_cap) or (m.end < n and tokens[m.end].is_cap)
+               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].is_cap) for m in mentions):
+        return mentions  # no hit has a capitalised neighbour: nothing is part of a longer name
     covering: dict[int, PlaceMention] = {}
     for m in mentions:
         for k in range(m.start, m.end):
@@ -746,5 +767,7 @@ def _with_role(tokens: list[Token], m: PlaceMention, dateline: int = 0,
 
 def ascii_name(text: str) -> str:
     """A place name without accents or non-ASCII marks ("Cité Soleil" -> "Cite Soleil")."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("ı", "i"))  # Turkish dotless i
     return "".join(c for c in decomposed if not unicodedata.combining(c) and c.isascii())
