@@ -98,6 +98,7 @@ _PERSON_PRONE = frozenset({"houston", "washington", "jackson", "lincoln", "clint
                            "preston", "chester", "regina", "adama", "osman", "hamid", "ali", "omar", "hassan",
                            "ahmed", "kaya", "silva", "martinez", "garcia", "abu", "ode", "gill", "masih",
                            "isa", "musa", "yusuf", "ibrahim", "joseph", "john", "james", "david"})
+_PRONE_LAST = frozenset(k.rsplit(" ", 1)[-1] for k in _PERSON_PRONE)
 _LOCATIVE = frozenset({"in", "at", "near", "from", "to", "through", "across", "outside", "around", "into",
                        "toward", "towards", "of", "on", "over", "between", "and", "via", "inside", "within"})
 # Nouns after "X-Y" that make it a relation between two countries, not two places: "the Russia-Ukraine war".
@@ -187,7 +188,7 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         if len(words) == 1 and words[0] in demonyms and nxt not in _REGION_WORDS:
             i = end
             continue
-        if _names_a_people(tokens, end, names):
+        if (nxt in _PEOPLE_NOUNS or nxt == "and") and _names_a_people(tokens, end, names):
             i = end
             continue
         if i >= dateline and _is_person(tokens, i, end, names, firsts):
@@ -196,7 +197,8 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         if end - i == 1 and end + 2 < n and tokens[end].low in _PARTICLES and tokens[end + 1].text == "-" \
                 and tokens[end + 2].is_cap and " ".join(words) != "al":
             continue  # "Bab al-Tabbaneh": a longer name the gazetteer lacks, not the place "Bab"
-        if _is_place_use(tokens, i, end, names) and (i < dateline or _used_as_place(tokens, i, end, raw)):
+        if _is_place_use(tokens, i, end, names) and (i < dateline or words[-1].removesuffix("'s") not in _PRONE_LAST
+                                                     or _used_as_place(tokens, i, end, raw)):
             raw.append((i, end, names))
         i = end
     raw = _drop_relations(tokens, _with_postal_codes(tokens, raw, gazetteer))
@@ -307,6 +309,8 @@ def _near_context(raw: list[tuple[int, int, tuple[Name, ...]]],
 def _with_postal_codes(tokens: list[Token], raw: list[tuple[int, int, tuple[Name, ...]]],
                        gazetteer: Gazetteer) -> list[tuple[int, int, tuple[Name, ...]]]:
     """"Houston, TX": a US postal code names its state only right after "<place>,"."""
+    if not raw:
+        return raw
     out = list(raw)
     n = len(tokens)
     for _, end, _ in raw:
@@ -563,7 +567,6 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
         j = _run_end(tokens, i, taken)
         if j == i or any(masked[k] for k in range(i, j)):
             continue
-        name = _join(tokens, i, j)
         nxt = tokens[j].low if j < n else ""
         nxt2 = tokens[j + 1].low if j + 1 < n else ""
         prev = tokens[i - 1].low if i > 0 else ""
@@ -607,7 +610,7 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
             level = "region"                                 # "in Sistan-Baluchestan province"
         if not level:
             continue
-        mention = _structural(name, level, parent, i, j)
+        mention = _structural(_join(tokens, i, j), level, parent, i, j)
         out.append(mention)
         by_start[i] = mention
         taken.update(range(i, j))
