@@ -217,6 +217,7 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     return out
 
 
+_REPORTED = frozenset({"said", "told", "announced", "reported", "stated", "declared", "added", "confirmed"})
 _SURROUNDING = frozenset({"in", "on", "near", "off", "outside", "at"})
 
 
@@ -459,6 +460,10 @@ def _resolve(tokens: list[Token], start: int, end: int, names: tuple[Name, ...],
              context: Mapping[str, int]) -> Entry:
     if len(names) == 1:
         return names[0].entry
+    if any(n.primary for n in names):
+        # a village's generated alternate spelling does not outvote a place of that name, even in
+        # context: "New York" in a story about Kharkiv is not the Donetsk village listed as Niu-York
+        names = tuple(n for n in names if n.primary or n.entry.curated or n.entry.population >= 10_000) or names
     nxt = tokens[end].low if end < len(tokens) else ""
     wanted: set[str] = set()
     if start > 0 and tokens[start - 1].low == "the" and nxt not in _REGION_WORDS | _DISTRICT_WORDS | _TOWN_WORDS:
@@ -744,7 +749,9 @@ def _with_role(tokens: list[Token], m: PlaceMention, dateline: int = 0,
     prev = tokens[m.start - 1] if m.start > 0 else None
     nxt = tokens[m.end] if m.end < len(tokens) else None
     role = "plain"
-    if prev is not None and prev.low in {"to", "towards", "toward"}:
+    if prev is not None and prev.low == "in" and m.start > 1 and tokens[m.start - 2].low in _REPORTED:
+        role = "reference"   # "said in Islamabad that ...": where it was said, a fallback like a source
+    elif prev is not None and prev.low in {"to", "towards", "toward"}:
         role = "to"
     elif prev is not None and prev.low == "from":
         role = "from"
