@@ -129,6 +129,10 @@ REGIONS = [
     pytest.param("Two people were killed in Kharkiv.", ("Kharkiv", "Ukraine"), id="kharkiv"),
     pytest.param("Attacks in Burkina Faso's Est region have killed 300 civilians.", ("Est", "Burkina Faso"),
                  id="generic-region-with-type"),
+    pytest.param("Gunmen stormed Kalinde village in Ituri, killing 11.", ("Ituri", "Democratic Republic of the Congo"),
+                 id="unknown-village-takes-surroundings-region"),
+    pytest.param("Bandits seized 9 farmers in Tungan Maje, near Sokoto.", ("Sokoto", "Nigeria"),
+                 id="unknown-village-near-town"),
 ]
 
 
@@ -289,6 +293,11 @@ SCENES = [
                  id="quarter-of-city"),
     pytest.param("Gunmen stormed Kalinde village in the Mitumba highlands, killing 11.", "Kalinde",
                  id="village-in-highlands"),
+    pytest.param("A car bomb went off in Mogadishu's Hodan district, killing 7.", "Hodan", id="part-after-owner"),
+    pytest.param("The minister said in Islamabad that 12 soldiers were killed in Bajaur.", "Bajaur",
+                 id="where-it-was-said"),
+    pytest.param("The UN met in New York after 4 people were killed in Kharkiv.", "Kharkiv",
+                 id="alternate-does-not-outvote-primary"),
 ]
 
 

@@ -213,8 +213,24 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         # only the surroundings of a scene: in "from Parachinar to Peshawar in Kurram district" Kurram
         # is where it happened, not the destination's surroundings
         surrounds = _surrounded(tokens, mentions, k) if out and out[-1].role == "plain" else None
+        if out and out[-1].role == "plain" and out[-1].end == m.start and m.entry.level != "country" \
+                and tokens[m.start - 1].low.endswith("'s"):
+            # "Mogadishu's Hodan district", "Tripoli's Ain Zara": the owner is the part's surroundings
+            out[-1] = out[-1]._replace(role="reference")
+            m = _inherit(m, out[-1])
+        if surrounds is not None and out[-1].entry.country is None:
+            out[-1] = _inherit(out[-1], m)   # "Tungan Maje, near Sokoto": the village is in Sokoto's region
         out.append(_with_role(tokens, m, dateline, surrounds))
     return out
+
+
+def _inherit(m: PlaceMention, around: PlaceMention) -> PlaceMention:
+    """A place the gazetteer lacks takes its region and country from the place around it."""
+    e, a = m.entry, around.entry
+    if e.country is not None or e.curated or a.country is None or a.depth > e.depth or a.level == "area":
+        return m
+    region = a.name if a.level == "region" else a.region
+    return m._replace(entry=Entry(e.name, e.level, region, a.country, e.population))
 
 
 _REPORTED = frozenset({"said", "told", "announced", "reported", "stated", "declared", "added", "confirmed"})
@@ -597,7 +613,8 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
             if owner is not None and owner.entry.depth >= DEPTH["locality"] and (j >= n or not tokens[j].is_cap):
                 level, parent = "neighbourhood", owner        # "Port-au-Prince's Cite Soleil"
         elif i > 0 and tokens[i].low.removesuffix("'s") not in _NOT_AFTER_PREPOSITION \
-                and not tokens[i].text.isupper() \
+                and not tokens[i].text.isupper() and not (j - i == 1 and j < n and tokens[j].text == "."
+                                                          and len(tokens[i].text) <= 3) \
                 and _after_locative(tokens, i, prev, prev2, by_start, j) \
                 and not _in_headline(tokens, headline, i):
             level = "locality"
@@ -707,7 +724,7 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
             continue  # a run with no hit near its start has nothing to replace
         j = _run_end(tokens, i, None)
         inside = {id(covering[k]): covering[k] for k in range(i, j) if k in covering}
-        whole = len(inside) == 1 and next(iter(inside.values())).start == i and next(iter(inside.values())).end == j
+        whole = len(inside) == 1 and next(iter(inside.values())).start <= i and next(iter(inside.values())).end >= j
         if j - i < 2 or not inside or whole or any(masked[k] for k in range(i, j)):
             i = max(j, i + 1)
             continue
