@@ -234,6 +234,7 @@ NAMES_NOT_PLACES = [
     pytest.param("The Iran-Iraq war ended in 1988.", "Iraq", id="war-compound"),
     pytest.param("Aid ships sailed along the coast.", "Coast", id="the-coast"),
     pytest.param("Gunmen killed nine people in Sunday's raid, police said.", "Sunday's", id="day-after-in"),
+    pytest.param("Curfew extended in Garoua\nResidents of Maroua fled.", "Garoua Residents", id="title-line-break"),
 ]
 
 

@@ -206,7 +206,8 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     raw = _near_context(raw, context)
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
     not_names, community_firsts = _lexicon_words(lexicon)
-    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts)
+    starts = frozenset(a for a, _ in spans) if spans is not None else frozenset()
+    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts)
     mentions.sort(key=lambda m: m.start)
     out: list[PlaceMention] = []
     for k, m in enumerate(mentions):
@@ -546,11 +547,13 @@ _NOT_AFTER_PREPOSITION = frozenset({
 })
 
 
-def _run_end(tokens: list[Token], i: int, taken: set[int] | None) -> int:
-    """The end of a capitalised name starting at i: up to five words, with hyphens and particles."""
+def _run_end(tokens: list[Token], i: int, taken: set[int] | None, starts: Collection[int]) -> int:
+    """The end of a capitalised name starting at i: up to five words, with hyphens and particles, within
+    its sentence (`starts` are the sentences' first tokens: a title's last word and the next line's
+    first are not one name)."""
     n = len(tokens)
     j = i
-    while j < n and j - i < 6 and (taken is None or j not in taken) and (
+    while j < n and j - i < 6 and (taken is None or j not in taken) and (j == i or j not in starts) and (
             tokens[j].is_cap and tokens[j].low not in _TITLES
             or (tokens[j].text in {"-", "‐"} and j > i and j + 1 < n and adjacent(tokens[j], tokens[j + 1])
                 and adjacent(tokens[j - 1], tokens[j]))
@@ -565,13 +568,14 @@ def _run_end(tokens: list[Token], i: int, taken: set[int] | None) -> int:
 
 
 def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool], caps: list[int],
-                   not_names: Collection[str], community_firsts: Collection[str]) -> list[PlaceMention]:
+                   not_names: Collection[str], community_firsts: Collection[str],
+                   starts: Collection[int] = ()) -> list[PlaceMention]:
     """Places the gazetteer lacks, recognised by how news names them.
 
     A whole name written as a place ("the Masina Petro-Congo neighbourhood", "the hamlet of Donja
     Jablanica", "Ain Zara district") replaces the gazetteer's partial hits inside it.
     """
-    out = _whole_names(tokens, mentions, masked, caps, community_firsts)
+    out = _whole_names(tokens, mentions, masked, caps, community_firsts, starts)
     taken: set[int] = set()
     for m in out:
         taken.update(range(m.start, m.end))
@@ -585,7 +589,7 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
                 or t.low in community_firsts \
                 or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")):
             continue  # ("Al-Kuma" starts with a generic word, but the hyphen makes it a name)
-        j = _run_end(tokens, i, taken)
+        j = _run_end(tokens, i, taken, starts)
         if j == i or any(masked[k] for k in range(i, j)):
             continue
         nxt = tokens[j].low if j < n else ""
@@ -602,7 +606,8 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
             level = "camp"                                   # "Zamzam camp", "Kakuma refugee camp"
         elif nxt in _TYPE_AFTER or (nxt in _TYPE_MODIFIERS and nxt2 in _TYPE_AFTER | {"site", "camp"}):
             level = "neighbourhood" if nxt in {"neighbourhood", "neighborhood", "quarter", "suburb"} else "locality"
-        elif prev == "and" and _plural_type_after(tokens, j) or nxt == "and" and _plural_type_after(tokens, j + 1):
+        elif prev == "and" and _plural_type_after(tokens, j, starts) \
+                or nxt == "and" and _plural_type_after(tokens, j + 1, starts):
             level = "locality"                               # "Kwala and Dunga villages"
         elif (prev == "of" and prev2 in _OF_WORDS) or (prev == "of" and prev2 in _DIRECTIONS):
             level = "locality"                               # "the town of Yelwata", "20 km north of Kufana"
@@ -647,11 +652,11 @@ def _structural(name: str, level: str, parent: PlaceMention | None, i: int, j: i
     return PlaceMention(Entry(name, level, region, country, 0, curated=False), i, j)
 
 
-def _plural_type_after(tokens: list[Token], k: int) -> bool:
+def _plural_type_after(tokens: list[Token], k: int, starts: Collection[int]) -> bool:
     """A capitalised name at k followed by a plural place word: the second half of "X and Y villages"."""
     if k >= len(tokens) or not tokens[k].is_cap:
         return False
-    j = _run_end(tokens, k, None)
+    j = _run_end(tokens, k, None, starts)
     return j < len(tokens) and tokens[j].low in _TYPE_PLURAL and tokens[j].low != "communities"
 
 
@@ -703,7 +708,7 @@ def _title_case_sentences(tokens: list[Token]) -> list[bool]:
 
 
 def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool], caps: list[int],
-                 community_firsts: Collection[str]) -> list[PlaceMention]:
+                 community_firsts: Collection[str], starts: Collection[int]) -> list[PlaceMention]:
     """Replace partial gazetteer hits inside a longer name written as a place ("Ain Zara district")."""
     n = len(tokens)
     if not any((m.start > 0 and tokens[m.start - 1].is_cap) or (m.end < n and tokens[m.end].is_cap)
@@ -722,7 +727,7 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
         if tokens[i].low in _TITLES or masked[i] or tokens[i].low in community_firsts \
                 or not (i in covering or i + 1 in covering or i + 2 in covering):
             continue  # a run with no hit near its start has nothing to replace
-        j = _run_end(tokens, i, None)
+        j = _run_end(tokens, i, None, starts)
         inside = {id(covering[k]): covering[k] for k in range(i, j) if k in covering}
         whole = len(inside) == 1 and next(iter(inside.values())).start <= i and next(iter(inside.values())).end >= j
         if j - i < 2 or not inside or whole or any(masked[k] for k in range(i, j)):
