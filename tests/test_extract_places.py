@@ -201,6 +201,10 @@ COVERAGE = [
     pytest.param("Food prices rose across the Horn of Africa.", "Horn of Africa", id="horn-of-africa"),
     pytest.param("Violence in Darfur has displaced millions.", "Darfur", id="umbrella-region"),
     pytest.param("Migrants left for Europe from across Africa.", "Africa", id="continent"),
+    pytest.param("Gunmen abducted pupils from the Kankara Primary School on Thursday.", "Kankara",
+                 id="town-named-in-school"),
+    pytest.param("Egypt's Coptic Orthodox Church said the service would go ahead.", "Egypt",
+                 id="possessive-owner-of-org"),
     pytest.param("Ferries stopped sailing to Lombok.", "Lombok", id="island"),
     pytest.param("Floodwater covered streets in Jackson on Monday.", "Jackson", id="person-like-city-in-context"),
 ]
@@ -234,6 +238,8 @@ NAMES_NOT_PLACES = [
     pytest.param("The Iran-Iraq war ended in 1988.", "Iraq", id="war-compound"),
     pytest.param("Aid ships sailed along the coast.", "Coast", id="the-coast"),
     pytest.param("Gunmen killed nine people in Sunday's raid, police said.", "Sunday's", id="day-after-in"),
+    pytest.param("Jets struck Hezbollah positions and fighters in Hezbollah strongholds.", "Hezbollah",
+                 id="group-as-modifier-after-in"),
     pytest.param("Curfew extended in Garoua\nResidents of Maroua fled.", "Garoua Residents", id="title-line-break"),
 ]
 

@@ -39,7 +39,7 @@ ORG_HEADS = frozenset({
     "tribunal", "bank", "company", "club", "fc", "sc", "cf", "ac", "united", "rovers", "wanderers", "athletic",
     "news", "times", "post", "herald", "tribune", "gazette", "daily", "weekly", "radio", "television", "tv",
     "broadcasting", "foundation", "organisation", "organization", "alliance", "coalition", "mission",
-    "secretariat", "trust", "church", "diocese", "academy", "college", "school", "stadium", "airways",
+    "secretariat", "trust", "stadium", "airways",
     "airlines", "group", "guard", "brigade", "brigades", "battalion", "regiment", "corps", "police", "army",
     "forces", "militia", "cartel", "gang", "league", "cup", "prize",
 })
@@ -171,8 +171,9 @@ def _key(tokens: list[Token], i: int, end: int) -> str:
 
 def _person_span(tokens: list[Token], i: int, end: int,
                  is_place_key: Callable[[str], bool]) -> tuple[int, int] | None:
-    if any(tokens[k].low in ORG_HEADS or tokens[k].low in _TYPE_WORDS for k in range(i, end)):
-        return None
+    if any(tokens[k].low in ORG_HEADS or tokens[k].low in _TYPE_WORDS for k in range(i, end)) \
+            or any(tokens[k].low.endswith("'s") for k in range(i, end - 1)):
+        return None  # "Egypt's Coptic Orthodox Church said": a possessive phrase, not a person's name
     n = len(tokens)
     for p in range(i, end - 1):
         if tokens[p].low in PERSON_TITLES and tokens[p].low not in {"general", "chief", "head", "deputy", "vice"} \

@@ -533,7 +533,10 @@ _ATTACK_VERBS = frozenset({"attacked", "raided", "stormed", "torched", "shelled"
 _AFTER_NAME = frozenset({",", ".", ";", ":", "(", "—", "–", "on", "in", "near", "and", "overnight", "before",
                          "after", "during", "where", "when", "last", "this", "early", "late", "killed", "said",
                          "was", "were", "is", "has", "had", "earlier", "yesterday", "today", "while", "as",
-                         "since", "until", "amid", "following", "which", "that", "alone", "town", "'s"})
+                         "since", "until", "amid", "following", "which", "that", "alone", "town", "'s",
+                         "over", "ahead", "with", "for", "by", "from", "to", "at", "across"})
+_VERBS_AFTER = frozenset({"includes", "include", "remains", "remain", "are", "have", "lies", "sits", "borders",
+                          "says", "say", "reported", "saw", "left", "hosts", "houses", "came", "became"})
 # Capitalised words that follow "in"/"at" without being places.
 _NOT_AFTER_PREPOSITION = frozenset({
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -666,8 +669,9 @@ def _after_locative(tokens: list[Token], i: int, prev: str, prev2: str, by_start
     known place ("in Maro and Kufana"), and followed by what follows a place (a comma, "on Sunday")."""
     n = len(tokens)
     nxt = tokens[j].low if j < n else "."
-    if nxt not in _AFTER_NAME and not (j < n and tokens[j].kind == "word" and not tokens[j].is_cap):
-        return False
+    if nxt not in _AFTER_NAME and not (j < n and tokens[j].kind == "word" and not tokens[j].is_cap
+                                       and (nxt.endswith("ed") or nxt in _VERBS_AFTER)):
+        return False  # "in Kigoogwa said", "the raid on Mucojo includes"; not "in Hezbollah strongholds"
     if prev in _PREPOSITIONS or (prev == "on" and prev2 in _ATTACK_NOUNS) or prev in _ATTACK_VERBS:
         return True
     if prev in {"and", ","}:
