@@ -221,6 +221,7 @@ def test_area_ranks_below_country(extractor: Extractor) -> None:
 NAMES_NOT_PLACES = [
     pytest.param("Cattle were stolen, said Hassan Ali Bor, a herder.", "Bor", id="said-three-word-name"),
     pytest.param("Commissioner Jackson Mugo said the road was closed.", "Jackson", id="title-name"),
+    pytest.param("Jordan's King Abdullah flew to Cairo.", "King Abdullah", id="title-after-possessive"),
     pytest.param("The county administrator, Moses Kiambu Nyeri, said the bridge fell.", "Nyeri",
                  id="title-comma-name"),
     pytest.param("Amina Idris Kassala, a nurse, treated the wounded.", "Kassala", id="name-comma-role"),

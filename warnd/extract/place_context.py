@@ -28,6 +28,8 @@ PERSON_TITLES = frozenset({
     "priest", "reverend", "sister", "brother", "cardinal", "archbishop", "ayatollah", "mullah", "maulana",
     "lt", "sgt", "maj", "brig", "sen", "rep", "gov", "premier", "vice", "representative", "head", "mp",
 })
+# Titles that also begin place names ("Sheikh Maqsoud", "Imam Sahib"): a known place after them stays one.
+_PLACE_TITLES = frozenset({"sheikh", "imam", "emir", "bishop", "father", "prince", "sister", "brother"})
 _SAID = frozenset({"said", "says", "told", "added", "according", "named", "identified", "by", "quoted"})
 # A name followed by ", a trader" / ", who" / "said" is a person's name.
 _ROLE_AFTER = frozenset({"a", "an", "who", "whose", "said", "says", "told", "added", "aged", "his", "her"})
@@ -171,14 +173,15 @@ def _key(tokens: list[Token], i: int, end: int) -> str:
 
 def _person_span(tokens: list[Token], i: int, end: int,
                  is_place_key: Callable[[str], bool]) -> tuple[int, int] | None:
-    if any(tokens[k].low in ORG_HEADS or tokens[k].low in _TYPE_WORDS for k in range(i, end)) \
-            or any(tokens[k].low.endswith("'s") for k in range(i, end - 1)):
-        return None  # "Egypt's Coptic Orthodox Church said": a possessive phrase, not a person's name
+    if any(tokens[k].low in ORG_HEADS or tokens[k].low in _TYPE_WORDS for k in range(i, end)):
+        return None
     n = len(tokens)
     for p in range(i, end - 1):
         if tokens[p].low in PERSON_TITLES and tokens[p].low not in {"general", "chief", "head", "deputy", "vice"} \
-                and not is_place_key(_key(tokens, p, end)):
+                and not (tokens[p].low in _PLACE_TITLES and is_place_key(_key(tokens, p, end))):
             return p, end  # "Commissioner Paul Preston", "Kano Governor Abba Yusuf" (Kano stays a place)
+    if any(tokens[k].low.endswith("'s") for k in range(i, end - 1)):
+        return None  # "Egypt's Coptic Orthodox Church said": a possessive phrase, not a person's name
     words = _words_in(tokens, i, end)
     prev = tokens[i - 1] if i > 0 else None
     prev2 = tokens[i - 2] if i > 1 else None
