@@ -266,6 +266,7 @@ STRUCTURAL = [
     pytest.param("The raid on Kombolo left the market in ashes.", "Kombolo", None, id="raid-on"),
     pytest.param("Searchers combed the Ndoro forest for the missing.", "Ndoro", None, id="x-forest"),
     pytest.param("Boats capsized on Lake Mweru overnight.", "Lake Mweru", None, id="lake-x"),
+    pytest.param("Two shops burned in Tel Bahri on Friday.", "Tel Bahri", "Bahri", id="unknown-word-before-hit"),
 ]
 
 

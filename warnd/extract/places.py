@@ -207,7 +207,7 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
     not_names, community_firsts = _lexicon_words(lexicon)
     starts = frozenset(a for a, _ in spans) if spans is not None else frozenset()
-    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts)
+    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts, firsts)
     mentions.sort(key=lambda m: m.start)
     out: list[PlaceMention] = []
     for k, m in enumerate(mentions):
@@ -572,13 +572,13 @@ def _run_end(tokens: list[Token], i: int, taken: set[int] | None, starts: Collec
 
 def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool], caps: list[int],
                    not_names: Collection[str], community_firsts: Collection[str],
-                   starts: Collection[int] = ()) -> list[PlaceMention]:
+                   starts: Collection[int] = (), firsts: Collection[str] = ()) -> list[PlaceMention]:
     """Places the gazetteer lacks, recognised by how news names them.
 
     A whole name written as a place ("the Masina Petro-Congo neighbourhood", "the hamlet of Donja
     Jablanica", "Ain Zara district") replaces the gazetteer's partial hits inside it.
     """
-    out = _whole_names(tokens, mentions, masked, caps, community_firsts, starts)
+    out = _whole_names(tokens, mentions, masked, caps, community_firsts, starts, firsts)
     taken: set[int] = set()
     for m in out:
         taken.update(range(m.start, m.end))
@@ -712,7 +712,8 @@ def _title_case_sentences(tokens: list[Token]) -> list[bool]:
 
 
 def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool], caps: list[int],
-                 community_firsts: Collection[str], starts: Collection[int]) -> list[PlaceMention]:
+                 community_firsts: Collection[str], starts: Collection[int],
+                 firsts: Collection[str]) -> list[PlaceMention]:
     """Replace partial gazetteer hits inside a longer name written as a place ("Ain Zara district")."""
     n = len(tokens)
     if not any((m.start > 0 and tokens[m.start - 1].is_cap) or (m.end < n and tokens[m.end].is_cap)
@@ -740,7 +741,10 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
         nxt = tokens[j].low if j < n else ""
         prev = tokens[i - 1].low if i > 0 else ""
         prev2 = tokens[i - 2].low if i > 1 else ""
-        typed = nxt in _TYPE_AFTER or nxt in _SUBPLACE_WORDS or nxt == "camp" or (prev == "of" and prev2 in _OF_WORDS)
+        typed = nxt in _TYPE_AFTER or nxt in _SUBPLACE_WORDS or nxt == "camp" or (prev == "of" and prev2 in _OF_WORDS) \
+            or (prev in _PREPOSITIONS and i not in covering and tokens[i].low not in _GENERIC
+                and not tokens[j - 1].low.endswith("'s") and tokens[i].low not in _NOT_AFTER_PREPOSITION
+                and nxt not in _PEOPLE_NOUNS)  # "in Bint Jbeil", "near Pir Baba": one name
         if typed and not any(m.entry.level in ("country", "region", "area")
                              and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE for m in inside.values()):
             out = [m for m in out if id(m) not in inside]
