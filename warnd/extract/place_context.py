@@ -115,8 +115,6 @@ _TYPE_WORDS = frozenset({"province", "state", "region", "governorate", "district
                          "village", "villages", "camp", "territory", "zone", "oblast", "department", "valley",
                          "river", "lake", "island", "mountains", "hills", "strip", "bank", "neighbourhood",
                          "neighborhood", "quarter", "crossing", "border", "highway", "road", "coast"})
-# Words before a single capitalised word that can make it a person's name (besides titles).
-_BEFORE_ONE = PERSON_TITLES | _SAID | {",", "'s"}
 _LOWER_HEADS = frozenset({"cartel", "gang", "front", "faction", "militia", "brigade", "clan", "tribe", "sub-clan"})
 
 
@@ -136,7 +134,8 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
         i = c
         if 0 < i < n - 1 and not tokens[i + 1].is_cap and tokens[i + 1].text not in {"-", "‐"} \
                 and lows[i + 1] not in _LOWER_HEADS and lows[i] not in PERSON_TITLES \
-                and lows[i - 1] not in _BEFORE_ONE and lows[i] not in ORG_HEADS and not sports[i]:
+                and lows[i - 1] not in PERSON_TITLES and lows[i] not in ORG_HEADS and not sports[i] \
+                and not (lows[i - 1] == "," and i > 1 and lows[i - 2] in PERSON_TITLES):
             continue  # one word, nothing around it that makes it a name: the common case, kept cheap
         end = _cap_run(tokens, i)
         start = i
@@ -145,8 +144,9 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
         if start >= end:
             i = max(end, i + 1)
             continue
-        if end - start == 1 and tokens[start].low not in PERSON_TITLES and i > 0 \
-                and tokens[i - 1].low not in _BEFORE_ONE and not sports[start] \
+        if end - start == 1 and tokens[start].low not in PERSON_TITLES and start > 0 \
+                and lows[start - 1] not in PERSON_TITLES and not sports[start] \
+                and not (lows[start - 1] == "," and start > 1 and lows[start - 2] in PERSON_TITLES) \
                 and (end >= len(tokens) or tokens[end].low not in _LOWER_HEADS) \
                 and not (tokens[start].low in ORG_HEADS and end < len(tokens) and tokens[end].low in {"of", "for"}):
             i = end
@@ -187,16 +187,19 @@ def _person_span(tokens: list[Token], i: int, end: int,
     prev2 = tokens[i - 2] if i > 1 else None
     nxt = tokens[end] if end < n else None
     after = tokens[end + 1] if end + 1 < n else None
-    whole_place = is_place_key(_key(tokens, i, end))
+    def whole_place() -> bool:
+        return is_place_key(_key(tokens, i, end))
+
     if prev is not None and (prev.low in PERSON_TITLES or (prev.text == "," and prev2 is not None
                                                            and prev2.low in PERSON_TITLES)):
         # "district police officer Paul Masih Gill", "the deputy governor, Samuel Ode Paul"
-        if not (whole_place and (prev.text == "," or words == 1)):
+        if not ((prev.text == "," or words == 1) and whole_place()):
             return i, end
-    if prev is not None and prev.low in {"said", "says", "told"} and words >= 2 and not whole_place \
-            and (nxt is None or nxt.text in {",", ".", ";", ")"}):
+    if prev is not None and prev.low in {"said", "says", "told"} and words >= 2 \
+            and (nxt is None or nxt.text in {",", ".", ";", ")"}) and not whole_place():
         return i, end  # "..., said Paul Abu Saleh, a teacher"
-    if words >= 3 and not whole_place:
+    if words >= 3 and (nxt is not None and (nxt.text == "," or nxt.low in {"said", "says", "told", "added"})
+                       or prev is not None and prev.low in _SAID) and not whole_place():
         if nxt is not None and nxt.text == "," and after is not None and after.low in _ROLE_AFTER:
             return i, end  # "Hamid Osman Darfur, a trader in Sennar"
         if nxt is not None and nxt.low in {"said", "says", "told", "added"}:
