@@ -125,7 +125,8 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
     `caps` are the indexes of the capitalised tokens, in order: only they can start a name.
     """
     lows = [t.low for t in tokens]
-    sports = _sports_sentences(tokens, sentences, lows)
+    vocabulary = set(lows)
+    sports = _sports_sentences(tokens, sentences) if not _SPORTS.isdisjoint(vocabulary) else _NO_SPORTS
     i = dateline_end(tokens)
     n = len(tokens)
     for c in caps:
@@ -161,9 +162,9 @@ def mask_non_places(tokens: list[Token], sentences: list[tuple[int, int]], caps:
             i = max(span[1], end)
             continue
         i = end
-    if '"' in lows or "“" in lows:
+    if '"' in vocabulary or "“" in vocabulary:
         _mask_quoted_titles(tokens, masked)
-    if not _MEDIA.isdisjoint(lows):
+    if not _MEDIA.isdisjoint(vocabulary):
         _mask_agency_acronyms(tokens, masked)
 
 
@@ -250,10 +251,18 @@ def _is_reduplicated(tokens: list[Token], i: int, end: int) -> bool:
     return end - i == 3 and tokens[i + 1].text == "-" and tokens[i].low == tokens[i + 2].low
 
 
-def _sports_sentences(tokens: list[Token], sentences: list[tuple[int, int]], lows: list[str]) -> list[bool]:
+class _NoSports:
+    """The sports flags of an item with no sports word at all (most items): False everywhere."""
+
+    def __getitem__(self, k: int) -> bool:
+        return False
+
+
+_NO_SPORTS = _NoSports()
+
+
+def _sports_sentences(tokens: list[Token], sentences: list[tuple[int, int]]) -> list[bool]:
     flags = [False] * len(tokens)
-    if _SPORTS.isdisjoint(lows):
-        return flags  # most items: no sports word at all
     for a, b in sentences:
         score = any(tokens[k].kind == "num" and tokens[k + 1].text in {"-", "–"} and tokens[k + 2].kind == "num"
                     and len(tokens[k].text) <= 2 for k in range(a, b - 2))
