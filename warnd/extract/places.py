@@ -380,6 +380,12 @@ def _longest(tokens: list[Token], i: int, gazetteer: Gazetteer,
     most = gazetteer.first_words.get(first, 0)
     if first.endswith("'s"):  # "Goma's airport", but also "Cox's Bazar"
         most = max(most, gazetteer.first_words.get(first[:-2], 0))
+    if most <= 1 and not masked[i]:
+        # most names are one word: no prefix walk ("Goma", "Kisumu's")
+        names = gazetteer.lookup(first)
+        if not names and first.endswith("'s"):
+            names = gazetteer.lookup(first[:-2])
+        return (i + 1, names) if names else None
     prefixes = gazetteer.prefixes
     while j < n and len(words) < most:
         t = tokens[j]
