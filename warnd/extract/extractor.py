@@ -45,7 +45,7 @@ class Extractor:
     def _extract(self, text: str, *, published_year: int | None) -> Signals:
         tokens = tokenize(text)
         spans = sentences(tokens, text)
-        mentions = find_places(tokens, self.gazetteer, self.lexicon)
+        mentions = find_places(tokens, self.gazetteer, self.lexicon, spans)
         figures = find_figures(tokens, spans, published_year=published_year)
         _assign_locations(tokens, spans, figures, mentions)
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))

@@ -21,7 +21,7 @@ aliases:                      # extra spellings of places already known
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,10 +34,11 @@ from warnd.config.loader import LocatedYaml, located_problems, read_yaml
 from warnd.errors import ConfigError, Problem
 from warnd.extract.tokens import fold, tokenize
 
-Level = Literal["country", "region", "district", "locality", "neighbourhood", "camp"]
-# How specific each level is; a figure takes the most specific place it refers to.
-DEPTH: Mapping[str, int] = {"country": 0, "region": 1, "district": 2, "locality": 3, "neighbourhood": 4,
-                            "camp": 4}
+Level = Literal["area", "country", "region", "district", "locality", "neighbourhood", "camp"]
+# How specific each level is; a figure takes the most specific place it refers to. An area spans or
+# straddles countries, or is a natural feature (the Sahel, Darfur, Lake Chad, the Congo River).
+DEPTH: Mapping[str, int] = {"area": -1, "country": 0, "region": 1, "district": 2, "locality": 3,
+                            "neighbourhood": 4, "camp": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,9 @@ class Entry:
 
     @property
     def place_level(self) -> str:
-        """The level as `warnd.types.Place` names it (neighbourhoods and camps are localities)."""
+        """The level as `warnd.types.Place` names it (neighbourhoods and camps are localities, areas regions)."""
+        if self.level == "area":
+            return "region"
         return "locality" if self.level in ("neighbourhood", "camp") else self.level
 
 
@@ -91,7 +94,7 @@ class Gazetteer:
 class _PlaceModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1)
-    level: Level
+    level: Level  # operator files: an area is a macro-region or natural feature ("Sahel", "Lake Chad")
     parent: str | None = None
     region: str | None = None
     country: str | None = None
@@ -121,7 +124,7 @@ FOCUS_COUNTRIES = frozenset({
     "Somalia", "Iraq", "Afghanistan", "Pakistan", "Central African Republic", "Cameroon", "Mozambique", "Libya",
     "Bangladesh",
 })
-_LEVEL_PRIOR = {"country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80, "camp": 80}
+_LEVEL_PRIOR = {"area": 650, "country": 600, "region": 250, "district": 0, "locality": 100, "neighbourhood": 80, "camp": 80}
 
 
 def _prior(name: Name, bucket: Sequence[Name]) -> float:
@@ -143,59 +146,142 @@ def _bundled_text(name: str) -> str:
     return resources.files("warnd.extract").joinpath("data", name).read_text(encoding="utf-8")
 
 
-def _generated_entries(text: str) -> Iterable[tuple[Entry, list[str]]]:
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, level, region, country, _parent, population, aliases = line.split("\t")
-        entry = Entry(name, level, region or None, country or None, int(population or 0))
-        yield entry, [a for a in aliases.split("|") if a]
+class _Table:
+    """The generated rows of gazetteer.tsv, indexed by spelling and turned into entries on first lookup.
+
+    The table has ~95,000 places and ~170,000 spellings: building an Entry and a Name for each at
+    start-up took 2.5 s and 150 MB, most of it for villages no item ever names. Loading keeps each row
+    as its text line and each spelling key (precomputed by the build tool) as row numbers, which
+    costs no objects the garbage collector tracks; a row becomes an Entry when a lookup first meets it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines: list[str] = []
+        self.index: dict[str, int | tuple[int, ...]] = {}
+        self.countries: list[Entry] = []
+        self._entries: dict[int, Entry] = {}
+        index, lines = self.index, self.lines
+        get = index.get
+        for line in text.splitlines():
+            if not line or line[0] == "#":
+                continue
+            row = len(lines)
+            lines.append(line)
+            keys = line.rpartition("\t")[2]
+            for key in keys.split("|"):
+                old = get(key)
+                if old is None:
+                    index[key] = row
+                elif isinstance(old, int):
+                    if old != row:
+                        index[key] = (old, row)
+                elif row not in old:
+                    index[key] = (*old, row)
+            if "\tcountry\t" in line:
+                self.countries.append(self.entry(row))
+
+    def entry(self, row: int) -> Entry:
+        e = self._entries.get(row)
+        if e is None:
+            name, level, region, country, _parent, population, _aliases, _keys = self.lines[row].split("\t")
+            e = Entry(name, level, region or None, country or None, int(population or 0))
+            self._entries[row] = e
+        return e
+
+    def names(self, key: str) -> list[Name]:
+        rows = self.index.get(key)
+        if rows is None:
+            return []
+        out = []
+        for row in (rows,) if isinstance(rows, int) else rows:
+            keys = self.lines[row].rpartition("\t")[2]
+            out.append(Name(self.entry(row), keys.partition("|")[0] == key))  # the first key is the name's
+        return out
+
+
+class _Spellings(Mapping[str, tuple[Name, ...]]):
+    """Spelling key -> its readings: the generated table's (built on first lookup) and the curated ones."""
+
+    def __init__(self, table: _Table, curated: dict[str, list[Name]]) -> None:
+        self._table = table
+        self._curated = curated
+        self._cache: dict[str, tuple[Name, ...]] = {}
+
+    def get(self, key: str, default: object = ()) -> tuple[Name, ...]:
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        curated = self._curated.get(key, [])
+        bucket = curated + [n for n in self._table.names(key) if not any(c.entry is n.entry for c in curated)]
+        if len(bucket) > 1:
+            bucket = [Name(n.entry, n.primary, _prior(n, bucket)) for n in bucket]
+        found = tuple(bucket)
+        self._cache[key] = found
+        return found
+
+    def __getitem__(self, key: str) -> tuple[Name, ...]:
+        found = self.get(key)
+        if not found:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table.index.keys() | self._curated.keys())
+
+    def __len__(self) -> int:
+        return len(self._table.index.keys() | self._curated.keys())
 
 
 class _Builder:
-    def __init__(self) -> None:
-        self.names: dict[str, list[Name]] = {}
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.names: dict[str, list[Name]] = {}   # curated spellings; the table's are looked up lazily
         self.by_name: dict[str, list[Entry]] = {}
-        self.countries: dict[str, Entry] = {}
-        self.max_words = 1
+        self.countries: dict[str, Entry] = {e.name: e for e in table.countries}
 
     def add(self, entry: Entry, aliases: Iterable[str], *, primary_aliases: bool) -> None:
         self.by_name.setdefault(fold(entry.name), []).append(entry)
         if entry.level == "country":
             self.countries[entry.name] = entry
-        self._spelling(entry.name, entry, primary=True)
+        self.spelling(entry.name, entry, primary=True)
         for alias in aliases:
-            self._spelling(alias, entry, primary=primary_aliases)
+            self.spelling(alias, entry, primary=primary_aliases)
 
-    def _spelling(self, text: str, entry: Entry, *, primary: bool) -> None:
+    def spelling(self, text: str, entry: Entry, *, primary: bool) -> None:
         key = name_key(text)
         if not key:
             return
-        self.max_words = max(self.max_words, key.count(" ") + 1)
         bucket = self.names.setdefault(key, [])
-        if not any(n.entry == entry for n in bucket):
+        if not any(n.entry is entry for n in bucket):
             bucket.append(Name(entry, primary))
 
     def find(self, name: str) -> list[Entry]:
         base, _, country = name.partition(",")
-        found = self.by_name.get(fold(base.strip()), [])
+        base = base.strip()
+        found = list(self.by_name.get(fold(base), []))
+        found += [n.entry for n in self.table.names(name_key(base)) if fold(n.entry.name) == fold(base)]
         if country.strip():
             found = [e for e in found if e.country and fold(e.country) == fold(country.strip())]
         return found
 
     def build(self) -> Gazetteer:
-        for key, bucket in self.names.items():
-            if len(bucket) > 1:
-                self.names[key] = [Name(n.entry, n.primary, _prior(n, bucket)) for n in bucket]
         firsts: dict[str, int] = {}
         prefixes: set[str] = set()
-        for k in self.names:
+        most = 1
+        for k in self.table.index.keys() | self.names.keys():
+            if " " not in k:
+                if k not in firsts:
+                    firsts[k] = 1
+                continue
             words = k.split(" ")
-            firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
-            for size in range(1, len(words)):
-                prefixes.add(" ".join(words[:size]))
-        return Gazetteer({k: tuple(v) for k, v in self.names.items()}, self.max_words, dict(self.countries),
-                         firsts, frozenset(prefixes))
+            size = len(words)
+            most = max(most, size)
+            if firsts.get(words[0], 0) < size:
+                firsts[words[0]] = size
+            for n in range(1, size):
+                prefixes.add(" ".join(words[:n]))
+        return Gazetteer(_Spellings(self.table, self.names), most, dict(self.countries), firsts,
+                         frozenset(prefixes))
 
 
 def bundled_yaml(name: str) -> LocatedYaml:
@@ -242,7 +328,7 @@ def _add_file(builder: _Builder, doc: LocatedYaml) -> list[Problem]:
             problems.append(doc.problem(("aliases", alias), f"alias {alias!r}: unknown place {target!r}"))
             continue
         for entry in targets:
-            builder._spelling(alias, entry, primary=True)
+            builder.spelling(alias, entry, primary=True)
     return problems
 
 
@@ -252,9 +338,7 @@ def load_gazetteer(files: Sequence[Path] = ()) -> Gazetteer:
     Raises:
         ConfigError: every problem in the operator files, each with file:line:col.
     """
-    builder = _Builder()
-    for entry, aliases in _generated_entries(_bundled_text("gazetteer.tsv")):
-        builder.add(entry, aliases, primary_aliases=False)
+    builder = _Builder(_Table(_bundled_text("gazetteer.tsv")))
     problems = _add_file(builder, bundled_yaml("places.yaml"))
     if problems:  # the bundled file is ours: a mistake in it is a bug, reported the same way
         raise ConfigError(problems)
