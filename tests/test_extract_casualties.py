@@ -27,6 +27,11 @@ def _key(c: Casualty) -> tuple[object, ...]:
     return (c.kind, c.count, c.qualifier, c.victims, c.cumulative)
 
 
+def _current(text: str) -> tuple[Casualty, ...]:
+    """The figures about harm now: background history is listed by the extractor, flagged, not counted."""
+    return tuple(c for c in extract_casualties(text) if not c.historical)
+
+
 FIGURES = [
     # the seed situation (shared/data/seed-article.md), in our own words
     pytest.param("A monitoring group said at least 745 civilians were killed in Latakia and Tartus since Thursday, "
@@ -150,7 +155,7 @@ FIGURES = [
 
 @pytest.mark.parametrize("text, expected", FIGURES)
 def test_figures(text: str, expected: list[Casualty]) -> None:
-    got = sorted(map(_key, extract_casualties(text)), key=repr)
+    got = sorted(map(_key, _current(text)), key=repr)
     assert got == sorted(map(_key, expected), key=repr)
 
 
@@ -204,7 +209,7 @@ NOT_CASUALTIES = [
 
 @pytest.mark.parametrize("text", NOT_CASUALTIES)
 def test_not_casualties(text: str) -> None:
-    assert extract_casualties(text) == ()
+    assert _current(text) == ()
 
 
 NUMBERS = [

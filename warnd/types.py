@@ -95,7 +95,8 @@ class Signals:
 
     @property
     def is_casualty_report(self) -> bool:
-        return bool(self.casualties) or bool(self.targeted_groups)
+        # an item whose only figures are background history reports no casualties now
+        return any(not c.historical for c in self.casualties) or bool(self.targeted_groups)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
 from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
+from warnd.extract.modality import is_estimate
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -31,7 +32,9 @@ _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded
                          "crossed", "neared", "approaches", "approached", "over",
                          "past", "is", "was", "stands", "stood", "reaching", "hitting", "include",
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
-                         "totaled", "now", "climbed", "rose", "risen", "jumped"})
+                         "totaled", "now", "climbed", "rose", "risen", "jumped",
+                         # the bare forms, after a modal: "could exceed 500", "may surpass 400,000"
+                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"})
 _CONTINUATION = frozenset({"estimated", "estimate", "estimates", "counted", "recorded", "reported"})
 _STRONG_TOLL = frozenset({"toll", "tally"})
 _VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "staffers", "employees",
@@ -74,9 +77,12 @@ class Figure:
     segment: tuple[int, int] = (0, 0)
     location: str | None = None
     notes: list[str] = field(default_factory=list)
+    historical: bool = False      # background history: emitted, flagged, never counted
+    estimate: bool = False        # a projection or a modal ("could exceed 500", "may have been killed")
 
-    def casualty(self) -> Casualty:
-        return Casualty(self.kind, self.count, self.qualifier, self.victims, self.cumulative, self.location)
+    def casualty(self, part_of: int | None = None) -> Casualty:
+        return Casualty(self.kind, self.count, self.qualifier, self.victims, self.cumulative, self.location,
+                        part_of, self.historical, self.estimate)
 
 
 @dataclass(slots=True)
@@ -118,10 +124,11 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
             continue  # no number in this sentence
         if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]):
             continue  # numbers, but no word of harm: tents, votes, money
+        found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, may_look_back)
         if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
-            continue
-        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts,
-                                         may_look_back))
+            for f in found:
+                f.historical = True  # an anniversary sentence: every figure in it is background
+        figures.extend(found)
     return figures
 
 
@@ -132,7 +139,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                                         numbers=in_sentence)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
-        if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):
+        if _refused(tokens, mention, lo, hi):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
         if head == "not-people":
@@ -167,9 +174,11 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             victims = drafts[d.parent].head or "people"
         index_of[i] = offset + len(out)
         seg = d.segment or _segment(tokens, lo, hi, d.mention.start)
+        anchor = d.anchor if d.anchor >= 0 else d.mention.start
         out.append(Figure(d.kind, d.mention.value, d.mention.qualifier, victims, d.cumulative, s_index,
-                          d.mention.start, d.np_end, d.anchor if d.anchor >= 0 else d.mention.start,
-                          parent, seg))
+                          d.mention.start, d.np_end, anchor, parent, seg,
+                          historical=history_a <= d.mention.start < history_b,
+                          estimate=is_estimate(tokens, lo, d.mention.hedge_start, d.np_end, anchor)))
     return out
 
 
