@@ -17,6 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
+from warnd.extract.breakdowns import aside_end, find_breakdown, is_dash
 from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
 from warnd.extract.modality import is_estimate
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
@@ -159,6 +160,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             if target is not None and target.kind is not None:
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
                 d.cumulative = d.cumulative or target.cumulative
+    _attach_breakdowns(tokens, hi, drafts)
     out: list[Figure] = []
     index_of: dict[int, int] = {}
     for i, d in enumerate(drafts):
@@ -180,6 +182,43 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                           historical=history_a <= d.mention.start < history_b,
                           estimate=is_estimate(tokens, lo, d.mention.hedge_start, d.np_end, anchor)))
     return out
+
+
+_BREAKDOWN_GAP = 10   # tokens of a prepositional phrase between a figure and its dash or colon list
+
+
+def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> None:
+    """Give the members of each figure's breakdown (breakdowns.py) the figure's kind, toll flag and,
+    when they name no victims, its victims; a member with a kind of its own keeps it."""
+    mentions = [d.mention for d in drafts]
+    i = 0
+    while i < len(drafts):
+        d = drafts[i]
+        if d.kind is None or i + 1 >= len(drafts):
+            i += 1
+            continue
+        end = d.np_end if d.head is not None else d.mention.end
+        opener = end
+        if opener < hi and tokens[opener].text != "," and tokens[opener].text != "(" \
+                and not is_dash(tokens, opener) and tokens[opener].text != ":":
+            # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
+            opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
+                           if tokens[k].kind != "word" or tokens[k].low in _CLAUSE_BREAKS), hi)
+            if opener >= hi or tokens[opener].text not in {"(", ":"} and not is_dash(tokens, opener):
+                i += 1
+                continue
+        found = find_breakdown(tokens, d.mention.value, opener, hi, mentions, i + 1)
+        if found is None:
+            i += 1
+            continue
+        for n in found.members:
+            e = drafts[n]
+            if e.kind is not None and e.kind != d.kind and e.how not in {"coordinated", "toll"}:
+                continue
+            e.kind, e.how, e.anchor, e.parent = d.kind, "breakdown", d.anchor, i
+            e.cumulative = d.cumulative
+            e.of_parent_victims = True
+        i = found.members[-1] + 1
 
 
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
@@ -450,8 +489,16 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
         if t.kind == "punct":
-            if t.text in {"-", "'", '"', "“", "”"}:
+            if t.text in {"-", "'", '"', "“", "”", "‘", "’"} and not is_dash(tokens, k):
                 k += 1
+                continue
+            resume = aside_end(tokens, k, hi) if not skipped_aside else None
+            if resume is not None:
+                # "Some 31 villagers (19 men, 12 women) were killed": the breakdown sits between the
+                # figure and its state word
+                skipped_aside = True
+                k = resume
+                limit = min(hi, k + 8)
                 continue
             if t.text == "," and not skipped_aside:
                 # "Three people, including a child, were killed": step over one aside to its verb
