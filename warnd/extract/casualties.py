@@ -198,16 +198,12 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> No
             i += 1
             continue
         end = d.np_end if d.head is not None else d.mention.end
-        opener = end
-        if opener < hi and tokens[opener].text != "," and tokens[opener].text != "(" \
-                and not is_dash(tokens, opener) and tokens[opener].text != ":":
-            # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
-            opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
-                           if tokens[k].kind != "word" or tokens[k].low in _CLAUSE_BREAKS), hi)
-            if opener >= hi or tokens[opener].text not in {"(", ":"} and not is_dash(tokens, opener):
-                i += 1
-                continue
-        found = find_breakdown(tokens, d.mention.value, opener, hi, mentions, i + 1)
+        # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
+        opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
+                       if tokens[k].kind != "word" or tokens[k].low in _CLAUSE_BREAKS), hi)
+        if opener < hi and tokens[opener].text == ",":
+            opener = _past_attribution(tokens, opener, hi)  # "..., officials said: six in ..."
+        found = find_breakdown(tokens, d.mention.value, opener, hi, mentions, i + 1) if opener < hi else None
         if found is None:
             i += 1
             continue
@@ -219,6 +215,35 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> No
             e.cumulative = d.cumulative
             e.of_parent_victims = True
         i = found.members[-1] + 1
+    for n in range(1, len(drafts)):
+        e, p = drafts[n], drafts[n - 1]
+        if e.kind is None and e.head is None and p.kind is not None and _elliptical(tokens, e.mention, hi):
+            # "31 died in El Obeid, 17 in Bara and 10 in Um Rawaba": the verb is left out of the later items
+            e.kind, e.how, e.anchor, e.parent = p.kind, "elliptical", p.anchor, p.parent
+            e.cumulative = p.cumulative
+            e.of_parent_victims = p.parent is not None
+            if p.parent is None and p.head is not None:
+                e.head = p.head
+
+
+_ATTRIBUTION = frozenset({"said", "says", "told", "reported", "added", "stated", "announced"})
+
+
+def _past_attribution(tokens: list[Token], comma: int, hi: int) -> int:
+    """The mark after ", the ministry said" that follows a figure, else the comma itself."""
+    for k in range(comma + 1, min(hi - 1, comma + 9)):
+        if tokens[k].low in _ATTRIBUTION:
+            return k + 1 if tokens[k + 1].text in {",", ":"} else comma
+        if tokens[k].kind != "word":
+            return comma
+    return comma
+
+
+def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
+    """ ", 17 in Bara" / "and 10 in Um Rawaba": a bare number, then a place, after a list mark."""
+    before = tokens[m.hedge_start - 1].low if m.hedge_start > 0 else ""
+    return before in {",", "and", ";"} and m.end + 1 < hi and tokens[m.end].low in {"in", "at", "from"} \
+        and tokens[m.end + 1].text[:1].isupper()
 
 
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:

@@ -89,9 +89,12 @@ FIGHTERS = frozenset({"fighters", "fighter", "militants", "militant", "rebels", 
                       "guerrilla", "vigilantes", "dissidents", "raiders", "kidnappers"})
 CIVILIANS = frozenset({"civilians", "civilian", "residents", "resident", "villagers", "villager", "farmers",
                        "farmer", "workers", "worker", "labourers", "laborers", "students", "student",
-                       "pupils", "patients", "patient", "refugees", "refugee", "inhabitants", "fishermen",
-                       "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers", "miners",
-                       "employees", "staffers", "teachers", "volunteers"})
+                       "pupils", "patients", "patient", "refugees", "refugee", "inhabitants",
+                       "employees", "staffers", "volunteers"})
+# Occupations the guide does not name as civilians: EXTRACT_FORMAT.md lists civilians, residents,
+# villagers, farmers, workers, students, patients, refugees; everyone else is people.
+OCCUPATIONS = frozenset({"fishermen", "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers",
+                         "miners", "teachers", "drivers", "nurses", "climbers", "porters", "hunters"})
 # Armed groups named in reporting: "three members of the Kurdish-led SDF" are fighters.
 ARMED_GROUPS = frozenset({"sdf", "rsf", "m23", "adf", "jnim", "iswap", "hamas", "hezbollah", "houthi", "houthis",
                           "wagner", "shabaab", "al-shabaab", "isis", "isil", "is", "hts", "pkk", "ypg", "fdlr",
@@ -115,7 +118,7 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
                     "casualties", "humans", "lives", "souls"})
 VICTIM_CLASS: dict[str, str] = {
-    **dict.fromkeys(PEOPLE, "people"),
+    **dict.fromkeys(PEOPLE | OCCUPATIONS, "people"),
     **dict.fromkeys(FAMILIES, "families"),
     **dict.fromkeys(CIVILIANS, "civilians"),
     **dict.fromkeys(FIGHTERS, "fighters"),
