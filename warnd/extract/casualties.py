@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
 from warnd.extract.breakdowns import aside_end, find_breakdown, is_dash
+from warnd.extract.discourse import carry_tolls
 from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
 from warnd.extract.modality import is_estimate
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
@@ -130,6 +131,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
             for f in found:
                 f.historical = True  # an anniversary sentence: every figure in it is background
         figures.extend(found)
+    carry_tolls(tokens, spans, figures)
     return figures
 
 

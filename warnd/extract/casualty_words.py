@@ -193,18 +193,28 @@ SUBCOUNT_BEFORE = (("including",), ("included",), ("includes",), ("among", "them
 SUBCOUNT_AFTER = (("of", "them"), ("of", "whom"), ("of", "those"), ("of", "the", "dead"),
                   ("of", "the", "victims"), ("of", "the", "dead"))
 
+# Verbs of growth, in every form: a toll that "soared", "has swelled", "keeps climbing" is a running total.
+_GROWTH_STEMS = ("soar", "swell", "surge", "climb", "mount", "rise", "jump", "grow", "increase", "double",
+                 "spike", "balloon", "escalate", "reach", "pass", "top", "exceed", "surpass", "stand")
+_GROWTH_IRREGULAR = ("swollen", "rose", "risen", "grew", "grown", "stood", "tops", "topped", "topping")
+GROWTH_VERBS = frozenset(
+    {f"{stem}{end}" for stem in _GROWTH_STEMS for end in ("s", "ed", "ing")}
+    | {stem[:-1] + end for stem in _GROWTH_STEMS if stem.endswith("e") for end in ("ed", "ing", "es")}
+    | set(_GROWTH_IRREGULAR)
+)
 # Running totals (EXTRACT_FORMAT.md: "since Thursday", "so far this year", "bringing the toll to").
-CUMULATIVE_WORDS = frozenset({"since", "tally", "cumulative", "overall", "bringing", "brings", "raising",
+CUMULATIVE_WORDS = GROWTH_VERBS | frozenset({"since", "tally", "cumulative", "overall", "bringing", "brings", "raising",
                               "raised", "risen", "rose", "climbed", "climbs", "rises", "jumped",
                               "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
                               "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
                               "exceeded"})
 # Verbs that make a running total only with a toll noun beside them ("the toll reached 35").
-THRESHOLD_VERBS = frozenset({"reached", "reaches", "passed", "passes", "topped", "tops", "surpassed", "exceeded",
-                             "climbed", "climbs", "jumped", "mounted", "mounting", "increased", "rises", "rose",
-                             "risen", "stood", "stands"})
+THRESHOLD_VERBS = GROWTH_VERBS
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
-                              ("up", "to", "now")})
+                              ("up", "to", "now"), ("this", "year"), ("year", "alone"),
+                              *((adj, noun) for adj in ("new", "previous", "official", "latest", "updated", "overall",
+                                                        "revised", "earlier", "cumulative")
+                                for noun in ("toll", "tally", "count", "figure", "total"))})
 # Sentences that look back at past events: their figures are history, not new casualties.
 HISTORY_WORDS = frozenset({"anniversary", "anniversaries", "commemoration", "commemorate", "commemorated",
                            "commemorating", "commemorates", "memorial", "remembrance", "remembered"})
