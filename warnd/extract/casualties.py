@@ -36,7 +36,7 @@ _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
                          "totaled", "now", "climbed", "rose", "risen", "jumped",
                          # the bare forms, after a modal: "could exceed 500", "may surpass 400,000"
-                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"})
+                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"}) | W.GROWTH_VERBS
 _CONTINUATION = frozenset({"estimated", "estimate", "estimates", "counted", "recorded", "reported"})
 _STRONG_TOLL = frozenset({"toll", "tally"})
 _VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "staffers", "employees",
@@ -102,6 +102,7 @@ class _Draft:
     cumulative: bool = False
     of_parent_victims: bool = False
     segment: tuple[int, int] | None = None
+    combined: bool = False        # "killed or injured": a figure of two kinds at once, which is no figure
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
@@ -166,7 +167,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     out: list[Figure] = []
     index_of: dict[int, int] = {}
     for i, d in enumerate(drafts):
-        if d.kind is None:
+        if d.kind is None or d.combined:
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
@@ -280,6 +281,8 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
     if before is not None:
         if before.low in W.UNITS_BEFORE and before.low not in W.YEAR_ONLY_BEFORE:
             return True
+        if _population(tokens, m.hedge_start, lo):
+            return True
         if before.text in {"-", "–", "/", ":"} and adjacent(before, first) and m.hedge_start - 2 >= lo \
                 and tokens[m.hedge_start - 2].kind == "num":
             return True  # the second half of "3-1" or "12/03"
@@ -291,6 +294,18 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
         noun = nxt.low if nxt is not None else ""
         return noun not in W.VICTIM_CLASS and noun not in W.STATE_WORDS
     return False
+
+
+def _population(tokens: list[Token], at: int, lo: int) -> bool:
+    """ "a state of 1.6 million people", "population of 4 million", "home to 300,000", "the county's
+    population is about 320,000": the number counts who live somewhere, not who was harmed."""
+    b1 = tokens[at - 1].low if at - 1 >= lo else ""
+    b2 = tokens[at - 2].low if at - 2 >= lo else ""
+    if b1 == "of" and (b2 in W.TERRITORY_NOUNS or b2 in {"population", "populations"}):
+        return True
+    if b1 == "to" and b2 == "home":
+        return True
+    return any(tokens[k].low in {"population", "populations", "inhabited"} for k in range(max(lo, at - 4), at))
 
 
 def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, int | None, int]:
@@ -394,11 +409,16 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
     verb_index = _verb_before(tokens, m, lo)
     if verb_index is not None and tokens[verb_index].low in _RELEASE_VERBS:
         return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
+    if verb_index is not None and _disjunction(tokens, verb_index, hi):
+        d.combined = True
+        return
     if verb_index is not None:
         verb = tokens[verb_index].low
         if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people")):
             kind = W.ACTIVE_VERBS[verb]
-            if verb in {"claimed", "claiming"} and not (d.head_index is not None and tokens[d.head_index].low == "lives"):
+            lives = d.head_index is not None and tokens[d.head_index].low == "lives" \
+                or any(tokens[k].low == "lives" for k in range(verb_index + 1, m.hedge_start))
+            if verb in {"claimed", "claiming"} and not lives:
                 kind = None  # type: ignore[assignment]  # "claimed responsibility", not "claimed 30 lives"
             if kind is not None:
                 d.kind, d.how, d.anchor = kind, "active", verb_index
@@ -407,7 +427,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             if d.head == "people" and any(tokens[k].low in {"army", "military", "police", "forces"}
                                           for k in range(max(lo, verb_index - 6), verb_index)):
                 d.head = "security forces"  # "the army said it had lost 15 men"
-        elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive"}:
+        elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive", "driven", "chased",
+                      "chasing", "pushed", "pushing"}:
             if _flee_after(tokens, d.np_end, hi):
                 d.kind, d.how, d.anchor = CasualtyKind.DISPLACED, "active", verb_index
         elif verb == "up" and verb_index > lo and tokens[verb_index - 1].low in {"rounded", "rounding", "rounds",
@@ -430,6 +451,9 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         if state is not None:
             d.kind, d.anchor = state
             d.how = "state"
+    if d.combined:
+        d.kind = None
+        return
     if d.kind is None and d.head_index is not None and tokens[d.head_index].low in W.HEAD_KIND:
         d.kind, d.how, d.anchor = W.HEAD_KIND[tokens[d.head_index].low], "head", d.head_index
     if d.kind is None:
@@ -463,11 +487,16 @@ def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
                     return k
                 break
     steps = 0
-    while j >= lo and steps < 3 and tokens[j].low in {"a", "another", "further", "total", "of", "an",
-                                                      "additional", "the", "lives"}:
+    while j >= lo and steps < 4 and (tokens[j].low in _OBJECT_FILLERS or tokens[j].text in _QUOTES):
         j -= 1
         steps += 1
     return j if j >= lo else None
+
+
+# Between a verb and its counted object: "claimed the lives of", "seized its 23", 'the killing of "at least'
+_OBJECT_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "additional", "the", "lives", "its",
+                             "their", "his", "her", "away", "off"})
+_QUOTES = frozenset({'"', "“", "‘", "'"})
 
 
 def _flee_after(tokens: list[Token], start: int, hi: int) -> bool:
@@ -504,6 +533,9 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                 return None
             if _object_follows(tokens, k, hi):
                 return None  # "infected 120,000 people and killed 2,400": the verb has its own object
+            if _disjunction(tokens, k, hi):
+                d.combined = True
+                return None
             return W.STATE_WORDS[low], k
         if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
             k += 1
@@ -561,6 +593,21 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
     return None
 
 
+def _disjunction(tokens: list[Token], k: int, hi: int) -> bool:
+    """ "killed or wounded", "dead or missing", "killed and/or injured": kinds joined by "or"."""
+    kind = W.STATE_WORDS.get(tokens[k].low) or W.ACTIVE_VERBS.get(tokens[k].low)
+    j = k + 1
+    if j < hi and tokens[j].low == "and" and j + 2 < hi and tokens[j + 1].text == "/":
+        j += 2
+    if j + 1 < hi and tokens[j].low == "or":
+        other = W.STATE_WORDS.get(tokens[j + 1].low) or W.ACTIVE_VERBS.get(tokens[j + 1].low)
+        return other is not None and other != kind
+    if k - 2 >= 0 and tokens[k - 1].low == "or":
+        other = W.STATE_WORDS.get(tokens[k - 2].low) or W.ACTIVE_VERBS.get(tokens[k - 2].low)
+        return other is not None and other != kind
+    return False
+
+
 def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
     """True when a number (maybe hedged) directly follows the word at k: it is a verb with an object."""
     j = k + 1
@@ -595,6 +642,7 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
                 break
     state: tuple[CasualtyKind, int] | None = None
     strong: int | None = None
+    weak: int | None = None
     for k in range(link - 1, max(lo - 1, link - 18), -1):
         t = tokens[k]
         # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
@@ -608,11 +656,32 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
             state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
         if t.low in _STRONG_TOLL and strong is None:
             strong = k
+        if t.low in _WEAK_TOLL and weak is None:
+            weak = k
     if state is not None:
         return state
-    if strong is not None and tokens[link].low not in {"include", "included", "includes", "including",
-                                                       "were", "are"}:
+    if strong is not None and tokens[link].low not in {"including", "were", "are"}:
         return CasualtyKind.KILLED, strong
+    if weak is not None and tokens[link].low not in {"of", "including", "include", "includes", "included"}:
+        # "On Monday the figure stood at 37": a bare count noun takes the kind last named in the item
+        kind = _kind_before(tokens, weak)
+        if kind is not None:
+            return kind, weak
+    return None
+
+
+_WEAK_TOLL = W.TOLL_NOUNS - _STRONG_TOLL
+_KIND_REACH = 120   # tokens back from a bare "figure"/"count" searched for the kind it continues
+
+
+def _kind_before(tokens: list[Token], at: int) -> CasualtyKind | None:
+    """The kind of the nearest casualty word before token `at` (this sentence or the ones before)."""
+    for k in range(at - 1, max(-1, at - _KIND_REACH), -1):
+        low = tokens[k].low
+        if low in W.STATE_WORDS and low not in {"held", "fleeing", "flee"}:
+            return W.STATE_WORDS[low]
+        if low in W.ACTIVE_VERBS and low not in W.NEEDS_PERSON:
+            return W.ACTIVE_VERBS[low]
     return None
 
 

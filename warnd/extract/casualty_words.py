@@ -16,11 +16,13 @@ K = CasualtyKind
 ACTIVE_VERBS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "killing", "kill", "kills", "executed", "executing", "execute", "massacred",
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
-                     "shot", "shooting", "beheaded", "claimed", "claiming"], K.KILLED),
+                     "shot", "shooting", "beheaded", "claimed", "claiming", "martyred",
+                     # nominals before "of": "the killing of 11", "the summary execution of at least 12"
+                     "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
                      "hurt", "hurting", "maimed"], K.INJURED),
     **dict.fromkeys(["abducted", "abducting", "abduct", "abducts", "kidnapped", "kidnapping", "kidnap",
-                     "kidnaps", "kidnaped", "seized", "seizing"], K.KIDNAPPED),
+                     "kidnaps", "kidnaped", "seized", "seizing", "abduction", "kidnapping"], K.KIDNAPPED),
     # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
                      "detains", "apprehended", "apprehending"], K.ARRESTED),
@@ -30,22 +32,28 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
 NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing"})
-ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED}
+ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED, "buried": K.KILLED,
+                                                "burying": K.KILLED, "buries": K.KILLED}
 
 # Words after the figure that say what happened to it: "three were killed", "25 fighters dead".
 STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "dead", "died", "die", "dies", "executed", "slain", "murdered", "massacred",
                      "perished", "beheaded", "drowned", "lynched", "fatalities", "deaths", "bodies",
-                     "corpses", "dying", "killing"], K.KILLED),
+                     "corpses", "dying", "killing", "martyred", "martyrs", "electrocuted", "incinerated",
+                     "asphyxiated", "suffocated"], K.KILLED),
     **dict.fromkeys(["injured", "wounded", "hurt", "injuries", "maimed", "hospitalised", "hospitalized"],
                     K.INJURED),
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
-    **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive"],
-                    K.KIDNAPPED),
+    **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive",
+                     "captivity", "captives"], K.KIDNAPPED),
     **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody"], K.ARRESTED),
     **dict.fromkeys(["displaced", "fled", "flee", "fleeing", "evacuated", "uprooted", "homeless"],
                     K.DISPLACED),
 }
+# Places that have a population: "a state of 20 million people" counts residents, not victims.
+TERRITORY_NOUNS = frozenset({"state", "city", "country", "province", "region", "town", "district", "county",
+                             "nation", "territory", "island", "area", "governorate", "municipality", "village",
+                             "capital", "enclave", "metropolis", "prefecture", "department", "strip"})
 # Nouns that are the figure's head and its kind at once: "45 dead", "12 deaths", "68 bodies".
 HEAD_KIND: dict[str, CasualtyKind] = {
     "dead": K.KILLED, "deaths": K.KILLED, "fatalities": K.KILLED, "bodies": K.KILLED, "corpses": K.KILLED,
