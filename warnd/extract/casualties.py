@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from warnd.extract import casualty_words as W
 from warnd.extract.breakdowns import aside_end, find_breakdown, is_dash
 from warnd.extract.discourse import carry_tolls
-from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
+from warnd.extract.history import (
+    RETRO_WORDS,
+    history_span,
+    is_year,
+    looks_back,
+    looks_back_at,
+    reference_year,
+)
 from warnd.extract.modality import is_estimate
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
@@ -117,17 +124,23 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     figures: list[Figure] = []
     lows = [t.low for t in tokens]
     history = not W.HISTORY_WORDS.isdisjoint(lows)
-    may_look_back = not LOOKBACK_WORDS.isdisjoint(lows)
+    may_look_back = not RETRO_WORDS.isdisjoint(lows)
     starts = number_starts(tokens)
     if not starts:
         return figures
     published_year = reference_year(tokens, starts, published_year)
+    retrospective = False          # an earlier sentence of the item looked back at past events
     for s_index, (lo, hi) in enumerate(spans):
+        looked_back = may_look_back and (looks_back(tokens, lo, hi) or looks_back_at(tokens, lo, hi))
         if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
+            retrospective = retrospective or looked_back
             continue  # no number in this sentence
         if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]):
+            retrospective = retrospective or looked_back
             continue  # numbers, but no word of harm: tents, votes, money
-        found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, may_look_back)
+        found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, may_look_back,
+                                  retrospective)
+        retrospective = retrospective or looked_back
         if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
             for f in found:
                 f.historical = True  # an anniversary sentence: every figure in it is background
@@ -137,10 +150,11 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int, starts: list[int], may_look_back: bool) -> list[Figure]:
+                      offset: int, starts: list[int], may_look_back: bool,
+                      retrospective: bool = False) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
-                                        numbers=in_sentence)
+                                        numbers=in_sentence, retrospective=retrospective)
     drafts: list[_Draft] = []
     for mention in find_numbers(tokens, lo, hi, starts):
         if _refused(tokens, mention, lo, hi):
