@@ -126,18 +126,15 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     history = not W.HISTORY_WORDS.isdisjoint(lows)
     may_look_back = not RETRO_WORDS.isdisjoint(lows)
     starts = number_starts(tokens)
-    if not starts:
-        return figures
     published_year = reference_year(tokens, starts, published_year)
     retrospective = False          # an earlier sentence of the item looked back at past events
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = may_look_back and (looks_back(tokens, lo, hi) or looks_back_at(tokens, lo, hi))
-        if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
+        if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]) or (
+                bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
+                and not singular_objects(tokens, lo, hi)):
             retrospective = retrospective or looked_back
-            continue  # no number in this sentence
-        if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]):
-            retrospective = retrospective or looked_back
-            continue  # numbers, but no word of harm: tents, votes, money
+            continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
         found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, may_look_back,
                                   retrospective)
         retrospective = retrospective or looked_back
@@ -156,12 +153,17 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
                                         numbers=in_sentence, retrospective=retrospective)
     drafts: list[_Draft] = []
-    for mention in find_numbers(tokens, lo, hi, starts):
-        if _refused(tokens, mention, lo, hi):
+    mentions = find_numbers(tokens, lo, hi, starts)
+    singles = singular_objects(tokens, lo, hi)
+    if singles:
+        taken = {m.start for m in mentions}
+        mentions = sorted([*mentions, *(m for m in singles if m.start not in taken)], key=lambda m: m.start)
+    for mention in mentions:
+        if mention.written != "article" and _refused(tokens, mention, lo, hi):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
-        if head == "not-people":
-            continue
+        if head == "not-people" or (mention.written == "article" and head is None):
+            continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
         drafts.append(_Draft(mention, head, head_index, np_end))
     for i in range(len(drafts)):
         _classify(tokens, lo, hi, drafts, i)
@@ -226,6 +228,8 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> No
             continue
         for n in found.members:
             e = drafts[n]
+            if e.mention.written == "article":
+                continue  # "five men, three women and a child": a singular in a breakdown is no entry
             if e.kind is not None and e.kind != d.kind and e.how not in {"coordinated", "toll"}:
                 continue
             e.kind, e.how, e.anchor, e.parent = d.kind, "breakdown", d.anchor, i
@@ -261,6 +265,27 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
     before = tokens[m.hedge_start - 1].low if m.hedge_start > 0 else ""
     return before in {",", "and", ";"} and m.end + 1 < hi and tokens[m.end].low in {"in", "at", "from"} \
         and tokens[m.end + 1].text[:1].isupper()
+
+
+_SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
+
+
+def singular_objects(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
+    """One victim named without a numeral, as the object of a harm verb: "killed a teenager", "wounding
+    his mother", "and a general" after a counted object. Count 1, exact (the corpus convention, C4)."""
+    found: list[NumberMention] = []
+    for k in range(lo + 1, hi - 1):
+        if tokens[k].low not in _SINGULAR_DETERMINERS:
+            continue
+        before = tokens[k - 1].low
+        if (before in W.ACTIVE_VERBS and before not in _NOMINALS) or before == "and" \
+                or (before == "dead" and k - 2 >= lo and tokens[k - 2].low == "shot"):
+            found.append(NumberMention(1, k, k + 1, k, Qualifier.EXACT, "article"))
+    return found
+
+
+_NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
+                       "kidnapping", "killing"})
 
 
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
@@ -339,11 +364,15 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
         t = tokens[j]
         low = t.low
         if t.kind != "word":
-            if t.text in {"-", "'"} and j + 1 < hi and adjacent(tokens[j - 1], t):
+            if t.text in {"-", "'", "’"} and j + 1 < hi and adjacent(tokens[j - 1], t):
                 j += 1
                 continue
             if t.text in {'"', "“", "”", "‘"}:
                 j += 1  # killed 30 "terrorists"
+                continue
+            age = _age_end(tokens, j, hi)
+            if age is not None:
+                j = age  # "two 16 year old girls", "a 65-year-old woman": an age inside the phrase
                 continue
             break
         if low in _VICTIM_HEADS_NEED_OF:
@@ -372,6 +401,22 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
         j += 1
         modifiers += 1
     return None, None, start
+
+
+def _age_end(tokens: list[Token], j: int, hi: int) -> int | None:
+    """Past "16 year old", "16-year-old", "16 years old" starting at the number token j, else None."""
+    if tokens[j].kind != "num":
+        return None
+    k = j + 1
+    if k < hi and tokens[k].text == "-":
+        k += 1
+    if k < hi and tokens[k].low in {"year", "years", "month", "months"}:
+        k += 1
+        if k < hi and tokens[k].text == "-":
+            k += 1
+        if k < hi and tokens[k].low == "old":
+            return k + 1
+    return None
 
 
 def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:

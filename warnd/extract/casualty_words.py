@@ -83,7 +83,17 @@ VERB_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "addit
 CHILDREN = frozenset({"children", "child", "kids", "boys", "boy", "girls", "girl", "minors", "infants",
                       "babies", "toddlers", "schoolchildren", "teenagers", "teens", "schoolboys",
                       "schoolgirls", "youngsters", "newborns", "juveniles"})
-WOMEN = frozenset({"women", "woman", "mothers", "wives", "widows"})
+WOMEN = frozenset({"women", "woman", "mothers", "wives", "widows", "mother", "wife", "widow", "grandmother",
+                   "sister", "daughter", "aunt", "niece", "grandmothers", "sisters", "daughters"})
+# Singular relatives and occupations, for one victim named without a numeral ("wounded his brother").
+RELATIVES = frozenset({"son", "brother", "father", "grandfather", "uncle", "nephew", "husband", "cousin",
+                       "relative", "sons", "brothers", "fathers", "cousins", "teenager", "youth", "goldsmith",
+                       "driver", "priest", "pastor", "imam", "journalist", "reporter", "doctor", "nurse",
+                       "teacher", "trader", "shopkeeper", "merchant", "fisherman", "herder", "miner",
+                       "engineer", "official", "chief", "elder", "pilgrim", "worshipper", "monk", "nun",
+                       "cleric", "activist", "lawyer", "judge", "mayor", "councillor", "politician",
+                       "businessman", "contractor", "tourist", "passenger", "vendor", "guard", "commander",
+                       "general", "colonel", "captain", "lieutenant", "sergeant"})
 SECURITY = frozenset({"soldiers", "soldier", "troops", "servicemen", "police", "policemen", "policeman",
                       "policewomen", "officers", "officer", "guards", "guard", "gendarmes", "gendarme",
                       "peacekeepers", "peacekeeper", "marines", "conscripts", "recruits", "paratroopers",
@@ -126,7 +136,7 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
                     "casualties", "humans", "lives", "souls"})
 VICTIM_CLASS: dict[str, str] = {
-    **dict.fromkeys(PEOPLE | OCCUPATIONS, "people"),
+    **dict.fromkeys(PEOPLE | OCCUPATIONS | RELATIVES, "people"),
     **dict.fromkeys(FAMILIES, "families"),
     **dict.fromkeys(CIVILIANS, "civilians"),
     **dict.fromkeys(FIGHTERS, "fighters"),
