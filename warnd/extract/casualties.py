@@ -375,6 +375,13 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
                 j = age  # "two 16 year old girls", "a 65-year-old woman": an age inside the phrase
                 continue
             break
+        if low in {"forces", "force"} and j > start:
+            # "seven government forces", "12 rebel forces": the modifier says whose forces
+            modifiers_before = {tokens[k].low for k in range(start, j)}
+            armed = modifiers_before & (W.FIGHTERS | W.ARMED_GROUPS | {"rebel", "militia", "opposition"})
+            return ("fighters" if armed else "security forces"), j, j + 1
+        if low in _BODY_NOUNS and j > start:
+            return "people", j, j + 1  # "nine charred bodies", "19 bloated bodies"
         if low in _VICTIM_HEADS_NEED_OF:
             victims, end = _members_class(tokens, j, hi)
             modifiers_before = {tokens[k].low for k in range(start, j)}
@@ -403,6 +410,11 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
     return None, None, start
 
 
+_BODY_NOUNS = frozenset({"bodies", "corpses", "remains"})
+_AID_WORDS = frozenset({"aid", "relief", "humanitarian", "charity", "medical", "ngo", "crescent", "cross", "msf",
+                        "unicef", "unhcr", "wfp", "unrwa", "oxfam", "care", "nrc", "agency", "mission"})
+
+
 def _age_end(tokens: list[Token], j: int, hi: int) -> int | None:
     """Past "16 year old", "16-year-old", "16 years old" starting at the number token j, else None."""
     if tokens[j].kind != "num":
@@ -428,6 +440,8 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
         return "people", j + 1
     for k in range(j + 1, min(hi, j + 8)):
         low = tokens[k].low
+        if low in _AID_WORDS:
+            return "civilians", k + 1  # "six staff of an aid agency", "employees of the Red Crescent" (aid staff)
         end = k + 2 if k + 1 < hi and tokens[k + 1].low in {"forces", "force", "group", "faction"} else k + 1
         if low in W.SECURITY:
             return "security forces", end
@@ -495,9 +509,9 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.kind, d.how, d.anchor = CasualtyKind.ARRESTED, "active", verb_index  # "rounded up 57 people"
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
-        elif verb in {"and", ","} and prev is not None and prev.kind is not None \
-                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index \
-                and (verb == "and" or prev.how == "active"):
+        elif verb in {"and", ",", "with"} and prev is not None and prev.kind is not None \
+                and _coordinated(tokens, prev, verb_index) \
+                and (verb != "," or prev.how in {"active", "toll"}):
             # "killed three Christians and at least 20 ...", "included 125 ... and 148 fighters"
             state = _state_after(tokens, d, hi)
             d.cumulative = d.cumulative or prev.cumulative
@@ -531,6 +545,28 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
     if d.kind is not None and not d.cumulative:
         d.segment = _segment(tokens, lo, hi, m.start)
         d.cumulative = _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+
+
+_COORD_GAP = 8   # tokens of a phrase ("on their way to market") between coordinated objects
+
+
+def _coordinated(tokens: list[Token], prev: _Draft, at: int) -> bool:
+    """Whether the joining word at `at` ("and", ",", "along with") joins a figure to `prev`'s noun phrase:
+    right after it, or after a short phrase with no verb or mark of its own ("two children in the
+    countryside and two shepherds")."""
+    join = at
+    if tokens[at].low == "with":
+        if not (at > 0 and tokens[at - 1].low in {"along", "together"}):
+            return False
+        join = at - 1
+    start = prev.np_end
+    if join < start or join > start + _COORD_GAP:
+        return False
+    if join <= start + 1:
+        return True
+    return all(tokens[k].kind == "word" and tokens[k].low not in W.STATE_WORDS and tokens[k].low not in W.ACTIVE_VERBS
+               and tokens[k].low not in _CLAUSE_BREAKS and tokens[k].low not in {"and", "or", "who", "which"}
+               for k in range(start, join))
 
 
 def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
