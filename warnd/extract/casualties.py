@@ -109,7 +109,9 @@ class _Draft:
     cumulative: bool = False
     of_parent_victims: bool = False
     segment: tuple[int, int] | None = None
-    combined: bool = False        # "killed or injured": a figure of two kinds at once, which is no figure
+    # "killed or injured" (two kinds at once), "freed 27 hostages", "four of them were located": no figure,
+    # and nothing may give it a kind later
+    blocked: bool = False
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
@@ -183,7 +185,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     out: list[Figure] = []
     index_of: dict[int, int] = {}
     for i, d in enumerate(drafts):
-        if d.kind is None or d.combined:
+        if d.kind is None or d.blocked:
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
@@ -267,6 +269,9 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
         and tokens[m.end + 1].text[:1].isupper()
 
 
+# A sub-count's own predicate that ends the harm its total names (C16): these people are no longer held.
+_RECOVERED = frozenset({"located", "tracked", "escaped", "escape", "freed", "released", "rescued", "recaptured",
+                        "reunited", "returned", "regained", "safe"})
 _SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
 
 
@@ -481,9 +486,13 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
 
     verb_index = _verb_before(tokens, m, lo)
     if verb_index is not None and tokens[verb_index].low in _RELEASE_VERBS:
+        d.blocked = True
         return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
+    if d.parent is not None and drafts[d.parent].blocked:
+        d.blocked = True
+        return  # "freed 27 hostages, including 11 children held by ...": the parts of a release are released
     if verb_index is not None and _disjunction(tokens, verb_index, hi):
-        d.combined = True
+        d.blocked = True
         return
     if verb_index is not None:
         verb = tokens[verb_index].low
@@ -524,7 +533,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         if state is not None:
             d.kind, d.anchor = state
             d.how = "state"
-    if d.combined:
+    if d.blocked:
         d.kind = None
         return
     if d.kind is None and d.head_index is not None and tokens[d.head_index].low in W.HEAD_KIND:
@@ -629,7 +638,7 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             if _object_follows(tokens, k, hi):
                 return None  # "infected 120,000 people and killed 2,400": the verb has its own object
             if _disjunction(tokens, k, hi):
-                d.combined = True
+                d.blocked = True
                 return None
             return W.STATE_WORDS[low], k
         if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
@@ -665,6 +674,9 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                     continue
             return None
         if low in _CLAUSE_BREAKS:
+            return None
+        if low in _RECOVERED or (low == "found" and k + 1 < hi and tokens[k + 1].low in {"alive", "safe"}):
+            d.blocked = True  # "four of them were located by police", "20 escaped": the figure's own predicate
             return None
         if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
             return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
@@ -747,7 +759,7 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
             state = (W.STATE_WORDS[t.low], k)
         if state is None and t.low == "victims":
             state = (CasualtyKind.KILLED, k)
-        if state is None and t.low == "held":
+        if state is None and t.low == "held" and _held_captive(tokens, k, hi):
             state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
         if t.low in _STRONG_TOLL and strong is None:
             strong = k
@@ -778,6 +790,15 @@ def _kind_before(tokens: list[Token], at: int) -> CasualtyKind | None:
         if low in W.ACTIVE_VERBS and low not in W.NEEDS_PERSON:
             return W.ACTIVE_VERBS[low]
     return None
+
+
+def _held_captive(tokens: list[Token], k: int, hi: int) -> bool:
+    """ "were held", "still held", "held hostage / by gunmen": not "the council held a session"."""
+    before = tokens[k - 1].low if k > 0 else ""
+    after = tokens[k + 1].low if k + 1 < hi else ""
+    return before in {"be", "being", "been", "was", "were", "is", "are", "still", "remain", "remains", "personnel",
+                      "people", "hostages", "captives"} \
+        or after in {"hostage", "hostages", "captive", "by", "in", "to", "at"} or tokens[k - 1].kind == "num"
 
 
 def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
