@@ -500,7 +500,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             kind = W.ACTIVE_VERBS[verb]
             lives = d.head_index is not None and tokens[d.head_index].low == "lives" \
                 or any(tokens[k].low == "lives" for k in range(verb_index + 1, m.hedge_start))
-            if verb in {"claimed", "claiming"} and not lives:
+            if verb in {"claimed", "claiming", "cost", "costing"} and not lives:
                 kind = None  # type: ignore[assignment]  # "claimed responsibility", not "claimed 30 lives"
             if kind is not None:
                 d.kind, d.how, d.anchor = kind, "active", verb_index
@@ -750,7 +750,7 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
     state: tuple[CasualtyKind, int] | None = None
     strong: int | None = None
     weak: int | None = None
-    for k in range(link - 1, max(lo - 1, link - 18), -1):
+    for k in range(link - 1, max(lo - 1, link - _TOLL_REACH), -1):
         t = tokens[k]
         # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
         if t.text in {";", "."} or t.low in {"said", "says", "told", "according", "but", "although"}:
@@ -759,6 +759,8 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
             state = (W.STATE_WORDS[t.low], k)
         if state is None and t.low == "victims":
             state = (CasualtyKind.KILLED, k)
+        if state is None and t.low in {"forced", "driven"} and k + 1 < link and tokens[k + 1].low in {"from", "out"}:
+            state = (CasualtyKind.DISPLACED, k)  # "the number of people forced from their homes ... may surpass"
         if state is None and t.low == "held" and _held_captive(tokens, k, hi):
             state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
         if t.low in _STRONG_TOLL and strong is None:
@@ -778,6 +780,9 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
 
 
 _WEAK_TOLL = W.TOLL_NOUNS - _STRONG_TOLL
+# tokens back from a toll link to its toll noun: the subject noun phrase between them may be long
+# ("the death toll from the week of fighting between ... in the northern hills had passed 300")
+_TOLL_REACH = 32
 _KIND_REACH = 120   # tokens back from a bare "figure"/"count" searched for the kind it continues
 
 

@@ -16,7 +16,7 @@ K = CasualtyKind
 ACTIVE_VERBS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "killing", "kill", "kills", "executed", "executing", "execute", "massacred",
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
-                     "shot", "shooting", "beheaded", "claimed", "claiming", "martyred",
+                     "shot", "shooting", "beheaded", "claimed", "claiming", "martyred", "cost", "costing",
                      # nominals before "of": "the killing of 11", "the summary execution of at least 12"
                      "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
@@ -31,7 +31,8 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
 }
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
-NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing"})
+NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing", "cost",
+                          "costing"})
 ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED, "buried": K.KILLED,
                                                 "burying": K.KILLED, "buries": K.KILLED}
 
@@ -216,7 +217,7 @@ _GROWTH_STEMS = ("soar", "swell", "surge", "climb", "mount", "rise", "jump", "gr
                  "spike", "balloon", "escalate", "reach", "pass", "top", "exceed", "surpass", "stand")
 _GROWTH_IRREGULAR = ("swollen", "rose", "risen", "grew", "grown", "stood", "tops", "topped", "topping")
 GROWTH_VERBS = frozenset(
-    {f"{stem}{end}" for stem in _GROWTH_STEMS for end in ("s", "ed", "ing")}
+    {f"{stem}{end}" for stem in _GROWTH_STEMS for end in ("", "s", "ed", "ing")}
     | {stem[:-1] + end for stem in _GROWTH_STEMS if stem.endswith("e") for end in ("ed", "ing", "es")}
     | set(_GROWTH_IRREGULAR)
 )

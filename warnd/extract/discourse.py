@@ -52,6 +52,7 @@ _BREAKS = frozenset({",", ";", ":", "(", ")", "—", "–", "said", "says", "tol
 def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure]) -> None:
     """Set the cumulative flag of `figures` (in text order) from event scope and the toll frame."""
     frame: Figure | None = None
+    scoped: Figure | None = None      # the last figure made cumulative by its event subject
     for f in figures:
         lo, hi = spans[f.sentence]
         if f.parent is not None:
@@ -59,12 +60,14 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             total = figures[f.parent]
             f.cumulative = f.cumulative or (total.cumulative and not _fixed_span(tokens, lo, hi, f))
             continue
-        if not f.cumulative and event_scope(tokens, lo, f.anchor) and not _fixed_span(tokens, lo, hi, f):
+        if not f.cumulative and not _fixed_span(tokens, lo, hi, f) and (
+                event_scope(tokens, lo, f.anchor) or _shares_scope(tokens, scoped, f)):
             f.cumulative = True
+            scoped = f
         if not f.cumulative and frame is not None and f.historical == frame.historical \
                 and continues(tokens, lo, hi, f):
             f.cumulative = True
-        if f.cumulative:
+        if f.cumulative and not f.estimate:
             frame = f
         elif frame is not None and f.segment != frame.segment:
             frame = None
@@ -84,6 +87,14 @@ def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
         if low in _BREAKS:
             return False
     return False
+
+
+def _shares_scope(tokens: Sequence[Token], scoped: Figure | None, f: Figure) -> bool:
+    """ "The offensive has killed 1,237 and driven 340,000 from their homes": the second verb is
+    coordinated with the first and shares its event subject."""
+    if scoped is None or scoped.sentence != f.sentence or not scoped.end <= f.anchor < scoped.end + 4:
+        return False
+    return f.anchor > 0 and tokens[f.anchor - 1].low == "and"
 
 
 def continues(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
