@@ -112,12 +112,14 @@ class _Draft:
     # "killed or injured" (two kinds at once), "freed 27 hostages", "four of them were located": no figure,
     # and nothing may give it a kind later
     blocked: bool = False
+    outer_parent: int | None = None   # a total in an earlier sentence ("Of those, 683 were children")
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
     """Every casualty figure stated in `text`, without place resolution (location is None)."""
     tokens = tokenize(text)
-    return tuple(f.casualty() for f in find_figures(tokens, sentences(tokens, text), published_year=published_year))
+    figures = find_figures(tokens, sentences(tokens, text), published_year=published_year)
+    return tuple(f.casualty(part_of=f.parent) for f in figures)  # unmerged: a parent's index is its position
 
 
 def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
@@ -137,8 +139,10 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
                 and not singular_objects(tokens, lo, hi)):
             retrospective = retrospective or looked_back
             continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
+        prior = next((k for k in range(len(figures) - 1, max(-1, len(figures) - 8), -1)
+                      if figures[k].parent is None and not figures[k].historical and not figures[k].estimate), None)
         found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, may_look_back,
-                                  retrospective)
+                                  retrospective, (prior, figures[prior]) if prior is not None else None)
         retrospective = retrospective or looked_back
         if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
             for f in found:
@@ -150,7 +154,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
                       offset: int, starts: list[int], may_look_back: bool,
-                      retrospective: bool = False) -> list[Figure]:
+                      retrospective: bool = False, prior: tuple[int, Figure] | None = None) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
                                         numbers=in_sentence, retrospective=retrospective)
@@ -168,7 +172,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
         drafts.append(_Draft(mention, head, head_index, np_end))
     for i in range(len(drafts)):
-        _classify(tokens, lo, hi, drafts, i)
+        _classify(tokens, lo, hi, drafts, i, prior)
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
         if d.kind is None and d.coord_next and i + 1 < len(drafts) and drafts[i + 1].kind is not None:
             d.kind, d.anchor, d.how = drafts[i + 1].kind, drafts[i + 1].anchor, "coordinated"
@@ -191,7 +195,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
         if d.mention.value == 1 and d.head_index is not None and tokens[d.head_index].low in {"family", "household"}:
             continue  # "10 members of one family": a unit, not a count
-        parent = index_of.get(d.parent) if d.parent is not None else None
+        parent = index_of.get(d.parent) if d.parent is not None else d.outer_parent
         victims = d.head or "people"
         if d.head is None and d.of_parent_victims and d.parent is not None:
             victims = drafts[d.parent].head or "people"
@@ -273,6 +277,28 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
 _RECOVERED = frozenset({"located", "tracked", "escaped", "escape", "freed", "released", "rescued", "recaptured",
                         "reunited", "returned", "regained", "safe"})
 _SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
+_OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
+                           "include", "includes", "included", "including", "were", "are", ",", "killed", "injured",
+                           "wounded", "fatalities", "deaths", "toll"})
+_OPENER_LINKS = frozenset({"of", "among", "include", "includes", "included", "including"})
+
+
+def _opens_breakdown(tokens: list[Token], lo: int, at: int) -> bool:
+    """The sentence opens on a breakdown link before its first number: "Of those,", "Among the dead
+    were", "Casualties include", "The dead included"."""
+    if not 0 < at - lo <= 6:
+        return False
+    words = [tokens[k].low for k in range(lo, at)]
+    return all(w in _OPENER_WORDS for w in words) and not _OPENER_LINKS.isdisjoint(words)
+
+
+def _predicate_class(tokens: list[Token], at: int, hi: int) -> str | None:
+    """ "683 were children", "10 of them were women": the victim class named after a copula."""
+    if at + 1 < hi and tokens[at].low in {"were", "are", "was", "is"}:
+        head, _, _ = _noun_phrase(tokens, at + 1, hi)
+        if head not in (None, "not-people"):
+            return head
+    return None
 
 
 def singular_objects(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
@@ -458,7 +484,8 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
     return "people", j + 1
 
 
-def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int) -> None:
+def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int,
+              prior: tuple[int, Figure] | None = None) -> None:
     d = drafts[i]
     m = d.mention
     prev = drafts[i - 1] if i > 0 else None
@@ -479,6 +506,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.cumulative = prev.cumulative
             d.of_parent_victims = True
             head, head_index, np_end = _noun_phrase(tokens, m.end + k, hi)
+            if head is None:
+                head = _predicate_class(tokens, m.end + k, hi)  # "10 of them were women"
             if head not in (None, "not-people"):
                 d.head, d.head_index = head, head_index
             d.np_end = max(d.np_end, np_end)
@@ -528,6 +557,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                 d.kind, d.how, d.anchor = prev.kind, prev.how, prev.anchor
                 if prev.how == "subcount" and d.parent is None:
                     d.parent = prev.parent
+                d.outer_parent = prev.outer_parent
     if d.kind is None:
         state = _state_after(tokens, d, hi)
         if state is not None:
@@ -545,6 +575,14 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.how = "toll"
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
+    if d.kind is None and prev is None and prior is not None and _opens_breakdown(tokens, lo, m.hedge_start):
+        # "Casualties include 11 policemen and ...", "Of those, 683 were children": the sentence breaks
+        # down the total stated before it
+        index, total = prior
+        d.kind, d.how, d.anchor, d.outer_parent = total.kind, "discourse", m.start, index
+        d.cumulative = total.cumulative
+        if d.head is None:
+            d.head = _predicate_class(tokens, m.end, hi) or total.victims
     before = m.hedge_start - 1
     if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
         before -= 1  # "up from an earlier estimate of 700"

@@ -246,5 +246,6 @@ HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attac
 CASUALTY_VOCABULARY = frozenset(
     set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
-       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked"}
+       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
+       "casualties"}
 )
