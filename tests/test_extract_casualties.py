@@ -147,7 +147,7 @@ FIGURES = [
     pytest.param("Nine people, among them three children, drowned when the boat capsized.",
                  [C(K.KILLED, 9), C(K.KILLED, 3, victims="children")], id="aside-then-state-word"),
     pytest.param("The number of residents killed while seeking food has risen to 798.",
-                 [C(K.KILLED, 798, cumulative=True)], id="toll-across-while"),
+                 [C(K.KILLED, 798, victims="civilians", cumulative=True)], id="toll-across-while"),
     pytest.param("Police said 16 gang members were killed.", [C(K.KILLED, 16, victims="fighters")],
                  id="gang-members"),
     pytest.param("The tally rose by 13 to 340.", [C(K.KILLED, 340, cumulative=True)], id="rose-by-to"),

@@ -186,6 +186,9 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
                 d.cumulative = d.cumulative or target.cumulative
     _attach_breakdowns(tokens, hi, drafts)
+    for d in drafts:
+        if d.kind is not None and d.head in (None, "people"):
+            d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
     out: list[Figure] = []
     index_of: dict[int, int] = {}
     for i, d in enumerate(drafts):
@@ -290,6 +293,20 @@ def _opens_breakdown(tokens: list[Token], lo: int, at: int) -> bool:
         return False
     words = [tokens[k].low for k in range(lo, at)]
     return all(w in _OPENER_WORDS for w in words) and not _OPENER_LINKS.isdisjoint(words)
+
+
+def _apposition_class(tokens: list[Token], at: int, hi: int) -> str | None:
+    """ "25 people, all of them schoolgirls", "14 passengers, all women": an apposition names the class."""
+    k = at
+    while k < hi and k - at < 6 and tokens[k].kind == "word" and tokens[k].low not in _CLAUSE_BREAKS:
+        k += 1  # "14 people in captivity, all of them children"
+    if not (k + 2 < hi and tokens[k].text == "," and tokens[k + 1].low == "all"):
+        return None
+    k += 2
+    if k + 1 < hi and tokens[k].low == "of" and tokens[k + 1].low in {"them", "whom"}:
+        k += 2
+    head, _, _ = _noun_phrase(tokens, k, hi)
+    return head if head not in (None, "not-people", "people") else None
 
 
 def _predicate_class(tokens: list[Token], at: int, hi: int) -> str | None:
@@ -573,6 +590,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         if toll is not None:
             d.kind, d.anchor = toll
             d.how = "toll"
+            if d.head is None:
+                d.head = _toll_victims(tokens, max(lo, m.hedge_start - _TOLL_REACH), m.hedge_start, hi)
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
     if d.kind is None and prev is None and prior is not None and _opens_breakdown(tokens, lo, m.hedge_start):
@@ -832,6 +851,20 @@ def _kind_before(tokens: list[Token], at: int) -> CasualtyKind | None:
             return W.STATE_WORDS[low]
         if low in W.ACTIVE_VERBS and low not in W.NEEDS_PERSON:
             return W.ACTIVE_VERBS[low]
+    return None
+
+
+def _toll_victims(tokens: list[Token], a: int, b: int, hi: int) -> str | None:
+    """Who a toll counts, named in the toll phrase: "the toll among displaced farmers", "the number of
+    soldiers killed", "the death toll of Christian residents"."""
+    for k in range(a, b - 2):
+        if tokens[k].low in W.TOLL_NOUNS and tokens[k + 1].low in {"among", "of"}:
+            j = k + 2
+            if j < b and tokens[j].low in {"the", "those", "its", "their"}:
+                j += 1
+            head, _, _ = _noun_phrase(tokens, j, min(hi, b))
+            if head not in (None, "not-people", "families"):  # a toll counts people, not households
+                return head
     return None
 
 
