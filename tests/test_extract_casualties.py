@@ -320,3 +320,108 @@ def test_one_megabyte_in_linear_time(extractor: Extractor, chunk: str) -> None:
             extractor.extract_text(text)
             best[name] = min(best[name], time.process_time() - begin)
     assert best["big"] < 40 * max(best["small"], 0.01)
+
+
+# --- figure frames, breakdowns, discourse, modality, history (issue 14) -----------------------------------
+# Each case: the text, then (kind, count, victims, cumulative, part_of, historical, estimate) per figure in
+# text order. The sentences are written for these tests; none is taken from a corpus or the error classes.
+
+def F(kind: CasualtyKind, count: int, victims: str = "people", cumulative: bool = False, part_of: int | None = None,
+      historical: bool = False, estimate: bool = False) -> tuple[object, ...]:
+    return (kind, count, victims, cumulative, part_of, historical, estimate)
+
+
+def _frame(c: Casualty) -> tuple[object, ...]:
+    return (c.kind, c.count, c.victims, c.cumulative, c.part_of, c.historical, c.estimate)
+
+
+FRAMES = [
+    # breakdowns anchored to a head figure
+    pytest.param("A militia raid left 12 herders dead – seven men and five boys – near the wells.",
+                 [F(K.KILLED, 12), F(K.KILLED, 7, part_of=0), F(K.KILLED, 5, "children", part_of=0)],
+                 id="dash-breakdown"),
+    pytest.param("Some 14 pilgrims (nine women and five men) drowned when the ferry sank.",
+                 [F(K.KILLED, 14), F(K.KILLED, 9, "women", part_of=0), F(K.KILLED, 5, part_of=0)],
+                 id="parenthesis-between-figure-and-verb"),
+    pytest.param("Police said 30 people were detained overnight: 18 in the port and 12 at the airport.",
+                 [F(K.ARRESTED, 30), F(K.ARRESTED, 18, part_of=0), F(K.ARRESTED, 12, part_of=0)],
+                 id="colon-per-place-list"),
+    pytest.param("The strike killed ten people, six soldiers and four civilians, and wounded 20.",
+                 [F(K.KILLED, 10), F(K.KILLED, 6, "security forces", part_of=0),
+                  F(K.KILLED, 4, "civilians", part_of=0), F(K.INJURED, 20)],
+                 id="trailing-comma-list-that-sums"),
+    pytest.param("Shelling killed nine people, three of them at the school, and 40 more fled.",
+                 [F(K.KILLED, 9), F(K.KILLED, 3, part_of=0), F(K.DISPLACED, 40)],
+                 id="of-them-part"),
+    pytest.param("Of the 40 dead, 25 were found in the market, 10 in the mosque and 5 in the clinic.",
+                 [F(K.KILLED, 40), F(K.KILLED, 25, part_of=0), F(K.KILLED, 10, part_of=0),
+                  F(K.KILLED, 5, part_of=0)],
+                 id="elliptical-siblings"),
+    pytest.param("Raiders killed 20 villagers. Casualties include six teachers and two nurses.",
+                 [F(K.KILLED, 20, "civilians"), F(K.KILLED, 6, part_of=0), F(K.KILLED, 2, part_of=0)],
+                 id="casualties-include-next-sentence"),
+    pytest.param("The raid killed 11 people, including 4 shot at close range.",
+                 [F(K.KILLED, 11), F(K.KILLED, 4, part_of=0)], id="noun-less-part-inherits"),
+    pytest.param("Among the dead were two guards and two cooks.",
+                 [F(K.KILLED, 2, "security forces"), F(K.KILLED, 2)], id="two-equal-figures-stay-two"),
+    pytest.param("Five people died in the fire\nFive people died in a fire at the depot, police said.",
+                 [F(K.KILLED, 5)], id="title-and-summary-repeat-merge"),
+    # discourse state across sentences
+    pytest.param("Cholera has killed 300 people since May. Another 45 have died in the camps.",
+                 [F(K.KILLED, 300, cumulative=True), F(K.KILLED, 45, cumulative=True)], id="another-continues-toll"),
+    pytest.param("Since March, 80 people have been kidnapped on the highway. A further 12 remain missing.",
+                 [F(K.KIDNAPPED, 80, cumulative=True), F(K.MISSING, 12, cumulative=True)],
+                 id="a-further-continues-toll"),
+    pytest.param("Since March, 80 people have been killed in the district. On Monday a bomb killed 6 more.",
+                 [F(K.KILLED, 80, cumulative=True), F(K.KILLED, 6)], id="a-fixed-day-ends-the-toll"),
+    pytest.param("The insurgency has displaced 200,000 people.", [F(K.DISPLACED, 200_000, cumulative=True)],
+                 id="event-subject-perfect"),
+    pytest.param("An ambush has killed 14 soldiers.", [F(K.KILLED, 14, "security forces")],
+                 id="incident-subject-perfect-is-not-a-toll"),
+    pytest.param("The toll has swelled to 97.", [F(K.KILLED, 97, cumulative=True)], id="growth-verb"),
+    pytest.param("Gunmen shot dead 8 miners. By Friday the figure stood at 15.",
+                 [F(K.KILLED, 8), F(K.KILLED, 15, cumulative=True)], id="bare-figure-takes-the-earlier-kind"),
+    # clause-bounded attachment and modality
+    pytest.param("Up to 5,000 people could be displaced by the rains.", [F(K.DISPLACED, 5000, estimate=True)],
+                 id="modal-projection"),
+    pytest.param("Medics fear the toll may surpass 250.", [F(K.KILLED, 250, cumulative=True, estimate=True)], id="may-surpass"),
+    pytest.param("About 700 people have been killed or injured since June.", [], id="disjunction-is-no-figure"),
+    pytest.param("Thousands fled the province, which has a population of 3 million.", [], id="population"),
+    pytest.param("Half a million people have fled the floods.", [F(K.DISPLACED, 500_000)], id="half-a-million"),
+    pytest.param("Bandits abducted 30 pupils; 9 of them were later located by soldiers.",
+                 [F(K.KIDNAPPED, 30, "civilians")], id="own-predicate-cancels-part"),
+    pytest.param("Police freed 12 hostages, including 3 children held in a cellar.", [],
+                 id="parts-of-a-release"),
+    pytest.param("The tanker fire killed a teenager and injured his father.",
+                 [F(K.KILLED, 1, "children"), F(K.INJURED, 1)], id="singular-objects"),
+    pytest.param("Three 15 year old girls drowned in the river.", [F(K.KILLED, 3, "children")],
+                 id="unhyphenated-age-inside-phrase"),
+    pytest.param("Nine government forces were killed.", [F(K.KILLED, 9, "security forces")], id="forces-head"),
+    pytest.param("Four staff of a relief charity were abducted.", [F(K.KIDNAPPED, 4, "civilians")],
+                 id="aid-staff-are-civilians"),
+    pytest.param("Bandits seized 18 people, all of them schoolgirls.", [F(K.KIDNAPPED, 18, "children")],
+                 id="apposition-refines-victims"),
+    pytest.param("The toll among displaced herders had climbed to 31.", [F(K.KILLED, 31, cumulative=True)],
+                 id="toll-among-keeps-kind"),
+    pytest.param("Troops detained 6 farmers along with two traders.",
+                 [F(K.ARRESTED, 6, "civilians"), F(K.ARRESTED, 2)], id="along-with-co-object"),
+    pytest.param("The blast claimed the lives of 17 shoppers.", [F(K.KILLED, 17)], id="claimed-the-lives-of"),
+    pytest.param("Twenty soldiers were martyred in the assault.", [F(K.KILLED, 20, "security forces")],
+                 id="martyred"),
+    pytest.param("Nine charred bodies were pulled from the lorry.", [F(K.KILLED, 9)], id="adjective-before-bodies"),
+    # history is listed and flagged, not dropped
+    pytest.param("The 1994 massacre killed 3,000 people; this week 4 were killed nearby.",
+                 [F(K.KILLED, 3000, historical=True), F(K.KILLED, 4)], id="year-named-event-is-history"),
+    pytest.param("Families marked twelve years since the siege, in which 900 people died.",
+                 [F(K.KILLED, 900, historical=True)], id="years-since-anniversary"),
+]
+
+
+@pytest.mark.parametrize("text, expected", FRAMES)
+def test_figure_frames(text: str, expected: list[tuple[object, ...]]) -> None:
+    from warnd.extract.casualty_list import casualty_list
+    from warnd.extract.casualties import find_figures
+    from warnd.extract.tokens import sentences
+
+    tokens = tokenize(text)
+    assert [_frame(c) for c in casualty_list(find_figures(tokens, sentences(tokens, text)), {})] == expected

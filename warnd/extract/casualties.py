@@ -708,6 +708,8 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return CasualtyKind.KILLED, k  # "hacked to death", not "sentenced 14 people to death"
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
+        if low in {"victim", "victims"} and k > 0 and tokens[k - 1].low in {"fell", "fall", "falls", "fallen"}:
+            return CasualtyKind.KILLED, k  # "40 villagers fell victim to the barrage"
         if t.kind == "punct":
             if t.text in {"-", "'", '"', "“", "”", "‘", "’"} and not is_dash(tokens, k):
                 k += 1
@@ -812,8 +814,9 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
         # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
         if t.text in {";", "."} or t.low in {"said", "says", "told", "according", "but", "although"}:
             break
-        if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"}:
-            state = (W.STATE_WORDS[t.low], k)
+        if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"} \
+                and not (t.low in _ADJECTIVE_OK and k + 1 < link and tokens[k + 1].low in W.VICTIM_CLASS):
+            state = (W.STATE_WORDS[t.low], k)  # not "displaced" in "the toll among displaced herders"
         if state is None and t.low == "victims":
             state = (CasualtyKind.KILLED, k)
         if state is None and t.low in {"forced", "driven"} and k + 1 < link and tokens[k + 1].low in {"from", "out"}:

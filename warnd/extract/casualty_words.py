@@ -83,12 +83,13 @@ VERB_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "addit
 
 CHILDREN = frozenset({"children", "child", "kids", "boys", "boy", "girls", "girl", "minors", "infants",
                       "babies", "toddlers", "schoolchildren", "teenagers", "teens", "schoolboys",
-                      "schoolgirls", "youngsters", "newborns", "juveniles"})
+                      "schoolgirls", "youngsters", "newborns", "juveniles", "teenager", "teen", "schoolboy",
+                      "schoolgirl", "toddler", "baby", "infant", "newborn", "juvenile", "minor"})
 WOMEN = frozenset({"women", "woman", "mothers", "wives", "widows", "mother", "wife", "widow", "grandmother",
                    "sister", "daughter", "aunt", "niece", "grandmothers", "sisters", "daughters"})
 # Singular relatives and occupations, for one victim named without a numeral ("wounded his brother").
 RELATIVES = frozenset({"son", "brother", "father", "grandfather", "uncle", "nephew", "husband", "cousin",
-                       "relative", "sons", "brothers", "fathers", "cousins", "teenager", "youth", "goldsmith",
+                       "relative", "sons", "brothers", "fathers", "cousins", "youth", "goldsmith",
                        "driver", "priest", "pastor", "imam", "journalist", "reporter", "doctor", "nurse",
                        "teacher", "trader", "shopkeeper", "merchant", "fisherman", "herder", "miner",
                        "engineer", "official", "chief", "elder", "pilgrim", "worshipper", "monk", "nun",
@@ -247,5 +248,5 @@ CASUALTY_VOCABULARY = frozenset(
     set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
        "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
-       "casualties"}
+       "casualties", "victim"}
 )

@@ -10,7 +10,8 @@ item's figures in order, keeping the last toll frame (a cumulative figure that i
 - carries the frame's cumulative flag to a later figure that continues it: one opened by "another",
   "a further", "N more", or stated in the present perfect or with "remain", and not pinned to a
   fixed span ("on Monday", "overnight", "this week");
-- gives every part of a breakdown its total's flag (the guide: sub-counts take the total's flag).
+- gives every part of a breakdown its total's flag (the guide: sub-counts take the total's flag);
+- leaves historical figures out of it: a past event's toll is closed, never cumulative.
 
 A figure that is neither continues nothing: it closes the frame ("This week 20 were killed").
 """
@@ -55,6 +56,9 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
     scoped: Figure | None = None      # the last figure made cumulative by its event subject
     for f in figures:
         lo, hi = spans[f.sentence]
+        if f.historical:
+            f.cumulative = False  # a past event's toll is closed: "ten years since ..." is no running total
+            continue
         if f.parent is not None:
             # a part takes its total's flag, unless pinned to a span of its own ("126 over the past day")
             total = figures[f.parent]

@@ -123,7 +123,8 @@ def _clause_end(tokens: list[Token], at: int, hi: int) -> int:
 
 _SPANS_BACK = frozenset({"years", "decades", "decade", "year"})
 _COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "three", "four", "five", "many",
-                          "several", "few", "a", "one"})
+                          "several", "few", "a", "one", "six", "seven", "eight", "nine", "eleven", "twelve",
+                          "fifteen", "sixty", "seventy", "eighty", "hundred"})
 
 
 LOOKBACK_WORDS = W.HISTORY_WORDS | {"after", "ago"}  # an item with none of these never looks back
