@@ -446,8 +446,7 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
             return W.VICTIM_CLASS[tokens[j].low], j, j + 1
         if low in W.NOT_PEOPLE:
             return "not-people", j, j + 1
-        if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in {"and", "or", "in",
-                                                                                           "on", "at", "from"}:
+        if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in _NP_STOPS:
             if low in _ADJECTIVE_OK and j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS:
                 j += 1
                 modifiers += 1
@@ -459,6 +458,9 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
 
 
 _BODY_NOUNS = frozenset({"bodies", "corpses", "remains"})
+# Words that end a figure's noun phrase: a conjunction or a preposition starts something else
+_NP_STOPS = frozenset({"and", "or", "in", "on", "at", "from", "over", "during", "within", "for", "across", "near",
+                       "by", "with", "into", "onto", "inside", "outside", "around", "along", "through", "under"})
 _AID_WORDS = frozenset({"aid", "relief", "humanitarian", "charity", "medical", "ngo", "crescent", "cross", "msf",
                         "unicef", "unhcr", "wfp", "unrwa", "oxfam", "care", "nrc", "agency", "mission"})
 
@@ -594,11 +596,13 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                 d.head = _toll_victims(tokens, max(lo, m.hedge_start - _TOLL_REACH), m.hedge_start, hi)
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
-    if d.kind is None and prev is None and prior is not None and _opens_breakdown(tokens, lo, m.hedge_start):
+    if prev is None and prior is not None and d.parent is None and d.kind in (None, prior[1].kind) \
+            and _opens_breakdown(tokens, lo, m.hedge_start):
         # "Casualties include 11 policemen and ...", "Of those, 683 were children": the sentence breaks
         # down the total stated before it
         index, total = prior
-        d.kind, d.how, d.anchor, d.outer_parent = total.kind, "discourse", m.start, index
+        d.kind, d.how, d.outer_parent = total.kind, "discourse", index
+        d.anchor = d.anchor if d.anchor >= 0 else m.start
         d.cumulative = total.cumulative
         if d.head is None:
             d.head = _predicate_class(tokens, m.end, hi) or total.victims
@@ -793,6 +797,8 @@ def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
 def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tuple[CasualtyKind, int] | None:
     """ "the death toll rose to 3,085", "put the dead at 300", "bringing to 87 the number killed"."""
     link = m.hedge_start - 1
+    while link > lo and tokens[link].low in {"well", "far"}:
+        link -= 1  # "could climb well above 400"
     if link < lo or tokens[link].low not in _TOLL_LINKS:
         if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in _STRONG_TOLL:
             return CasualtyKind.KILLED, link - 1

@@ -62,7 +62,7 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
         if f.parent is not None:
             # a part takes its total's flag, unless pinned to a span of its own ("126 over the past day")
             total = figures[f.parent]
-            f.cumulative = f.cumulative or (total.cumulative and not _fixed_span(tokens, lo, hi, f))
+            f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
         if not f.cumulative and not _fixed_span(tokens, lo, hi, f) and (
                 event_scope(tokens, lo, f.anchor) or _shares_scope(tokens, scoped, f)):
