@@ -116,3 +116,9 @@ def test_own_labeled_set_scores(extractor: Extractor) -> None:
     assert report.locations.f1 >= 0.9
     assert report.groups.f1 >= 0.85
     assert report.false_casualties_on_negatives == 0
+
+
+def test_eval_extract_errors_lists_field_errors(extractor: Extractor) -> None:
+    out = io.StringIO()
+    assert eval_extract(DATA / "gold_small.jsonl", extractor, out, errors=True) == 0
+    assert "casualty field errors" in out.getvalue()
