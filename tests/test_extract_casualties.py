@@ -419,8 +419,8 @@ FRAMES = [
 
 @pytest.mark.parametrize("text, expected", FRAMES)
 def test_figure_frames(text: str, expected: list[tuple[object, ...]]) -> None:
-    from warnd.extract.casualty_list import casualty_list
     from warnd.extract.casualties import find_figures
+    from warnd.extract.casualty_list import casualty_list
     from warnd.extract.tokens import sentences
 
     tokens = tokenize(text)
