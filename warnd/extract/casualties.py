@@ -58,7 +58,8 @@ _RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "rel
                             "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding",
                             "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
                             "resettled", "relocated"})
-_TO_DEATH = frozenset({"hacked", "beaten", "stabbed", "burned", "burnt", "crushed", "trampled", "starved",
+_TO_DEATH = frozenset({"hacking", "beating", "stabbing", "burning", "stoning", "beat", "hacked", "beaten", "stabbed",
+                       "burned", "burnt", "crushed", "trampled", "starved",
                        "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
                        "bled", "worked", "battered", "kicked", "whipped", "lynched", "mauled"})
 # Words that resume the main clause after an aside: "..., including a child, were killed".
@@ -277,7 +278,7 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
 
 
 # A sub-count's own predicate that ends the harm its total names (C16): these people are no longer held.
-_RECOVERED = frozenset({"located", "tracked", "escaped", "escape", "freed", "released", "rescued", "recaptured",
+_RECOVERED = frozenset({"located", "tracked", "escaped", "escape", "freed", "released", "rescued",
                         "reunited", "returned", "regained", "safe"})
 _SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
 _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
@@ -447,7 +448,9 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
         if low in W.NOT_PEOPLE:
             return "not-people", j, j + 1
         if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in _NP_STOPS:
-            if low in _ADJECTIVE_OK and j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS:
+            if low in _ADJECTIVE_OK and j + 1 < hi and (tokens[j + 1].low in W.VICTIM_CLASS or (
+                    j + 2 < hi and tokens[j + 1].text[:1].isupper() and tokens[j + 2].low in W.VICTIM_CLASS)):
+                # "two abducted teachers", "two kidnapped Kenyan teachers": a participle describing the victims
                 j += 1
                 modifiers += 1
                 continue
@@ -458,6 +461,9 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
 
 
 _BODY_NOUNS = frozenset({"bodies", "corpses", "remains"})
+_INJURIES = frozenset({"burns", "injuries", "wounds", "gunshot", "fractures", "shrapnel", "smoke", "trauma"})
+_HOMES = frozenset({"homes", "home", "houses", "villages", "village", "town", "city", "area", "region", "camp",
+                    "district", "country", "neighbourhood", "neighborhood"})
 # Words that end a figure's noun phrase: a conjunction or a preposition starts something else
 _NP_STOPS = frozenset({"and", "or", "in", "on", "at", "from", "over", "during", "within", "for", "across", "near",
                        "by", "with", "into", "onto", "inside", "outside", "around", "along", "through", "under"})
@@ -544,14 +550,22 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         return
     if verb_index is not None:
         verb = tokens[verb_index].low
-        if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people")):
+        lives = d.head_index is not None and tokens[d.head_index].low == "lives" \
+            or any(tokens[k].low == "lives" for k in range(verb_index + 1, m.hedge_start))
+        if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people") or lives):
             kind = W.ACTIVE_VERBS[verb]
-            lives = d.head_index is not None and tokens[d.head_index].low == "lives" \
-                or any(tokens[k].low == "lives" for k in range(verb_index + 1, m.hedge_start))
             if verb in {"claimed", "claiming", "cost", "costing"} and not lives:
                 kind = None  # type: ignore[assignment]  # "claimed responsibility", not "claimed 30 lives"
             if kind is not None:
                 d.kind, d.how, d.anchor = kind, "active", verb_index
+        elif verb in {"captured", "capturing", "capture"} and d.head not in (None, "not-people"):
+            # troops capture suspects (arrested); gunmen capture villagers (kidnapped)
+            authority = any(tokens[k].low in W.SECURITY for k in range(max(lo, verb_index - 6), verb_index))
+            d.kind = CasualtyKind.ARRESTED if authority else CasualtyKind.KIDNAPPED
+            d.how, d.anchor = "active", verb_index
+        elif verb == "for" and verb_index > lo and tokens[verb_index - 1].low in {"searching", "search", "looking",
+                                                                                  "searched", "hunting"}:
+            d.kind, d.how, d.anchor = CasualtyKind.MISSING, "active", verb_index  # "still searching for 14 others"
         elif verb in W.ACTIVE_NEEDS_PERSON and d.head not in (None, "not-people"):
             d.kind, d.how, d.anchor = W.ACTIVE_NEEDS_PERSON[verb], "active", verb_index
             if d.head == "people" and any(tokens[k].low in {"army", "military", "police", "forces"}
@@ -708,8 +722,15 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                                                                                 "under", "over", "-"}):
                 k += 1
             continue
-        if low == "death" and k > 1 and tokens[k - 1].low == "to" and tokens[k - 2].low in _TO_DEATH:
-            return CasualtyKind.KILLED, k  # "hacked to death", not "sentenced 14 people to death"
+        if low == "death" and k > 1 and tokens[k - 1].low == "to" and (
+                tokens[k - 2].low in _TO_DEATH
+                or (d.mention.hedge_start > 0 and tokens[d.mention.hedge_start - 1].low in _TO_DEATH)):
+            return CasualtyKind.KILLED, k  # "hacked to death", "burning 24 people to death", not "sentenced ... to death"
+        if low == "treated" and k + 2 < hi and tokens[k + 1].low == "for" and tokens[k + 2].low in _INJURIES:
+            return CasualtyKind.INJURED, k  # "55 survivors were treated for burns"
+        if low in {"remain", "remains", "remained", "are", "were"} and k + 2 < hi and tokens[k + 1].low == "in" \
+                and tokens[k + 2].low in {"hospital", "hospitals"}:
+            return CasualtyKind.INJURED, k  # "three others remain in hospital"
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
         if low in {"victim", "victims"} and k > 0 and tokens[k - 1].low in {"fell", "fall", "falls", "fallen"}:
@@ -743,9 +764,9 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return None
         if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
             return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
-        if low in {"left", "abandoned", "lost"} and k + 2 < hi and tokens[k + 1].low in {"their", "his", "her"} \
-                and tokens[k + 2].low in {"homes", "home", "houses", "villages"}:
-            return CasualtyKind.DISPLACED, k  # "have left their homes"
+        if low in {"left", "abandoned", "lost", "fled"} and k + 2 < hi \
+                and tokens[k + 1].low in {"their", "his", "her", "the"} and tokens[k + 2].low in _HOMES:
+            return CasualtyKind.DISPLACED, k  # "have left their homes", "600 families had left the town"
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:
@@ -770,7 +791,8 @@ def _disjunction(tokens: list[Token], k: int, hi: int) -> bool:
     if j < hi and tokens[j].low == "and" and j + 2 < hi and tokens[j + 1].text == "/":
         j += 2
     if j + 1 < hi and tokens[j].low == "or":
-        other = W.STATE_WORDS.get(tokens[j + 1].low) or W.ACTIVE_VERBS.get(tokens[j + 1].low)
+        n = j + 2 if j + 2 < hi and tokens[j + 1].low in {"gone", "went", "been", "were", "are"} else j + 1
+        other = W.STATE_WORDS.get(tokens[n].low) or W.ACTIVE_VERBS.get(tokens[n].low)  # "died or gone missing"
         return other is not None and other != kind
     if k - 2 >= 0 and tokens[k - 1].low == "or":
         other = W.STATE_WORDS.get(tokens[k - 2].low) or W.ACTIVE_VERBS.get(tokens[k - 2].low)
@@ -888,7 +910,8 @@ def _held_captive(tokens: list[Token], k: int, hi: int) -> bool:
 
 def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
     words = {tokens[k].low for k in range(lo, hi)}
-    if words & {"detained", "arrested", "detains", "detain", "arrests", "jailed"}:
+    if words & {"detained", "arrested", "detains", "detain", "arrests", "jailed", "suspects", "prosecutors",
+                "police"}:
         return CasualtyKind.ARRESTED
     return CasualtyKind.KIDNAPPED
 

@@ -27,7 +27,7 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
                      "detains", "apprehended", "apprehending"], K.ARRESTED),
     **dict.fromkeys(["displaced", "displacing", "displace", "displaces", "uprooted", "uprooting",
-                     "evacuated", "evacuating"], K.DISPLACED),
+                     "evacuated", "evacuating", "expelled", "expelling", "expel"], K.DISPLACED),
 }
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
@@ -47,7 +47,7 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
     **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive",
                      "captivity", "captives"], K.KIDNAPPED),
-    **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody"], K.ARRESTED),
+    **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody", "recaptured"], K.ARRESTED),
     **dict.fromkeys(["displaced", "fled", "flee", "fleeing", "evacuated", "uprooted", "homeless"],
                     K.DISPLACED),
 }
@@ -114,7 +114,8 @@ CIVILIANS = frozenset({"civilians", "civilian", "residents", "resident", "villag
 # Occupations the guide does not name as civilians: EXTRACT_FORMAT.md lists civilians, residents,
 # villagers, farmers, workers, students, patients, refugees; everyone else is people.
 OCCUPATIONS = frozenset({"fishermen", "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers",
-                         "miners", "teachers", "drivers", "nurses", "climbers", "porters", "hunters"})
+                         "miners", "teachers", "drivers", "nurses", "climbers", "porters", "hunters",
+                         "engineers", "diggers", "shepherds", "loggers", "crewmen"})
 # Armed groups named in reporting: "three members of the Kurdish-led SDF" are fighters.
 ARMED_GROUPS = frozenset({"sdf", "rsf", "m23", "adf", "jnim", "iswap", "hamas", "hezbollah", "houthi", "houthis",
                           "wagner", "shabaab", "al-shabaab", "isis", "isil", "is", "hts", "pkk", "ypg", "fdlr",
@@ -248,5 +249,6 @@ CASUALTY_VOCABULARY = frozenset(
     set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
        "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
-       "casualties", "victim"}
+       "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
+       "recaptured", "expelled"}
 )
