@@ -14,13 +14,15 @@ massacre, in which ...") give no figure.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
 from warnd.extract.breakdowns import aside_end, find_breakdown, is_dash
 from warnd.extract.discourse import carry_tolls
 from warnd.extract.history import (
-    RETRO_WORDS,
+    COMMEMORATING,
+    LOOKBACK_WORDS,
     history_span,
     is_year,
     looks_back,
@@ -128,24 +130,31 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     """Casualty figures, sentence by sentence, in text order."""
     figures: list[Figure] = []
     lows = [t.low for t in tokens]
-    history = not W.HISTORY_WORDS.isdisjoint(lows)
-    may_look_back = not RETRO_WORDS.isdisjoint(lows)
+    words = set(lows)
+    history = not W.HISTORY_WORDS.isdisjoint(words)
+    # which look-back scans can succeed in this item at all: most items need neither
+    lookback = not LOOKBACK_WORDS.isdisjoint(words)
+    retro = "later" in words or ("since" in words and not COMMEMORATING.isdisjoint(words))
+    populated = not _POPULATION_WORDS.isdisjoint(words)
+    singles = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
     starts = number_starts(tokens)
     published_year = reference_year(tokens, starts, published_year)
     retrospective = False          # an earlier sentence of the item looked back at past events
     for s_index, (lo, hi) in enumerate(spans):
-        looked_back = may_look_back and (looks_back(tokens, lo, hi) or looks_back_at(tokens, lo, hi))
+        looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
         if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
-                and not singular_objects(tokens, lo, hi)):
+                and not _in_span(singles[0], lo, hi)):
             retrospective = retrospective or looked_back
             continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
         prior = next((k for k in range(len(figures) - 1, max(-1, len(figures) - 8), -1)
                       if figures[k].parent is None and not figures[k].historical and not figures[k].estimate), None)
-        found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, may_look_back,
-                                  retrospective, (prior, figures[prior]) if prior is not None else None)
+        found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, populated,
+                                  retrospective, (prior, figures[prior]) if prior is not None else None,
+                                  sorted(_in_span(singles[0], lo, hi) + _in_span(singles[1], lo, hi)),
+                                  "all" in words)
         retrospective = retrospective or looked_back
-        if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
+        if looked_back or (history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi))):
             for f in found:
                 f.historical = True  # an anniversary sentence: every figure in it is background
         figures.extend(found)
@@ -154,19 +163,20 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int, starts: list[int], may_look_back: bool,
-                      retrospective: bool = False, prior: tuple[int, Figure] | None = None) -> list[Figure]:
+                      offset: int, starts: list[int], populated: bool,
+                      retrospective: bool = False, prior: tuple[int, Figure] | None = None,
+                      single_at: Sequence[int] = (), appositions: bool = False) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
-    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
+    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
     drafts: list[_Draft] = []
     mentions = find_numbers(tokens, lo, hi, starts)
-    singles = singular_objects(tokens, lo, hi)
-    if singles:
+    if single_at:
         taken = {m.start for m in mentions}
-        mentions = sorted([*mentions, *(m for m in singles if m.start not in taken)], key=lambda m: m.start)
+        singles = [NumberMention(1, k, k + 1, k, Qualifier.EXACT, "article") for k in single_at if k not in taken]
+        mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
-        if mention.written != "article" and _refused(tokens, mention, lo, hi):
+        if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
         if head == "not-people" or (mention.written == "article" and head is None):
@@ -187,7 +197,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
                 d.cumulative = d.cumulative or target.cumulative
     _attach_breakdowns(tokens, hi, drafts)
-    for d in drafts:
+    for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
     out: list[Figure] = []
@@ -319,25 +329,27 @@ def _predicate_class(tokens: list[Token], at: int, hi: int) -> str | None:
     return None
 
 
-def singular_objects(tokens: list[Token], lo: int, hi: int) -> list[NumberMention]:
-    """One victim named without a numeral, as the object of a harm verb: "killed a teenager", "wounding
-    his mother", "and a general" after a counted object. Count 1, exact (the corpus convention, C4)."""
-    found: list[NumberMention] = []
-    for k in range(lo + 1, hi - 1):
-        if tokens[k].low not in _SINGULAR_DETERMINERS:
-            continue
-        before = tokens[k - 1].low
-        if (before in W.ACTIVE_VERBS and before not in _NOMINALS) or before == "and" \
-                or (before == "dead" and k - 2 >= lo and tokens[k - 2].low == "shot"):
-            found.append(NumberMention(1, k, k + 1, k, Qualifier.EXACT, "article"))
-    return found
+def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
+    """Where one victim is named without a numeral, as a harm verb's object: "killed a teenager",
+    "wounding his mother", "shot dead a goldsmith" (first list), or "and a general" after a counted
+    object (second list, a figure only beside another). Count 1, exact (the corpus convention, C4).
+    One pass over the item's words, so each sentence only bisects."""
+    after_verb = [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS
+                  and (lows[k - 1] in _SINGLE_TRIGGERS or (lows[k - 1] == "dead" and lows[k - 2] == "shot"))]
+    after_and = [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS and lows[k - 1] == "and"]
+    return after_verb, after_and
+
+
+def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
+    return positions[bisect.bisect_left(positions, lo):bisect.bisect_left(positions, hi - 1)]
 
 
 _NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
                        "kidnapping", "killing"})
+_SINGLE_TRIGGERS = frozenset(W.ACTIVE_VERBS) - _NOMINALS
 
 
-def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
+def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated: bool = True) -> bool:
     """True for numbers that count something other than people: ages, years, times, money, units."""
     first = tokens[m.start]
     nxt = tokens[m.end] if m.end < hi else None
@@ -369,7 +381,7 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
     if before is not None:
         if before.low in W.UNITS_BEFORE and before.low not in W.YEAR_ONLY_BEFORE:
             return True
-        if _population(tokens, m.hedge_start, lo):
+        if _population(tokens, m.hedge_start, lo, populated):
             return True
         if before.text in {"-", "–", "/", ":"} and adjacent(before, first) and m.hedge_start - 2 >= lo \
                 and tokens[m.hedge_start - 2].kind == "num":
@@ -384,7 +396,10 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
     return False
 
 
-def _population(tokens: list[Token], at: int, lo: int) -> bool:
+_POPULATION_WORDS = frozenset({"population", "populations", "inhabited"})
+
+
+def _population(tokens: list[Token], at: int, lo: int, populated: bool) -> bool:
     """ "a state of 1.6 million people", "population of 4 million", "home to 300,000", "the county's
     population is about 320,000": the number counts who live somewhere, not who was harmed."""
     b1 = tokens[at - 1].low if at - 1 >= lo else ""
@@ -393,7 +408,7 @@ def _population(tokens: list[Token], at: int, lo: int) -> bool:
         return True
     if b1 == "to" and b2 == "home":
         return True
-    return any(tokens[k].low in {"population", "populations", "inhabited"} for k in range(max(lo, at - 4), at))
+    return populated and any(tokens[k].low in _POPULATION_WORDS for k in range(max(lo, at - 4), at))
 
 
 def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, int | None, int]:

@@ -64,8 +64,8 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             total = figures[f.parent]
             f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
-        if not f.cumulative and not _fixed_span(tokens, lo, hi, f) and (
-                event_scope(tokens, lo, f.anchor) or _shares_scope(tokens, scoped, f)):
+        if not f.cumulative and (event_scope(tokens, lo, f.anchor) or _shares_scope(tokens, scoped, f)) \
+                and not _fixed_span(tokens, lo, hi, f):
             f.cumulative = True
             scoped = f
         if not f.cumulative and frame is not None and f.historical == frame.historical \
@@ -103,8 +103,10 @@ def _shares_scope(tokens: Sequence[Token], scoped: Figure | None, f: Figure) -> 
 
 def continues(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
     """Whether figure `f` continues the toll before it (see the module docstring)."""
-    if _fixed_span(tokens, lo, hi, f):
-        return False
+    return _continuation_cue(tokens, lo, hi, f) and not _fixed_span(tokens, lo, hi, f)
+
+
+def _continuation_cue(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
     before = f.start - 1
     while before >= lo and tokens[before].low in {"a", "an", "at", "least", "some", "about", "nearly", "more",
                                                   "than", "over", "up", "to", "estimated"}:

@@ -94,7 +94,7 @@ def _past_verb_follows(tokens: list[Token], i: int, hi: int) -> bool:
     return False
 
 
-_COMMEMORATING = frozenset({"marked", "mark", "marks", "marking", "remember", "remembering", "recalled",
+COMMEMORATING = frozenset({"marked", "mark", "marks", "marking", "remember", "remembering", "recalled",
                             "recalling", "mourned", "mourn"})
 
 
@@ -103,12 +103,12 @@ def looks_back_at(tokens: list[Token], lo: int, hi: int) -> bool:
     commemorating = False
     for i in range(lo, hi):
         low = tokens[i].low
-        commemorating = commemorating or low in _COMMEMORATING
+        commemorating = commemorating or low in COMMEMORATING
         if low in _SPANS_BACK and i + 1 < hi and i > lo \
                 and (tokens[i - 1].kind == "num" or tokens[i - 1].low in _COUNTS_BACK):
             nxt = tokens[i + 1].low
             if nxt == "later" or (nxt == "since" and (commemorating or any(
-                    tokens[k].low in _COMMEMORATING for k in range(i + 2, min(hi, i + 8))))):
+                    tokens[k].low in COMMEMORATING for k in range(i + 2, min(hi, i + 8))))):
                 return True
     return False
 
@@ -128,7 +128,6 @@ _COUNTS_BACK = frozenset({"ten", "twenty", "thirty", "forty", "fifty", "two", "t
 
 
 LOOKBACK_WORDS = W.HISTORY_WORDS | {"after", "ago"}  # an item with none of these never looks back
-RETRO_WORDS = LOOKBACK_WORDS | {"later", "since"}   # ... nor, with none of these, tells of the past
 
 
 def looks_back(tokens: list[Token], lo: int, hi: int) -> bool:
