@@ -29,7 +29,7 @@ from warnd.extract.history import (
     looks_back_at,
     reference_year,
 )
-from warnd.extract.modality import is_estimate
+from warnd.extract.modality import MODAL_WORDS, is_estimate
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -136,28 +136,30 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     lookback = not LOOKBACK_WORDS.isdisjoint(words)
     retro = "later" in words or ("since" in words and not COMMEMORATING.isdisjoint(words))
     populated = not _POPULATION_WORDS.isdisjoint(words)
-    singles = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
+    after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
     starts = number_starts(tokens)
     published_year = reference_year(tokens, starts, published_year)
     retrospective = False          # an earlier sentence of the item looked back at past events
+    prior: tuple[int, Figure] | None = None   # the item's last total: what a later breakdown breaks down
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
         if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
-                and not _in_span(singles[0], lo, hi)):
+                and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
             continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
-        prior = next((k for k in range(len(figures) - 1, max(-1, len(figures) - 8), -1)
-                      if figures[k].parent is None and not figures[k].historical and not figures[k].estimate), None)
+        single_at = sorted(_in_span(after_verb, lo, hi) + _in_span(after_and, lo, hi)) \
+            if after_verb or after_and else []
         found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, populated,
-                                  retrospective, (prior, figures[prior]) if prior is not None else None,
-                                  sorted(_in_span(singles[0], lo, hi) + _in_span(singles[1], lo, hi)),
-                                  "all" in words)
+                                  retrospective, prior, single_at, "all" in words)
         retrospective = retrospective or looked_back
         if looked_back or (history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi))):
             for f in found:
                 f.historical = True  # an anniversary sentence: every figure in it is background
-        figures.extend(found)
+        for f in found:
+            if f.parent is None and not f.historical and not f.estimate:
+                prior = (len(figures), f)
+            figures.append(f)
     carry_tolls(tokens, spans, figures)
     return figures
 
@@ -182,8 +184,11 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         if head == "not-people" or (mention.written == "article" and head is None):
             continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
         drafts.append(_Draft(mention, head, head_index, np_end))
+    sentence_words = {t.low for t in tokens[lo:hi]}
+    cues = not (W.CUMULATIVE_WORDS.isdisjoint(sentence_words) and _PAIR_FIRSTS.isdisjoint(sentence_words))
+    modal = not MODAL_WORDS.isdisjoint(sentence_words)
     for i in range(len(drafts)):
-        _classify(tokens, lo, hi, drafts, i, prior)
+        _classify(tokens, lo, hi, drafts, i, prior, cues)
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
         if d.kind is None and d.coord_next and i + 1 < len(drafts) and drafts[i + 1].kind is not None:
             d.kind, d.anchor, d.how = drafts[i + 1].kind, drafts[i + 1].anchor, "coordinated"
@@ -219,10 +224,12 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         out.append(Figure(d.kind, d.mention.value, d.mention.qualifier, victims, d.cumulative, s_index,
                           d.mention.start, d.np_end, anchor, parent, seg,
                           historical=history_a <= d.mention.start < history_b,
-                          estimate=is_estimate(tokens, lo, d.mention.hedge_start, d.np_end, anchor)))
+                          estimate=modal and is_estimate(tokens, lo, d.mention.hedge_start, d.np_end, anchor)))
     return out
 
 
+_LIST_MARKS = frozenset({"(", ":", ",", "–", "—", "-"})   # what precedes a breakdown's first member
+_PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
 _BREAKDOWN_GAP = 10   # tokens of a prepositional phrase between a figure and its dash or colon list
 
 
@@ -233,7 +240,8 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> No
     i = 0
     while i < len(drafts):
         d = drafts[i]
-        if d.kind is None or i + 1 >= len(drafts):
+        if d.kind is None or i + 1 >= len(drafts) \
+                or tokens[drafts[i + 1].mention.hedge_start - 1].text not in _LIST_MARKS:
             i += 1
             continue
         end = d.np_end if d.head is not None else d.mention.end
@@ -334,9 +342,14 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
     "wounding his mother", "shot dead a goldsmith" (first list), or "and a general" after a counted
     object (second list, a figure only beside another). Count 1, exact (the corpus convention, C4).
     One pass over the item's words, so each sentence only bisects."""
-    after_verb = [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS
-                  and (lows[k - 1] in _SINGLE_TRIGGERS or (lows[k - 1] == "dead" and lows[k - 2] == "shot"))]
-    after_and = [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS and lows[k - 1] == "and"]
+    after_verb: list[int] = []
+    after_and: list[int] = []
+    for k in [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS]:
+        before = lows[k - 1]
+        if before in _SINGLE_TRIGGERS or (before == "dead" and lows[k - 2] == "shot"):
+            after_verb.append(k)
+        elif before == "and":
+            after_and.append(k)
     return after_verb, after_and
 
 
@@ -381,7 +394,7 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated:
     if before is not None:
         if before.low in W.UNITS_BEFORE and before.low not in W.YEAR_ONLY_BEFORE:
             return True
-        if _population(tokens, m.hedge_start, lo, populated):
+        if (populated or before.low in {"of", "to"}) and _population(tokens, m.hedge_start, lo, populated):
             return True
         if before.text in {"-", "–", "/", ":"} and adjacent(before, first) and m.hedge_start - 2 >= lo \
                 and tokens[m.hedge_start - 2].kind == "num":
@@ -525,7 +538,7 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
 
 
 def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int,
-              prior: tuple[int, Figure] | None = None) -> None:
+              prior: tuple[int, Figure] | None = None, cues: bool = True) -> None:
     d = drafts[i]
     m = d.mention
     prev = drafts[i - 1] if i > 0 else None
@@ -560,7 +573,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
     if d.parent is not None and drafts[d.parent].blocked:
         d.blocked = True
         return  # "freed 27 hostages, including 11 children held by ...": the parts of a release are released
-    if verb_index is not None and _disjunction(tokens, verb_index, hi):
+    if verb_index is not None and (tokens[verb_index - 1].low == "or" or (
+            verb_index + 1 < hi and tokens[verb_index + 1].low in _JOINS)) and _disjunction(tokens, verb_index, hi):
         d.blocked = True
         return
     if verb_index is not None:
@@ -643,7 +657,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
         d.segment = _segment(tokens, lo, hi, m.start)
-        d.cumulative = _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+        d.cumulative = cues and _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
 
 
 _COORD_GAP = 8   # tokens of a phrase ("on their way to market") between coordinated objects
@@ -727,7 +741,8 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                 return None
             if _object_follows(tokens, k, hi):
                 return None  # "infected 120,000 people and killed 2,400": the verb has its own object
-            if _disjunction(tokens, k, hi):
+            if (tokens[k - 1].low == "or" or (k + 1 < hi and tokens[k + 1].low in _JOINS)) \
+                    and _disjunction(tokens, k, hi):
                 d.blocked = True
                 return None
             return W.STATE_WORDS[low], k
@@ -797,6 +812,9 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return None
         k += 1
     return None
+
+
+_JOINS = frozenset({"or", "and"})
 
 
 def _disjunction(tokens: list[Token], k: int, hi: int) -> bool:

@@ -14,6 +14,7 @@ MODALS = frozenset({"could", "may", "might", "would"})
 # "expected to rise to", "feared to reach", "projected to hit", "likely to top"
 PROJECTIONS = frozenset({"expected", "feared", "projected", "forecast", "predicted", "likely", "set", "poised",
                          "estimated"})
+MODAL_WORDS = MODALS | PROJECTIONS   # a sentence with none of these has no estimate
 # Words that may link a modal to the number it governs ("could climb well above 3,000").
 _THRESHOLD_CHAIN = frozenset({
     "be", "have", "been", "exceed", "surpass", "top", "reach", "hit", "pass", "climb", "rise", "rising",
