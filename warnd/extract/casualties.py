@@ -136,6 +136,9 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     lookback = not LOOKBACK_WORDS.isdisjoint(words)
     retro = "later" in words or ("since" in words and not COMMEMORATING.isdisjoint(words))
     populated = not _POPULATION_WORDS.isdisjoint(words)
+    # cue words decided per item: a sentence of an item without them needs no cumulative or modal scan
+    cues = not (W.CUMULATIVE_WORDS.isdisjoint(words) and _PAIR_FIRSTS.isdisjoint(words))
+    modal = not MODAL_WORDS.isdisjoint(words)
     after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
     starts = number_starts(tokens)
     published_year = reference_year(tokens, starts, published_year)
@@ -143,7 +146,8 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     prior: tuple[int, Figure] | None = None   # the item's last total: what a later breakdown breaks down
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
-        if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]) or (
+        sentence_words = lows[lo:hi]
+        if W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
                 and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
@@ -151,9 +155,9 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
         single_at = sorted(_in_span(after_verb, lo, hi) + _in_span(after_and, lo, hi)) \
             if after_verb or after_and else []
         found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, populated,
-                                  retrospective, prior, single_at, "all" in words)
+                                  retrospective, prior, single_at, "all" in words, cues, modal)
         retrospective = retrospective or looked_back
-        if looked_back or (history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi))):
+        if looked_back or (history and not W.HISTORY_WORDS.isdisjoint(sentence_words)):
             for f in found:
                 f.historical = True  # an anniversary sentence: every figure in it is background
         for f in found:
@@ -167,7 +171,8 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
                       offset: int, starts: list[int], populated: bool,
                       retrospective: bool = False, prior: tuple[int, Figure] | None = None,
-                      single_at: Sequence[int] = (), appositions: bool = False) -> list[Figure]:
+                      single_at: Sequence[int] = (), appositions: bool = False, cues: bool = True,
+                      modal: bool = True) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
@@ -184,9 +189,6 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         if head == "not-people" or (mention.written == "article" and head is None):
             continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
         drafts.append(_Draft(mention, head, head_index, np_end))
-    sentence_words = {t.low for t in tokens[lo:hi]}
-    cues = not (W.CUMULATIVE_WORDS.isdisjoint(sentence_words) and _PAIR_FIRSTS.isdisjoint(sentence_words))
-    modal = not MODAL_WORDS.isdisjoint(sentence_words)
     for i in range(len(drafts)):
         _classify(tokens, lo, hi, drafts, i, prior, cues)
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
@@ -201,7 +203,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             if target is not None and target.kind is not None:
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
                 d.cumulative = d.cumulative or target.cumulative
-    _attach_breakdowns(tokens, hi, drafts)
+    if any(tokens[d.mention.hedge_start - 1].text in _LIST_MARKS for d in drafts[1:]):
+        _attach_breakdowns(tokens, hi, drafts)
     for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
