@@ -37,7 +37,8 @@ def test_extract_jsonl_shapes(extractor: Extractor) -> None:
     assert a == {
         "id": "a",
         "casualties": [{"kind": "killed", "count": 12, "qualifier": "exact", "victims": "civilians",
-                        "cumulative": False, "location": "Jableh"}],
+                        "cumulative": False, "location": "Jableh", "part_of": None, "historical": False,
+                        "estimate": False}],
         "locations": ["Jableh"], "targeted_groups": [], "region": "Latakia", "country": "Syria",
         "is_casualty_report": True,
     }
@@ -97,7 +98,9 @@ def test_item_text_uses_publication_year(extractor: Extractor) -> None:
     item = Item(feed="f", key="k", title="Remembering Hama",
                 summary="In 1982, government forces killed at least 10,000 people in the city.",
                 published_at=datetime(2025, 2, 2, tzinfo=UTC))
-    assert extractor.extract(item).casualties == ()
+    signals = extractor.extract(item)
+    assert [(c.count, c.historical) for c in signals.casualties] == [(10000, True)]
+    assert not signals.is_casualty_report
 
 
 def test_own_labeled_set_scores(extractor: Extractor) -> None:
@@ -113,3 +116,9 @@ def test_own_labeled_set_scores(extractor: Extractor) -> None:
     assert report.locations.f1 >= 0.9
     assert report.groups.f1 >= 0.85
     assert report.false_casualties_on_negatives == 0
+
+
+def test_eval_extract_errors_lists_field_errors(extractor: Extractor) -> None:
+    out = io.StringIO()
+    assert eval_extract(DATA / "gold_small.jsonl", extractor, out, errors=True) == 0
+    assert "casualty field errors" in out.getvalue()

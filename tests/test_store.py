@@ -183,6 +183,22 @@ def test_each_figure_counts_for_the_region_of_its_own_place(store: Store) -> Non
     assert sorted((o.value, o.region) for o in got) == [(4, "Latakia"), (9, "Tartus"), (31, "Latakia")]
 
 
+def test_history_projections_and_parts_of_a_breakdown_are_not_observed(store: Store) -> None:
+    # "40 died: 22 in one town, 18 in another"; a 1990s massacre recalled; a feared final count.
+    # Only the total is a casualty now: a sum rule must not read 40 + 22 + 18, nor the history.
+    signals = Signals(
+        casualties=(Casualty(CasualtyKind.KILLED, 40),
+                    Casualty(CasualtyKind.KILLED, 22, part_of=0),
+                    Casualty(CasualtyKind.KILLED, 18, part_of=0),
+                    Casualty(CasualtyKind.KILLED, 8000, historical=True),
+                    Casualty(CasualtyKind.KILLED, 500, cumulative=True, estimate=True)),
+        region="Latakia", country="Syria")
+    report = store.ingest("f1", [(item("a", "toll"), signals)], None, T0)
+    got = store.observations(ObservationFilter(metrics=("killed",)), T0 - timedelta(hours=1), T0)
+    assert [o.value for o in got] == [40]
+    assert report.observations == 1
+
+
 def test_an_alert_decided_on_a_stale_state_is_refused(store: Store) -> None:
     # Two instances both saw no alert for the group and both decided to send: only the first records.
     assert store.record_alert(alert("k2"), ["mail"], T0, seen_count=0) is not None

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval-extract", parents=[common], help="score the extractor on a labeled JSON Lines file")
     ev.add_argument("gold", help="labeled JSON Lines (see docs/extraction.md)")
+    ev.add_argument("--errors", action="store_true",
+                    help="also list every item's missed and spurious figures and field errors, and scores per class")
 
     bt = sub.add_parser("backtest", parents=[common], help="replay items through the rules with a simulated clock")
     bt.add_argument("--items", required=True, help="JSON Lines: {id, feed, published, title, summary, link}")
@@ -313,7 +315,7 @@ def _eval_extract(args: argparse.Namespace) -> int:
     from warnd.extract import eval_extract
     if not Path(args.gold).is_file():
         raise ConfigError([Problem(args.gold, None, None, "file not found")])
-    return eval_extract(Path(args.gold), _extractor(args), sys.stdout)
+    return eval_extract(Path(args.gold), _extractor(args), sys.stdout, errors=args.errors)
 
 
 def _open_input(path: str) -> TextIO:

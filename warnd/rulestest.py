@@ -60,6 +60,9 @@ class CasualtyIn(_Model):
     victims: str = "people"
     cumulative: bool = False
     location: str | None = None
+    part_of: int | None = None
+    historical: bool = False
+    estimate: bool = False
 
 
 class SignalsIn(_Model):
@@ -72,7 +75,8 @@ class SignalsIn(_Model):
 
     def signals(self) -> Signals:
         return Signals(
-            casualties=tuple(Casualty(c.kind, c.count, c.qualifier, c.victims, c.cumulative, c.location)
+            casualties=tuple(Casualty(c.kind, c.count, c.qualifier, c.victims, c.cumulative, c.location,
+                                      c.part_of, c.historical, c.estimate)
                              for c in self.casualties),
             region=self.region, country=self.country, targeted_groups=self.targeted_groups)
 

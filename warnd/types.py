@@ -66,6 +66,9 @@ class Casualty:
     victims: str = "people"
     cumulative: bool = False
     location: str | None = None     # the most specific named place the figure refers to
+    part_of: int | None = None      # index, in the item's casualty list, of the total this figure breaks down
+    historical: bool = False        # background history ("the 1995 massacre killed 8,000"): listed, not counted
+    estimate: bool = False          # a projection or modal figure ("could exceed 500"): listed, not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,8 @@ class Signals:
 
     @property
     def is_casualty_report(self) -> bool:
-        return bool(self.casualties) or bool(self.targeted_groups)
+        # an item whose only figures are background history reports no casualties now
+        return any(not c.historical for c in self.casualties) or bool(self.targeted_groups)
 
 
 @dataclass(frozen=True, slots=True)

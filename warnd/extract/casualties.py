@@ -14,10 +14,22 @@ massacre, in which ...") give no figure.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
-from warnd.extract.history import LOOKBACK_WORDS, history_span, is_year, reference_year
+from warnd.extract.breakdowns import aside_end, find_breakdown, is_dash
+from warnd.extract.discourse import carry_tolls
+from warnd.extract.history import (
+    COMMEMORATING,
+    LOOKBACK_WORDS,
+    history_span,
+    is_year,
+    looks_back,
+    looks_back_at,
+    reference_year,
+)
+from warnd.extract.modality import MODAL_WORDS, is_estimate
 from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
@@ -31,7 +43,9 @@ _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded
                          "crossed", "neared", "approaches", "approached", "over",
                          "past", "is", "was", "stands", "stood", "reaching", "hitting", "include",
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
-                         "totaled", "now", "climbed", "rose", "risen", "jumped"})
+                         "totaled", "now", "climbed", "rose", "risen", "jumped",
+                         # the bare forms, after a modal: "could exceed 500", "may surpass 400,000"
+                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"}) | W.GROWTH_VERBS
 _CONTINUATION = frozenset({"estimated", "estimate", "estimates", "counted", "recorded", "reported"})
 _STRONG_TOLL = frozenset({"toll", "tally"})
 _VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "staffers", "employees",
@@ -46,7 +60,8 @@ _RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "rel
                             "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding",
                             "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
                             "resettled", "relocated"})
-_TO_DEATH = frozenset({"hacked", "beaten", "stabbed", "burned", "burnt", "crushed", "trampled", "starved",
+_TO_DEATH = frozenset({"hacking", "beating", "stabbing", "burning", "stoning", "beat", "hacked", "beaten", "stabbed",
+                       "burned", "burnt", "crushed", "trampled", "starved",
                        "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
                        "bled", "worked", "battered", "kicked", "whipped", "lynched", "mauled"})
 # Words that resume the main clause after an aside: "..., including a child, were killed".
@@ -74,9 +89,12 @@ class Figure:
     segment: tuple[int, int] = (0, 0)
     location: str | None = None
     notes: list[str] = field(default_factory=list)
+    historical: bool = False      # background history: emitted, flagged, never counted
+    estimate: bool = False        # a projection or a modal ("could exceed 500", "may have been killed")
 
-    def casualty(self) -> Casualty:
-        return Casualty(self.kind, self.count, self.qualifier, self.victims, self.cumulative, self.location)
+    def casualty(self, part_of: int | None = None) -> Casualty:
+        return Casualty(self.kind, self.count, self.qualifier, self.victims, self.cumulative, self.location,
+                        part_of, self.historical, self.estimate)
 
 
 @dataclass(slots=True)
@@ -94,12 +112,17 @@ class _Draft:
     cumulative: bool = False
     of_parent_victims: bool = False
     segment: tuple[int, int] | None = None
+    # "killed or injured" (two kinds at once), "freed 27 hostages", "four of them were located": no figure,
+    # and nothing may give it a kind later
+    blocked: bool = False
+    outer_parent: int | None = None   # a total in an earlier sentence ("Of those, 683 were children")
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
     """Every casualty figure stated in `text`, without place resolution (location is None)."""
     tokens = tokenize(text)
-    return tuple(f.casualty() for f in find_figures(tokens, sentences(tokens, text), published_year=published_year))
+    figures = find_figures(tokens, sentences(tokens, text), published_year=published_year)
+    return tuple(f.casualty(part_of=f.parent) for f in figures)  # unmerged: a parent's index is its position
 
 
 def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
@@ -107,39 +130,67 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     """Casualty figures, sentence by sentence, in text order."""
     figures: list[Figure] = []
     lows = [t.low for t in tokens]
-    history = not W.HISTORY_WORDS.isdisjoint(lows)
-    may_look_back = not LOOKBACK_WORDS.isdisjoint(lows)
+    words = set(lows)
+    history = not W.HISTORY_WORDS.isdisjoint(words)
+    # which look-back scans can succeed in this item at all: most items need neither
+    lookback = not LOOKBACK_WORDS.isdisjoint(words)
+    retro = "later" in words or ("since" in words and not COMMEMORATING.isdisjoint(words))
+    populated = not _POPULATION_WORDS.isdisjoint(words)
+    # cue words decided per item: a sentence of an item without them needs no cumulative or modal scan
+    cues = not (W.CUMULATIVE_WORDS.isdisjoint(words) and _PAIR_FIRSTS.isdisjoint(words))
+    modal = not MODAL_WORDS.isdisjoint(words)
+    after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
     starts = number_starts(tokens)
-    if not starts:
-        return figures
     published_year = reference_year(tokens, starts, published_year)
+    retrospective = False          # an earlier sentence of the item looked back at past events
+    prior: tuple[int, Figure] | None = None   # the item's last total: what a later breakdown breaks down
     for s_index, (lo, hi) in enumerate(spans):
-        if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
-            continue  # no number in this sentence
-        if W.CASUALTY_VOCABULARY.isdisjoint(lows[lo:hi]):
-            continue  # numbers, but no word of harm: tents, votes, money
-        if history and any(lows[i] in W.HISTORY_WORDS for i in range(lo, hi)):
-            continue
-        figures.extend(_sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts,
-                                         may_look_back))
+        looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
+        sentence_words = lows[lo:hi]
+        if W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) or (
+                bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
+                and not (after_verb and _in_span(after_verb, lo, hi))):
+            retrospective = retrospective or looked_back
+            continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
+        single_at = sorted(_in_span(after_verb, lo, hi) + _in_span(after_and, lo, hi)) \
+            if after_verb or after_and else []
+        found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, populated,
+                                  retrospective, prior, single_at, "all" in words, cues, modal)
+        retrospective = retrospective or looked_back
+        if looked_back or (history and not W.HISTORY_WORDS.isdisjoint(sentence_words)):
+            for f in found:
+                f.historical = True  # an anniversary sentence: every figure in it is background
+        for f in found:
+            if f.parent is None and not f.historical and not f.estimate:
+                prior = (len(figures), f)
+            figures.append(f)
+    carry_tolls(tokens, spans, figures)
     return figures
 
 
 def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, published_year: int | None,
-                      offset: int, starts: list[int], may_look_back: bool) -> list[Figure]:
+                      offset: int, starts: list[int], populated: bool,
+                      retrospective: bool = False, prior: tuple[int, Figure] | None = None,
+                      single_at: Sequence[int] = (), appositions: bool = False, cues: bool = True,
+                      modal: bool = True) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
-    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=may_look_back,
-                                        numbers=in_sentence)
+    history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
+                                        numbers=in_sentence, retrospective=retrospective)
     drafts: list[_Draft] = []
-    for mention in find_numbers(tokens, lo, hi, starts):
-        if history_a <= mention.start < history_b or _refused(tokens, mention, lo, hi):
+    mentions = find_numbers(tokens, lo, hi, starts)
+    if single_at:
+        taken = {m.start for m in mentions}
+        singles = [NumberMention(1, k, k + 1, k, Qualifier.EXACT, "article") for k in single_at if k not in taken]
+        mentions = sorted([*mentions, *singles], key=lambda m: m.start)
+    for mention in mentions:
+        if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
             continue
         head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
-        if head == "not-people":
-            continue
+        if head == "not-people" or (mention.written == "article" and head is None):
+            continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
         drafts.append(_Draft(mention, head, head_index, np_end))
     for i in range(len(drafts)):
-        _classify(tokens, lo, hi, drafts, i)
+        _classify(tokens, lo, hi, drafts, i, prior, cues)
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
         if d.kind is None and d.coord_next and i + 1 < len(drafts) and drafts[i + 1].kind is not None:
             d.kind, d.anchor, d.how = drafts[i + 1].kind, drafts[i + 1].anchor, "coordinated"
@@ -152,28 +203,169 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             if target is not None and target.kind is not None:
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
                 d.cumulative = d.cumulative or target.cumulative
+    if any(tokens[d.mention.hedge_start - 1].text in _LIST_MARKS for d in drafts[1:]):
+        _attach_breakdowns(tokens, hi, drafts)
+    for d in drafts if appositions else ():
+        if d.kind is not None and d.head in (None, "people"):
+            d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
     out: list[Figure] = []
     index_of: dict[int, int] = {}
     for i, d in enumerate(drafts):
-        if d.kind is None:
+        if d.kind is None or d.blocked:
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
         if d.mention.value == 1 and d.head_index is not None and tokens[d.head_index].low in {"family", "household"}:
             continue  # "10 members of one family": a unit, not a count
-        parent = index_of.get(d.parent) if d.parent is not None else None
+        parent = index_of.get(d.parent) if d.parent is not None else d.outer_parent
         victims = d.head or "people"
         if d.head is None and d.of_parent_victims and d.parent is not None:
             victims = drafts[d.parent].head or "people"
         index_of[i] = offset + len(out)
         seg = d.segment or _segment(tokens, lo, hi, d.mention.start)
+        anchor = d.anchor if d.anchor >= 0 else d.mention.start
         out.append(Figure(d.kind, d.mention.value, d.mention.qualifier, victims, d.cumulative, s_index,
-                          d.mention.start, d.np_end, d.anchor if d.anchor >= 0 else d.mention.start,
-                          parent, seg))
+                          d.mention.start, d.np_end, anchor, parent, seg,
+                          historical=history_a <= d.mention.start < history_b,
+                          estimate=modal and is_estimate(tokens, lo, d.mention.hedge_start, d.np_end, anchor)))
     return out
 
 
-def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
+_LIST_MARKS = frozenset({"(", ":", ",", "–", "—", "-"})   # what precedes a breakdown's first member
+_PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
+_BREAKDOWN_GAP = 10   # tokens of a prepositional phrase between a figure and its dash or colon list
+
+
+def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> None:
+    """Give the members of each figure's breakdown (breakdowns.py) the figure's kind, toll flag and,
+    when they name no victims, its victims; a member with a kind of its own keeps it."""
+    mentions = [d.mention for d in drafts]
+    i = 0
+    while i < len(drafts):
+        d = drafts[i]
+        if d.kind is None or i + 1 >= len(drafts) \
+                or tokens[drafts[i + 1].mention.hedge_start - 1].text not in _LIST_MARKS:
+            i += 1
+            continue
+        end = d.np_end if d.head is not None else d.mention.end
+        # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
+        opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
+                       if tokens[k].kind != "word" or tokens[k].low in _CLAUSE_BREAKS), hi)
+        if opener < hi and tokens[opener].text == ",":
+            opener = _past_attribution(tokens, opener, hi)  # "..., officials said: six in ..."
+        found = find_breakdown(tokens, d.mention.value, opener, hi, mentions, i + 1) if opener < hi else None
+        if found is None:
+            i += 1
+            continue
+        for n in found.members:
+            e = drafts[n]
+            if e.mention.written == "article":
+                continue  # "five men, three women and a child": a singular in a breakdown is no entry
+            if e.kind is not None and e.kind != d.kind and e.how not in {"coordinated", "toll"}:
+                continue
+            e.kind, e.how, e.anchor, e.parent = d.kind, "breakdown", d.anchor, i
+            e.cumulative = d.cumulative
+            e.of_parent_victims = True
+        i = found.members[-1] + 1
+    for n in range(1, len(drafts)):
+        e, p = drafts[n], drafts[n - 1]
+        if e.kind is None and e.head is None and p.kind is not None and _elliptical(tokens, e.mention, hi):
+            # "31 died in El Obeid, 17 in Bara and 10 in Um Rawaba": the verb is left out of the later items
+            e.kind, e.how, e.anchor, e.parent = p.kind, "elliptical", p.anchor, p.parent
+            e.cumulative = p.cumulative
+            e.of_parent_victims = p.parent is not None
+            if p.parent is None and p.head is not None:
+                e.head = p.head
+
+
+_ATTRIBUTION = frozenset({"said", "says", "told", "reported", "added", "stated", "announced"})
+
+
+def _past_attribution(tokens: list[Token], comma: int, hi: int) -> int:
+    """The mark after ", the ministry said" that follows a figure, else the comma itself."""
+    for k in range(comma + 1, min(hi - 1, comma + 9)):
+        if tokens[k].low in _ATTRIBUTION:
+            return k + 1 if tokens[k + 1].text in {",", ":"} else comma
+        if tokens[k].kind != "word":
+            return comma
+    return comma
+
+
+def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
+    """ ", 17 in Bara" / "and 10 in Um Rawaba": a bare number, then a place, after a list mark."""
+    before = tokens[m.hedge_start - 1].low if m.hedge_start > 0 else ""
+    return before in {",", "and", ";"} and m.end + 1 < hi and tokens[m.end].low in {"in", "at", "from"} \
+        and tokens[m.end + 1].text[:1].isupper()
+
+
+# A sub-count's own predicate that ends the harm its total names (C16): these people are no longer held.
+_RECOVERED = frozenset({"located", "tracked", "escaped", "escape", "freed", "released", "rescued",
+                        "reunited", "returned", "regained", "safe"})
+_SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
+_OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
+                           "include", "includes", "included", "including", "were", "are", ",", "killed", "injured",
+                           "wounded", "fatalities", "deaths", "toll"})
+_OPENER_LINKS = frozenset({"of", "among", "include", "includes", "included", "including"})
+
+
+def _opens_breakdown(tokens: list[Token], lo: int, at: int) -> bool:
+    """The sentence opens on a breakdown link before its first number: "Of those,", "Among the dead
+    were", "Casualties include", "The dead included"."""
+    if not 0 < at - lo <= 6:
+        return False
+    words = [tokens[k].low for k in range(lo, at)]
+    return all(w in _OPENER_WORDS for w in words) and not _OPENER_LINKS.isdisjoint(words)
+
+
+def _apposition_class(tokens: list[Token], at: int, hi: int) -> str | None:
+    """ "25 people, all of them schoolgirls", "14 passengers, all women": an apposition names the class."""
+    k = at
+    while k < hi and k - at < 6 and tokens[k].kind == "word" and tokens[k].low not in _CLAUSE_BREAKS:
+        k += 1  # "14 people in captivity, all of them children"
+    if not (k + 2 < hi and tokens[k].text == "," and tokens[k + 1].low == "all"):
+        return None
+    k += 2
+    if k + 1 < hi and tokens[k].low == "of" and tokens[k + 1].low in {"them", "whom"}:
+        k += 2
+    head, _, _ = _noun_phrase(tokens, k, hi)
+    return head if head not in (None, "not-people", "people") else None
+
+
+def _predicate_class(tokens: list[Token], at: int, hi: int) -> str | None:
+    """ "683 were children", "10 of them were women": the victim class named after a copula."""
+    if at + 1 < hi and tokens[at].low in {"were", "are", "was", "is"}:
+        head, _, _ = _noun_phrase(tokens, at + 1, hi)
+        if head not in (None, "not-people"):
+            return head
+    return None
+
+
+def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
+    """Where one victim is named without a numeral, as a harm verb's object: "killed a teenager",
+    "wounding his mother", "shot dead a goldsmith" (first list), or "and a general" after a counted
+    object (second list, a figure only beside another). Count 1, exact (the corpus convention, C4).
+    One pass over the item's words, so each sentence only bisects."""
+    after_verb: list[int] = []
+    after_and: list[int] = []
+    for k in [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS]:
+        before = lows[k - 1]
+        if before in _SINGLE_TRIGGERS or (before == "dead" and lows[k - 2] == "shot"):
+            after_verb.append(k)
+        elif before == "and":
+            after_and.append(k)
+    return after_verb, after_and
+
+
+def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
+    return positions[bisect.bisect_left(positions, lo):bisect.bisect_left(positions, hi - 1)]
+
+
+_NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
+                       "kidnapping", "killing"})
+_SINGLE_TRIGGERS = frozenset(W.ACTIVE_VERBS) - _NOMINALS
+
+
+def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated: bool = True) -> bool:
     """True for numbers that count something other than people: ages, years, times, money, units."""
     first = tokens[m.start]
     nxt = tokens[m.end] if m.end < hi else None
@@ -205,6 +397,8 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
     if before is not None:
         if before.low in W.UNITS_BEFORE and before.low not in W.YEAR_ONLY_BEFORE:
             return True
+        if (populated or before.low in {"of", "to"}) and _population(tokens, m.hedge_start, lo, populated):
+            return True
         if before.text in {"-", "–", "/", ":"} and adjacent(before, first) and m.hedge_start - 2 >= lo \
                 and tokens[m.hedge_start - 2].kind == "num":
             return True  # the second half of "3-1" or "12/03"
@@ -216,6 +410,21 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
         noun = nxt.low if nxt is not None else ""
         return noun not in W.VICTIM_CLASS and noun not in W.STATE_WORDS
     return False
+
+
+_POPULATION_WORDS = frozenset({"population", "populations", "inhabited"})
+
+
+def _population(tokens: list[Token], at: int, lo: int, populated: bool) -> bool:
+    """ "a state of 1.6 million people", "population of 4 million", "home to 300,000", "the county's
+    population is about 320,000": the number counts who live somewhere, not who was harmed."""
+    b1 = tokens[at - 1].low if at - 1 >= lo else ""
+    b2 = tokens[at - 2].low if at - 2 >= lo else ""
+    if b1 == "of" and (b2 in W.TERRITORY_NOUNS or b2 in {"population", "populations"}):
+        return True
+    if b1 == "to" and b2 == "home":
+        return True
+    return populated and any(tokens[k].low in _POPULATION_WORDS for k in range(max(lo, at - 4), at))
 
 
 def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, int | None, int]:
@@ -235,13 +444,24 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
         t = tokens[j]
         low = t.low
         if t.kind != "word":
-            if t.text in {"-", "'"} and j + 1 < hi and adjacent(tokens[j - 1], t):
+            if t.text in {"-", "'", "’"} and j + 1 < hi and adjacent(tokens[j - 1], t):
                 j += 1
                 continue
             if t.text in {'"', "“", "”", "‘"}:
                 j += 1  # killed 30 "terrorists"
                 continue
+            age = _age_end(tokens, j, hi)
+            if age is not None:
+                j = age  # "two 16 year old girls", "a 65-year-old woman": an age inside the phrase
+                continue
             break
+        if low in {"forces", "force"} and j > start:
+            # "seven government forces", "12 rebel forces": the modifier says whose forces
+            modifiers_before = {tokens[k].low for k in range(start, j)}
+            armed = modifiers_before & (W.FIGHTERS | W.ARMED_GROUPS | {"rebel", "militia", "opposition"})
+            return ("fighters" if armed else "security forces"), j, j + 1
+        if low in _BODY_NOUNS and j > start:
+            return "people", j, j + 1  # "nine charred bodies", "19 bloated bodies"
         if low in _VICTIM_HEADS_NEED_OF:
             victims, end = _members_class(tokens, j, hi)
             modifiers_before = {tokens[k].low for k in range(start, j)}
@@ -258,9 +478,10 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
             return W.VICTIM_CLASS[tokens[j].low], j, j + 1
         if low in W.NOT_PEOPLE:
             return "not-people", j, j + 1
-        if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in {"and", "or", "in",
-                                                                                           "on", "at", "from"}:
-            if low in _ADJECTIVE_OK and j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS:
+        if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in _NP_STOPS:
+            if low in _ADJECTIVE_OK and j + 1 < hi and (tokens[j + 1].low in W.VICTIM_CLASS or (
+                    j + 2 < hi and tokens[j + 1].text[:1].isupper() and tokens[j + 2].low in W.VICTIM_CLASS)):
+                # "two abducted teachers", "two kidnapped Kenyan teachers": a participle describing the victims
                 j += 1
                 modifiers += 1
                 continue
@@ -268,6 +489,33 @@ def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, 
         j += 1
         modifiers += 1
     return None, None, start
+
+
+_BODY_NOUNS = frozenset({"bodies", "corpses", "remains"})
+_INJURIES = frozenset({"burns", "injuries", "wounds", "gunshot", "fractures", "shrapnel", "smoke", "trauma"})
+_HOMES = frozenset({"homes", "home", "houses", "villages", "village", "town", "city", "area", "region", "camp",
+                    "district", "country", "neighbourhood", "neighborhood"})
+# Words that end a figure's noun phrase: a conjunction or a preposition starts something else
+_NP_STOPS = frozenset({"and", "or", "in", "on", "at", "from", "over", "during", "within", "for", "across", "near",
+                       "by", "with", "into", "onto", "inside", "outside", "around", "along", "through", "under"})
+_AID_WORDS = frozenset({"aid", "relief", "humanitarian", "charity", "medical", "ngo", "crescent", "cross", "msf",
+                        "unicef", "unhcr", "wfp", "unrwa", "oxfam", "care", "nrc", "agency", "mission"})
+
+
+def _age_end(tokens: list[Token], j: int, hi: int) -> int | None:
+    """Past "16 year old", "16-year-old", "16 years old" starting at the number token j, else None."""
+    if tokens[j].kind != "num":
+        return None
+    k = j + 1
+    if k < hi and tokens[k].text == "-":
+        k += 1
+    if k < hi and tokens[k].low in {"year", "years", "month", "months"}:
+        k += 1
+        if k < hi and tokens[k].text == "-":
+            k += 1
+        if k < hi and tokens[k].low == "old":
+            return k + 1
+    return None
 
 
 def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
@@ -279,6 +527,8 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
         return "people", j + 1
     for k in range(j + 1, min(hi, j + 8)):
         low = tokens[k].low
+        if low in _AID_WORDS:
+            return "civilians", k + 1  # "six staff of an aid agency", "employees of the Red Crescent" (aid staff)
         end = k + 2 if k + 1 < hi and tokens[k + 1].low in {"forces", "force", "group", "faction"} else k + 1
         if low in W.SECURITY:
             return "security forces", end
@@ -290,7 +540,8 @@ def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
     return "people", j + 1
 
 
-def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int) -> None:
+def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int,
+              prior: tuple[int, Figure] | None = None, cues: bool = True) -> None:
     d = drafts[i]
     m = d.mention
     prev = drafts[i - 1] if i > 0 else None
@@ -311,6 +562,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.cumulative = prev.cumulative
             d.of_parent_victims = True
             head, head_index, np_end = _noun_phrase(tokens, m.end + k, hi)
+            if head is None:
+                head = _predicate_class(tokens, m.end + k, hi)  # "10 of them were women"
             if head not in (None, "not-people"):
                 d.head, d.head_index = head, head_index
             d.np_end = max(d.np_end, np_end)
@@ -318,21 +571,40 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
 
     verb_index = _verb_before(tokens, m, lo)
     if verb_index is not None and tokens[verb_index].low in _RELEASE_VERBS:
+        d.blocked = True
         return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
+    if d.parent is not None and drafts[d.parent].blocked:
+        d.blocked = True
+        return  # "freed 27 hostages, including 11 children held by ...": the parts of a release are released
+    if verb_index is not None and (tokens[verb_index - 1].low == "or" or (
+            verb_index + 1 < hi and tokens[verb_index + 1].low in _JOINS)) and _disjunction(tokens, verb_index, hi):
+        d.blocked = True
+        return
     if verb_index is not None:
         verb = tokens[verb_index].low
-        if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people")):
+        lives = d.head_index is not None and tokens[d.head_index].low == "lives" \
+            or any(tokens[k].low == "lives" for k in range(verb_index + 1, m.hedge_start))
+        if verb in W.ACTIVE_VERBS and (verb not in W.NEEDS_PERSON or d.head not in (None, "not-people") or lives):
             kind = W.ACTIVE_VERBS[verb]
-            if verb in {"claimed", "claiming"} and not (d.head_index is not None and tokens[d.head_index].low == "lives"):
+            if verb in {"claimed", "claiming", "cost", "costing"} and not lives:
                 kind = None  # type: ignore[assignment]  # "claimed responsibility", not "claimed 30 lives"
             if kind is not None:
                 d.kind, d.how, d.anchor = kind, "active", verb_index
+        elif verb in {"captured", "capturing", "capture"} and d.head not in (None, "not-people"):
+            # troops capture suspects (arrested); gunmen capture villagers (kidnapped)
+            authority = any(tokens[k].low in W.SECURITY for k in range(max(lo, verb_index - 6), verb_index))
+            d.kind = CasualtyKind.ARRESTED if authority else CasualtyKind.KIDNAPPED
+            d.how, d.anchor = "active", verb_index
+        elif verb == "for" and verb_index > lo and tokens[verb_index - 1].low in {"searching", "search", "looking",
+                                                                                  "searched", "hunting"}:
+            d.kind, d.how, d.anchor = CasualtyKind.MISSING, "active", verb_index  # "still searching for 14 others"
         elif verb in W.ACTIVE_NEEDS_PERSON and d.head not in (None, "not-people"):
             d.kind, d.how, d.anchor = W.ACTIVE_NEEDS_PERSON[verb], "active", verb_index
             if d.head == "people" and any(tokens[k].low in {"army", "military", "police", "forces"}
                                           for k in range(max(lo, verb_index - 6), verb_index)):
                 d.head = "security forces"  # "the army said it had lost 15 men"
-        elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive"}:
+        elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive", "driven", "chased",
+                      "chasing", "pushed", "pushing"}:
             if _flee_after(tokens, d.np_end, hi):
                 d.kind, d.how, d.anchor = CasualtyKind.DISPLACED, "active", verb_index
         elif verb == "up" and verb_index > lo and tokens[verb_index - 1].low in {"rounded", "rounding", "rounds",
@@ -340,9 +612,9 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.kind, d.how, d.anchor = CasualtyKind.ARRESTED, "active", verb_index  # "rounded up 57 people"
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
-        elif verb in {"and", ","} and prev is not None and prev.kind is not None \
-                and prev.np_end >= verb_index - 1 and prev.np_end <= verb_index \
-                and (verb == "and" or prev.how == "active"):
+        elif verb in {"and", ",", "with"} and prev is not None and prev.kind is not None \
+                and _coordinated(tokens, prev, verb_index) \
+                and (verb != "," or prev.how in {"active", "toll"}):
             # "killed three Christians and at least 20 ...", "included 125 ... and 148 fighters"
             state = _state_after(tokens, d, hi)
             d.cumulative = d.cumulative or prev.cumulative
@@ -350,11 +622,15 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                 d.kind, d.how, d.anchor = prev.kind, prev.how, prev.anchor
                 if prev.how == "subcount" and d.parent is None:
                     d.parent = prev.parent
+                d.outer_parent = prev.outer_parent
     if d.kind is None:
         state = _state_after(tokens, d, hi)
         if state is not None:
             d.kind, d.anchor = state
             d.how = "state"
+    if d.blocked:
+        d.kind = None
+        return
     if d.kind is None and d.head_index is not None and tokens[d.head_index].low in W.HEAD_KIND:
         d.kind, d.how, d.anchor = W.HEAD_KIND[tokens[d.head_index].low], "head", d.head_index
     if d.kind is None:
@@ -362,8 +638,20 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         if toll is not None:
             d.kind, d.anchor = toll
             d.how = "toll"
+            if d.head is None:
+                d.head = _toll_victims(tokens, max(lo, m.hedge_start - _TOLL_REACH), m.hedge_start, hi)
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
+    if prev is None and prior is not None and d.parent is None and d.kind in (None, prior[1].kind) \
+            and _opens_breakdown(tokens, lo, m.hedge_start):
+        # "Casualties include 11 policemen and ...", "Of those, 683 were children": the sentence breaks
+        # down the total stated before it
+        index, total = prior
+        d.kind, d.how, d.outer_parent = total.kind, "discourse", index
+        d.anchor = d.anchor if d.anchor >= 0 else m.start
+        d.cumulative = total.cumulative
+        if d.head is None:
+            d.head = _predicate_class(tokens, m.end, hi) or total.victims
     before = m.hedge_start - 1
     if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
         before -= 1  # "up from an earlier estimate of 700"
@@ -372,7 +660,29 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
         d.segment = _segment(tokens, lo, hi, m.start)
-        d.cumulative = _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+        d.cumulative = cues and _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+
+
+_COORD_GAP = 8   # tokens of a phrase ("on their way to market") between coordinated objects
+
+
+def _coordinated(tokens: list[Token], prev: _Draft, at: int) -> bool:
+    """Whether the joining word at `at` ("and", ",", "along with") joins a figure to `prev`'s noun phrase:
+    right after it, or after a short phrase with no verb or mark of its own ("two children in the
+    countryside and two shepherds")."""
+    join = at
+    if tokens[at].low == "with":
+        if not (at > 0 and tokens[at - 1].low in {"along", "together"}):
+            return False
+        join = at - 1
+    start = prev.np_end
+    if join < start or join > start + _COORD_GAP:
+        return False
+    if join <= start + 1:
+        return True
+    return all(tokens[k].kind == "word" and tokens[k].low not in W.STATE_WORDS and tokens[k].low not in W.ACTIVE_VERBS
+               and tokens[k].low not in _CLAUSE_BREAKS and tokens[k].low not in {"and", "or", "who", "which"}
+               for k in range(start, join))
 
 
 def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
@@ -388,11 +698,16 @@ def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
                     return k
                 break
     steps = 0
-    while j >= lo and steps < 3 and tokens[j].low in {"a", "another", "further", "total", "of", "an",
-                                                      "additional", "the", "lives"}:
+    while j >= lo and steps < 4 and (tokens[j].low in _OBJECT_FILLERS or tokens[j].text in _QUOTES):
         j -= 1
         steps += 1
     return j if j >= lo else None
+
+
+# Between a verb and its counted object: "claimed the lives of", "seized its 23", 'the killing of "at least'
+_OBJECT_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "additional", "the", "lives", "its",
+                             "their", "his", "her", "away", "off"})
+_QUOTES = frozenset({'"', "“", "‘", "'"})
 
 
 def _flee_after(tokens: list[Token], start: int, hi: int) -> bool:
@@ -429,6 +744,10 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                 return None
             if _object_follows(tokens, k, hi):
                 return None  # "infected 120,000 people and killed 2,400": the verb has its own object
+            if (tokens[k - 1].low == "or" or (k + 1 < hi and tokens[k + 1].low in _JOINS)) \
+                    and _disjunction(tokens, k, hi):
+                d.blocked = True
+                return None
             return W.STATE_WORDS[low], k
         if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
             k += 1
@@ -436,13 +755,30 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
                                                                                 "under", "over", "-"}):
                 k += 1
             continue
-        if low == "death" and k > 1 and tokens[k - 1].low == "to" and tokens[k - 2].low in _TO_DEATH:
-            return CasualtyKind.KILLED, k  # "hacked to death", not "sentenced 14 people to death"
+        if low == "death" and k > 1 and tokens[k - 1].low == "to" and (
+                tokens[k - 2].low in _TO_DEATH
+                or (d.mention.hedge_start > 0 and tokens[d.mention.hedge_start - 1].low in _TO_DEATH)):
+            return CasualtyKind.KILLED, k  # "hacked to death", "burning 24 people to death", not "sentenced ... to death"
+        if low == "treated" and k + 2 < hi and tokens[k + 1].low == "for" and tokens[k + 2].low in _INJURIES:
+            return CasualtyKind.INJURED, k  # "55 survivors were treated for burns"
+        if low in {"remain", "remains", "remained", "are", "were"} and k + 2 < hi and tokens[k + 1].low == "in" \
+                and tokens[k + 2].low in {"hospital", "hospitals"}:
+            return CasualtyKind.INJURED, k  # "three others remain in hospital"
         if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
             return CasualtyKind.KILLED, k
+        if low in {"victim", "victims"} and k > 0 and tokens[k - 1].low in {"fell", "fall", "falls", "fallen"}:
+            return CasualtyKind.KILLED, k  # "40 villagers fell victim to the barrage"
         if t.kind == "punct":
-            if t.text in {"-", "'", '"', "“", "”"}:
+            if t.text in {"-", "'", '"', "“", "”", "‘", "’"} and not is_dash(tokens, k):
                 k += 1
+                continue
+            resume = aside_end(tokens, k, hi) if not skipped_aside else None
+            if resume is not None:
+                # "Some 31 villagers (19 men, 12 women) were killed": the breakdown sits between the
+                # figure and its state word
+                skipped_aside = True
+                k = resume
+                limit = min(hi, k + 8)
                 continue
             if t.text == "," and not skipped_aside:
                 # "Three people, including a child, were killed": step over one aside to its verb
@@ -456,11 +792,14 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return None
         if low in _CLAUSE_BREAKS:
             return None
+        if low in _RECOVERED or (low == "found" and k + 1 < hi and tokens[k + 1].low in {"alive", "safe"}):
+            d.blocked = True  # "four of them were located by police", "20 escaped": the figure's own predicate
+            return None
         if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
             return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
-        if low in {"left", "abandoned", "lost"} and k + 2 < hi and tokens[k + 1].low in {"their", "his", "her"} \
-                and tokens[k + 2].low in {"homes", "home", "houses", "villages"}:
-            return CasualtyKind.DISPLACED, k  # "have left their homes"
+        if low in {"left", "abandoned", "lost", "fled"} and k + 2 < hi \
+                and tokens[k + 1].low in {"their", "his", "her", "the"} and tokens[k + 2].low in _HOMES:
+            return CasualtyKind.DISPLACED, k  # "have left their homes", "600 families had left the town"
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:
@@ -476,6 +815,25 @@ def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind,
             return None
         k += 1
     return None
+
+
+_JOINS = frozenset({"or", "and"})
+
+
+def _disjunction(tokens: list[Token], k: int, hi: int) -> bool:
+    """ "killed or wounded", "dead or missing", "killed and/or injured": kinds joined by "or"."""
+    kind = W.STATE_WORDS.get(tokens[k].low) or W.ACTIVE_VERBS.get(tokens[k].low)
+    j = k + 1
+    if j < hi and tokens[j].low == "and" and j + 2 < hi and tokens[j + 1].text == "/":
+        j += 2
+    if j + 1 < hi and tokens[j].low == "or":
+        n = j + 2 if j + 2 < hi and tokens[j + 1].low in {"gone", "went", "been", "were", "are"} else j + 1
+        other = W.STATE_WORDS.get(tokens[n].low) or W.ACTIVE_VERBS.get(tokens[n].low)  # "died or gone missing"
+        return other is not None and other != kind
+    if k - 2 >= 0 and tokens[k - 1].low == "or":
+        other = W.STATE_WORDS.get(tokens[k - 2].low) or W.ACTIVE_VERBS.get(tokens[k - 2].low)
+        return other is not None and other != kind
+    return False
 
 
 def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
@@ -497,6 +855,8 @@ def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
 def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tuple[CasualtyKind, int] | None:
     """ "the death toll rose to 3,085", "put the dead at 300", "bringing to 87 the number killed"."""
     link = m.hedge_start - 1
+    while link > lo and tokens[link].low in {"well", "far"}:
+        link -= 1  # "could climb well above 400"
     if link < lo or tokens[link].low not in _TOLL_LINKS:
         if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in _STRONG_TOLL:
             return CasualtyKind.KILLED, link - 1
@@ -512,30 +872,82 @@ def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tup
                 break
     state: tuple[CasualtyKind, int] | None = None
     strong: int | None = None
-    for k in range(link - 1, max(lo - 1, link - 18), -1):
+    weak: int | None = None
+    for k in range(link - 1, max(lo - 1, link - _TOLL_REACH), -1):
         t = tokens[k]
         # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
         if t.text in {";", "."} or t.low in {"said", "says", "told", "according", "but", "although"}:
             break
-        if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"}:
-            state = (W.STATE_WORDS[t.low], k)
+        if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"} \
+                and not (t.low in _ADJECTIVE_OK and k + 1 < link and tokens[k + 1].low in W.VICTIM_CLASS):
+            state = (W.STATE_WORDS[t.low], k)  # not "displaced" in "the toll among displaced herders"
         if state is None and t.low == "victims":
             state = (CasualtyKind.KILLED, k)
-        if state is None and t.low == "held":
+        if state is None and t.low in {"forced", "driven"} and k + 1 < link and tokens[k + 1].low in {"from", "out"}:
+            state = (CasualtyKind.DISPLACED, k)  # "the number of people forced from their homes ... may surpass"
+        if state is None and t.low == "held" and _held_captive(tokens, k, hi):
             state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
         if t.low in _STRONG_TOLL and strong is None:
             strong = k
+        if t.low in _WEAK_TOLL and weak is None:
+            weak = k
     if state is not None:
         return state
-    if strong is not None and tokens[link].low not in {"include", "included", "includes", "including",
-                                                       "were", "are"}:
+    if strong is not None and tokens[link].low not in {"including", "were", "are"}:
         return CasualtyKind.KILLED, strong
+    if weak is not None and tokens[link].low not in {"of", "including", "include", "includes", "included"}:
+        # "On Monday the figure stood at 37": a bare count noun takes the kind last named in the item
+        kind = _kind_before(tokens, weak)
+        if kind is not None:
+            return kind, weak
     return None
+
+
+_WEAK_TOLL = W.TOLL_NOUNS - _STRONG_TOLL
+# tokens back from a toll link to its toll noun: the subject noun phrase between them may be long
+# ("the death toll from the week of fighting between ... in the northern hills had passed 300")
+_TOLL_REACH = 32
+_KIND_REACH = 120   # tokens back from a bare "figure"/"count" searched for the kind it continues
+
+
+def _kind_before(tokens: list[Token], at: int) -> CasualtyKind | None:
+    """The kind of the nearest casualty word before token `at` (this sentence or the ones before)."""
+    for k in range(at - 1, max(-1, at - _KIND_REACH), -1):
+        low = tokens[k].low
+        if low in W.STATE_WORDS and low not in {"held", "fleeing", "flee"}:
+            return W.STATE_WORDS[low]
+        if low in W.ACTIVE_VERBS and low not in W.NEEDS_PERSON:
+            return W.ACTIVE_VERBS[low]
+    return None
+
+
+def _toll_victims(tokens: list[Token], a: int, b: int, hi: int) -> str | None:
+    """Who a toll counts, named in the toll phrase: "the toll among displaced farmers", "the number of
+    soldiers killed", "the death toll of Christian residents"."""
+    for k in range(a, b - 2):
+        if tokens[k].low in W.TOLL_NOUNS and tokens[k + 1].low in {"among", "of"}:
+            j = k + 2
+            if j < b and tokens[j].low in {"the", "those", "its", "their"}:
+                j += 1
+            head, _, _ = _noun_phrase(tokens, j, min(hi, b))
+            if head not in (None, "not-people", "families"):  # a toll counts people, not households
+                return head
+    return None
+
+
+def _held_captive(tokens: list[Token], k: int, hi: int) -> bool:
+    """ "were held", "still held", "held hostage / by gunmen": not "the council held a session"."""
+    before = tokens[k - 1].low if k > 0 else ""
+    after = tokens[k + 1].low if k + 1 < hi else ""
+    return before in {"be", "being", "been", "was", "were", "is", "are", "still", "remain", "remains", "personnel",
+                      "people", "hostages", "captives"} \
+        or after in {"hostage", "hostages", "captive", "by", "in", "to", "at"} or tokens[k - 1].kind == "num"
 
 
 def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
     words = {tokens[k].low for k in range(lo, hi)}
-    if words & {"detained", "arrested", "detains", "detain", "arrests", "jailed"}:
+    if words & {"detained", "arrested", "detains", "detain", "arrests", "jailed", "suspects", "prosecutors",
+                "police"}:
         return CasualtyKind.ARRESTED
     return CasualtyKind.KIDNAPPED
 

@@ -16,36 +16,45 @@ K = CasualtyKind
 ACTIVE_VERBS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "killing", "kill", "kills", "executed", "executing", "execute", "massacred",
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
-                     "shot", "shooting", "beheaded", "claimed", "claiming"], K.KILLED),
+                     "shot", "shooting", "beheaded", "claimed", "claiming", "martyred", "cost", "costing",
+                     # nominals before "of": "the killing of 11", "the summary execution of at least 12"
+                     "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
                      "hurt", "hurting", "maimed"], K.INJURED),
     **dict.fromkeys(["abducted", "abducting", "abduct", "abducts", "kidnapped", "kidnapping", "kidnap",
-                     "kidnaps", "kidnaped", "seized", "seizing"], K.KIDNAPPED),
+                     "kidnaps", "kidnaped", "seized", "seizing", "abduction", "kidnapping"], K.KIDNAPPED),
     # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
                      "detains", "apprehended", "apprehending"], K.ARRESTED),
     **dict.fromkeys(["displaced", "displacing", "displace", "displaces", "uprooted", "uprooting",
-                     "evacuated", "evacuating"], K.DISPLACED),
+                     "evacuated", "evacuating", "expelled", "expelling", "expel"], K.DISPLACED),
 }
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
-NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing"})
-ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED}
+NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing", "cost",
+                          "costing"})
+ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED, "buried": K.KILLED,
+                                                "burying": K.KILLED, "buries": K.KILLED}
 
 # Words after the figure that say what happened to it: "three were killed", "25 fighters dead".
 STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "dead", "died", "die", "dies", "executed", "slain", "murdered", "massacred",
                      "perished", "beheaded", "drowned", "lynched", "fatalities", "deaths", "bodies",
-                     "corpses", "dying", "killing"], K.KILLED),
+                     "corpses", "dying", "killing", "martyred", "martyrs", "electrocuted", "incinerated",
+                     "asphyxiated", "suffocated"], K.KILLED),
     **dict.fromkeys(["injured", "wounded", "hurt", "injuries", "maimed", "hospitalised", "hospitalized"],
                     K.INJURED),
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
-    **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive"],
-                    K.KIDNAPPED),
-    **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody"], K.ARRESTED),
+    **dict.fromkeys(["abducted", "kidnapped", "kidnaped", "hostage", "hostages", "abductees", "captive",
+                     "captivity", "captives"], K.KIDNAPPED),
+    **dict.fromkeys(["arrested", "detained", "arrests", "apprehended", "custody", "recaptured"], K.ARRESTED),
     **dict.fromkeys(["displaced", "fled", "flee", "fleeing", "evacuated", "uprooted", "homeless"],
                     K.DISPLACED),
 }
+# Places that have a population: "a state of 20 million people" counts residents, not victims.
+TERRITORY_NOUNS = frozenset({"state", "city", "country", "province", "region", "town", "district", "county",
+                             "nation", "territory", "island", "area", "governorate", "municipality", "village",
+                             "capital", "enclave", "metropolis", "prefecture", "department", "strip"})
 # Nouns that are the figure's head and its kind at once: "45 dead", "12 deaths", "68 bodies".
 HEAD_KIND: dict[str, CasualtyKind] = {
     "dead": K.KILLED, "deaths": K.KILLED, "fatalities": K.KILLED, "bodies": K.KILLED, "corpses": K.KILLED,
@@ -74,8 +83,19 @@ VERB_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "addit
 
 CHILDREN = frozenset({"children", "child", "kids", "boys", "boy", "girls", "girl", "minors", "infants",
                       "babies", "toddlers", "schoolchildren", "teenagers", "teens", "schoolboys",
-                      "schoolgirls", "youngsters", "newborns", "juveniles"})
-WOMEN = frozenset({"women", "woman", "mothers", "wives", "widows"})
+                      "schoolgirls", "youngsters", "newborns", "juveniles", "teenager", "teen", "schoolboy",
+                      "schoolgirl", "toddler", "baby", "infant", "newborn", "juvenile", "minor"})
+WOMEN = frozenset({"women", "woman", "mothers", "wives", "widows", "mother", "wife", "widow", "grandmother",
+                   "sister", "daughter", "aunt", "niece", "grandmothers", "sisters", "daughters"})
+# Singular relatives and occupations, for one victim named without a numeral ("wounded his brother").
+RELATIVES = frozenset({"son", "brother", "father", "grandfather", "uncle", "nephew", "husband", "cousin",
+                       "relative", "sons", "brothers", "fathers", "cousins", "youth", "goldsmith",
+                       "driver", "priest", "pastor", "imam", "journalist", "reporter", "doctor", "nurse",
+                       "teacher", "trader", "shopkeeper", "merchant", "fisherman", "herder", "miner",
+                       "engineer", "official", "chief", "elder", "pilgrim", "worshipper", "monk", "nun",
+                       "cleric", "activist", "lawyer", "judge", "mayor", "councillor", "politician",
+                       "businessman", "contractor", "tourist", "passenger", "vendor", "guard", "commander",
+                       "general", "colonel", "captain", "lieutenant", "sergeant"})
 SECURITY = frozenset({"soldiers", "soldier", "troops", "servicemen", "police", "policemen", "policeman",
                       "policewomen", "officers", "officer", "guards", "guard", "gendarmes", "gendarme",
                       "peacekeepers", "peacekeeper", "marines", "conscripts", "recruits", "paratroopers",
@@ -89,9 +109,13 @@ FIGHTERS = frozenset({"fighters", "fighter", "militants", "militant", "rebels", 
                       "guerrilla", "vigilantes", "dissidents", "raiders", "kidnappers"})
 CIVILIANS = frozenset({"civilians", "civilian", "residents", "resident", "villagers", "villager", "farmers",
                        "farmer", "workers", "worker", "labourers", "laborers", "students", "student",
-                       "pupils", "patients", "patient", "refugees", "refugee", "inhabitants", "fishermen",
-                       "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers", "miners",
-                       "employees", "staffers", "teachers", "volunteers"})
+                       "pupils", "patients", "patient", "refugees", "refugee", "inhabitants",
+                       "employees", "staffers", "volunteers"})
+# Occupations the guide does not name as civilians: EXTRACT_FORMAT.md lists civilians, residents,
+# villagers, farmers, workers, students, patients, refugees; everyone else is people.
+OCCUPATIONS = frozenset({"fishermen", "herders", "herdsmen", "traders", "merchants", "vendors", "shopkeepers",
+                         "miners", "teachers", "drivers", "nurses", "climbers", "porters", "hunters",
+                         "engineers", "diggers", "shepherds", "loggers", "crewmen"})
 # Armed groups named in reporting: "three members of the Kurdish-led SDF" are fighters.
 ARMED_GROUPS = frozenset({"sdf", "rsf", "m23", "adf", "jnim", "iswap", "hamas", "hezbollah", "houthi", "houthis",
                           "wagner", "shabaab", "al-shabaab", "isis", "isil", "is", "hts", "pkk", "ypg", "fdlr",
@@ -115,7 +139,7 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
                     "casualties", "humans", "lives", "souls"})
 VICTIM_CLASS: dict[str, str] = {
-    **dict.fromkeys(PEOPLE, "people"),
+    **dict.fromkeys(PEOPLE | OCCUPATIONS | RELATIVES, "people"),
     **dict.fromkeys(FAMILIES, "families"),
     **dict.fromkeys(CIVILIANS, "civilians"),
     **dict.fromkeys(FIGHTERS, "fighters"),
@@ -190,18 +214,28 @@ SUBCOUNT_BEFORE = (("including",), ("included",), ("includes",), ("among", "them
 SUBCOUNT_AFTER = (("of", "them"), ("of", "whom"), ("of", "those"), ("of", "the", "dead"),
                   ("of", "the", "victims"), ("of", "the", "dead"))
 
+# Verbs of growth, in every form: a toll that "soared", "has swelled", "keeps climbing" is a running total.
+_GROWTH_STEMS = ("soar", "swell", "surge", "climb", "mount", "rise", "jump", "grow", "increase", "double",
+                 "spike", "balloon", "escalate", "reach", "pass", "top", "exceed", "surpass", "stand")
+_GROWTH_IRREGULAR = ("swollen", "rose", "risen", "grew", "grown", "stood", "tops", "topped", "topping")
+GROWTH_VERBS = frozenset(
+    {f"{stem}{end}" for stem in _GROWTH_STEMS for end in ("", "s", "ed", "ing")}
+    | {stem[:-1] + end for stem in _GROWTH_STEMS if stem.endswith("e") for end in ("ed", "ing", "es")}
+    | set(_GROWTH_IRREGULAR)
+)
 # Running totals (EXTRACT_FORMAT.md: "since Thursday", "so far this year", "bringing the toll to").
-CUMULATIVE_WORDS = frozenset({"since", "tally", "cumulative", "overall", "bringing", "brings", "raising",
+CUMULATIVE_WORDS = GROWTH_VERBS | frozenset({"since", "tally", "cumulative", "overall", "bringing", "brings", "raising",
                               "raised", "risen", "rose", "climbed", "climbs", "rises", "jumped",
                               "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
                               "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
                               "exceeded"})
 # Verbs that make a running total only with a toll noun beside them ("the toll reached 35").
-THRESHOLD_VERBS = frozenset({"reached", "reaches", "passed", "passes", "topped", "tops", "surpassed", "exceeded",
-                             "climbed", "climbs", "jumped", "mounted", "mounting", "increased", "rises", "rose",
-                             "risen", "stood", "stands"})
+THRESHOLD_VERBS = GROWTH_VERBS
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
-                              ("up", "to", "now")})
+                              ("up", "to", "now"), ("this", "year"), ("year", "alone"),
+                              *((adj, noun) for adj in ("new", "previous", "official", "latest", "updated", "overall",
+                                                        "revised", "earlier", "cumulative")
+                                for noun in ("toll", "tally", "count", "figure", "total"))})
 # Sentences that look back at past events: their figures are history, not new casualties.
 HISTORY_WORDS = frozenset({"anniversary", "anniversaries", "commemoration", "commemorate", "commemorated",
                            "commemorating", "commemorates", "memorial", "remembrance", "remembered"})
@@ -214,5 +248,7 @@ HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attac
 CASUALTY_VOCABULARY = frozenset(
     set(ACTIVE_VERBS) | set(STATE_WORDS) | set(HEAD_KIND) | set(ACTIVE_NEEDS_PERSON) | TOLL_NOUNS
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
-       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked"}
+       "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
+       "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
+       "recaptured", "expelled"}
 )

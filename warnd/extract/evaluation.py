@@ -3,7 +3,15 @@
 Casualties match on (kind, count) as a multiset per item; victims, cumulative, qualifier and location
 are scored on the matched pairs. Locations and targeted groups match as sets of names compared
 without case, accents or hyphens ("Pont-Sondé" = "pont sonde"). Items labeled `is_casualty_report:
-false` are negatives: any casualty read from one is a false alarm and is counted on its own.
+false` are negatives: any casualty read from one is a false alarm and is counted on its own
+(a figure flagged `historical` is not one: history is allowed on a negative).
+
+Historical figures are pairs like the others when the gold file labels history (any of its
+casualties has a `historical` field); a file written to the older guide, which lists no history,
+does not score the historical figures the extractor emits. On matched pairs the `historical`,
+`estimate` and `part_of` flags are scored too (`part_of` agrees when both point at matched totals
+that match each other, or both are null). Each gold line's optional `classes` (the error classes of
+extract-error-classes.md it exercises) gets its own casualty-pair tally.
 """
 
 from __future__ import annotations
@@ -52,6 +60,12 @@ class Report:
     report_flag: Counter[bool] = field(default_factory=Counter)
     errors: list[tuple[int, str, list[str]]] = field(default_factory=list)
     items: int = 0
+    by_class: dict[str, Tally] = field(default_factory=dict)
+    field_errors: list[tuple[str, list[str]]] = field(default_factory=list)   # (id, notes), in gold order
+
+
+_ATTRIBUTES = ("victims", "cumulative", "qualifier", "location")
+_FLAGS = ("historical", "estimate", "part_of")
 
 
 def _norm(name: str) -> str:
@@ -77,37 +91,17 @@ def score(gold: Sequence[dict[str, Any]], pred: Sequence[dict[str, Any]]) -> Rep
     """Score predicted lines against gold lines (matched by id, else by position)."""
     report = Report()
     by_id = {p.get("id"): p for p in pred}
+    labels_history = any("historical" in c for g in gold for c in g.get("casualties", []))
     for n, g in enumerate(gold):
         p = by_id.get(g.get("id"), pred[n] if n < len(pred) else {})
         report.items += 1
         notes: list[str] = []
-        errors = 0
-        gold_cas = [c for c in g.get("casualties", [])]
-        pred_cas = [c for c in p.get("casualties", [])]
-        remaining = list(pred_cas)
-        for c in gold_cas:
-            match = next((q for q in remaining if (q["kind"], q["count"]) == (c["kind"], c["count"])), None)
-            if match is None:
-                report.casualties.fn += 1
-                errors += 1
-                notes.append(f"casualty missed: {c['kind']} {c['count']} ({c.get('victims')})")
-                continue
-            remaining.remove(match)
-            report.casualties.tp += 1
-            for attr in ("victims", "cumulative", "qualifier", "location"):
-                same = (c.get(attr) == match.get(attr)) if attr != "location" else (
-                    _norm(c.get(attr) or "") == _norm(match.get(attr) or ""))
-                report.attributes.setdefault(attr, Counter())[same] += 1
-                if not same:
-                    errors += 1
-                    notes.append(f"{attr} of {c['kind']} {c['count']}: want {c.get(attr)!r}, got {match.get(attr)!r}")
-        for q in remaining:
-            report.casualties.fp += 1
-            errors += 2 if not g.get("is_casualty_report", True) else 1
-            notes.append(f"casualty extra: {q['kind']} {q['count']} ({q.get('victims')})")
+        errors = _score_casualties(g, p, report, notes, labels_history=labels_history)
         errors += _set_tally(g.get("locations", []), p.get("locations", []), report.locations, "location", notes)
         errors += _set_tally(g.get("targeted_groups", []), p.get("targeted_groups", []), report.groups, "group",
                              notes)
+        pred_cas = [c for c in p.get("casualties", []) if not c.get("historical")]
+        gold_cas = [c for c in g.get("casualties", []) if not c.get("historical")]
         if not g.get("is_casualty_report", True):
             report.negatives += 1
             report.false_casualties_on_negatives += len(pred_cas)
@@ -120,15 +114,78 @@ def score(gold: Sequence[dict[str, Any]], pred: Sequence[dict[str, Any]]) -> Rep
     return report
 
 
-def write_report(report: Report, out: TextIO, *, worst: int = 15) -> None:
-    """Print the scores as a table, then the items with the most errors."""
+def _score_casualties(g: dict[str, Any], p: dict[str, Any], report: Report, notes: list[str], *,
+                      labels_history: bool) -> int:
+    """Match the item's casualty pairs; tally them overall and per class; note every field error."""
+    gold_cas = list(g.get("casualties", []))
+    pred_cas = [c for c in p.get("casualties", []) if labels_history or not c.get("historical")]
+    classes = [c for c in g.get("classes", []) if isinstance(c, str)]
+    tallies = [report.casualties, *(report.by_class.setdefault(c, Tally()) for c in classes)]
+    field_notes: list[str] = []
+    errors = 0
+    free = list(range(len(pred_cas)))
+    matched: dict[int, int] = {}          # gold index -> pred index
+    for gi, c in enumerate(gold_cas):
+        pi = next((k for k in free if (pred_cas[k]["kind"], pred_cas[k]["count"]) == (c["kind"], c["count"])),
+                  None)
+        if pi is None:
+            for t in tallies:
+                t.fn += 1
+            errors += 1
+            note = f"casualty missed: {c['kind']} {c['count']} ({c.get('victims')})"
+            notes.append(note)
+            field_notes.append(note)
+            continue
+        free.remove(pi)
+        matched[gi] = pi
+        for t in tallies:
+            t.tp += 1
+    for gi, pi in matched.items():
+        c, q = gold_cas[gi], pred_cas[pi]
+        for attr in _ATTRIBUTES:
+            same = (c.get(attr) == q.get(attr)) if attr != "location" else (
+                _norm(c.get(attr) or "") == _norm(q.get(attr) or ""))
+            report.attributes.setdefault(attr, Counter())[same] += 1
+            if not same:
+                errors += 1
+                note = f"{attr} of {c['kind']} {c['count']}: want {c.get(attr)!r}, got {q.get(attr)!r}"
+                notes.append(note)
+                field_notes.append(note)
+        for flag in _FLAGS:
+            if flag not in c:
+                continue  # a gold line written to the older guide does not label the flags
+            if flag == "part_of":
+                want = c.get("part_of")
+                same = (want is None and q.get("part_of") is None) or (
+                    want is not None and matched.get(want) is not None and matched.get(want) == q.get("part_of"))
+            else:
+                same = bool(c.get(flag)) == bool(q.get(flag))
+            report.attributes.setdefault(flag, Counter())[same] += 1
+            if not same:
+                field_notes.append(f"{flag} of {c['kind']} {c['count']}: want {c.get(flag)!r}, got {q.get(flag)!r}")
+    for k in free:
+        q = pred_cas[k]
+        for t in tallies:
+            t.fp += 1
+        errors += 2 if not g.get("is_casualty_report", True) else 1
+        notes.append(f"casualty extra: {q['kind']} {q['count']} ({q.get('victims')})")
+        field_notes.append(f"casualty spurious: {q['kind']} {q['count']} ({q.get('victims')})"
+                           + (" [historical]" if q.get("historical") else ""))
+    if field_notes:
+        report.field_errors.append((str(g.get("id")), field_notes))
+    return errors
+
+
+def write_report(report: Report, out: TextIO, *, worst: int = 15, errors: bool = False) -> None:
+    """Print the scores as a table, then the items with the most errors; with `errors`, every item's
+    missed and spurious pairs and field errors, and the casualty pairs per error class."""
     out.write(f"items: {report.items}\n\n")
     out.write(f"{'part':<22}{'precision':>10}{'recall':>10}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}\n")
     for label, t in (("casualty (kind,count)", report.casualties), ("locations", report.locations),
                      ("targeted groups", report.groups)):
         out.write(f"{label:<22}{t.precision:>10.3f}{t.recall:>10.3f}{t.f1:>8.3f}{t.tp:>6}{t.fp:>6}{t.fn:>6}\n")
     out.write("\naccuracy on matched casualty pairs:\n")
-    for attr in ("victims", "cumulative", "qualifier", "location"):
+    for attr in (*_ATTRIBUTES, *(f for f in _FLAGS if f in report.attributes)):
         c = report.attributes.get(attr, Counter())
         total = c[True] + c[False]
         acc = c[True] / total if total else 1.0
@@ -143,6 +200,22 @@ def write_report(report: Report, out: TextIO, *, worst: int = 15) -> None:
             out.write(f"  {item_id} ({count}):\n")
             for note in notes:
                 out.write(f"    - {note}\n")
+    if errors:
+        _write_errors(report, out)
+
+
+def _write_errors(report: Report, out: TextIO) -> None:
+    if report.by_class:
+        out.write("\ncasualty pairs per error class:\n")
+        out.write(f"  {'class':<8}{'precision':>10}{'recall':>10}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}\n")
+        for name in sorted(report.by_class, key=lambda c: (c[:1], int(c[1:]) if c[1:].isdigit() else 0, c)):
+            t = report.by_class[name]
+            out.write(f"  {name:<8}{t.precision:>10.3f}{t.recall:>10.3f}{t.f1:>8.3f}{t.tp:>6}{t.fp:>6}{t.fn:>6}\n")
+    out.write(f"\ncasualty field errors ({len(report.field_errors)} items):\n")
+    for item_id, notes in report.field_errors:
+        out.write(f"  {item_id}:\n")
+        for note in notes:
+            out.write(f"    - {note}\n")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -166,7 +239,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO) -> int:
+def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO, *, errors: bool = False) -> int:
     """Run the extractor over a labeled file and print precision/recall/F1 and the worst errors.
 
     Returns:
@@ -179,5 +252,5 @@ def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO) -> int:
         out.write(f"eval-extract: {e}\n")
         return 2
     pred = [signals_to_json(g.get("id"), extractor.extract_text(t)) for g, t in zip(gold, texts, strict=True)]
-    write_report(score(gold, pred), out)
+    write_report(score(gold, pred), out, errors=errors)
     return 0

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from warnd.extract.casualties import Figure, find_figures
+from warnd.extract.casualty_list import casualty_list
 from warnd.extract.communities import find_targeted
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
 from warnd.extract.lexicon import Lexicon, load_lexicon
 from warnd.extract.places import PlaceMention, find_places
 from warnd.extract.tokens import Token, sentences, tokenize
-from warnd.types import Casualty, Item, Place, Qualifier, Signals
+from warnd.types import Casualty, Item, Place, Signals
 
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
@@ -52,7 +53,7 @@ class Extractor:
         groups = find_targeted(tokens, spans, self.lexicon, place_tokens,
                                {f.start: f.kind.value for f in figures}, published_year=published_year)
         places = _unique_places(mentions)
-        casualties = _dedupe(figures, {m.entry.name: m.entry.depth for m in mentions})
+        casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions})
         region, country = _main_region(casualties, mentions)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
                        country=country)
@@ -105,30 +106,6 @@ def _unique_places(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:
         if e.name not in seen:
             seen[e.name] = Place(e.name, e.place_level, e.region, e.country)
     return tuple(seen.values())
-
-
-def _dedupe(figures: Sequence[Figure], depth: Mapping[str, int]) -> tuple[Casualty, ...]:
-    """One casualty per (kind, count): a title and summary stating the same figure are one figure,
-    keeping what the fuller statement adds (a hedge, the victims, a more specific place)."""
-    out: dict[tuple[str, int], Casualty] = {}
-    for f in figures:
-        c = f.casualty()
-        key = (c.kind.value, c.count)
-        old = out.get(key)
-        if old is None:
-            out[key] = c
-            continue
-        location = old.location
-        if c.location is not None and (location is None or depth.get(c.location, 0) > depth.get(location, 0)):
-            location = c.location
-        out[key] = dataclasses.replace(
-            old,
-            qualifier=old.qualifier if old.qualifier != Qualifier.EXACT else c.qualifier,
-            victims=old.victims if old.victims != "people" else c.victims,
-            location=location,
-            cumulative=old.cumulative or c.cumulative,
-        )
-    return tuple(out.values())
 
 
 _REPORT_REACH = 40  # tokens before a figure searched for "said"/"according": bounded, so linear in the text

@@ -16,7 +16,8 @@ def signals_to_json(item_id: Any, signals: Signals) -> dict[str, Any]:
         "id": item_id,
         "casualties": [
             {"kind": c.kind.value, "count": c.count, "qualifier": c.qualifier.value, "victims": c.victims,
-             "cumulative": c.cumulative, "location": c.location}
+             "cumulative": c.cumulative, "location": c.location, "part_of": c.part_of,
+             "historical": c.historical, "estimate": c.estimate}
             for c in signals.casualties
         ],
         "locations": [p.name for p in signals.places],

@@ -93,6 +93,10 @@ def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | No
     low = tokens[i].low
     if low in {"a", "one"} and i + 1 < stop and tokens[i + 1].low == "dozen":
         return 12, i + 2
+    if low == "a" and i + 1 < stop and tokens[i + 1].low in {"million", "thousand", "hundred"}:
+        return _SCALES[tokens[i + 1].low], i + 2   # "a million", "half a million" (halved by the caller)
+    if low == "a":
+        return None
     total = 0
     current = 0
     j = i
@@ -185,8 +189,8 @@ def find_numbers(tokens: list[Token], lo: int, hi: int, starts: list[int] | None
             words = _word_number(tokens, i, hi)
             if words is not None:
                 value = float(words[0])
-                if value == 12 and tok.low == "a" and i > lo and tokens[i - 1].low == "half":
-                    value, i = 6.0, i - 1  # "half a dozen"
+                if tok.low == "a" and i > lo and tokens[i - 1].low == "half":
+                    value, i = value / 2, i - 1  # "half a dozen", "half a million"
                 parsed = (value, words[1], "words", False)
         if parsed is None:
             continue

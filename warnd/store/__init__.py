@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from warnd.types import (
     Alert,
+    Casualty,
     DeliveryStatus,
     FeedState,
     Item,
@@ -378,12 +379,24 @@ def _alert_row(one: NewAlert, seq: int) -> dict[str, Any]:
             "previous_value": a.previous_value, "silence_id": one.silence_id}
 
 
+def _counted(c: Casualty) -> bool:
+    """Whether a figure becomes an observation that rules aggregate.
+
+    Background history and projections are not casualties now (docs/extraction.md), and a part of a
+    breakdown (`part_of` set) is already inside its total: observing both would let a `sum` rule add
+    "40 killed" and its "22 in Kassala" to 62. The parts stay in the item's signals, for the alert text.
+    """
+    return not (c.historical or c.estimate or c.part_of is not None)
+
+
 def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:
     # A figure belongs to the region of its own place: "9 killed in Baniyas" counts for Tartus even in an
     # item whose main region is Latakia. Figures without a resolved place take the item's region.
     where = {p.name: p for p in signals.places}
     rows = []
     for c in signals.casualties:
+        if not _counted(c):
+            continue
         place = where.get(c.location) if c.location else None
         region = (place.region or (place.name if place.level == "region" else None)) if place else None
         rows.append(ObservationRow(
