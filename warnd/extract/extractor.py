@@ -50,8 +50,10 @@ class Extractor:
         figures = find_figures(tokens, spans, published_year=published_year)
         _assign_locations(tokens, spans, figures, mentions)
         place_tokens = frozenset(k for m in mentions for k in range(m.start, m.end))
+        # Background history is not harm now: its figures do not make a community a target today.
         groups = find_targeted(tokens, spans, self.lexicon, place_tokens,
-                               {f.start: f.kind.value for f in figures}, published_year=published_year)
+                               {f.start: f.kind.value for f in figures if not f.historical},
+                               published_year=published_year)
         places = _unique_places(mentions)
         casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions})
         region, country = _main_region(casualties, mentions)
