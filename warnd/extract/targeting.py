@@ -188,12 +188,16 @@ _PREPOSITIONS = frozenset({"on", "at", "in", "of", "against", "into", "inside", 
 
 
 _CLAUSE_BREAKS = frozenset({"while", "whereas", "meanwhile", "separately", "elsewhere"})
+# No clause of news runs longer; the bound keeps a run-on "sentence" (hostile text, a list with no full
+# stop) linear: without it every community named in it scanned the whole of it.
+_CLAUSE_REACH = 60
 
 
 def _clause_harmed(tokens: list[Token], start: int, lo: int, hi: int, lexicon: Lexicon,
                    figures: Mapping[int, str]) -> bool:
     """The clause around `start` (between contrast words; a semicolon often joins parallel harm) holds a
     harm word or a figure."""
+    lo, hi = max(lo, start - _CLAUSE_REACH), min(hi, start + _CLAUSE_REACH)
     a = start
     while a > lo and tokens[a - 1].low not in _CLAUSE_BREAKS:
         a -= 1
