@@ -14,18 +14,25 @@ ROOT = Path(__file__).resolve().parent.parent
 COAST = ROOT / "tests" / "data" / "backtest" / "coast.jsonl"
 
 
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    cfg = tmp_path / "warnd.yaml"
+def write_config(tmp_path: Path, *, name: str = "warnd.yaml", database: str | None = None,
+                 templates: Path = ROOT / "templates", channel: str | None = None) -> Path:
+    """A config on the bundled rules with one channel (a local .eml sink unless `channel` is given)."""
+    cfg = tmp_path / name
+    channel = channel or f"local-mail: {{type: file, format: eml, dir: {tmp_path / 'mail'}}}"
     cfg.write_text(textwrap.dedent(f"""
-        database: sqlite:///{tmp_path / 'warnd.db'}
+        database: "{database or f'sqlite:///{tmp_path / "warnd.db"}'}"
         rules: ["{ROOT / 'rules' / '*.yaml'}"]
-        templates: {ROOT / 'templates'}
+        templates: {templates}
         channels:
-          local-mail: {{type: file, format: eml, dir: {tmp_path / 'mail'}}}
-        routing: {{default: [local-mail]}}
+          {channel}
+        routing: {{default: [{channel.split(':')[0]}]}}
     """))
     return cfg
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
 
 
 def test_check_accepts_the_bundled_config(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,15 +200,7 @@ def test_check_renders_the_channel_templates_for_sample_alerts(tmp_path: Path, c
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     (templates / "email" / "subject.txt.j2").write_text("{{ (value / baseline) | round }} times normal\n")
-    cfg = tmp_path / "warnd.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        database: sqlite:///{tmp_path / 'warnd.db'}
-        rules: ["{ROOT / 'rules' / '*.yaml'}"]
-        templates: {templates}
-        channels:
-          local-mail: {{type: file, format: eml, dir: {tmp_path / 'mail'}}}
-        routing: {{default: [local-mail]}}
-    """))
+    cfg = write_config(tmp_path, templates=templates)
     assert main(["check", "--config", str(cfg)]) == 1
     out = capsys.readouterr().out
     assert "channel 'local-mail'" in out and "ZeroDivisionError" in out and "baseline 0" in out, out
@@ -234,15 +233,7 @@ def test_run_once_on_a_new_sqlite_file_creates_its_schema(config: Path, tmp_path
 @pytest.mark.postgres
 def test_run_refuses_a_postgresql_schema_behind_unless_asked_to_migrate(
         pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = tmp_path / "pg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        database: "{pg_url}"
-        rules: ["{ROOT / 'rules' / '*.yaml'}"]
-        templates: {ROOT / 'templates'}
-        channels:
-          local-mail: {{type: file, format: eml, dir: {tmp_path / 'mail'}}}
-        routing: {{default: [local-mail]}}
-    """))
+    cfg = write_config(tmp_path, name="pg.yaml", database=pg_url)
     assert main(["run", "--once", "--config", str(cfg)]) == 3
     assert "run `warnd db upgrade`" in capsys.readouterr().err
     assert main(["run", "--once", "--migrate", "--config", str(cfg)]) == 0
@@ -251,15 +242,8 @@ def test_run_refuses_a_postgresql_schema_behind_unless_asked_to_migrate(
 def test_check_and_db_upgrade_need_no_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WARND_TEST_HOOK_SECRET", raising=False)
-    cfg = tmp_path / "warnd.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        database: sqlite:///{tmp_path / 'warnd.db'}
-        rules: ["{ROOT / 'rules' / '*.yaml'}"]
-        templates: {ROOT / 'templates'}
-        channels:
-          partner: {{type: webhook, url: "https://partner.example.org/in", secret_env: WARND_TEST_HOOK_SECRET}}
-        routing: {{default: [partner]}}
-    """))
+    cfg = write_config(tmp_path, channel='partner: {type: webhook, url: "https://partner.example.org/in", '
+                                        'secret_env: WARND_TEST_HOOK_SECRET}')
     assert main(["check", "--config", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "note: warnd run will need environment variable WARND_TEST_HOOK_SECRET (channels.partner.secret_env)" in out
