@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -69,6 +69,9 @@ class Casualty:
     part_of: int | None = None      # index, in the item's casualty list, of the total this figure breaks down
     historical: bool = False        # background history ("the 1995 massacre killed 8,000"): listed, not counted
     estimate: bool = False          # a projection or modal figure ("could exceed 500"): listed, not counted
+    since: date | None = None       # the day a running toll starts ("since Thursday"), resolved against the item's date
+    scope: str | None = None        # the place a running toll covers, at the level the text states (gazetteer name)
+    attributed_to: str | None = None  # the named source of the figure ("the Syrian Observatory for Human Rights")
 
 
 @dataclass(frozen=True, slots=True)
