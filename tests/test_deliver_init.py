@@ -89,14 +89,15 @@ def test_doc_yaml_examples_are_valid_settings(index):
 def test_doc_webhook_example_matches_the_real_body():
     import json
 
-    from tests.fixtures.deliver_alerts import latakia
+    from tests.fixtures.deliver_alerts import toll_rise
     from warnd.deliver import render_webhook
     documented = json.loads(doc_blocks("json")[0])
-    actual = json.loads(render_webhook(latakia(), channel="partner", delivery_id=7))
+    actual = json.loads(render_webhook(toll_rise(), channel="partner", delivery_id=7))
     assert set(documented) == set(actual)
     assert set(documented["alert"]) == set(actual["alert"])
     assert set(documented["alert"]["evidence"][0]) == set(actual["alert"]["evidence"][0])
-    for key in ("severity", "title", "summary", "window", "labels", "fired_at", "first_report_at"):
+    for key in ("severity", "title", "summary", "window", "labels", "fired_at", "first_report_at", "measure",
+                "previous", "increment", "toll", "series", "incidents"):
         assert documented["alert"][key] == actual["alert"][key], key
     assert documented["silence_command"] == actual["silence_command"]
 

@@ -51,7 +51,7 @@ def test_baseline_stat(series: list[float], stat: str, expected: float) -> None:
 
 
 def jump_rule(**kw: object) -> JumpRule:
-    data: dict[str, object] = {"id": "j", "kind": "jump", "condition": {"increase_at_least": 50, "ratio_at_least": 3}}
+    data: dict[str, object] = {"id": "j", "kind": "jump", "measure": "total", "condition": {"increase_at_least": 50, "ratio_at_least": 3}}
     data.update(kw)
     return JumpRule.model_validate(data)
 

@@ -21,9 +21,9 @@ EXPORTS = {
         "StoreThread", "StoredItem", "observed_time", "open_store",
     ],
     "warnd.evaluate": [
-        "Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "daily_buckets",
-        "evidence_of", "feed_silence", "frequency", "jump", "jump_from_series", "jump_holds", "jump_needed",
-        "keyword", "keyword_hits", "new_value", "phrase_matcher", "threshold",
+        "Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "build_tally",
+        "daily_buckets", "evidence_of", "feed_silence", "frequency", "ids_behind", "jump", "jump_from_series",
+        "jump_holds", "jump_needed", "keyword", "keyword_hits", "new_value", "phrase_matcher", "threshold",
     ],
 }
 

@@ -295,9 +295,10 @@ def test_windows_compare_instants_whatever_the_published_zone(store: Store, tmp_
 def test_daylight_saving_day_has_24_hour_windows_and_baseline_buckets(store: Store, tmp_path: Path) -> None:
     berlin = ZoneInfo("Europe/Berlin")        # 2025-03-30 02:00 → 03:00 local: a 23-hour calendar day
     p = make_pipeline(store, tmp_path, JUMP.replace(", min_baseline_days: 10", "").replace("7d", "2d"))
-    # One report per UTC day at 10:00 UTC for the two days before the window.
+    # One report per UTC day (10:00, then 11:00: more than 24h apart, so a sum window never holds both)
+    # for the two days before the window.
     for day in (28, 29):
-        at = datetime(2025, 3, day, 10, 0, tzinfo=UTC)
+        at = datetime(2025, 3, day, 10 + day - 28, 0, tzinfo=UTC)
         feed_in(p, at, make_item(f"d{day}", killed=40, at=at))
     now = datetime(2025, 3, 31, 0, 30, tzinfo=berlin)            # 2025-03-30 22:30 UTC
     # 2025-03-30 00:00 Berlin (CET, UTC+1) is 23:30 UTC on the 29th: 23 hours before `now`; in the window.

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from warnd.clock import FakeClock, utc
 from warnd.config import RuleSet, Settings
+from warnd.deliver.tally_text import tally_json
 from warnd.errors import ConfigError, Problem
 from warnd.parse.feed import EARLIEST_PLAUSIBLE
 from warnd.pipeline import Extract, Pipeline
@@ -177,6 +178,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "previous_value": alert.previous_value,
         "dedup_key": alert.dedup_key,
         "silenced": False,
+        **tally_json(alert),
     }
 
 

@@ -39,6 +39,7 @@ from warnd.types import (
     Observation,
     ObservationFilter,
     Signals,
+    Tally,
 )
 
 log = logging.getLogger(__name__)
@@ -182,9 +183,10 @@ class Pipeline:
         elif signal == "casualties":
             metrics = tuple(str(k) for k in m.kind) or (
                 "killed", "injured", "missing", "kidnapped", "displaced", "arrested")
+        measure = rule.measure if isinstance(rule, ThresholdRule | JumpRule) else "total"
         return ObservationFilter(
             metrics=metrics, feeds=feeds, countries=m.country, regions=m.regions, victims=m.victims,
-            qualifiers=tuple(str(q) for q in m.qualifier), targeted_groups=m.targeted_group,
+            qualifiers=tuple(str(q) for q in m.qualifier), targeted_groups=m.targeted_group, measure=measure,
         )
 
     def watched_feeds(self, rule: FeedSilenceRule) -> tuple[str, ...]:
@@ -196,7 +198,8 @@ class Pipeline:
 
     def judge(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
               silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
-              appeared_at: datetime | None = None) -> NewAlert | None:
+              appeared_at: datetime | None = None,
+              tally: Callable[[], Tally | None] | None = None) -> NewAlert | None:
         """Turn a group's candidate into an alert to record, or into a firing flag only.
 
         `states` are the prefetched alert states of the cycle's groups; `firing` collects the firing
@@ -231,7 +234,7 @@ class Pipeline:
             baseline=cand.baseline, window=window, sources=cand.sources, fired_at=now,
             evidence=cand.evidence, escalation=escalation,
             previous_value=decision.previous_value if (escalation or decision.previous_value is not None) else None,
-            metric=_metric_name(rule), kind=rule.kind,
+            metric=_metric_name(rule), kind=rule.kind, tally=tally() if tally is not None else None,
         )
         alert = self._with_rule_text(rule, alert)
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
@@ -434,11 +437,19 @@ class _Cycle:
                 # The aggregate query found nothing in the lookback before the first report in the window.
                 cand = evaluate.new_value(rule, window, ())
                 appeared_at = min((o.observed_at for o in window), default=None)
+            tally = functools.partial(self._tally, rule, window, start) \
+                if isinstance(rule, ThresholdRule | JumpRule) and rule.signal == "casualties" else None
             one = self.p.judge(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
-                               firing=firing)
+                               firing=firing, tally=tally)
             if one:
                 decided.append(one)
         return self.p.record(decided, now)
+
+    def _tally(self, rule: ThresholdRule | JumpRule, window: Sequence[Observation], start: datetime) -> Tally:
+        """The tolls and incidents behind a firing group's value (read only for alerts being made)."""
+        series_ids, incident_ids = evaluate.ids_behind(rule.measure, window)
+        series, incidents = self.store.toll_facts(series_ids, incident_ids, self.now)
+        return evaluate.build_tally(rule.measure, window, start, series, incidents)
 
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)

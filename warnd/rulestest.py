@@ -30,7 +30,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -63,6 +63,9 @@ class CasualtyIn(_Model):
     part_of: int | None = None
     historical: bool = False
     estimate: bool = False
+    since: date | None = None
+    scope: str | None = None
+    attributed_to: str | None = None
 
 
 class SignalsIn(_Model):
@@ -76,7 +79,7 @@ class SignalsIn(_Model):
     def signals(self) -> Signals:
         return Signals(
             casualties=tuple(Casualty(c.kind, c.count, c.qualifier, c.victims, c.cumulative, c.location,
-                                      c.part_of, c.historical, c.estimate)
+                                      c.part_of, c.historical, c.estimate, c.since, c.scope, c.attributed_to)
                              for c in self.casualties),
             region=self.region, country=self.country, targeted_groups=self.targeted_groups)
 

@@ -154,6 +154,11 @@ class Observation:
     id: int = 0
     title: str = ""                 # the item's, for evidence
     link: str | None = None
+    reported: int | None = None     # the figure as stated, when `value` is what it newly reports (measure new)
+    series_id: int | None = None    # the running toll it is a point of
+    incident_id: int | None = None  # the incident it reports
+    source: str | None = None       # who stated it: the attributed source, else the feed
+    conflict: bool = False          # lower than its series' level, from another source
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,9 @@ class ObservationFilter:
     qualifiers: tuple[str, ...] = ()
     targeted_groups: tuple[str, ...] = ()
     group: tuple[tuple[str, str | None], ...] = ()   # exact values of the group_by fields
+    # `total`: each figure as stated (the highest running total); `new`: what each figure newly
+    # reports (a toll's rise, an incident's first count), so repeats add nothing (docs/rules.md#tolls).
+    measure: str = "total"
 
     def matches(self, obs: Observation) -> bool:
         checks = (
@@ -196,6 +204,84 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One report of a running toll."""
+
+    at: datetime
+    value: int
+    source: str                     # the attributed source, else the feed
+    feed: str
+    conflict: bool = False          # lower than the series' level, from another source
+    victims: str | None = None      # whom it counts ("civilians", "people")
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesFacts:
+    """A running toll as the store holds it: its key and its newest points."""
+
+    kind: str
+    scope: str
+    since: date | None
+    source: str
+    points: tuple[SeriesPoint, ...]     # oldest first, at most MAX_POINTS, none after the read's end
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """An incident as the store holds it: its highest count and each report of it."""
+
+    kind: str
+    place: str
+    count: int
+    absorbed: int
+    reports: tuple[tuple[datetime, int, str], ...]   # (observed_at, count, feed), oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class TollView:
+    """The running toll behind an alert: where it stood before the window, where it stands now."""
+
+    kind: str
+    scope: str
+    since: date | None
+    source: str
+    value: int                      # its highest level in the window
+    previous: int | None            # its level before the window (None: first reported in it)
+    previous_at: datetime | None
+    points: tuple[SeriesPoint, ...] = ()   # the points up to the alert, oldest first (the one before the window too)
+
+    @property
+    def increment(self) -> int:
+        return self.value - (self.previous or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """One incident behind an alert: its highest credible count and every report of it."""
+
+    kind: str
+    place: str
+    count: int
+    at: datetime
+    counts: tuple[int, ...] = ()    # each report's count, oldest first
+    sources: tuple[str, ...] = ()   # the feeds that reported it
+    within_toll: bool = False       # already inside a running toll's rise: not counted again
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What an alert's value counts: its measure, and the tolls and incidents that make it."""
+
+    measure: str                    # new | total
+    tolls: tuple[TollView, ...] = ()        # largest increment first
+    incidents: tuple[IncidentView, ...] = ()  # largest count first
+
+    @property
+    def toll(self) -> TollView | None:
+        return self.tolls[0] if self.tolls else None
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """A rule fired for a group."""
 
@@ -217,6 +303,11 @@ class Alert:
     metric: str = ""
     kind: str = ""
     id: int | None = None           # set once stored
+    tally: Tally | None = None      # casualty rules: what the value counts (None for other rules)
+
+    @property
+    def measure(self) -> str:
+        return self.tally.measure if self.tally is not None else ""
 
     @property
     def label_dict(self) -> dict[str, str]:

@@ -144,17 +144,46 @@ class _RuleBase(_Model):
         return str(getattr(self, "kind", "?"))
 
 
-class ThresholdRule(_RuleBase):
-    kind: Literal["threshold"]
+Measure = Literal["new", "total"]
+AggregateName = Literal["max", "sum", "count", "distinct_sources"]
+
+
+class _Measured(_RuleBase):
+    """A rule over figures: `measure` says what a figure counts (docs/rules.md#tolls).
+
+    `new` (the default for casualties): what each figure newly reports — a running toll's rise,
+    an incident's first count — so ten outlets repeating one toll add nothing and a toll rising from
+    745 to 1,018 adds 273; its default aggregate is `sum`. `total`: each figure as stated, the
+    highest running total (`max`). Mentions have no measure: each is one report.
+    """
+
     signal: Literal["casualties", "mentions"] = "casualties"
-    aggregate: Literal["max", "sum", "count", "distinct_sources"] = "max"
+    measure: Measure = "new"
+    aggregate: AggregateName = "max"
+
+    @model_validator(mode="after")
+    def _measure_defaults(self) -> Any:
+        given = self.model_fields_set
+        if self.signal == "mentions":
+            if "measure" in given:
+                raise ValueError("measure: applies to casualties signals only (a mention is one report)")
+            measure = "total"
+        else:
+            measure = self.measure
+        aggregate = self.aggregate if "aggregate" in given else ("sum" if measure == "new" else "max")
+        # Frozen models: the resolved defaults are set once, here, so every reader sees the same values.
+        object.__setattr__(self, "measure", measure)
+        object.__setattr__(self, "aggregate", aggregate)
+        return self
+
+
+class ThresholdRule(_Measured):
+    kind: Literal["threshold"]
     condition: ThresholdCondition
 
 
-class JumpRule(_RuleBase):
+class JumpRule(_Measured):
     kind: Literal["jump"]
-    signal: Literal["casualties", "mentions"] = "casualties"
-    aggregate: Literal["max", "sum", "count", "distinct_sources"] = "max"
     baseline: Baseline = Baseline()
     condition: JumpCondition
 

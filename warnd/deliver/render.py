@@ -44,6 +44,14 @@ from warnd.deliver.sanitize import (
     safe_url,
     truncate,
 )
+from warnd.deliver.tally_text import (
+    counted_incidents,
+    leads_with_toll,
+    tally_comparison,
+    tally_figure,
+    tally_lines,
+    tally_sentence,
+)
 from warnd.errors import ConfigError, PermanentDeliveryError, Problem
 from warnd.templating import BoundedEnvironment
 from warnd.types import Alert, Evidence
@@ -222,6 +230,12 @@ def alert_place(alert: Alert) -> str:
     for key in ("location", "region", "country", "feed"):
         if labels.get(key):
             return clean_line(labels[key], limit=80)
+    # A toll for a whole country or coast groups under no region: name the place it covers.
+    tally = alert.tally
+    if tally is not None and tally.toll is not None:
+        return clean_line(tally.toll.scope, limit=80)
+    if tally is not None and tally.incidents:
+        return clean_line(tally.incidents[0].place, limit=80)
     return "unknown place"
 
 
@@ -235,23 +249,35 @@ def alert_figure(alert: Alert) -> str:
     if alert.metric in ("", "mention"):
         noun = pluralise(alert.value, "report")
         return f"{format_number(alert.value)} {noun}" + (f" of {group} targeted" if group else "")
+    told = tally_figure(alert)
+    if told is not None:
+        return told
     return f"{format_number(alert.value)} {clean_line(alert.metric, limit=40)}"
+
+
+def _figure_is_whole(alert: Alert) -> bool:
+    """The figure names its own span (a toll's rise, one incident): no "in 24h" after it."""
+    tally = alert.tally
+    return tally is not None and (leads_with_toll(alert) or (
+        tally.measure == "new" and not tally.tolls and len(counted_incidents(tally)) == 1))
 
 
 def alert_comparison(alert: Alert) -> str:
     """`baseline 0, 2 sources` / `was 745, 3 sources`."""
     parts = []
+    told = tally_comparison(alert)
     if alert.escalation and alert.previous_value is not None:
-        parts.append(f"was {format_number(alert.previous_value)}")
+        parts.append(f"was {format_number(alert.previous_value)} at the last alert"
+                     if alert.tally is not None else f"was {format_number(alert.previous_value)}")
     if alert.baseline is not None:
         parts.append(f"baseline {format_number(alert.baseline)}")
     parts.append(f"{alert.sources} {pluralise(alert.sources, 'source')}")
-    return ", ".join(parts)
+    return "; ".join((told, ", ".join(parts))) if told else ", ".join(parts)
 
 
 def default_headline(alert: Alert) -> str:
     """`Latakia: 1,018 killed in 24h` — what, where, how much; the subject line of every alert."""
-    if alert.kind == "new_value":
+    if alert.kind == "new_value" or _figure_is_whole(alert):
         return f"{alert_place(alert)}: {alert_figure(alert)}"
     return f"{alert_place(alert)}: {alert_figure(alert)} in {format_window(alert.window)}"
 
@@ -260,6 +286,11 @@ def alert_sentence(alert: Alert) -> str:
     """The one sentence an email or Slack message opens with."""
     place, window = alert_place(alert), format_window(alert.window)
     sources = f"{alert.sources} {pluralise(alert.sources, 'source')}"
+    told = tally_sentence(alert, place)
+    if told is not None:
+        if alert.escalation and alert.previous_value is not None:
+            told += f" Escalation: up from {format_number(alert.previous_value)} at the last alert."
+        return told
     if alert.kind == "new_value":
         text = f"{alert_figure(alert)} in {place}: the first in its lookback, reported by {sources}"
     else:
@@ -345,6 +376,11 @@ def alert_context(alert: Alert, *, public_url: str | None = None, channel: str =
         "evidence": evidence_views(alert.evidence),
         "evidence_more": max(len(alert.evidence) - EVIDENCE_MAX, 0),
         "silence": silence_command(alert),
+        "measure": alert.measure,
+        "toll": alert.tally.toll if alert.tally is not None else None,
+        "incidents": list(alert.tally.incidents) if alert.tally is not None else [],
+        "tally_lines": tally_lines(alert),
+        "value_note": {"new": " (newly reported)", "total": " (highest running total)"}.get(alert.measure, ""),
         "public_url": safe_url(public_url),
         "alert_id": alert.id,
         **(extra or {}),

@@ -79,7 +79,7 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
     fallback = " ".join(tset.render("fallback.mrkdwn.j2", ctx, rule=alert.rule).split())
 
     fields = [
-        _field("Value", f"{format_number(alert.value)} {ctx['metric']}".strip()),
+        _field("Value", f"{format_number(alert.value)} {ctx['metric']}{ctx['value_note']}".strip()),
         _field("Baseline", format_number(alert.baseline)),
         _field("Change", ctx["change"]),
         _field("Window", ctx["window"]),
@@ -93,6 +93,10 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
         {"type": "section", "text": _mrkdwn(_cut_mrkdwn(summary, SECTION_MAX))},
         {"type": "section", "fields": fields[:FIELDS_MAX]},
     ]
+    if ctx["tally_lines"]:
+        counts = "\n".join(f"• {escape_mrkdwn(line)}" for line in ctx["tally_lines"])
+        blocks.append({"type": "section", "text": _mrkdwn(_cut_mrkdwn("*What the number counts*\n" + counts,
+                                                                     SECTION_MAX))})
     lines: list[str] = []
     size = len("*Evidence*\n")
     for e in ctx["evidence"]:

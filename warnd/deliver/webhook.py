@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +26,7 @@ from warnd.config.settings import Settings, WebhookChannelConfig
 from warnd.deliver.http import post
 from warnd.deliver.render import alert_context, format_window
 from warnd.deliver.sanitize import clean_line, safe_url
+from warnd.deliver.tally_text import tally_json
 from warnd.errors import ConfigError
 from warnd.types import Alert, Delivery
 
@@ -47,6 +48,32 @@ class EvidencePayload(_Out):
     link: str | None                # only http(s) links; anything else is null
     published_at: datetime
     value: int | None
+
+
+class TollPayload(_Out):
+    kind: str
+    scope: str
+    since: date | None
+    source: str
+    value: int
+
+
+class SeriesPointPayload(_Out):
+    at: datetime
+    value: int
+    source: str
+    feed: str
+    conflicting: bool
+
+
+class IncidentPayload(_Out):
+    at: datetime
+    kind: str
+    place: str
+    count: int
+    counts: list[int]
+    sources: list[str]
+    within_toll: bool
 
 
 class AlertPayload(_Out):
@@ -73,6 +100,13 @@ class AlertPayload(_Out):
     annotations: dict[str, str]
     evidence: list[EvidencePayload]
     evidence_total: int
+    # What the value counts (docs/delivery.md#what-the-number-counts); null / empty for other rules.
+    measure: Literal["new", "total"] | None = None
+    previous: int | None = None         # the main running toll's level before the window
+    increment: int | None = None        # its rise in the window (its whole value when first reported)
+    toll: TollPayload | None = None
+    series: list[SeriesPointPayload] = []
+    incidents: list[IncidentPayload] = []
 
 
 class WebhookPayload(_Out):
@@ -108,6 +142,7 @@ def webhook_payload(alert: Alert, *, channel: str = "", delivery_id: int | None 
                 for e in alert.evidence[:EVIDENCE_MAX]
             ],
             evidence_total=len(alert.evidence),
+            **tally_json(alert),
         ),
     )
 

@@ -19,8 +19,9 @@ from .conditions import (
     threshold,
 )
 from .keywords import PhraseMatcher, phrase_matcher
+from .tally import build_tally, ids_behind
 from .windows import aggregate, baseline_stat, daily_buckets
 
-__all__ = ["Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "daily_buckets",
-           "evidence_of", "feed_silence", "frequency", "jump", "jump_from_series", "jump_holds", "jump_needed",
+__all__ = ["Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "build_tally",
+           "daily_buckets", "evidence_of", "ids_behind", "feed_silence", "frequency", "jump", "jump_from_series", "jump_holds", "jump_needed",
            "keyword", "keyword_hits", "new_value", "phrase_matcher", "threshold"]

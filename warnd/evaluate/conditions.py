@@ -42,15 +42,40 @@ def evidence_of(observations: Sequence[Observation]) -> tuple[Evidence, ...]:
         if o.item_id not in best or o.value > best[o.item_id].value:
             best[o.item_id] = o
     newest = sorted(best.values(), key=lambda o: (o.observed_at, o.id), reverse=True)[:MAX_EVIDENCE]
-    return tuple(Evidence(o.title, o.feed, o.link, o.observed_at, o.value if o.metric != "mention" else None)
+    # The figure as the item states it, also when the rule counts what it newly reported.
+    return tuple(Evidence(o.title, o.feed, o.link, o.observed_at,
+                          (o.reported if o.reported is not None else o.value) if o.metric != "mention" else None)
                  for o in newest)
 
 
 def _supporting(observations: Sequence[Observation], how: str, needed: float | None) -> list[Observation]:
-    """The observations that back the value: for `max`, the figures that meet the condition on their own."""
-    if how == "max" and needed is not None:
-        return [o for o in observations if o.value >= needed]
-    return list(observations)
+    """The observations that back the value: for `max`, the figures that meet the condition on their own.
+
+    Under the `new` measure (observations carry `reported`), a figure that newly reported nothing backs
+    the value only as a corroboration: another report of an incident that counts, or the same level of
+    a toll whose rise counts. A stale toll repeated today is no source for today's casualties.
+    """
+    backing = [o for o in observations if o.value >= needed] if how == "max" and needed is not None \
+        else list(observations)
+    if not any(o.reported is not None for o in observations):
+        return backing
+    counted = [o for o in backing if o.value > 0]
+    incidents = {o.incident_id for o in counted if o.incident_id is not None}
+    levels: dict[int, list[int]] = {}
+    for o in counted:
+        if o.series_id is not None and o.reported is not None:
+            levels.setdefault(o.series_id, []).append(o.reported)
+    return counted + [o for o in observations if o.value == 0 and not o.conflict and (
+        o.incident_id in incidents or _repeats(o, levels.get(o.series_id or 0, ())))]
+
+
+def _repeats(o: Observation, levels: Sequence[int]) -> bool:
+    """Whether a toll report states a level that counts: the same figure, within a tenth of it, or a
+    lower bound under it ("more than 1,000" repeats 1,018)."""
+    if o.reported is None:
+        return False
+    return any(abs(o.reported - level) <= level / 10 or
+               (o.qualifier in ("more_than", "at_least") and o.reported <= level) for level in levels)
 
 
 def _sources(observations: Sequence[Observation]) -> int:

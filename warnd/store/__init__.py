@@ -36,14 +36,17 @@ from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
 from ._rules import observation_conditions as _conditions
 from ._silences import Silence, Silences
+from ._tolls import Figure, TollReads, count_new
 from .migrate import check_schema, current_revision, upgrade
 from .tables import (
     AlertRow,
     AlertStateRow,
     CursorRow,
     DeliveryRow,
+    IncidentRow,
     ItemRow,
     ObservationRow,
+    TollSeriesRow,
 )
 
 __all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
@@ -109,7 +112,7 @@ def open_store(url: str, *, migrate: bool = False, create: bool = False) -> Stor
     return Store(engine)
 
 
-class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
+class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress, TollReads):
     def close(self) -> None:
         self.engine.dispose()
 
@@ -167,9 +170,12 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
                 )
                 s.add(row)
                 s.flush()
-                for obs in _observations(row, signals):
-                    s.add(obs)
-                    n_obs += 1
+                rows, figures = _observations(row, signals)
+                s.add_all(rows)
+                n_obs += len(rows)
+                if figures:
+                    count_new(s, figures, feed=feed, event=signals.event_type,
+                              revises=prev.id if prev is not None else None)
             if state is not None:
                 if new or revised:
                     state = _bump(state, new + revised, now)
@@ -201,7 +207,7 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
         if limit is not None:
             q = q.limit(limit)
         with self._read() as conn:
-            return [_observation(r) for r in conn.execute(q)]
+            return [_observation(r, flt.measure) for r in conn.execute(q)]
 
     def cursor(self, name: str) -> int:
         with self._tx() as s:
@@ -315,6 +321,9 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
             ids = select(ItemRow.id).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before)
             s.execute(delete(ObservationRow).where(ObservationRow.item_id.in_(ids)))
             res = s.execute(delete(ItemRow).where(ItemRow.first_seen_at < before, ItemRow.observed_at < before))
+            # A series or incident with no report since `before` has no observation left to explain.
+            s.execute(delete(TollSeriesRow).where(TollSeriesRow.last_at < before))
+            s.execute(delete(IncidentRow).where(IncidentRow.last_at < before))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -376,7 +385,7 @@ def _alert_row(one: NewAlert, seq: int) -> dict[str, Any]:
             "baseline": a.baseline, "window_s": int(a.window.total_seconds()), "sources": a.sources,
             "fired_at": a.fired_at, "evidence": [conv.evidence_to_json(e) for e in a.evidence],
             "annotations": dict(a.annotations), "notify": list(one.channels), "escalation": a.escalation,
-            "previous_value": a.previous_value, "silence_id": one.silence_id}
+            "previous_value": a.previous_value, "silence_id": one.silence_id, "tally": conv.tally_to_json(a.tally)}
 
 
 def _counted(c: Casualty) -> bool:
@@ -389,27 +398,37 @@ def _counted(c: Casualty) -> bool:
     return not (c.historical or c.estimate or c.part_of is not None)
 
 
-def _observations(item: ItemRow, signals: Signals) -> list[ObservationRow]:
+def _observations(item: ItemRow, signals: Signals) -> tuple[list[ObservationRow], list[Figure]]:
     # A figure belongs to the region of its own place: "9 killed in Baniyas" counts for Tartus even in an
-    # item whose main region is Latakia. Figures without a resolved place take the item's region.
+    # item whose main region is Latakia. A running toll belongs to the place it covers (its scope): a toll
+    # for the whole coast or the country is not the dateline city's, so it has no region of one
+    # governorate. Figures without a resolved place take the item's region.
     where = {p.name: p for p in signals.places}
-    rows = []
+    rows: list[ObservationRow] = []
+    figures: list[Figure] = []
     for c in signals.casualties:
         if not _counted(c):
             continue
-        place = where.get(c.location) if c.location else None
+        scope = where.get(c.scope) if c.cumulative and c.scope else None
+        name = c.scope if c.cumulative and c.scope else c.location
+        place = scope or (where.get(c.location) if c.location else None)
         region = (place.region or (place.name if place.level == "region" else None)) if place else None
-        rows.append(ObservationRow(
+        country = (place.country or (place.name if place.level == "country" else None)) if place else None
+        if scope is None:
+            region, country = region or signals.region, country or signals.country
+        country = country or signals.country
+        obs = ObservationRow(
             item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric=str(c.kind), value=c.count,
-            region=region or signals.region, country=(place.country if place else None) or signals.country,
-            location=c.location, victims=c.victims,
-            qualifier=str(c.qualifier), cumulative=c.cumulative, superseded=False))
+            region=region, country=country, location=c.location, victims=c.victims,
+            qualifier=str(c.qualifier), cumulative=c.cumulative, superseded=False, new_count=0, conflict=False)
+        rows.append(obs)
+        figures.append(Figure(obs, c, name or region or country or "?"))
     for group in dict.fromkeys(signals.targeted_groups):
         rows.append(ObservationRow(
             item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric="mention", value=1,
             region=signals.region, country=signals.country, targeted_group=group, cumulative=False,
-            superseded=False))
-    return rows
+            superseded=False, new_count=0, conflict=False))
+    return rows, figures
 
 
 def _bump(state: FeedState, n: int, now: datetime) -> FeedState:

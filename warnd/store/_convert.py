@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from warnd.types import (
@@ -14,10 +14,14 @@ from warnd.types import (
     DeliveryStatus,
     Evidence,
     FeedState,
+    IncidentView,
     Place,
     Qualifier,
+    SeriesPoint,
     Severity,
     Signals,
+    Tally,
+    TollView,
 )
 
 from .tables import AlertRow, DeliveryRow
@@ -36,17 +40,22 @@ def feed_state(row: Any) -> FeedState:
 
 def signals_to_json(signals: Signals) -> dict[str, Any]:
     out = asdict(signals)
-    out["casualties"] = [{**c, "kind": str(c["kind"]), "qualifier": str(c["qualifier"])} for c in out["casualties"]]
+    out["casualties"] = [{**c, "kind": str(c["kind"]), "qualifier": str(c["qualifier"]),
+                          "since": c["since"].isoformat() if c["since"] else None} for c in out["casualties"]]
     return out
+
+
+def _casualty(c: dict[str, Any]) -> Casualty:
+    since = c.get("since")
+    return Casualty(CasualtyKind(c["kind"]), c["count"], Qualifier(c["qualifier"]), c["victims"], c["cumulative"],
+                    c.get("location"), part_of=c.get("part_of"), historical=bool(c.get("historical")),
+                    estimate=bool(c.get("estimate")), since=date.fromisoformat(since) if since else None,
+                    scope=c.get("scope"), attributed_to=c.get("attributed_to"))
 
 
 def signals_from_json(data: dict[str, Any]) -> Signals:
     return Signals(
-        casualties=tuple(
-            Casualty(CasualtyKind(c["kind"]), c["count"], Qualifier(c["qualifier"]), c["victims"], c["cumulative"],
-                     c.get("location"))
-            for c in data.get("casualties", ())
-        ),
+        casualties=tuple(_casualty(c) for c in data.get("casualties", ())),
         places=tuple(Place(**p) for p in data.get("places", ())),
         targeted_groups=tuple(data.get("targeted_groups", ())),
         region=data.get("region"), country=data.get("country"), actors=tuple(data.get("actors", ())),
@@ -64,6 +73,42 @@ def evidence_from_json(data: dict[str, Any]) -> Evidence:
                     data.get("value"))
 
 
+def tally_to_json(tally: Tally | None) -> dict[str, Any] | None:
+    if tally is None:
+        return None
+    return {
+        "measure": tally.measure,
+        "tolls": [{"kind": t.kind, "scope": t.scope, "since": t.since.isoformat() if t.since else None,
+                   "source": t.source, "value": t.value, "previous": t.previous,
+                   "previous_at": t.previous_at.isoformat() if t.previous_at else None,
+                   "points": [{"at": p.at.isoformat(), "value": p.value, "source": p.source, "feed": p.feed,
+                               "conflict": p.conflict, "victims": p.victims} for p in t.points]}
+                  for t in tally.tolls],
+        "incidents": [{"kind": i.kind, "place": i.place, "count": i.count, "at": i.at.isoformat(),
+                       "counts": list(i.counts), "sources": list(i.sources), "within_toll": i.within_toll}
+                      for i in tally.incidents],
+    }
+
+
+def tally_from_json(data: dict[str, Any] | None) -> Tally | None:
+    if not data:
+        return None
+    return Tally(
+        measure=data["measure"],
+        tolls=tuple(TollView(
+            kind=t["kind"], scope=t["scope"], since=date.fromisoformat(t["since"]) if t.get("since") else None,
+            source=t["source"], value=t["value"], previous=t.get("previous"),
+            previous_at=datetime.fromisoformat(t["previous_at"]) if t.get("previous_at") else None,
+            points=tuple(SeriesPoint(datetime.fromisoformat(p["at"]), p["value"], p["source"], p["feed"],
+                                     bool(p.get("conflict")), p.get("victims")) for p in t.get("points", ())))
+            for t in data.get("tolls", ())),
+        incidents=tuple(IncidentView(
+            kind=i["kind"], place=i["place"], count=i["count"], at=datetime.fromisoformat(i["at"]),
+            counts=tuple(i.get("counts", ())), sources=tuple(i.get("sources", ())),
+            within_toll=bool(i.get("within_toll"))) for i in data.get("incidents", ())),
+    )
+
+
 def alert(row: AlertRow) -> Alert:
     return Alert(
         rule=row.rule, dedup_key=row.dedup_key, severity=Severity(row.severity), title=row.title,
@@ -72,6 +117,7 @@ def alert(row: AlertRow) -> Alert:
         evidence=tuple(evidence_from_json(e) for e in row.evidence),
         annotations=tuple(sorted(row.annotations.items())), escalation=row.escalation,
         previous_value=row.previous_value, notify=tuple(row.notify), metric=row.metric, kind=row.kind, id=row.id,
+        tally=tally_from_json(row.tally),
     )
 
 

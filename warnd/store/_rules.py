@@ -164,7 +164,7 @@ class RuleReads(StoreBase):
         out: dict[Group, list[Observation]] = {}
         with self._read() as conn:
             for r in conn.execute(_observations_stmt(flt, shape), {"start": start, "end": end, **params}).all():
-                o = _observation(r)
+                o = _observation(r, flt.measure)
                 group = tuple((name, getattr(o, OBSERVATION_ATTR.get(name, name))) for name in names)
                 if group in wanted:
                     out.setdefault(group, []).append(o)
@@ -216,7 +216,11 @@ class RuleReads(StoreBase):
 
 def observation_conditions(flt: ObservationFilter, table: Any = ObservationRow) -> list[Any]:
     """The conditions of `flt` on the observations table (or an alias of it)."""
-    cond: list[Any] = [table.superseded.is_(False)]
+    # `new` reads what each figure newly reported, on every revision: an edited item's earlier rise
+    # stays counted (its rows are superseded, their new_count is not), and its new revision adds only
+    # its own rise. `total` reads the current revisions' figures as stated.
+    cond: list[Any] = [or_(table.superseded.is_(False), table.new_count > 0) if flt.measure == "new"
+                       else table.superseded.is_(False)]
     for values, name in (
         (flt.metrics, "metric"), (flt.feeds, "feed"), (flt.countries, "country"), (flt.regions, "region"),
         (flt.victims, "victims"), (flt.qualifiers, "qualifier"), (flt.targeted_groups, "targeted_group"),
@@ -295,8 +299,8 @@ _OBS_AT = ObservationRow.observed_at
 @functools.lru_cache(maxsize=1024)
 def _aggregate_stmt(flt: ObservationFilter, shape: _Shape, what: str, at_least: bool) -> Any:
     agg = func.min(_OBS_AT) if what == "first_at" else func.max(_OBS_AT) if what == "last_at" \
-        else _aggregate_expr(what)
-    extra = [ObservationRow.value >= bindparam("at_least")] if at_least else []
+        else _aggregate_expr(what, flt.measure)
+    extra = [_value(flt.measure) >= bindparam("at_least")] if at_least else []
     fields = shape.columns()
     return (select(*fields, agg)
             .where(*observation_conditions(flt), *shape.conditions(), _OBS_AT >= bindparam("start"),
@@ -324,7 +328,7 @@ def _first_reports_stmt(flt: ObservationFilter, shape: _Shape) -> Any:
 def _baseline_stmt(flt: ObservationFilter, shape: _Shape, how: str, days: int) -> Any:
     bucket = case(*[(_OBS_AT > bindparam(f"b{k}"), k) for k in range(days)], else_=days).label("bucket")
     fields = shape.columns()
-    return (select(*fields, bucket, _aggregate_expr(how))
+    return (select(*fields, bucket, _aggregate_expr(how, flt.measure))
             .where(*observation_conditions(flt), *shape.conditions(), _OBS_AT >= bindparam("since"),
                    _OBS_AT > bindparam("after"), _OBS_AT < bindparam("end"))
             .group_by(*fields, bucket))
@@ -335,11 +339,17 @@ OBSERVATION_COLUMNS = (*ObservationRow.__table__.c, ItemRow.__table__.c.title.la
                        ItemRow.__table__.c.link.label("item_link"))
 
 
-def _observation(r: Any) -> Observation:
+def _observation(r: Any, measure: str = "total") -> Observation:
+    """An observation as a rule of `measure` sees it: under `new`, its value is what it newly reported
+    and `reported` the figure as stated."""
+    new = measure == "new"
     return Observation(
-        item_id=r.item_id, feed=r.feed, observed_at=r.observed_at, metric=r.metric, value=r.value, region=r.region,
+        item_id=r.item_id, feed=r.feed, observed_at=r.observed_at, metric=r.metric,
+        value=r.new_count if new else r.value, region=r.region,
         country=r.country, location=r.location, victims=r.victims, qualifier=r.qualifier, cumulative=r.cumulative,
-        targeted_group=r.targeted_group, id=r.id, title=r.item_title, link=r.item_link)
+        targeted_group=r.targeted_group, id=r.id, title=r.item_title, link=r.item_link,
+        reported=r.value if new else None, series_id=r.series_id, incident_id=r.incident_id, source=r.source,
+        conflict=bool(r.conflict))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -380,11 +390,16 @@ def _items_stmt(feeds: tuple[str, ...], countries: tuple[str, ...], regions: tup
     return _ITEM.where(*cond, *shape.conditions(ItemRow)).order_by(_I.observed_at.desc(), _I.id.desc())
 
 
-def _aggregate_expr(how: str) -> Any:
+def _value(measure: str) -> Any:
+    """The column a rule's measure reads: each figure as stated, or what it newly reported."""
+    return ObservationRow.new_count if measure == "new" else ObservationRow.value
+
+
+def _aggregate_expr(how: str, measure: str = "total") -> Any:
     if how == "max":
-        return func.max(ObservationRow.value)
+        return func.max(_value(measure))
     if how == "sum":
-        return func.sum(ObservationRow.value)
+        return func.sum(_value(measure))
     if how == "count":
         return func.count(distinct(ObservationRow.item_id))
     if how == "distinct_sources":

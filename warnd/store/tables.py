@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -125,6 +126,8 @@ class ObservationRow(Base):
         Index("ix_obs_metric_country_at", "metric", "country", "observed_at"),
         Index("ix_obs_group_at", "targeted_group", "region", "observed_at"),
         Index("ix_obs_item", "item_id"),
+        Index("ix_obs_series_at", "series_id", "observed_at"),
+        Index("ix_obs_incident", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -141,6 +144,59 @@ class ObservationRow(Base):
     cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
     targeted_group: Mapped[str | None] = mapped_column(String(64))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the figure newly reports (docs/rules.md#tolls): a running toll's rise over its series' last
+    # level, an incident's first report (or a higher count of it); 0 for a repeat. Never revised, so
+    # the `new` measure sums it over every revision (superseded rows too): an edit adds only its rise.
+    new_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The running toll or incident the figure is a report of (no foreign key: SQLite adds none to a
+    # table in place, and prune removes series and incidents with their last observation).
+    series_id: Mapped[int | None] = mapped_column(BigInteger)
+    incident_id: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str | None] = mapped_column(String(200))    # who stated it: attributed source, else the feed
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)  # lower than its series from another source
+
+
+class TollSeriesRow(Base):
+    """A running toll: the points of one (kind, scope, since, source) over time; its high-water mark."""
+
+    __tablename__ = "toll_series"
+    __table_args__ = (Index("ix_toll_series_metric_scope", "metric", "scope", "last_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    metric: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(128))         # the place the toll covers
+    region: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    since: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))        # attributed source, else the first feed
+    attributed: Mapped[bool] = mapped_column(Boolean, default=False)
+    level: Mapped[str] = mapped_column(String(16))           # country | region | local: what its scope is
+    victims: Mapped[str | None] = mapped_column(String(64))  # of its highest point
+    high: Mapped[int] = mapped_column(BigInteger)            # the highest value reported so far
+    counted: Mapped[int] = mapped_column(BigInteger, default=0)   # the sum of its points' new_count
+    absorbed: Mapped[int] = mapped_column(BigInteger, default=0)  # of that, already inside a wider toll's rise
+    high_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IncidentRow(Base):
+    """One incident (not a running toll) as several reports state it: its highest credible count."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_metric_place_at", "metric", "place", "first_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    metric: Mapped[str] = mapped_column(String(32))
+    place: Mapped[str] = mapped_column(String(128))          # location, else region, else country, else "?"
+    region: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    event: Mapped[str | None] = mapped_column(String(64))    # the attack's type when the item states one
+    count: Mapped[int] = mapped_column(BigInteger)            # the highest count reported
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reports: Mapped[int] = mapped_column(Integer, default=1)
+    absorbed: Mapped[int] = mapped_column(BigInteger, default=0)  # of its count, already inside a toll's rise
 
 
 class AlertStateRow(Base):
@@ -188,6 +244,8 @@ class AlertRow(Base):
     escalation: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_value: Mapped[float | None] = mapped_column(Float)
     silence_id: Mapped[int | None] = mapped_column(BigInteger)
+    # What the value counts (measure, the toll series and incidents behind it): see types.Tally.
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DeliveryRow(Base):
