@@ -16,10 +16,10 @@ import jinja2
 
 from warnd.config import RuleSet, rule_templates
 from warnd.config.durations import format_duration
-from warnd.config.rules import JumpRule
+from warnd.config.rules import JumpRule, ThresholdRule
 from warnd.errors import Problem
 from warnd.templating import RULE_TEXT_BUDGET, BoundedEnvironment
-from warnd.types import Alert, Severity
+from warnd.types import Alert, Severity, Tally, TollView
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +109,17 @@ def _compiled(template: str) -> jinja2.Template:
 
 def _rule_text(template: str, alert: Alert) -> str:
     """Render a rule text. Raises whatever the template raises (it is operator code)."""
+    toll = alert.tally.toll if alert.tally is not None else None
     context: dict[str, Any] = {
         "labels": alert.label_dict, "value": alert.value, "baseline": alert.baseline, "sources": alert.sources,
         "window": format_duration(alert.window), "severity": str(alert.severity), "rule": alert.rule,
         "metric": alert.metric, "escalation": alert.escalation, "previous_value": alert.previous_value,
+        # What the value counts (docs/rules.md#tolls): "new", "total", or "" for rules without figures.
+        "measure": alert.measure,
+        "toll": toll,
+        "previous": toll.previous if toll is not None else None,
+        "increment": toll.increment if toll is not None else None,
+        "incidents": list(alert.tally.incidents) if alert.tally is not None else [],
     }
     return _compiled(template).render(context).strip()
 
@@ -132,17 +139,42 @@ def render_rule_text(template: str, alert: Alert, *, rule_id: str, field: str = 
         return None
 
 
-def _sample_alerts(rule_id: str, severity: Severity, group_by: Sequence[str], jump: bool) -> list[tuple[str, Alert]]:
+def _sample_alerts(rule_id: str, severity: Severity, group_by: Sequence[str], jump: bool,
+                   measure: str = "") -> list[tuple[str, Alert]]:
     labels = tuple((f, f"sample {f}") for f in group_by)
+    at = datetime(2025, 3, 8, tzinfo=UTC)
+    # A casualty rule's first sample is a toll first reported (no previous level), its escalation a rise.
+    first_tally = Tally(measure, (TollView("killed", "sample scope", None, "sample source", 12, None, None),)) \
+        if measure else None
+    rise_tally = Tally(measure, (TollView("killed", "sample scope", None, "sample source", 30, 12, at),)) \
+        if measure else None
     first = Alert(rule=rule_id, dedup_key="check", severity=severity, title="", labels=labels, value=12.0,
                   baseline=0.0 if jump else None, window=timedelta(hours=24), sources=1,
-                  fired_at=datetime(2025, 3, 8, tzinfo=UTC), metric="killed")
+                  fired_at=at, metric="killed", tally=first_tally)
     escalated = Alert(rule=rule_id, dedup_key="check", severity=severity, title="", labels=labels, value=30.0,
                       baseline=2.0 if jump else None, window=timedelta(hours=24), sources=3,
                       fired_at=datetime(2025, 3, 9, tzinfo=UTC), metric="killed", escalation=True,
-                      previous_value=12.0)
+                      previous_value=12.0, tally=rise_tally)
     return [("a first alert" + (" with baseline 0" if jump else "") + " and no previous value", first),
             ("an escalation", escalated)]
+
+
+def rule_warnings(rules: RuleSet) -> list[Problem]:
+    """Rules that are valid but likely wrong, for `warnd check` and start-up to say (not refuse)."""
+    out: list[Problem] = []
+    for loaded in rules.rules:
+        rule = loaded.rule
+        if isinstance(rule, JumpRule) and rule.signal == "casualties" and rule.measure == "total":
+            out.append(Problem(loaded.path, loaded.line, None, (
+                f"rule {rule.id!r}: a jump with measure: total compares the level of running tolls with a "
+                "baseline of daily figures, so it keeps firing on deaths reported days ago; use measure: new "
+                "(casualties newly reported: docs/rules.md#tolls) unless that is what you mean")))
+        if isinstance(rule, ThresholdRule | JumpRule) and rule.signal == "casualties" and rule.measure == "new" \
+                and rule.aggregate in ("count", "distinct_sources"):
+            out.append(Problem(loaded.path, loaded.line, None, (
+                f"rule {rule.id!r}: aggregate: {rule.aggregate} counts reports, whatever they newly report; "
+                "measure has no effect on it")))
+    return out
 
 
 def check_rule_texts(rules: RuleSet) -> list[Problem]:
@@ -157,7 +189,8 @@ def check_rule_texts(rules: RuleSet) -> list[Problem]:
         texts = rule_templates(rule)
         if not texts:
             continue
-        samples = _sample_alerts(rule.id, rule.severity, rule.group_by, isinstance(rule, JumpRule))
+        measure = rule.measure if isinstance(rule, ThresholdRule | JumpRule) and rule.signal == "casualties" else ""
+        samples = _sample_alerts(rule.id, rule.severity, rule.group_by, isinstance(rule, JumpRule), measure)
         for key, template in texts:
             for what, alert in samples:
                 try:

@@ -256,9 +256,13 @@ def _check(args: argparse.Namespace) -> int:
         rules = load_rules(paths, channels=settings.channels if settings else None)
     except ConfigError as e:
         problems.extend(e.problems)
+    warnings: list[Problem] = []
     if rules is not None:
-        from warnd.alerts import check_rule_texts
+        from warnd.alerts import check_rule_texts, rule_warnings
         problems.extend(check_rule_texts(rules))
+        warnings = rule_warnings(rules)
+    for warning in warnings:
+        print(f"warning: {warning}")
     if settings is not None:
         from warnd.deliver.templates_check import check_templates
         problems.extend(check_templates(settings, [r.rule.id for r in rules.rules] if rules else ()))

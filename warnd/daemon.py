@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
 
 from warnd import crashpoints
-from warnd.alerts import check_rule_texts
+from warnd.alerts import check_rule_texts, rule_warnings
 from warnd.clock import Clock, SystemClock
 from warnd.config import RuleSet, Settings, load_rules, load_settings
 from warnd.config import rule_paths as config_rule_paths
@@ -541,6 +541,8 @@ def load_checked_rules(paths: list[Path] | tuple[Path, ...], *, channels: Mappin
     problems = check_rule_texts(rules)
     if problems:
         raise RuleError(problems)
+    for warning in rule_warnings(rules):
+        log.warning("rule probably measures the wrong thing", extra={"problem": str(warning)})
     return rules
 
 

@@ -61,9 +61,12 @@ def leads_with_toll(alert: Alert) -> bool:
     return tally.toll.increment >= sum(i.count for i in counted_incidents(tally))
 
 
-def toll_phrase(toll: TollView) -> str:
-    """`death toll since 6 Mar rises to 1,018` / `death toll since 6 Mar reported at 745` (its first report)."""
+def toll_phrase(toll: TollView, measure: str = "new") -> str:
+    """`death toll since 6 Mar rises to 1,018` / `… reported at 745` (its first report) / `… stands at
+    1,018` (a `total` rule, which reads the level, however it got there)."""
     noun = TOLL_NOUN.get(toll.kind, f"{toll.kind} toll") + _since(toll)
+    if measure == "total":
+        return f"{noun} stands at {_n(toll.value)}"
     if toll.previous is None:
         return f"{noun} reported at {_n(toll.value)}"
     if toll.value > toll.previous:
@@ -80,7 +83,7 @@ def tally_figure(alert: Alert) -> str | None:
     if leads_with_toll(alert) and tally.toll is not None:
         rest = counted_incidents(tally) if tally.measure == "new" else []
         extra = f" and {len(rest)} separate {'incident' if len(rest) == 1 else 'incidents'}" if rest else ""
-        return toll_phrase(tally.toll) + extra
+        return toll_phrase(tally.toll, tally.measure) + extra
     if tally.measure == "new":
         incidents = counted_incidents(tally)
         if len(incidents) == 1 and not tally.tolls and incidents[0].count == alert.value:
