@@ -10,7 +10,16 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from warnd.store import Store
-from warnd.types import Casualty, CasualtyKind, Item, Observation, ObservationFilter, Place, Qualifier, Signals
+from warnd.types import (
+    Casualty,
+    CasualtyKind,
+    Item,
+    Observation,
+    ObservationFilter,
+    Place,
+    Qualifier,
+    Signals,
+)
 
 T0 = datetime(2025, 3, 8, 10, 0, tzinfo=UTC)
 SOHR = "Syrian Observatory for Human Rights"
