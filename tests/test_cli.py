@@ -179,6 +179,9 @@ RULE_TEXTS = [
                  "no previous value", id="needs-a-previous-value"),
     pytest.param("labels: {desk: \"{{ 'x' * 10**9 }}\"}", "labels.desk: TemplateBudgetError", "", id="huge-label"),
     pytest.param("title: \"Deaths in {{ labels.regoin }}\"", "title: UndefinedError", "", id="misspelt-name"),
+    # A casualty rule's first sample is a toll first reported: it has no previous level.
+    pytest.param("title: \"{{ increment / previous }}\"", "title: TypeError", "rendered for a first alert",
+                 id="no-previous-level"),
 ]
 
 
@@ -193,6 +196,23 @@ def test_check_renders_every_rule_text_for_sample_alerts(tmp_path: Path, config:
     out = capsys.readouterr().out
     assert f"{rule}:7:" in out and f"rule 'jump': {message}" in out, out
     assert sample in out and "Traceback" not in out
+
+
+def test_check_warns_where_a_jump_compares_a_running_total_with_daily_figures(
+        tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rule = tmp_path / "total.yaml"
+    rule.write_text("rules:\n  - id: ok\n    kind: jump\n    condition: {increase_at_least: 10}\n"
+                    "  - id: level\n    kind: jump\n    measure: total\n    condition: {increase_at_least: 10}\n"
+                    "  - id: words\n    kind: threshold\n    measure: total\n    signal: mentions\n"
+                    "    condition: {at_least: 1}\n")
+    assert main(["check", "--config", str(config), "--rules", str(rule)]) == 1   # mentions have no measure
+    out = capsys.readouterr().out
+    assert "measure: applies to casualties signals only" in out, out
+    rule.write_text("\n".join(rule.read_text().splitlines()[:8]) + "\n")
+    assert main(["check", "--config", str(config), "--rules", str(rule)]) == 0   # a warning, not a refusal
+    out = capsys.readouterr().out
+    assert f"warning: {rule}:5: rule 'level': a jump with measure: total" in out and "'ok'" not in out, out
+    assert "Traceback" not in out
 
 
 def test_check_renders_the_channel_templates_for_sample_alerts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
