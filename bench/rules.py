@@ -106,10 +106,12 @@ def bulk_history(store: Store, size: int, rng: random.Random) -> None:
                               "guid": f"h{i}", "title": title, "summary": "", "link": None, "published_at": at,
                               "content_hash": hashlib.md5(title.encode()).hexdigest(), "first_seen_at": at,
                               "observed_at": at, "region": region, "country": country, "signals": {}, "notes": []})
+                value = 1 if metric == "mention" else int(rng.paretovariate(1.3) * 3)
+                # Incident figures, each its own incident: what each newly reported is its count.
                 obs.append({"id": i + 1, "item_id": i + 1, "feed": feed, "observed_at": at, "metric": metric,
-                            "value": 1 if metric == "mention" else int(rng.paretovariate(1.3) * 3),
-                            "region": region, "country": country, "victims": "people", "qualifier": "exact",
-                            "cumulative": False, "superseded": False,
+                            "value": value, "region": region, "country": country, "victims": "people",
+                            "qualifier": "exact", "cumulative": False, "superseded": False,
+                            "new_count": 0 if metric == "mention" else value, "conflict": False,
                             "targeted_group": rng.choice(GROUPS) if metric == "mention" else None})
             conn.execute(sa.insert(items_t), items)
             conn.execute(sa.insert(obs_t), obs)

@@ -13,6 +13,7 @@ from pathlib import Path
 from warnd.extract.casualties import Figure, find_figures
 from warnd.extract.casualty_list import casualty_list
 from warnd.extract.communities import find_targeted
+from warnd.extract.events import attack_type
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
 from warnd.extract.lexicon import Lexicon, load_lexicon
 from warnd.extract.places import PlaceMention, find_places
@@ -58,7 +59,7 @@ class Extractor:
         casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions})
         region, country = _main_region(casualties, mentions)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
-                       country=country)
+                       country=country, event_type=attack_type(tokens) if casualties else None)
 
     def _complete(self, signals: Signals) -> Signals:
         if signals.region is not None and signals.country is not None:
