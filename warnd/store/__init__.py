@@ -36,7 +36,7 @@ from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
 from ._rules import observation_conditions as _conditions
 from ._silences import Silence, Silences
-from ._tolls import Figure, TollReads, count_new
+from ._tolls import Figure, TollBook, TollReads
 from .migrate import check_schema, current_revision, upgrade
 from .tables import (
     AlertRow,
@@ -134,6 +134,7 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress, 
                now: datetime) -> IngestReport:
         """Store new items and revisions with their observations, and the feed's state, in one transaction."""
         new = revised = unchanged = n_obs = 0
+        book: TollBook | None = None
         with self._tx() as s:
             if self.dialect == "postgresql" and entries:
                 # Ids come from a sequence, and concurrent transactions could commit them out of order:
@@ -174,8 +175,11 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress, 
                 s.add_all(rows)
                 n_obs += len(rows)
                 if figures:
-                    count_new(s, figures, feed=feed, event=signals.event_type,
-                              revises=prev.id if prev is not None else None)
+                    if book is None:
+                        book = TollBook(s)
+                        book.prefetch(_figures_of(entries, now))
+                    book.count(figures, feed=feed, event=signals.event_type,
+                               revises=prev.id if prev is not None else None)
             if state is not None:
                 if new or revised:
                     state = _bump(state, new + revised, now)
@@ -396,6 +400,15 @@ def _counted(c: Casualty) -> bool:
     "40 killed" and its "22 in Kassala" to 62. The parts stay in the item's signals, for the alert text.
     """
     return not (c.historical or c.estimate or c.part_of is not None)
+
+
+def _figures_of(entries: Sequence[tuple[Item, Signals]], now: datetime) -> list[Figure]:
+    """The figures an ingest will count, as unsaved rows: what `TollBook.prefetch` reads ahead for."""
+    out: list[Figure] = []
+    for item, signals in entries:
+        stub = ItemRow(id=0, feed=item.feed, observed_at=observed_time(item, now))
+        out.extend(_observations(stub, signals)[1])
+    return out
 
 
 def _observations(item: ItemRow, signals: Signals) -> tuple[list[ObservationRow], list[Figure]]:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from warnd.types import Casualty, IncidentFacts, SeriesFacts, SeriesPoint
@@ -61,64 +61,239 @@ class Figure:
     scope: str          # the place a toll covers / an incident happened (its most specific name)
 
 
-def count_new(s: Session, figures: Sequence[Figure], *, feed: str, event: str | None,
-              revises: int | None = None) -> None:
-    """Set `new_count`, `series_id` / `incident_id`, `source` and `conflict` on each figure's row.
+class TollBook:
+    """The series and incidents one ingest transaction reads and changes, read once per key.
 
-    `revises` is the id of the item revision this one replaces: its incidents are this item's own
-    (an edit from 745 to 1,200 is one incident that grew by 455, however far apart the counts).
+    Rows are linked through relationships (`ObservationRow.series` / `.incident`), so new series and
+    incidents are written by the transaction's one flush, before the rows that point to them; reads
+    do not autoflush. Only a toll's rise, which must see every incident in its scope, flushes first.
     """
-    matched: set[int] = set()
-    own: dict[str, list[IncidentRow]] = {}
-    if revises is not None:
-        for inc in s.scalars(select(IncidentRow).join(ObservationRow, ObservationRow.incident_id == IncidentRow.id)
-                             .where(ObservationRow.item_id == revises).order_by(ObservationRow.id)):
-            own.setdefault(inc.metric, []).append(inc)
-    # Incidents first: a toll stated in the same item then absorbs them.
-    for f in figures:
-        if not f.casualty.cumulative:
-            _incident(s, f, event, matched, own.get(f.row.metric, []))
-    # The item's largest toll first: a smaller one of the same series in the same item is a sub-count
-    # the extractor did not tie to it ("including 148 fighters"), not a conflicting report.
-    touched: set[int] = set()
-    for f in sorted((f for f in figures if f.casualty.cumulative), key=lambda f: -f.casualty.count):
-        _toll(s, f, feed, touched)
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self._series: dict[tuple[str, str | None], list[TollSeriesRow]] = {}
+        self._incidents: dict[tuple[str, str], list[IncidentRow]] = {}
+        # Per (kind, country): the incidents first reported since a floor time, for a toll's rise to absorb.
+        self._recent: dict[tuple[str, str | None], tuple[datetime, list[IncidentRow]]] = {}
+
+    def prefetch(self, figures: Sequence[Figure]) -> None:
+        """Read, in three queries, what the figures of a whole ingest will compare with."""
+        if not figures:
+            return
+        ats = [f.row.observed_at for f in figures]
+        low, high = min(ats), max(ats)
+        with self.s.no_autoflush:
+            incidents = [f for f in figures if not f.casualty.cumulative]
+            if incidents:
+                for key in {(f.row.metric, f.scope) for f in incidents}:
+                    self._incidents[key] = []
+                for inc in self.s.scalars(select(IncidentRow).where(
+                        IncidentRow.metric.in_({f.row.metric for f in incidents}),
+                        IncidentRow.place.in_({f.scope for f in incidents}),
+                        IncidentRow.first_at > low - INCIDENT_TOLERANCE - _MARGIN,
+                        IncidentRow.first_at < high + INCIDENT_TOLERANCE + _MARGIN)):
+                    self._incidents.setdefault((inc.metric, inc.place), []).append(inc)
+            tolls = [f for f in figures if f.casualty.cumulative]
+            if tolls:
+                keys = {(f.row.metric, f.row.country) for f in tolls}
+                for where in keys:
+                    self._series[where] = []
+                    self._recent[where] = (low - ABSORB_UNSTATED - _MARGIN, [])
+                countries = {country for _, country in keys if country is not None}
+                metrics = {metric for metric, _ in keys}
+                unplaced = any(country is None for _, country in keys)
+                for t in self.s.scalars(select(TollSeriesRow).where(
+                        TollSeriesRow.metric.in_(metrics),
+                        or_(TollSeriesRow.country.in_(countries), TollSeriesRow.country.is_(None) if unplaced
+                            else false()),
+                        TollSeriesRow.last_at >= low - SERIES_IDLE - _MARGIN)):
+                    self._series.setdefault((t.metric, t.country), []).append(t)
+                for inc in self.s.scalars(select(IncidentRow).where(
+                        IncidentRow.metric.in_(metrics),
+                        or_(IncidentRow.country.in_(countries), IncidentRow.country.is_(None) if unplaced
+                            else false()),
+                        IncidentRow.first_at >= low - ABSORB_UNSTATED - _MARGIN)):
+                    entry = self._recent.get((inc.metric, inc.country))
+                    if entry is not None:
+                        entry[1].append(inc)
+
+    def count(self, figures: Sequence[Figure], *, feed: str, event: str | None, revises: int | None = None) -> None:
+        """Set `new_count`, the series or incident, `source` and `conflict` on each figure's row.
+
+        `revises` is the id of the item revision this one replaces: its incidents are this item's own
+        (an edit from 745 to 1,200 is one incident that grew by 455, however far apart the counts).
+        """
+        with self.s.no_autoflush:
+            matched: set[int] = set()
+            own: dict[str, list[IncidentRow]] = {}
+            if revises is not None:
+                for inc in self.s.scalars(
+                        select(IncidentRow).join(ObservationRow, ObservationRow.incident_id == IncidentRow.id)
+                        .where(ObservationRow.item_id == revises).order_by(ObservationRow.id)):
+                    own.setdefault(inc.metric, []).append(inc)
+            # Incidents first: a toll stated in the same item then absorbs them.
+            for f in figures:
+                if not f.casualty.cumulative:
+                    self._incident(f, event, matched, own.get(f.row.metric, []))
+            # The item's largest toll first: a smaller one of the same series in the same item is a
+            # sub-count the extractor did not tie to it ("including 148 fighters"), not a conflict.
+            touched: set[int] = set()
+            for f in sorted((f for f in figures if f.casualty.cumulative), key=lambda f: -f.casualty.count):
+                self._toll(f, feed, touched)
+
+    # ---- incidents
+
+    def _nearby_incidents(self, metric: str, place: str, at: datetime) -> list[IncidentRow]:
+        key = (metric, place)
+        if key not in self._incidents:
+            # Read once per (kind, place) with a margin: an ingest's items span hours, not weeks.
+            self._incidents[key] = list(self.s.scalars(select(IncidentRow).where(
+                IncidentRow.metric == metric, IncidentRow.place == place,
+                IncidentRow.first_at > at - INCIDENT_TOLERANCE - _MARGIN,
+                IncidentRow.first_at < at + INCIDENT_TOLERANCE + _MARGIN)))
+        return [i for i in self._incidents[key]
+                if at - INCIDENT_TOLERANCE < i.first_at < at + INCIDENT_TOLERANCE]
+
+    def _incident(self, f: Figure, event: str | None, matched: set[int], own: Sequence[IncidentRow]) -> None:
+        row, c = f.row, f.casualty
+        at = row.observed_at
+        row.source = c.attributed_to or row.feed
+        mine = [i for i in own if id(i) not in matched]
+        if mine:
+            inc = min(mine, key=lambda i: abs(i.count - c.count))
+            row.new_count = max(0, c.count - inc.count)
+            inc.count, inc.last_at = max(inc.count, c.count), max(inc.last_at, at)
+        else:
+            same = [i for i in self._nearby_incidents(row.metric, f.scope, at)
+                    if id(i) not in matched and counts_close(i.count, c.count)
+                    and not (event and i.event and event != i.event)]
+            if same:
+                inc = min(same, key=lambda i: (abs(i.count - c.count), abs((i.first_at - at).total_seconds())))
+                row.new_count = max(0, c.count - inc.count)
+                inc.count = max(inc.count, c.count)
+                inc.first_at, inc.last_at = min(inc.first_at, at), max(inc.last_at, at)
+                inc.reports += 1
+                inc.event = inc.event or event
+            else:
+                inc = IncidentRow(metric=row.metric, place=f.scope, region=row.region, country=row.country,
+                                  event=event, count=c.count, first_at=at, last_at=at, reports=1, absorbed=0)
+                self.s.add(inc)
+                self._incidents.setdefault((row.metric, f.scope), []).append(inc)
+                if (recent := self._recent.get((row.metric, row.country))) is not None:
+                    recent[1].append(inc)
+                row.new_count = c.count
+        matched.add(id(inc))
+        row.incident = inc
+
+    # ---- running tolls
+
+    def _active(self, metric: str, country: str | None, at: datetime) -> list[TollSeriesRow]:
+        key = (metric, country)
+        if key not in self._series:
+            where = TollSeriesRow.country.is_(None) if country is None else TollSeriesRow.country == country
+            self._series[key] = list(self.s.scalars(select(TollSeriesRow).where(
+                TollSeriesRow.metric == metric, where, TollSeriesRow.last_at >= at - SERIES_IDLE - _MARGIN)))
+        return [t for t in self._series[key] if t.last_at >= at - SERIES_IDLE]
+
+    def _toll(self, f: Figure, feed: str, touched: set[int]) -> None:
+        row, c = f.row, f.casualty
+        at = row.observed_at
+        source = c.attributed_to or feed
+        level = _level(row, f.scope)
+        row.source = source
+        # The tolls of this kind in this country with a recent point, whose start does not contradict it.
+        active = [t for t in self._active(row.metric, row.country, at)
+                  if c.since is None or t.since is None or t.since == c.since]
+        candidates = [t for t in active if t.scope == f.scope and _compatible(t, c, source)]
+        if not candidates:
+            series = TollSeriesRow(metric=row.metric, scope=f.scope, region=row.region, country=row.country,
+                                   since=c.since, source=source, attributed=c.attributed_to is not None,
+                                   level=level, victims=c.victims, high=0, counted=0, absorbed=0, high_at=at,
+                                   first_at=at, last_at=at)
+            self.s.add(series)
+            self._series.setdefault((row.metric, row.country), []).append(series)
+            previous, absorb_from = 0, _start(c, at)
+        else:
+            # Prefer the series of the same source, then of the same start, then the nearest level.
+            series = min(candidates, key=lambda t: (t.source != source, t.since != c.since, abs(t.high - c.count)))
+            previous, absorb_from = series.high, series.high_at
+            if c.attributed_to and not series.attributed:
+                series.source, series.attributed = source, True   # an outlet's series turns out to be a monitor's
+            if series.since is None and c.since is not None:
+                series.since = c.since
+        if id(series) in touched and c.count < previous:
+            # A smaller toll beside this item's own larger one: a sub-count ("including 148 fighters")
+            # the extractor did not tie to its total. It is no point of the series, and adds nothing.
+            row.new_count = 0
+            return
+        row.series = series
+        series.first_at, series.last_at = min(series.first_at, at), max(series.last_at, at)
+        touched.add(id(series))
+        if c.count <= previous:
+            row.new_count = 0
+            # A lower level after the high, claiming to be the level ("exactly"/"about", not "more
+            # than"), from another source, of the same victims: a conflicting report.
+            row.conflict = (c.count < previous and at >= series.high_at and source != series.source
+                            and c.victims == series.victims and str(c.qualifier) in ("exact", "about"))
+            return
+        series.high, series.high_at, series.victims = c.count, max(series.high_at, at), c.victims
+        # Another source's toll of the same place, or a wider toll already covering it (the country's, for
+        # a governorate's), sets a floor: what it already reported is not new here. (A wider toll's later
+        # rise absorbs what this one counts.)
+        others = [t for t in active if t is not series and (t.scope == f.scope or _inside(row, level, t))]
+        floor = max((t.high for t in others), default=0)
+        rise = c.count - max(previous, floor)
+        if rise <= 0:
+            row.new_count = 0
+            row.conflict = any(t.scope == f.scope and c.count < t.high and t.victims == c.victims for t in others) \
+                and str(c.qualifier) in ("exact", "about")
+            return
+        new = rise - self._absorb(row, series, level, f.scope, active, absorb_from, at, rise)
+        row.new_count = new
+        series.counted += new
+
+    def _absorb(self, row: ObservationRow, series: TollSeriesRow, level: str, scope: str,
+                active: Sequence[TollSeriesRow], start: datetime, end: datetime, rise: int) -> int:
+        """Take, from what the narrower tolls and the incidents in this toll's scope counted since
+        `start` and no wider toll has taken yet, up to `rise`; returns how many."""
+        taken = 0
+        for inner in sorted((t for t in active if t is not series and _inside(t, t.level, series)
+                             and t.last_at >= start), key=lambda t: t.first_at):
+            part = min(inner.counted - inner.absorbed, rise - taken)
+            if part > 0:
+                inner.absorbed += part
+                taken += part
+        for inc in self._absorbable(row.metric, row.country, start):
+            if taken >= rise:
+                break
+            if not start <= inc.first_at <= end or inc.absorbed >= inc.count:
+                continue
+            if (level == "region" and inc.region != row.region) or (level == "local" and inc.place != scope):
+                continue
+            part = min(inc.count - inc.absorbed, rise - taken)
+            inc.absorbed += part
+            taken += part
+        return taken
 
 
-def _incident(s: Session, f: Figure, event: str | None, matched: set[int], own: Sequence[IncidentRow]) -> None:
-    row, c = f.row, f.casualty
-    at = row.observed_at
-    row.source = c.attributed_to or row.feed
-    mine = [i for i in own if i.id not in matched]
-    if mine:
-        inc = min(mine, key=lambda i: abs(i.count - c.count))
-        row.new_count = max(0, c.count - inc.count)
-        inc.count, inc.last_at = max(inc.count, c.count), max(inc.last_at, at)
-        matched.add(inc.id)
-        row.incident_id = inc.id
-        return
-    candidates = s.scalars(
-        select(IncidentRow).where(
-            IncidentRow.metric == row.metric, IncidentRow.place == f.scope,
-            IncidentRow.first_at > at - INCIDENT_TOLERANCE, IncidentRow.first_at < at + INCIDENT_TOLERANCE)
-    ).all()
-    same = [i for i in candidates if i.id not in matched and counts_close(i.count, c.count)
-            and not (event and i.event and event != i.event)]
-    if same:
-        inc = min(same, key=lambda i: (abs(i.count - c.count), abs((i.first_at - at).total_seconds())))
-        row.new_count = max(0, c.count - inc.count)
-        inc.count = max(inc.count, c.count)
-        inc.first_at, inc.last_at = min(inc.first_at, at), max(inc.last_at, at)
-        inc.reports += 1
-        inc.event = inc.event or event
-    else:
-        inc = IncidentRow(metric=row.metric, place=f.scope, region=row.region, country=row.country, event=event,
-                          count=c.count, first_at=at, last_at=at, reports=1, absorbed=0)
-        s.add(inc)
-        s.flush()
-        row.new_count = c.count
-    matched.add(inc.id)
-    row.incident_id = inc.id
+    def _absorbable(self, metric: str, country: str | None, start: datetime) -> list[IncidentRow]:
+        """The incidents of a kind in a country first reported since `start`, oldest first (this
+        transaction's new ones too)."""
+        key = (metric, country)
+        floor, known = self._recent.get(key, (None, []))
+        if floor is None or start < floor:
+            # A toll since long ago (its `since`), or a key not prefetched: read it, with what this
+            # transaction added so far.
+            self.s.flush()
+            where = IncidentRow.country.is_(None) if country is None else IncidentRow.country == country
+            known = list(self.s.scalars(select(IncidentRow).where(
+                IncidentRow.metric == metric, where, IncidentRow.first_at >= start)))
+            self._recent[key] = (start, known)
+        return sorted(known, key=lambda i: i.first_at)
+
+
+# Cached reads take this much more than a figure needs, for the other items of the same ingest.
+_MARGIN = timedelta(days=2)
 
 
 def _level(row: ObservationRow, scope: str) -> str:
@@ -143,100 +318,10 @@ def _compatible(series: TollSeriesRow, c: Casualty, source: str) -> bool:
     return series.source == source or not (series.attributed and c.attributed_to)
 
 
-def _toll(s: Session, f: Figure, feed: str, touched: set[int]) -> None:
-    row, c = f.row, f.casualty
-    at = row.observed_at
-    source = c.attributed_to or feed
-    level = _level(row, f.scope)
-    row.source = source
-    # The tolls of this kind in this country with a recent point, whose start does not contradict it.
-    active = [t for t in s.scalars(
-        select(TollSeriesRow).where(TollSeriesRow.metric == row.metric,
-                                    TollSeriesRow.country.is_(None) if row.country is None
-                                    else TollSeriesRow.country == row.country,
-                                    TollSeriesRow.last_at >= at - SERIES_IDLE)).all()
-              if c.since is None or t.since is None or t.since == c.since]
-    candidates = [t for t in active if t.scope == f.scope and _compatible(t, c, source)]
-    if not candidates:
-        series = TollSeriesRow(metric=row.metric, scope=f.scope, region=row.region, country=row.country,
-                               since=c.since, source=source, attributed=c.attributed_to is not None, level=level,
-                               victims=c.victims, high=0, counted=0, absorbed=0, high_at=at, first_at=at, last_at=at)
-        s.add(series)
-        s.flush()
-        previous, absorb_from = 0, _start(c, at)
-    else:
-        # Prefer the series of the same source, then of the same start, then the nearest level.
-        series = min(candidates, key=lambda t: (t.source != source, t.since != c.since, abs(t.high - c.count)))
-        previous, absorb_from = series.high, series.high_at
-        if c.attributed_to and not series.attributed:
-            series.source, series.attributed = source, True   # an outlet's series turns out to be a monitor's
-        if series.since is None and c.since is not None:
-            series.since = c.since
-    if series.id in touched and c.count < previous:
-        # A smaller toll beside this item's own larger one: a sub-count ("including 148 fighters")
-        # the extractor did not tie to its total. It is no point of the series, and adds nothing.
-        row.new_count = 0
-        return
-    row.series_id = series.id
-    series.first_at, series.last_at = min(series.first_at, at), max(series.last_at, at)
-    if c.count <= previous:
-        row.new_count = 0
-        # A lower level after the high, claiming to be the level ("exactly"/"about", not "more than"),
-        # from another source, of the same victims, in another item: a conflicting report.
-        row.conflict = (c.count < previous and at >= series.high_at and source != series.source and c.victims == series.victims
-                        and str(c.qualifier) in ("exact", "about"))
-        touched.add(series.id)
-        return
-    touched.add(series.id)
-    series.high, series.high_at, series.victims = c.count, max(series.high_at, at), c.victims
-    # Another source's toll of the same place, or a wider toll already covering it (the country's, for a
-    # governorate's), sets a floor: what it already reported is not new here. (A wider toll's later
-    # rise absorbs what this one counts.)
-    others = [t for t in active if t.id != series.id and (t.scope == f.scope or _inside(row, level, t))]
-    floor = max((t.high for t in others), default=0)
-    rise = c.count - max(previous, floor)
-    if rise <= 0:
-        row.new_count = 0
-        row.conflict = any(t.scope == f.scope and c.count < t.high and t.victims == c.victims for t in others) \
-            and str(c.qualifier) in ("exact", "about")
-        return
-    new = rise - _absorb(s, row, series, level, f.scope, active, absorb_from, at, rise)
-    row.new_count = new
-    series.counted += new
-
-
 def _start(c: Casualty, at: datetime) -> datetime:
     if c.since is not None:
         return datetime(c.since.year, c.since.month, c.since.day, tzinfo=at.tzinfo)
     return at - ABSORB_UNSTATED
-
-
-def _absorb(s: Session, row: ObservationRow, series: TollSeriesRow, level: str, scope: str,
-            active: Sequence[TollSeriesRow], start: datetime, end: datetime, rise: int) -> int:
-    """Take, from what the narrower tolls and the incidents in this toll's scope counted since `start`
-    and no wider toll has taken yet, up to `rise`; returns how many."""
-    taken = 0
-    for inner in sorted((t for t in active if t.id != series.id and _inside(t, t.level, series)
-                         and t.last_at >= start), key=lambda t: (t.first_at, t.id)):
-        part = min(inner.counted - inner.absorbed, rise - taken)
-        if part > 0:
-            inner.absorbed += part
-            taken += part
-    where = [IncidentRow.metric == row.metric, IncidentRow.first_at >= start, IncidentRow.first_at <= end,
-             IncidentRow.absorbed < IncidentRow.count]
-    if level == "country":
-        where.append(IncidentRow.country == row.country)
-    elif level == "region":
-        where.append(IncidentRow.region == row.region)
-    else:
-        where.append(IncidentRow.place == scope)
-    for inc in s.scalars(select(IncidentRow).where(*where).order_by(IncidentRow.first_at, IncidentRow.id)):
-        if taken >= rise:
-            break
-        part = min(inc.count - inc.absorbed, rise - taken)
-        inc.absorbed += part
-        taken += part
-    return taken
 
 
 # ---- reads: the series and incidents behind an alert ---------------------------------------------
