@@ -355,10 +355,13 @@ class TollReads(StoreBase):
                     series[sid] = SeriesFacts(metric, scope, since, source, tuple(points.get(sid, ())[-MAX_POINTS:]))
             if iids:
                 reports: dict[int, list[tuple[datetime, int, str]]] = {}
+                # By incident id alone (an incident's reports are few): with a time condition too, a
+                # planner whose statistics see mostly NULL incident ids scans the time index instead.
                 for iid, at, value, feed in conn.execute(
                         select(o.incident_id, o.observed_at, o.value, o.feed)
-                        .where(o.incident_id.in_(iids), o.observed_at <= end).order_by(o.observed_at, o.id)):
-                    reports.setdefault(iid, []).append((at, int(value), feed))
+                        .where(o.incident_id.in_(iids)).order_by(o.observed_at, o.id)):
+                    if at <= end:
+                        reports.setdefault(iid, []).append((at, int(value), feed))
                 i = IncidentRow.__table__.c
                 for iid, metric, place, count, absorbed in conn.execute(
                         select(i.id, i.metric, i.place, i.count, i.absorbed).where(i.id.in_(iids))):
