@@ -188,3 +188,29 @@ def test_prune_drops_series_and_incidents_with_their_last_report(store: Store) -
     store.prune(T0 + timedelta(days=1))
     ingest(store, "monitor", "t2", toll(1018), at=T0 + timedelta(days=2))
     assert values(store) == [1018]     # a new series: the old one went with its points
+
+
+def test_the_migration_backfills_what_old_observations_newly_reported(db_url: str) -> None:
+    import sqlalchemy as sa
+
+    from warnd.store._engine import make_engine
+    from warnd.store.migrate import upgrade
+    engine = make_engine(db_url)
+    upgrade(engine, "0003")           # a database written before tolls were series
+    rows = [(1, "killed", "Latakia", 745, True), (2, "killed", "Latakia", 745, True),
+            (3, "killed", "Latakia", 1018, True), (4, "killed", "Jableh", 31, False), (5, "mention", "Latakia", 1, False)]
+    with engine.begin() as conn:
+        for i, metric, region, value, cumulative in rows:
+            conn.execute(sa.text(
+                "INSERT INTO items (id, feed, key, revision, current, title, summary, content_hash, first_seen_at, "
+                "observed_at, signals, notes) VALUES (:i, 'monitor', :k, 1, true, '', '', 'h', :t, :t, '{}', '[]')"),
+                {"i": i, "k": f"k{i}", "t": T0})
+            conn.execute(sa.text(
+                "INSERT INTO observations (item_id, feed, observed_at, metric, value, region, country, cumulative, "
+                "superseded) VALUES (:i, 'monitor', :t, :m, :v, :r, 'Syria', :c, false)"),
+                {"i": i, "t": T0, "m": metric, "v": value, "r": region, "c": cumulative})
+    upgrade(engine)
+    with engine.connect() as conn:
+        got = [r[0] for r in conn.execute(sa.text("SELECT new_count FROM observations ORDER BY id"))]
+    engine.dispose()
+    assert got == [745, 0, 273, 31, 0]     # a toll's rises, an incident's count, a mention nothing
