@@ -88,6 +88,10 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
     ]
     if alert.escalation and alert.previous_value is not None:
         fields.insert(1, _field("Previous alert", format_number(alert.previous_value)))
+    toll = alert.tally.toll if alert.tally is not None else None
+    if toll is not None and toll.previous is not None:
+        # The running toll behind the value: where it stood before the window, where it stands now.
+        fields.insert(1, _field("Toll", f"{format_number(toll.previous)} → {format_number(toll.value)}"))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(header, HEADER_MAX), "emoji": True}},
         {"type": "section", "text": _mrkdwn(_cut_mrkdwn(summary, SECTION_MAX))},
