@@ -199,7 +199,7 @@ class Pipeline:
     def judge(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
               silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
               appeared_at: datetime | None = None,
-              tally: Callable[[], Tally | None] | None = None) -> NewAlert | None:
+              tally: Tally | None = None) -> NewAlert | None:
         """Turn a group's candidate into an alert to record, or into a firing flag only.
 
         `states` are the prefetched alert states of the cycle's groups; `firing` collects the firing
@@ -234,7 +234,7 @@ class Pipeline:
             baseline=cand.baseline, window=window, sources=cand.sources, fired_at=now,
             evidence=cand.evidence, escalation=escalation,
             previous_value=decision.previous_value if (escalation or decision.previous_value is not None) else None,
-            metric=_metric_name(rule), kind=rule.kind, tally=tally() if tally is not None else None,
+            metric=_metric_name(rule), kind=rule.kind, tally=tally,
         )
         alert = self._with_rule_text(rule, alert)
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
@@ -423,7 +423,7 @@ class _Cycle:
             firsts = dict.fromkeys(seen, old_enough)
             firsts.update(self.store.group_times(base, [g for g in groups if g not in seen], old_enough, now,
                                                  last=False))
-        decided: list[NewAlert] = []
+        judged: list[tuple[Group, Candidate, datetime | None]] = []
         for group in groups:
             window = windows.get(group, [])
             appeared_at = None
@@ -437,19 +437,29 @@ class _Cycle:
                 # The aggregate query found nothing in the lookback before the first report in the window.
                 cand = evaluate.new_value(rule, window, ())
                 appeared_at = min((o.observed_at for o in window), default=None)
-            tally = functools.partial(self._tally, rule, window, start) \
-                if isinstance(rule, ThresholdRule | JumpRule) and rule.signal == "casualties" else None
+            judged.append((group, cand, appeared_at))
+        tallies = self._tallies(rule, [(g, windows.get(g, [])) for g, cand, _ in judged if cand.met], start)
+        decided: list[NewAlert] = []
+        for group, cand, appeared_at in judged:
             one = self.p.judge(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
-                               firing=firing, tally=tally)
+                               firing=firing, tally=tallies.get(group))
             if one:
                 decided.append(one)
         return self.p.record(decided, now)
 
-    def _tally(self, rule: ThresholdRule | JumpRule, window: Sequence[Observation], start: datetime) -> Tally:
-        """The tolls and incidents behind a firing group's value (read only for alerts being made)."""
-        series_ids, incident_ids = evaluate.ids_behind(rule.measure, window)
+    def _tallies(self, rule: ObservationRule, met: Sequence[tuple[Group, Sequence[Observation]]],
+                 start: datetime) -> dict[Group, Tally]:
+        """The tolls and incidents behind each met group's value: one read for all of a rule's groups."""
+        if not met or not (isinstance(rule, ThresholdRule | JumpRule) and rule.signal == "casualties"):
+            return {}
+        series_ids: set[int] = set()
+        incident_ids: set[int] = set()
+        for _, window in met:
+            s_ids, i_ids = evaluate.ids_behind(rule.measure, window)
+            series_ids |= s_ids
+            incident_ids |= i_ids
         series, incidents = self.store.toll_facts(series_ids, incident_ids, self.now)
-        return evaluate.build_tally(rule.measure, window, start, series, incidents)
+        return {group: evaluate.build_tally(rule.measure, window, start, series, incidents) for group, window in met}
 
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)
