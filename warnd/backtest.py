@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from warnd.clock import FakeClock, utc
 from warnd.config import RuleSet, Settings
+from warnd.deliver.render import alert_sentence, default_headline
 from warnd.deliver.tally_text import tally_json
 from warnd.errors import ConfigError, Problem
 from warnd.parse.feed import EARLIEST_PLAUSIBLE
@@ -178,6 +179,9 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "previous_value": alert.previous_value,
         "dedup_key": alert.dedup_key,
         "silenced": False,
+        # What a desk would read: the subject's headline and the opening sentence.
+        "headline": default_headline(alert),
+        "summary": alert_sentence(alert),
         **tally_json(alert),
     }
 

@@ -15,7 +15,7 @@ from typing import Any
 from warnd.clock import utc
 from warnd.config.durations import format_duration
 from warnd.deliver.sanitize import clean_line
-from warnd.types import Alert, IncidentView, Tally, TollView
+from warnd.types import Alert, IncidentView, SeriesPoint, Tally, TollView
 
 # What a count of each kind counts, as a noun.
 COUNT_NOUN = {"killed": "deaths", "injured": "injuries", "missing": "people missing", "kidnapped": "abductions",
@@ -46,6 +46,10 @@ def _ago(earlier: datetime | None, later: datetime) -> str:
     return f"{format_duration(span)} earlier"
 
 
+def _first_point(toll: TollView) -> SeriesPoint | None:
+    return next((p for p in toll.points if not p.conflict), None)
+
+
 def counted_incidents(tally: Tally) -> list[IncidentView]:
     """The incidents that add to a `new` value: those not already inside a toll's rise."""
     return [i for i in tally.incidents if not i.within_toll]
@@ -68,6 +72,9 @@ def toll_phrase(toll: TollView, measure: str = "new") -> str:
     if measure == "total":
         return f"{noun} stands at {_n(toll.value)}"
     if toll.previous is None:
+        first = _first_point(toll)
+        if first is not None and first.value < toll.value:
+            return f"{noun} rises to {_n(toll.value)}"      # first reported lower, within the window
         return f"{noun} reported at {_n(toll.value)}"
     if toll.value > toll.previous:
         return f"{noun} rises to {_n(toll.value)}"
@@ -101,6 +108,11 @@ def tally_comparison(alert: Alert) -> str | None:
         return None
     toll = tally.toll
     if toll.previous is None:
+        first = _first_point(toll)
+        if first is not None and first.value < toll.value:
+            reached = next((p for p in toll.points if p.value == toll.value and not p.conflict), None)
+            ago = _ago(first.at, reached.at if reached else alert.fired_at)
+            return f"first reported at {_n(first.value)}" + (f", {ago}" if ago else "")
         return "first report of this toll"
     reached = next((p for p in toll.points if p.value == toll.value and not p.conflict), None)
     ago = _ago(toll.previous_at, reached.at if reached else alert.fired_at)
@@ -123,9 +135,16 @@ def tally_sentence(alert: Alert, place: str) -> str | None:
     parts: list[str] = []
     toll = tally.toll
     if toll is not None and leads_with_toll(alert):
-        who = f" (source: {clean_line(toll.source, limit=120)})" if toll.source else ""
+        # A named source ("the Observatory"), or the feed that reported it without naming one.
+        named = toll.source and toll.source not in {p.feed for p in toll.points}
+        who = f" (source: {clean_line(toll.source, limit=120)})" if named else \
+            f" (reported by {clean_line(toll.source, limit=120)})" if toll.source else ""
         scope = clean_line(toll.scope, limit=80)
-        if toll.previous is None:
+        first = _first_point(toll)
+        if toll.previous is None and first is not None and first.value < toll.value:
+            parts.append(f"A running {TOLL_NOUN.get(toll.kind, 'toll')}{_since(toll)} for {scope}, first reported "
+                         f"at {_n(first.value)} within the window, rose to {_n(toll.value)}{who}")
+        elif toll.previous is None:
             parts.append(f"A running {TOLL_NOUN.get(toll.kind, 'toll')}{_since(toll)} for {scope} was first "
                          f"reported at {_n(toll.value)}{who}; warnd has no earlier figure of it, so all of it "
                          f"counts as newly reported")
