@@ -249,6 +249,8 @@ class TollView:
     previous: int | None            # its level before the window (None: first reported in it)
     previous_at: datetime | None
     points: tuple[SeriesPoint, ...] = ()   # the points up to the alert, oldest first (the one before the window too)
+    new: int | None = None          # what its reports in the window newly reported (`new` rules): its rise less
+                                    # what earlier reports (incidents, narrower tolls) had already counted
 
     @property
     def increment(self) -> int:

@@ -141,16 +141,22 @@ def tally_sentence(alert: Alert, place: str) -> str | None:
             f" (reported by {clean_line(toll.source, limit=120)})" if toll.source else ""
         scope = clean_line(toll.scope, limit=80)
         first = _first_point(toll)
+        noun = TOLL_NOUN.get(toll.kind, "toll") + _since(toll)
         if toll.previous is None and first is not None and first.value < toll.value:
-            parts.append(f"A running {TOLL_NOUN.get(toll.kind, 'toll')}{_since(toll)} for {scope}, first reported "
-                         f"at {_n(first.value)} within the window, rose to {_n(toll.value)}{who}")
+            told = f"A running {noun} for {scope}, first reported at {_n(first.value)} within the window, rose to " \
+                   f"{_n(toll.value)}{who}"
         elif toll.previous is None:
-            parts.append(f"A running {TOLL_NOUN.get(toll.kind, 'toll')}{_since(toll)} for {scope} was first "
-                         f"reported at {_n(toll.value)}{who}; warnd has no earlier figure of it, so all of it "
-                         f"counts as newly reported")
+            told = f"A running {noun} for {scope} was first reported at {_n(toll.value)}{who}, with no earlier " \
+                   f"figure of it"
         else:
-            parts.append(f"The {TOLL_NOUN.get(toll.kind, 'toll')}{_since(toll)} for {scope} rose from "
-                         f"{_n(toll.previous)} to {_n(toll.value)}{who}: {_n(toll.increment)} newly reported")
+            told = f"The {noun} for {scope} rose from {_n(toll.previous)} to {_n(toll.value)}{who}"
+        rise = toll.increment
+        if toll.new is not None and tally.measure == "new":
+            known = rise - toll.new
+            # What the rise holds that earlier reports (incidents, a narrower toll) had already counted.
+            told += f": {_n(toll.new)} newly reported" + (
+                f", {_n(known)} of it already counted in earlier reports" if known > 0 else "")
+        parts.append(told)
     incidents = counted_incidents(tally) if tally.measure == "new" else list(tally.incidents)
     if incidents:
         listed = ", ".join(f"{_n(i.count)} in {clean_line(i.place, limit=60)}" for i in incidents[:3])

@@ -7,6 +7,7 @@ that fire; this turns them, with the window's observations, into the `Tally` an 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from warnd.types import IncidentFacts, IncidentView, Observation, SeriesFacts, Tally, TollView
@@ -26,15 +27,22 @@ def ids_behind(measure: str, window: Sequence[Observation]) -> tuple[set[int], s
 def build_tally(measure: str, window: Sequence[Observation], start: datetime,
                 series: Mapping[int, SeriesFacts], incidents: Mapping[int, IncidentFacts]) -> Tally:
     series_ids, incident_ids = ids_behind(measure, window)
-    tolls = [view for sid in series_ids if sid in series
+    views = [(sid, view) for sid in series_ids if sid in series
              if (view := _toll_view(series[sid], start)) is not None]
+    if measure == "new":
+        counted: dict[int, int] = {}
+        for o in window:
+            if o.series_id is not None:
+                counted[o.series_id] = counted.get(o.series_id, 0) + o.value
+        views = [(sid, replace(view, new=counted.get(sid, 0))) for sid, view in views]
+    tolls = [view for _, view in views]
     if measure == "new":
         tolls.sort(key=lambda t: (-t.increment, -t.value, t.scope))
     else:
         tolls.sort(key=lambda t: (-t.value, t.scope))
-    views = [_incident_view(incidents[iid]) for iid in incident_ids if iid in incidents]
-    views.sort(key=lambda i: (i.within_toll, -i.count, i.at, i.place))
-    return Tally(measure, tuple(tolls[:MAX_TOLLS]), tuple(views[:MAX_INCIDENTS]))
+    reported = [_incident_view(incidents[iid]) for iid in incident_ids if iid in incidents]
+    reported.sort(key=lambda i: (i.within_toll, -i.count, i.at, i.place))
+    return Tally(measure, tuple(tolls[:MAX_TOLLS]), tuple(reported[:MAX_INCIDENTS]))
 
 
 def _toll_view(facts: SeriesFacts, start: datetime) -> TollView | None:

@@ -80,7 +80,7 @@ def tally_to_json(tally: Tally | None) -> dict[str, Any] | None:
         "measure": tally.measure,
         "tolls": [{"kind": t.kind, "scope": t.scope, "since": t.since.isoformat() if t.since else None,
                    "source": t.source, "value": t.value, "previous": t.previous,
-                   "previous_at": t.previous_at.isoformat() if t.previous_at else None,
+                   "previous_at": t.previous_at.isoformat() if t.previous_at else None, "new": t.new,
                    "points": [{"at": p.at.isoformat(), "value": p.value, "source": p.source, "feed": p.feed,
                                "conflict": p.conflict, "victims": p.victims} for p in t.points]}
                   for t in tally.tolls],
@@ -99,6 +99,7 @@ def tally_from_json(data: dict[str, Any] | None) -> Tally | None:
             kind=t["kind"], scope=t["scope"], since=date.fromisoformat(t["since"]) if t.get("since") else None,
             source=t["source"], value=t["value"], previous=t.get("previous"),
             previous_at=datetime.fromisoformat(t["previous_at"]) if t.get("previous_at") else None,
+            new=t.get("new"),
             points=tuple(SeriesPoint(datetime.fromisoformat(p["at"]), p["value"], p["source"], p["feed"],
                                      bool(p.get("conflict")), p.get("victims")) for p in t.get("points", ())))
             for t in data.get("tolls", ())),

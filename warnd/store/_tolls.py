@@ -250,7 +250,8 @@ class TollBook:
             return
         new = rise - self._absorb(row, series, level, f.scope, active, absorb_from, at, rise)
         row.new_count = new
-        series.counted += new
+        # All of the rise is now accounted for: newly reported here, or already by what it absorbed.
+        series.counted += rise
 
     def _absorb(self, row: ObservationRow, series: TollSeriesRow, level: str, scope: str,
                 active: Sequence[TollSeriesRow], start: datetime, end: datetime, rise: int) -> int:

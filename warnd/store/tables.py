@@ -178,7 +178,9 @@ class TollSeriesRow(Base):
     level: Mapped[str] = mapped_column(String(16))           # country | region | local: what its scope is
     victims: Mapped[str | None] = mapped_column(String(64))  # of its highest point
     high: Mapped[int] = mapped_column(BigInteger)            # the highest value reported so far
-    counted: Mapped[int] = mapped_column(BigInteger, default=0)   # the sum of its points' new_count
+    # Of its level, how much is accounted for as newly reported (by its points, or by the incidents and
+    # narrower tolls its rises absorbed); of that, how much a wider toll's rise has taken since.
+    counted: Mapped[int] = mapped_column(BigInteger, default=0)
     absorbed: Mapped[int] = mapped_column(BigInteger, default=0)  # of that, already inside a wider toll's rise
     high_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
