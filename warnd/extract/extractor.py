@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from warnd.extract import toll_scope
+from warnd.extract.attribution import attribute, find_cues
 from warnd.extract.casualties import Figure, find_figures
-from warnd.extract.casualty_list import casualty_list
+from warnd.extract.casualty_list import TollFacts, casualty_list
 from warnd.extract.communities import find_targeted
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
 from warnd.extract.lexicon import Lexicon, load_lexicon
@@ -36,14 +40,16 @@ class Extractor:
         """The signals of one item; structured items keep theirs, gaining region/country if missing."""
         if item.signals is not None:
             return self._complete(item.signals)
-        year = item.published_at.year if item.published_at is not None else None
-        return self._extract(item.text, published_year=year)
+        published = item.published_at.date() if item.published_at is not None else None
+        return self._extract(item.text, published=published)
 
-    def extract_text(self, text: str) -> Signals:
-        """The signals of a bare text (no title/summary split, no publication date)."""
-        return self._extract(text, published_year=None)
+    def extract_text(self, text: str, *, published: date | None = None) -> Signals:
+        """The signals of a bare text (no title/summary split); `published` is the item's date, which
+        relative dates ("since Thursday") resolve against (without it they give no `since`)."""
+        return self._extract(text, published=published)
 
-    def _extract(self, text: str, *, published_year: int | None) -> Signals:
+    def _extract(self, text: str, *, published: date | None) -> Signals:
+        published_year = published.year if published is not None else None
         tokens = tokenize(text)
         spans = sentences(tokens, text)
         mentions = find_places(tokens, self.gazetteer, self.lexicon, spans)
@@ -55,10 +61,39 @@ class Extractor:
                                {f.start: f.kind.value for f in figures if not f.historical},
                                published_year=published_year)
         places = _unique_places(mentions)
-        casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions})
+        facts = self._toll_facts(tokens, spans, figures, mentions, published) if figures else None
+        casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions}, facts)
         region, country = _main_region(casualties, mentions)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
                        country=country)
+
+    def _toll_facts(self, tokens: list[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
+                    mentions: Sequence[PlaceMention], published: date | None) -> list[TollFacts]:
+        """What each figure counts: since, scope and source (toll_scope.py, attribution.py)."""
+        country = _item_country(mentions)
+        phrases = toll_scope.find_since_phrases(tokens, spans, published)
+        phrase_starts = [p[0] for p in phrases]
+        mention_starts = [m.start for m in mentions]
+        demonyms = self.lexicon.demonyms
+        governing = [toll_scope.since_of(tokens, spans, f, phrases, phrase_starts, mentions, mention_starts)
+                     for f in figures]
+        for i, (f, phrase) in enumerate(zip(figures, governing, strict=True)):
+            # "killed in Latakia, Tartus and Homs provinces since Thursday": a running total, even when
+            # the phrase sits past the list's commas, outside the segment casualties.py reads
+            if phrase is not None and phrase.running and not f.cumulative and not f.historical:
+                f.cumulative = True
+                for part in figures[i + 1:i + 8]:
+                    if part.parent == i:
+                        part.cumulative = True
+        since = [p.value if p is not None else toll_scope.ABSENT for p in governing]
+        scope = [toll_scope.scope_of(tokens, spans, f, mentions, mention_starts, demonyms, country)
+                 for f in figures]
+        cues = find_cues(tokens, spans, self.lexicon.sources, country)
+        source = attribute(tokens, spans, figures, cues)
+        carry = toll_scope.carry_from(tokens, spans, figures)
+        return [TollFacts(*values) for values in zip(toll_scope.resolve(since, carry),  # type: ignore[arg-type]
+                                                     toll_scope.resolve(scope, carry),
+                                                     toll_scope.resolve(source, carry), strict=True)]
 
     def _complete(self, signals: Signals) -> Signals:
         if signals.region is not None and signals.country is not None:
@@ -241,6 +276,13 @@ def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int],
         return None
     scene = scene or usable
     return max(scene, key=lambda m: (m.depth, -abs(m.start - f.start)))
+
+
+def _item_country(mentions: Sequence[PlaceMention]) -> str | None:
+    """The country the item's places name most often (the first of a tie): where an unnamed
+    "the coast" or "the monitor" is."""
+    counts = Counter(m.entry.country for m in mentions if m.entry.country is not None and m.role != "compound")
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def _main_region(casualties: Sequence[Casualty],
