@@ -199,6 +199,9 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
             return _refer(owner, ctx)
     if len(lows) - first == 1 and lows[first] in _PRONOUNS:
         return ctx.recent[-1][0] if ctx.recent else None
+    rest = " ".join(lows[first:])
+    if rest in ctx.sources.generic and rest not in _INSTITUTIONS:
+        return _refer(rest, ctx)   # "the tracker", "the monitoring group": a word an operator listed
     head = max((i for i in range(first, len(lows)) if lows[i] in HEADS), default=None)
     if head is None or lows[-1] in _PLURAL:
         return None

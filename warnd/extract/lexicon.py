@@ -80,6 +80,7 @@ class Sources:
     implied: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # country -> names implied there
     relays: frozenset[tuple[str, ...]] = frozenset()
     firsts: Mapping[str, int] = field(default_factory=dict)   # first word -> most words of a name or relay
+    generic: frozenset[str] = frozenset()   # every refer word: "the tracker" is a reference, not a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,4 +216,5 @@ def _sources(models: Sequence[_SourceModel], relays: Sequence[str]) -> Sources:
     for words in (*names, *relay_words):
         firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
     return Sources(names, {k: frozenset(v) for k, v in refer.items()},
-                   {k: tuple(dict.fromkeys(v)) for k, v in implied.items()}, relay_words, firsts)
+                   {k: tuple(dict.fromkeys(v)) for k, v in implied.items()}, relay_words, firsts,
+                   frozenset(w for v in refer.values() for w in v))

@@ -416,10 +416,11 @@ def carry_from(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figure
             continue
         if f.parent is not None:
             source = f.parent
-        elif frame is not None and f.cumulative and (
-                continues(tokens, lo, hi, f)
-                or (figures[frame].kind == f.kind and _restates(tokens, lo, f))):
-            source = frame
+        elif frame is not None and f.cumulative and continues(tokens, lo, hi, f):
+            out.append(frame)   # "Another 31 ...": adds to the toll, which stays the frame
+            continue
+        elif frame is not None and f.cumulative and figures[frame].kind == f.kind and _restates(tokens, lo, f):
+            source = frame      # "the toll had risen to 1,383": the toll's new value, the frame from now on
         out.append(source)
         if f.parent is None:
             frame = i if f.cumulative and not f.estimate else None

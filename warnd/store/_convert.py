@@ -36,7 +36,8 @@ def feed_state(row: Any) -> FeedState:
 
 def signals_to_json(signals: Signals) -> dict[str, Any]:
     out = asdict(signals)
-    out["casualties"] = [{**c, "kind": str(c["kind"]), "qualifier": str(c["qualifier"])} for c in out["casualties"]]
+    out["casualties"] = [{**c, "kind": str(c["kind"]), "qualifier": str(c["qualifier"]),
+                          "since": c["since"].isoformat() if c["since"] else None} for c in out["casualties"]]
     return out
 
 
