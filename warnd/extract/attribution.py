@@ -55,6 +55,7 @@ _BY_VERBS = frozenset({"compiled", "provided", "released", "given", "issued", "p
                        "came", "collected", "gathered", "documented", "recorded", "confirmed", "verified"})
 _CUE_REACH = 40      # tokens between a figure and its cue
 _SPAN = 10           # words of a source phrase
+CUE_WORDS = _STRONG | _WEAK | {"by", "from"}
 _BREAKS = frozenset({",", ";", ".", ":", "(", ")", "—", "–", '"', "“", "”", "that", "and", "but", "while", "when",
                      "after", "as", "which", "who", "because", "if", "though", "although", "where", "whose",
                      "?", "!", "or", "than", "including"})
@@ -106,38 +107,42 @@ class _Context:
 
 
 def find_cues(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], sources: Sources,
-              country: str | None) -> list[Cue]:
+              country: str | None, marks: Sequence[int] | None = None) -> list[Cue]:
     """Every reporting cue of the item with its source, in text order (one pass; references resolve
-    to the sources named before them)."""
+    to the sources named before them). `marks`, when given, are the positions of every token that
+    may be a cue (a superset of CUE_WORDS' positions)."""
     ctx = _Context(sources, country, [])
     out: list[Cue] = []
-    for lo, hi in spans:
-        for k in range(lo, hi):
-            low = tokens[k].low
-            if low not in _STRONG and low not in _WEAK:
-                if low in {"by", "from"} and k > lo and tokens[k - 1].low in _BY_VERBS:
-                    # "the figures were compiled by the Observatory", "the toll comes from OCHA"
-                    out.append(Cue(k, True, _read(tokens, k + 1, _forward_end(tokens, k + 1, hi), ctx)))
-                continue
-            if low == "according":
-                if k + 1 < hi and tokens[k + 1].low == "to":
-                    out.append(Cue(k, True, _read(tokens, k + 2, _forward_end(tokens, k + 2, hi), ctx)))
-                continue
-            if low in {"citing", "quoted"}:
+    positions = [k for k in marks if tokens[k].low in CUE_WORDS] if marks is not None \
+        else [k for k, t in enumerate(tokens) if t.low in CUE_WORDS]
+    starts = [a for a, _ in spans]
+    for k in positions:
+        lo, hi = spans[bisect.bisect_right(starts, k) - 1]
+        low = tokens[k].low
+        if low in {"by", "from"}:
+            if k > lo and tokens[k - 1].low in _BY_VERBS:
+                # "the figures were compiled by the Observatory", "the toll comes from OCHA"
                 out.append(Cue(k, True, _read(tokens, k + 1, _forward_end(tokens, k + 1, hi), ctx)))
+            continue
+        if low == "according":
+            if k + 1 < hi and tokens[k + 1].low == "to":
+                out.append(Cue(k, True, _read(tokens, k + 2, _forward_end(tokens, k + 2, hi), ctx)))
+            continue
+        if low in {"citing", "quoted"}:
+            out.append(Cue(k, True, _read(tokens, k + 1, _forward_end(tokens, k + 1, hi), ctx)))
+            continue
+        a = _subject_start(tokens, lo, k)
+        if a is None:
+            if low in _WEAK:
                 continue
-            a = _subject_start(tokens, lo, k)
-            if a is None:
-                if low in _WEAK:
-                    continue
-                # ", said the state's deputy governor": the phrase after an inverted cue
-                b = _forward_end(tokens, k + 1, hi)
-                out.append(Cue(k, True, _read(tokens, k + 1, b, ctx) if b > k + 1 else None))
-                continue
-            source = _read(tokens, a, _subject_end(tokens, a, k), ctx)
-            if low in _WEAK and source is None:
-                continue
-            out.append(Cue(k, low in _STRONG, source))
+            # ", said the state's deputy governor": the phrase after an inverted cue
+            b = _forward_end(tokens, k + 1, hi)
+            out.append(Cue(k, True, _read(tokens, k + 1, b, ctx) if b > k + 1 else None))
+            continue
+        source = _read(tokens, a, _subject_end(tokens, a, k), ctx)
+        if low in _WEAK and source is None:
+            continue
+        out.append(Cue(k, low in _STRONG, source))
     return out
 
 
@@ -268,27 +273,31 @@ def _name(texts: Sequence[str]) -> str:
 
 
 def attribute(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
-              cues: Sequence[Cue]) -> list[str | None | Absent]:
+              cues: Sequence[Cue], marks: Sequence[int] | None = None) -> list[str | None | Absent]:
     """Each figure's source: its cue's (None when unnamed), or ABSENT when its clause has no cue."""
     at = [c.at for c in cues]
     out: list[str | None | Absent] = []
+    semicolons = ([k for k in marks if tokens[k].text == ";"] if marks is not None
+                  else [k for k, t in enumerate(tokens) if t.text == ";"]) if cues else []
     for f in figures:
-        lo, hi = spans[f.sentence]
-        a, b = max(lo, f.start - _CUE_REACH), min(hi, f.end + _CUE_REACH)
-        for k in range(a, b):   # the figure's semicolon clause
-            if tokens[k].text == ";":
-                if k < f.start:
-                    a = k + 1
-                elif k >= f.end:
-                    b = k
-                    break
-        near = cues[bisect.bisect_left(at, a):bisect.bisect_left(at, b)]
-        strong = [c for c in near if c.strong or c.source is not None]
-        if not strong:
+        if not cues:
             out.append(ABSENT)
             continue
-        best = min(strong, key=lambda c: (abs(c.at - f.start), c.at < f.start))
-        out.append(best.source)
+        lo, hi = spans[f.sentence]
+        a, b = max(lo, f.start - _CUE_REACH), min(hi, f.end + _CUE_REACH)
+        if semicolons:   # the figure's semicolon clause
+            before = bisect.bisect_left(semicolons, f.start) - 1
+            if before >= 0 and semicolons[before] >= a:
+                a = semicolons[before] + 1
+            after = bisect.bisect_left(semicolons, f.end)
+            if after < len(semicolons) and semicolons[after] < b:
+                b = semicolons[after]
+        best: Cue | None = None
+        for c in cues[bisect.bisect_left(at, a):bisect.bisect_left(at, b)]:
+            if (c.strong or c.source is not None) and (
+                    best is None or (abs(c.at - f.start), c.at < f.start) < (abs(best.at - f.start), best.at < f.start)):
+                best = c
+        out.append(best.source if best is not None else ABSENT)
     _later_sentence(tokens, spans, figures, cues, at, out)
     return out
 

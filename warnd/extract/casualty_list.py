@@ -50,10 +50,15 @@ def casualty_list(figures: Sequence[Figure], depth: Mapping[str, int],
 
 
 def _with_facts(c: Casualty, fact: TollFacts | None) -> Casualty:
-    if fact is None or (c.since is not None and c.scope is not None and c.attributed_to is not None):
+    if fact is None or fact == _NO_FACTS or (c.since is not None and c.scope is not None
+                                             and c.attributed_to is not None):
         return c
-    return dataclasses.replace(c, since=c.since or fact.since, scope=c.scope or fact.scope,
-                               attributed_to=c.attributed_to or fact.attributed_to)
+    # built directly: dataclasses.replace costs several times more, once per figure of every item
+    return Casualty(c.kind, c.count, c.qualifier, c.victims, c.cumulative, c.location, c.part_of, c.historical,
+                    c.estimate, c.since or fact.since, c.scope or fact.scope, c.attributed_to or fact.attributed_to)
+
+
+_NO_FACTS = TollFacts()
 
 
 def _compatible(old: Casualty, f: Figure) -> bool:

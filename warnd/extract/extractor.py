@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from warnd.extract import toll_scope
-from warnd.extract.attribution import attribute, find_cues
+from warnd.extract.attribution import CUE_WORDS, attribute, find_cues
 from warnd.extract.casualties import Figure, find_figures
 from warnd.extract.casualty_list import TollFacts, casualty_list
 from warnd.extract.communities import find_targeted
@@ -26,6 +25,8 @@ from warnd.types import Casualty, Item, Place, Signals
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
 _SCENE_ROLES = frozenset({"plain"})
+# tokens the toll passes look at: cues, start-of-count words, "nationwide"/coast words, semicolons
+_TOLL_MARKS = CUE_WORDS | toll_scope.MARKS | {";"}
 _STOPS = _REPORTING | {";"}
 
 
@@ -70,27 +71,18 @@ class Extractor:
     def _toll_facts(self, tokens: list[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
                     mentions: Sequence[PlaceMention], published: date | None) -> list[TollFacts]:
         """What each figure counts: since, scope and source (toll_scope.py, attribution.py)."""
+        marks = [k for k, t in enumerate(tokens) if t.low in _TOLL_MARKS]   # the one pass over the tokens
         country = _item_country(mentions)
-        phrases = toll_scope.find_since_phrases(tokens, spans, published)
-        phrase_starts = [p[0] for p in phrases]
-        mention_starts = [m.start for m in mentions]
-        demonyms = self.lexicon.demonyms
-        governing = [toll_scope.since_of(tokens, spans, f, phrases, phrase_starts, mentions, mention_starts)
-                     for f in figures]
-        for i, (f, phrase) in enumerate(zip(figures, governing, strict=True)):
-            # "killed in Latakia, Tartus and Homs provinces since Thursday": a running total, even when
-            # the phrase sits past the list's commas, outside the segment casualties.py reads
-            if phrase is not None and phrase.running and not f.cumulative and not f.historical:
-                f.cumulative = True
-                for part in figures[i + 1:i + 8]:
-                    if part.parent == i:
-                        part.cumulative = True
-        since = [p.value if p is not None else toll_scope.ABSENT for p in governing]
-        scope = [toll_scope.scope_of(tokens, spans, f, mentions, mention_starts, demonyms, country)
-                 for f in figures]
-        cues = find_cues(tokens, spans, self.lexicon.sources, country)
-        source = attribute(tokens, spans, figures, cues)
-        carry = toll_scope.carry_from(tokens, spans, figures)
+        since, scope = toll_scope.since_and_scope(tokens, spans, figures, mentions, published, marks,
+                                                  self.lexicon.demonyms, country)
+        if marks:
+            source = attribute(tokens, spans, figures, find_cues(tokens, spans, self.lexicon.sources, country, marks),
+                               marks)
+        else:
+            source = [toll_scope.ABSENT] * len(figures)
+        carried = toll_scope.carry_from(tokens, spans, figures)
+        # no part and no continued toll (most items): nothing to carry
+        carry = carried if any(c is not None for c in carried) else None
         return [TollFacts(*values) for values in zip(toll_scope.resolve(since, carry),  # type: ignore[arg-type]
                                                      toll_scope.resolve(scope, carry),
                                                      toll_scope.resolve(source, carry), strict=True)]
@@ -281,8 +273,14 @@ def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int],
 def _item_country(mentions: Sequence[PlaceMention]) -> str | None:
     """The country the item's places name most often (the first of a tie): where an unnamed
     "the coast" or "the monitor" is."""
-    counts = Counter(m.entry.country for m in mentions if m.entry.country is not None and m.role != "compound")
-    return max(counts, key=counts.__getitem__) if counts else None
+    counts: dict[str, int] = {}
+    for m in mentions:
+        country = m.entry.country
+        if country is not None and m.role != "compound":
+            counts[country] = counts.get(country, 0) + 1
+    if len(counts) < 2:
+        return next(iter(counts), None)
+    return max(counts, key=counts.__getitem__)
 
 
 def _main_region(casualties: Sequence[Casualty],

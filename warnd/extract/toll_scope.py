@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import calendar
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -84,28 +85,40 @@ class Phrase(NamedTuple):
     running: bool
 
 
+_TRIGGERS = frozenset({"since", "this", "past", "last"})
+
+
+TRIGGERS = _TRIGGERS
+
+
 def find_since_phrases(tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
-                       published: date | None) -> list[Phrase]:
-    """Every start-of-count phrase of the item, in text order (one linear pass)."""
+                       published: date | None, marks: Sequence[int] | None = None) -> list[Phrase]:
+    """Every start-of-count phrase of the item, in text order (one linear pass). `marks`, when
+    given, are the positions of every token that may start one (a superset of TRIGGERS' positions)."""
     out: list[Phrase] = []
-    for lo, hi in spans:
-        for k in range(lo, hi):
-            low = tokens[k].low
-            if low == "since":
-                if any(tokens[j].low in _SUPERLATIVES for j in range(max(lo, k - 4), k)) \
-                        or (k + 1 < hi and tokens[k + 1].low in {"then", "when", "ever"}):
-                    continue  # "the deadliest day since 2011", "since then": no start of this count
-                end, value = _since_date(tokens, k + 1, hi, published)
-                out.append(Phrase(k, end, value, True))
-            elif low == "this" and k + 1 < hi and tokens[k + 1].low in {"year", "month", "week"} \
-                    and not (k > lo and tokens[k - 1].low in {"later", "of", "next", "until", "by"}):
-                unit = tokens[k + 1].low
-                out.append(Phrase(k, k + 2, _period_start(unit, published), unit != "week"))
-            elif low in {"past", "last"} and k > lo and tokens[k - 1].low == "the" and k - 2 >= lo \
-                    and tokens[k - 2].low in {"in", "over", "during", "within", "for"}:
-                window = _window(tokens, k + 1, hi, published)
-                if window is not None:
-                    out.append(Phrase(k - 2, window[0], window[1], False))
+    triggers = [k for k in marks if tokens[k].low in _TRIGGERS] if marks is not None \
+        else [k for k, t in enumerate(tokens) if t.low in _TRIGGERS]
+    if not triggers:
+        return out
+    starts = [a for a, _ in spans]
+    for k in triggers:
+        lo, hi = spans[bisect.bisect_right(starts, k) - 1]
+        low = tokens[k].low
+        if low == "since":
+            if any(tokens[j].low in _SUPERLATIVES for j in range(max(lo, k - 4), k)) \
+                    or (k + 1 < hi and tokens[k + 1].low in {"then", "when", "ever"}):
+                continue  # "the deadliest day since 2011", "since then": no start of this count
+            end, value = _since_date(tokens, k + 1, hi, published)
+            out.append(Phrase(k, end, value, True))
+        elif low == "this" and k + 1 < hi and tokens[k + 1].low in {"year", "month", "week"} \
+                and not (k > lo and tokens[k - 1].low in {"later", "of", "next", "until", "by"}):
+            unit = tokens[k + 1].low
+            out.append(Phrase(k, k + 2, _period_start(unit, published), unit != "week"))
+        elif low in {"past", "last"} and k - 2 >= lo and tokens[k - 1].low == "the" \
+                and tokens[k - 2].low in {"in", "over", "during", "within", "for"}:
+            window = _window(tokens, k + 1, hi, published)
+            if window is not None:
+                out.append(Phrase(k - 2, window[0], window[1], False))
     return out
 
 
@@ -245,15 +258,56 @@ def _window(tokens: Sequence[Token], j: int, hi: int, published: date | None) ->
     return j + 1, published - timedelta(days=days)
 
 
-def since_of(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figure,
-             phrases: Sequence[Phrase], starts: Sequence[int], mentions: Sequence[PlaceMention],
-             mention_starts: Sequence[int]) -> Phrase | None:
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """What scope_of reads of one item, computed once."""
+
+    mentions: Sequence[PlaceMention]
+    starts: Sequence[int]           # of the mentions
+    ends: Sequence[int]             # positions of clause-end words
+    ends_back: Sequence[int]        # the same without parentheses (an aside does not end the clause before)
+    demonyms: Mapping[str, str]
+    country: str | None             # the item's country: where an unnamed "the coast" is
+    wide: bool                      # the item has a "nationwide"/"across"/coast word at all
+
+
+def since_and_scope(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
+                    mentions: Sequence[PlaceMention], published: date | None, marks: Sequence[int],
+                    demonyms: Mapping[str, str], country: str | None) -> tuple[list[object], list[object]]:
+    """Each figure's own since and scope (ABSENT where its clause states none). A figure governed by a
+    running "since ..." phrase is marked cumulative, with its parts: "killed in Latakia, Tartus and
+    Homs provinces since Thursday" is a running total even when the phrase sits past the list's
+    commas, outside the segment casualties.py reads. `marks` are the positions of every MARKS token
+    (and maybe others), found by the caller's one pass over the tokens."""
+    phrases = find_since_phrases(tokens, spans, published, marks)
+    phrase_starts = [p.start for p in phrases]
+    ends = [k for k in marks if tokens[k].low in _CLAUSE_END]
+    places = _Places(mentions, [m.start for m in mentions], ends,
+                     [k for k in ends if tokens[k].text not in {"(", ")"}], demonyms, country,
+                     any(tokens[k].low in WIDE_WORDS for k in marks))
+    since: list[object] = []
+    scope: list[object] = []
+    for i, f in enumerate(figures):
+        own = own_span(tokens, spans, f, mentions, places.starts)
+        phrase = since_of(tokens, spans, f, own, phrases, phrase_starts) if phrases else None
+        if phrase is not None and phrase.running and not f.cumulative and not f.historical:
+            f.cumulative = True
+            for part in figures[i + 1:i + 8]:
+                if part.parent == i:
+                    part.cumulative = True
+        since.append(phrase.value if phrase is not None else ABSENT)
+        scope.append(scope_of(tokens, spans, f, own, places) if mentions or places.wide else ABSENT)
+    return since, scope
+
+
+def since_of(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figure, own: tuple[int, int],
+             phrases: Sequence[Phrase], starts: Sequence[int]) -> Phrase | None:
     """The phrase governing figure `f`: in its own comma segment, its verb's, or a sentence-opening
     "Since Thursday," / "So far this year,"; None when there is none (history has none)."""
-    if f.historical:
+    if f.historical or not phrases:
         return None
-    lo, hi = spans[f.sentence]
-    a, b = _own_span(tokens, lo, hi, f, mentions, mention_starts)
+    lo, _ = spans[f.sentence]
+    a, b = own
     best: Phrase | None = None
     for p in phrases[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]:
         between = range(f.end, p.start) if p.start >= f.end else range(p.end, min(f.start, f.anchor))
@@ -272,27 +326,31 @@ def since_of(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figur
     return best
 
 
-def scope_of(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figure,
-             mentions: Sequence[PlaceMention], mention_starts: Sequence[int], demonyms: Mapping[str, str],
-             item_country: str | None) -> str | None | Absent:
+def scope_of(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figure, own: tuple[int, int],
+             places: _Places) -> str | None | Absent:
     """The place figure `f`'s clause names for it (see the module docstring); ABSENT when none.
 
     "nationwide" / "across the country" win over the places named beside them; "the coast" is the
     country only when the clause names no narrower place ("on Turkey's Black Sea coast in Amasra").
+    An item with none of those words (most items) skips the check.
     """
     if f.historical:
         return None
-    lo, hi = spans[f.sentence]
-    a, b = _clause(tokens, lo, hi, f, mentions, mention_starts)
-    named = [m for m in mentions[bisect.bisect_left(mention_starts, a):bisect.bisect_left(mention_starts, b)]
+    lo, _ = spans[f.sentence]
+    a, b = _clause(tokens, lo, f, own, places)
+    mentions, starts = places.mentions, places.starts
+    named = [m for m in mentions[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]
              if m.role == "plain" and m.end <= b]
+    if not places.wide:
+        common = _common(named, country_only=False) if named else None
+        return common if common is not None else ABSENT
     lows = [tokens[k].low for k in range(a, b)]
     whole = any(w in _COUNTRY_WORDS for w in lows) or any(
         lows[i] in _ACROSS and i + 2 < len(lows) and lows[i + 1] == "the" and lows[i + 2] in _WHOLE
         for i in range(len(lows)))
     common = _common(named, country_only=False) if named else None
     if whole or (common is None or common in {m.entry.country for m in named}) and _coast(tokens, a, b, named):
-        country = _coast_country(lows, demonyms) or _common(named, country_only=True) or item_country
+        country = _coast_country(lows, places.demonyms) or _common(named, country_only=True) or places.country
         return country if country is not None else ABSENT
     return common if common is not None else ABSENT
 
@@ -321,36 +379,43 @@ def _coast_country(lows: Sequence[str], demonyms: Mapping[str, str]) -> str | No
     return None
 
 
-def _clause(tokens: Sequence[Token], lo: int, hi: int, f: Figure, mentions: Sequence[PlaceMention],
-            mention_starts: Sequence[int]) -> tuple[int, int]:
+def _clause(tokens: Sequence[Token], lo: int, f: Figure, own: tuple[int, int], places: _Places) -> tuple[int, int]:
     """Tokens of the figure's clause: its comma segment, widened back over a list of places
-    ("in Latakia, Tartus and Homs provinces ... to 1,018"), cut at the clause ends around it."""
-    a, b = _own_span(tokens, lo, hi, f, mentions, mention_starts)
+    ("in Latakia, Tartus and Homs provinces ... to 1,018"), cut at the clause ends around it
+    ("The Defence Ministry in Damascus said 16 ...": the source's place is not the toll's)."""
+    a, b = own
+    mentions, starts = places.mentions, places.starts
     for _ in range(12):   # "Latakia ," before the segment: a list the segment continues
         if a - 2 < lo or tokens[a - 1].text != ",":
             break
-        i = bisect.bisect_left(mention_starts, a - 1) - 1
+        i = bisect.bisect_left(starts, a - 1) - 1
         if i < 0 or mentions[i].end != a - 1:
             break
         a = mentions[i].start
-    for k in range(min(f.start, f.anchor) - 1, a - 1, -1):
-        if tokens[k].low in _CLAUSE_END and tokens[k].low not in {"(", ")"}:
-            a = k + 1   # "The Defence Ministry in Damascus said 16 ...": the source's place is not the toll's
-            break
-    for k in range(max(f.end, f.anchor + 1), b):
-        if tokens[k].low in _CLAUSE_END:
-            b = k
-            break
+    back = places.ends_back
+    i = bisect.bisect_left(back, min(f.start, f.anchor)) - 1
+    if i >= 0 and back[i] >= a:
+        a = back[i] + 1
+    ends = places.ends
+    j = bisect.bisect_left(ends, max(f.end, f.anchor + 1))
+    if j < len(ends) and ends[j] < b:
+        b = ends[j]
     return a, b
 
 
 _SEGMENT_BREAKS = frozenset({",", ";", ":", "(", ")", "—", "–", "[", "]"})
 
 
-def _own_span(tokens: Sequence[Token], lo: int, hi: int, f: Figure, mentions: Sequence[PlaceMention],
-              mention_starts: Sequence[int]) -> tuple[int, int]:
+WIDE_WORDS = _COUNTRY_WORDS | _ACROSS | _COAST   # an item without any needs no "nationwide"/coast check
+MARKS = _TRIGGERS | WIDE_WORDS | _CLAUSE_END       # the tokens since_and_scope looks up by position
+
+
+def own_span(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figure,
+             mentions: Sequence[PlaceMention], mention_starts: Sequence[int]) -> tuple[int, int]:
     """The figure's comma segment joined with its verb's ("600 civilians, mostly ..., have been killed
-    in Latakia province since Thursday"), at most _SCOPE_REACH tokens from the figure."""
+    in Latakia province since Thursday") and carried through a list of places, at most _SCOPE_REACH
+    tokens from the figure."""
+    lo, hi = spans[f.sentence]
     a, b = f.segment
     if not a <= f.anchor < b and lo <= f.anchor < hi:
         floor, ceiling = max(lo, f.anchor - _SCOPE_REACH), min(hi, f.anchor + _SCOPE_REACH)
@@ -385,6 +450,9 @@ def _through_list(tokens: Sequence[Token], b: int, ceiling: int, mentions: Seque
 def _common(named: Sequence[PlaceMention], *, country_only: bool) -> str | None:
     """The smallest place holding every named place: the one place, their region, else their country.
     A place that holds another of the list is its context ("Yemen's Hadramout province"), not a member."""
+    if len(named) == 1:   # the common case
+        e = named[0].entry
+        return e.country if country_only else e.name
     found = {m.entry.name: m.entry for m in named}
     countries = {e.country for e in found.values()}
     if country_only:
@@ -432,8 +500,11 @@ def _restates(tokens: Sequence[Token], lo: int, f: Figure) -> bool:
     return any(tokens[k].low in W.TOLL_NOUNS for k in range(max(lo, f.start - 12), f.start))
 
 
-def resolve(own: Sequence[object], sources: Sequence[int | None]) -> list[object]:
-    """Each figure's own value, else (ABSENT) the value of the figure it carries from, else None."""
+def resolve(own: Sequence[object], sources: Sequence[int | None] | None) -> list[object]:
+    """Each figure's own value, else (ABSENT) the value of the figure it carries from (`sources`, from
+    carry_from; None: no figure carries), else None."""
+    if sources is None:
+        return [None if value is ABSENT else value for value in own]
     out: list[object] = []
     for value, source in zip(own, sources, strict=True):
         if value is ABSENT:
