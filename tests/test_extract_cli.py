@@ -38,7 +38,7 @@ def test_extract_jsonl_shapes(extractor: Extractor) -> None:
         "id": "a",
         "casualties": [{"kind": "killed", "count": 12, "qualifier": "exact", "victims": "civilians",
                         "cumulative": False, "location": "Jableh", "part_of": None, "historical": False,
-                        "estimate": False, "since": None, "scope": "Jableh", "attributed_to": None}],
+                        "estimate": False, "since": None, "scope": None, "attributed_to": None}],
         "locations": ["Jableh"], "targeted_groups": [], "region": "Latakia", "country": "Syria",
         "is_casualty_report": True,
     }

@@ -121,8 +121,9 @@ def test_toll_frame_carries_since_scope_and_source(extractor: Extractor) -> None
     # "Another 31" continues the toll: its start and source, and its own place
     assert (another.since, another.scope, another.attributed_to) == (date(2025, 3, 6), "Jableh", sohr)
     assert (restated.since, restated.scope, restated.attributed_to) == (date(2025, 3, 6), "Syria", sohr)
-    # an incident of its own inherits nothing
-    assert (separate.since, separate.scope, separate.attributed_to) == (None, "Homs", "Police")
+    # an incident of its own inherits nothing (its place is its location)
+    assert (separate.since, separate.scope, separate.attributed_to) == (None, None, "Police")
+    assert separate.location == "Homs"
 
 
 def test_parts_take_their_totals_facts(extractor: Extractor) -> None:
@@ -150,10 +151,12 @@ SCOPE = [
     ("More than 600 civilians have been killed on the Syrian coast since Thursday.", 600, "Syria"),
     ("At least 200 people have been killed across Syria since Thursday.", 200, "Syria"),
     ("At least 200 people have been killed nationwide since Thursday, officials in Damascus said.", 200, "Syria"),
-    ("Gunmen killed 31 villagers in Jableh on Friday.", 31, "Jableh"),
+    ("At least 31 villagers have been killed in Jableh since Friday.", 31, "Jableh"),
+    # an incident's place is its location: no scope
+    ("Gunmen killed 31 villagers in Jableh on Friday.", 31, None),
     ("Floods in Yemen's Hadramout province have killed 38 people since Saturday.", 38, "Hadramawt"),
     ("Clashes in Nuh and Sohna have killed 19 people since Thursday.", 19, "Haryana"),
-    ("Armed men killed at least nine people in the coastal city of Baniyas on Saturday.", 9, "Baniyas"),
+    ("At least nine people have been killed in the coastal city of Baniyas since Saturday.", 9, "Baniyas"),
     # the dateline city is not the toll's place
     ("BEIRUT — Clashes on the Syrian coast have killed 1,018 people since Thursday.", 1018, "Syria"),
     ("CULIACÁN, Mexico — The feud has killed 1,200 people in the state since September 2024.", 1200, None),
@@ -173,7 +176,7 @@ def test_scope(extractor: Extractor, text: str, count: int, want: str | None) ->
 
 
 def test_scope_of_several_regions_resolves_to_their_country(extractor: Extractor) -> None:
-    entry = extractor.best_entry(figure(extractor, "At least 30 were killed in Idlib and Hama provinces.", 30).scope
+    entry = extractor.best_entry(figure(extractor, "At least 30 were killed in Idlib and Hama provinces since Friday.", 30).scope
                                  or "", None)
     assert entry is not None and (entry.name, entry.level) == ("Syria", "country")
 

@@ -25,6 +25,9 @@ class TollFacts(NamedTuple):
     attributed_to: str | None = None
 
 
+NO_FACTS = TollFacts()   # a figure that states none (shared, so that most figures allocate nothing)
+
+
 def casualty_list(figures: Sequence[Figure], depth: Mapping[str, int],
                   facts: Sequence[TollFacts] | None = None) -> tuple[Casualty, ...]:
     """The item's casualties in text order; `depth` ranks places (deeper = more specific); `facts`,
@@ -45,20 +48,22 @@ def casualty_list(figures: Sequence[Figure], depth: Mapping[str, int],
         position[i] = len(out)
         if seen is None:
             first_of[key] = (len(out), f.sentence)
-        out.append(_with_facts(f.casualty(part_of if part_of != len(out) else None), fact))
+        part_of = part_of if part_of != len(out) else None
+        if fact is None or fact is NO_FACTS:
+            out.append(f.casualty(part_of))
+        else:   # built once, with its facts (dataclasses.replace would cost several times more)
+            out.append(Casualty(f.kind, f.count, f.qualifier, f.victims, f.cumulative, f.location, part_of,
+                                f.historical, f.estimate, *fact))
     return tuple(out)
 
 
 def _with_facts(c: Casualty, fact: TollFacts | None) -> Casualty:
-    if fact is None or fact == _NO_FACTS or (c.since is not None and c.scope is not None
+    if fact is None or fact == NO_FACTS or (c.since is not None and c.scope is not None
                                              and c.attributed_to is not None):
         return c
-    # built directly: dataclasses.replace costs several times more, once per figure of every item
     return Casualty(c.kind, c.count, c.qualifier, c.victims, c.cumulative, c.location, c.part_of, c.historical,
                     c.estimate, c.since or fact.since, c.scope or fact.scope, c.attributed_to or fact.attributed_to)
 
-
-_NO_FACTS = TollFacts()
 
 
 def _compatible(old: Casualty, f: Figure) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from warnd.extract import toll_scope
 from warnd.extract.attribution import CUE_WORDS, attribute, find_cues
 from warnd.extract.casualties import Figure, find_figures
-from warnd.extract.casualty_list import TollFacts, casualty_list
+from warnd.extract.casualty_list import NO_FACTS, TollFacts, casualty_list
 from warnd.extract.communities import find_targeted
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
 from warnd.extract.lexicon import Lexicon, load_lexicon
@@ -83,9 +83,9 @@ class Extractor:
         carried = toll_scope.carry_from(tokens, spans, figures)
         # no part and no continued toll (most items): nothing to carry
         carry = carried if any(c is not None for c in carried) else None
-        return [TollFacts(*values) for values in zip(toll_scope.resolve(since, carry),  # type: ignore[arg-type]
-                                                     toll_scope.resolve(scope, carry),
-                                                     toll_scope.resolve(source, carry), strict=True)]
+        return [TollFacts(*values) if any(values) else NO_FACTS  # type: ignore[arg-type]
+                for values in zip(toll_scope.resolve(since, carry), toll_scope.resolve(scope, carry),
+                                  toll_scope.resolve(source, carry), strict=True)]
 
     def _complete(self, signals: Signals) -> Signals:
         if signals.region is not None and signals.country is not None:

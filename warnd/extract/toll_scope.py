@@ -286,7 +286,7 @@ def since_and_scope(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f
                      [k for k in ends if tokens[k].text not in {"(", ")"}], demonyms, country,
                      any(tokens[k].low in WIDE_WORDS for k in marks))
     since: list[object] = []
-    scope: list[object] = []
+    owns: list[tuple[int, int]] = []
     for i, f in enumerate(figures):
         own = own_span(tokens, spans, f, mentions, places.starts)
         phrase = since_of(tokens, spans, f, own, phrases, phrase_starts) if phrases else None
@@ -296,7 +296,12 @@ def since_and_scope(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f
                 if part.parent == i:
                     part.cumulative = True
         since.append(phrase.value if phrase is not None else ABSENT)
-        scope.append(scope_of(tokens, spans, f, own, places) if mentions or places.wide else ABSENT)
+        owns.append(own)
+    # a running total's place (and that of its repeats: a title's "600 killed on the coast" is the
+    # body's toll); an incident's place is its location, which the store falls back to
+    tolls = {(f.kind, f.count) for f in figures if f.cumulative} if mentions or places.wide else set()
+    scope: list[object] = [scope_of(tokens, spans, f, own, places) if (f.kind, f.count) in tolls else ABSENT
+                           for f, own in zip(figures, owns, strict=True)]
     return since, scope
 
 
