@@ -53,6 +53,12 @@ _WEAK = frozenset({"put", "puts", "raised", "raises", "released", "published", "
                    "lists", "listed", "tallied", "registered", "verified"})
 _BY_VERBS = frozenset({"compiled", "provided", "released", "given", "issued", "published", "come", "comes",
                        "came", "collected", "gathered", "documented", "recorded", "confirmed", "verified"})
+_ADJECTIVAL = frozenset({"estimated", "estimate", "estimates", "reported", "confirmed", "recorded", "documented"})
+_ARTICLES = frozenset({"an", "a", "the", "some"})
+# words that open a cue's own complement: "the army said it had arrested 22" states something else
+_COMPLEMENT = frozenset({"that", "it", "they", "he", "she", "there", "the", "a", "an", "its", "their", "his", "her",
+                         "some", "at", "more", "about", "nearly", "over", "up", "dozens", "hundreds", "another",
+                         "no", "all", "most", "several", "many", "police", "troops", "gunmen"})
 _CUE_REACH = 40      # tokens between a figure and its cue
 _SPAN = 10           # words of a source phrase
 CUE_WORDS = _STRONG | _WEAK | {"by", "from"}
@@ -97,6 +103,7 @@ class Cue:
     at: int                 # the cue token
     strong: bool
     source: str | None      # canonical name, or None for an unnamed or relayed source
+    opens: bool = False     # "the army said it had arrested ...": it opens a statement of its own
 
 
 @dataclass(slots=True)
@@ -139,10 +146,13 @@ def find_cues(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], sources
             b = _forward_end(tokens, k + 1, hi)
             out.append(Cue(k, True, _read(tokens, k + 1, b, ctx) if b > k + 1 else None))
             continue
+        if low in _ADJECTIVAL and tokens[k - 1].low in _ARTICLES:
+            continue   # "an estimated 530,000": a hedge, not a verb
         source = _read(tokens, a, _subject_end(tokens, a, k), ctx)
         if low in _WEAK and source is None:
             continue
-        out.append(Cue(k, low in _STRONG, source))
+        opens = k + 1 < hi and (tokens[k + 1].low in _COMPLEMENT or tokens[k + 1].kind == "num")
+        out.append(Cue(k, low in _STRONG, source, opens))
     return out
 
 
@@ -184,8 +194,11 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
     if not words:
         return None
     known = _known(tokens, words, ctx.sources)
+    if known is not None and known[2] < len(words) and any(
+            tokens[k].low in HEADS for k in words[known[2]:]) and not known[1]:
+        known = None   # "the UN mission", "UNHCR's office in Goma": the office it names, read below
     if known is not None:
-        name, relay = known
+        name, relay, _ = known
         if relay:
             return None
         ctx.recent.append((name, ctx.sources.refer.get(name, frozenset())))
@@ -206,7 +219,11 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
         return ctx.recent[-1][0] if ctx.recent else None
     rest = " ".join(lows[first:])
     if rest in ctx.sources.generic and rest not in _INSTITUTIONS:
-        return _refer(rest, ctx)   # "the tracker", "the monitoring group": a word an operator listed
+        # "the tracker", "the civil defence": a word an operator listed; unresolved, a phrase with an
+        # office's head word is still that office ("the civil defence" in Gaza)
+        found = _refer(rest, ctx)
+        if found is not None or " " not in rest:
+            return found
     head = max((i for i in range(first, len(lows)) if lows[i] in HEADS), default=None)
     if head is None or lows[-1] in _PLURAL:
         return None
@@ -225,8 +242,9 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
     return name
 
 
-def _known(tokens: Sequence[Token], words: Sequence[int], sources: Sources) -> tuple[str, bool] | None:
-    """The first known source or relay spelled in the words, longest spelling first."""
+def _known(tokens: Sequence[Token], words: Sequence[int], sources: Sources) -> tuple[str, bool, int] | None:
+    """The first known source or relay spelled in the words, longest spelling first: its name,
+    whether it is a relay, and the index in `words` just past its spelling."""
     for i, k in enumerate(words):
         most = sources.firsts.get(tokens[k].low)
         if most is None:
@@ -239,7 +257,7 @@ def _known(tokens: Sequence[Token], words: Sequence[int], sources: Sources) -> t
             before = tokens[words[i - 1]] if i > 0 else None
             if before is not None and before.is_cap and before.low not in _DETERMINERS:
                 return None   # "the Uganda Red Cross": the end of a longer name, not the ICRC
-            return (name, False) if name is not None else ("", True)
+            return (name, False, i + n) if name is not None else ("", True, i + n)
     return None
 
 
@@ -294,6 +312,8 @@ def attribute(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures
                 b = semicolons[after]
         best: Cue | None = None
         for c in cues[bisect.bisect_left(at, a):bisect.bisect_left(at, b)]:
+            if c.opens and c.at > f.end:
+                continue   # "putting the dead at 13, and the army said it had arrested 22 suspects"
             if (c.strong or c.source is not None) and (
                     best is None or (abs(c.at - f.start), c.at < f.start) < (abs(best.at - f.start), best.at < f.start)):
                 best = c

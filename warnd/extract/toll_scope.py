@@ -300,8 +300,12 @@ def since_and_scope(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f
     # a running total's place (and that of its repeats: a title's "600 killed on the coast" is the
     # body's toll); an incident's place is its location, which the store falls back to
     tolls = {(f.kind, f.count) for f in figures if f.cumulative} if mentions or places.wide else set()
-    scope: list[object] = [scope_of(tokens, spans, f, own, places) if (f.kind, f.count) in tolls else ABSENT
-                           for f, own in zip(figures, owns, strict=True)]
+    scope: list[object] = [
+        scope_of(tokens, spans, f, _between_neighbours(f, figures[i - 1] if i else None,
+                                                       figures[i + 1] if i + 1 < len(figures) else None, own,
+                                                       places), places)
+        if (f.kind, f.count) in tolls else ABSENT
+        for i, (f, own) in enumerate(zip(figures, owns, strict=True))]
     return since, scope
 
 
@@ -384,17 +388,34 @@ def _coast_country(lows: Sequence[str], demonyms: Mapping[str, str]) -> str | No
     return None
 
 
+def _between_neighbours(f: Figure, prev: Figure | None, nxt: Figure | None, own: tuple[int, int],
+                        places: _Places) -> tuple[int, int]:
+    """ "71 in Cabo Delgado, 16 in Nampula and 7 in Niassa": a place between a figure and its neighbour
+    in the sentence belongs to the figure it follows; "killed 12 and wounded 30 in Homs" shares Homs."""
+    a, b = own
+    starts, mentions = places.starts, places.mentions
+    if nxt is not None and nxt.sentence == f.sentence and f.end <= nxt.start < b:
+        i = bisect.bisect_left(starts, f.end)
+        if i < len(starts) and starts[i] < nxt.start:
+            b = nxt.start
+    if prev is not None and prev.sentence == f.sentence and a <= prev.end <= f.start:
+        i = bisect.bisect_left(starts, f.start) - 1
+        if i >= 0 and mentions[i].start >= prev.end:
+            a = max(a, mentions[i].end)
+    return a, b
+
+
 def _clause(tokens: Sequence[Token], lo: int, f: Figure, own: tuple[int, int], places: _Places) -> tuple[int, int]:
     """Tokens of the figure's clause: its comma segment, widened back over a list of places
     ("in Latakia, Tartus and Homs provinces ... to 1,018"), cut at the clause ends around it
     ("The Defence Ministry in Damascus said 16 ...": the source's place is not the toll's)."""
     a, b = own
     mentions, starts = places.mentions, places.starts
-    for _ in range(12):   # "Latakia ," before the segment: a list the segment continues
+    for _ in range(12):   # "Latakia ," before a segment that opens on a place: a list it continues
         if a - 2 < lo or tokens[a - 1].text != ",":
             break
         i = bisect.bisect_left(starts, a - 1) - 1
-        if i < 0 or mentions[i].end != a - 1:
+        if i < 0 or mentions[i].end != a - 1 or i + 1 >= len(starts) or starts[i + 1] != a:
             break
         a = mentions[i].start
     back = places.ends_back
@@ -422,7 +443,7 @@ def own_span(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figur
     tokens from the figure."""
     lo, hi = spans[f.sentence]
     a, b = f.segment
-    if not a <= f.anchor < b and lo <= f.anchor < hi:
+    if f.parent is None and not a <= f.anchor < b and lo <= f.anchor < hi:   # a part's anchor is its total's
         floor, ceiling = max(lo, f.anchor - _SCOPE_REACH), min(hi, f.anchor + _SCOPE_REACH)
         x = f.anchor
         while x > floor and tokens[x - 1].text not in _SEGMENT_BREAKS:
