@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 # Reporting verbs whose subject is the figure's source.
 _STRONG = frozenset({"said", "says", "say", "told", "tells", "reported", "reports", "announced", "announces",
-                     "confirmed", "confirms", "stated", "states", "added", "estimated", "estimates", "warned",
+                     "confirmed", "confirms", "stated", "added", "estimated", "estimates", "warned",
                      "warns", "according", "citing", "quoted", "counted", "recorded", "documented"})
 # Verbs that attribute only when their subject is a named source ("The monitor raised its count to 1,018").
 _WEAK = frozenset({"put", "puts", "raised", "raises", "released", "published", "issued", "updated", "revised",
@@ -310,16 +310,26 @@ def attribute(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures
             after = bisect.bisect_left(semicolons, f.end)
             if after < len(semicolons) and semicolons[after] < b:
                 b = semicolons[after]
-        best: Cue | None = None
-        for c in cues[bisect.bisect_left(at, a):bisect.bisect_left(at, b)]:
-            if c.opens and c.at > f.end:
-                continue   # "putting the dead at 13, and the army said it had arrested 22 suspects"
-            if (c.strong or c.source is not None) and (
-                    best is None or (abs(c.at - f.start), c.at < f.start) < (abs(best.at - f.start), best.at < f.start)):
-                best = c
+        best = _nearest(cues[bisect.bisect_left(at, a):bisect.bisect_left(at, b)], f)
+        if best is None and a > lo:
+            # "..., the government said; at least 341 people have died since July": a clause after a
+            # semicolon with no cue of its own goes on with the statement before it
+            best = _nearest(cues[bisect.bisect_left(at, max(lo, f.start - _CUE_REACH)):bisect.bisect_left(at, a)], f)
         out.append(best.source if best is not None else ABSENT)
     _later_sentence(tokens, spans, figures, cues, at, out)
     return out
+
+
+def _nearest(cues: Sequence[Cue], f: Figure) -> Cue | None:
+    """The cue nearest to the figure (after it on a tie) that can attribute it."""
+    best: Cue | None = None
+    for c in cues:
+        if c.opens and c.at > f.end:
+            continue   # "putting the dead at 13, and the army said it had arrested 22 suspects"
+        if (c.strong or c.source is not None) and (
+                best is None or (abs(c.at - f.start), c.at < f.start) < (abs(best.at - f.start), best.at < f.start)):
+            best = c
+    return best
 
 
 def _later_sentence(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
