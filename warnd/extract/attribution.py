@@ -55,6 +55,8 @@ _BY_VERBS = frozenset({"compiled", "provided", "released", "given", "issued", "p
                        "came", "collected", "gathered", "documented", "recorded", "confirmed", "verified"})
 _ADJECTIVAL = frozenset({"estimated", "estimate", "estimates", "reported", "confirmed", "recorded", "documented"})
 _ARTICLES = frozenset({"an", "a", "the", "some"})
+_TIME_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "on", "at",
+                         "yesterday", "today", "tonight", "since", "by", "after", "before", "during"})
 # words that open a cue's own complement: "the army said it had arrested 22" states something else
 _COMPLEMENT = frozenset({"that", "it", "they", "he", "she", "there", "the", "a", "an", "its", "their", "his", "her",
                          "some", "at", "more", "about", "nearly", "over", "up", "dozens", "hundreds", "another",
@@ -68,7 +70,7 @@ _BREAKS = frozenset({",", ";", ".", ":", "(", ")", "—", "–", '"', "“", "�
 _SKIP_BEFORE = frozenset({"also", "has", "have", "had", "later", "earlier", "separately", "further", "previously",
                           "again", "first", "then", "now", "would", "will", "recently", "initially",
                           "subsequently", "yesterday", "today"})
-_DETERMINERS = frozenset({"the", "its", "their", "his", "her"})
+_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "local"})
 _INDEFINITE = frozenset({"a", "an", "another", "one", "some", "several", "two", "three", "many", "various",
                          "other", "unnamed", "anonymous"})
 # Head words of an organisation or office, and the plural forms that name no single source.
@@ -165,8 +167,9 @@ def _subject_start(tokens: Sequence[Token], lo: int, k: int) -> int | None:
         return None
     a = j
     while a - 1 >= lo and j - (a - 1) < _SPAN and tokens[a - 1].low not in _BREAKS \
-            and tokens[a - 1].kind != "num" and tokens[a - 1].low not in W.STATE_WORDS:
-        a -= 1
+            and tokens[a - 1].kind != "num" and tokens[a - 1].low not in W.STATE_WORDS \
+            and tokens[a - 1].low not in _TIME_WORDS:
+        a -= 1   # not "on Tuesday the RNDDH network put ...": a time phrase is no part of the subject
     return a
 
 
@@ -194,9 +197,9 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
     if not words:
         return None
     known = _known(tokens, words, ctx.sources)
-    if known is not None and known[2] < len(words) and any(
-            tokens[k].low in HEADS for k in words[known[2]:]) and not known[1]:
-        known = None   # "the UN mission", "UNHCR's office in Goma": the office it names, read below
+    if known is not None and known[0] in ctx.sources.umbrellas and known[2] < len(words) and any(
+            tokens[k].low in HEADS for k in words[known[2]:]):
+        known = None   # "the UN mission": the office of an umbrella body it names, read below
     if known is not None:
         name, relay, _ = known
         if relay:
@@ -213,7 +216,7 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
         return None   # "a rights group", "another source": unnamed
     for i in range(first, len(lows) - 1):   # "the monitor's field network": the monitor's
         owner = lows[i].removesuffix("'s")
-        if owner != lows[i] and owner in HEADS:
+        if owner != lows[i] and owner in ctx.sources.generic:
             return _refer(owner, ctx)
     if len(lows) - first == 1 and lows[first] in _PRONOUNS:
         return ctx.recent[-1][0] if ctx.recent else None

@@ -20,6 +20,7 @@ sources:                      # named sources of figures (attribution.py); bundl
     aliases: [SOHR]           # other spellings
     refer: [observatory, monitor]   # generic words that refer back to it once named
     implied_in: [Syria]       # countries where such a word means it even unnamed
+    umbrella: false           # true: "the X mission/office" is that office, named as written (the UN)
 relays: [Reuters]             # wire agencies: they carry figures, they are never their source
 ```
 """
@@ -54,6 +55,7 @@ class _SourceModel(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     refer: list[str] = Field(default_factory=list)
     implied_in: list[str] = Field(default_factory=list)
+    umbrella: bool = False
 
 
 class _LexiconModel(BaseModel):
@@ -81,6 +83,7 @@ class Sources:
     relays: frozenset[tuple[str, ...]] = frozenset()
     firsts: Mapping[str, int] = field(default_factory=dict)   # first word -> most words of a name or relay
     generic: frozenset[str] = frozenset()   # every refer word: "the tracker" is a reference, not a name
+    umbrellas: frozenset[str] = frozenset()  # bodies whose offices are named after them ("the UN mission")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,4 +220,4 @@ def _sources(models: Sequence[_SourceModel], relays: Sequence[str]) -> Sources:
         firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
     return Sources(names, {k: frozenset(v) for k, v in refer.items()},
                    {k: tuple(dict.fromkeys(v)) for k, v in implied.items()}, relay_words, firsts,
-                   frozenset(w for v in refer.values() for w in v))
+                   frozenset(w for v in refer.values() for w in v), frozenset(s.name for s in models if s.umbrella))

@@ -65,7 +65,7 @@ _EVENT_VERBS = frozenset({"began", "begun", "started", "erupted", "broke", "flar
 _CLAUSE_END = frozenset({";", ":", "as", "when", "while", "after", "which", "who", "where", "because", "amid",
                          "whereas", "although", "though", "but", "said", "says", "told", "according",
                          "before", "until", "making", "(", ")", "—", "–"})
-_PHRASE_REACH = 10   # tokens after "since" searched for its date ("since the fighting began on 6 March")
+_PHRASE_REACH = 14   # tokens after "since" searched for its date ("since the fighting began on 6 March")
 _SCOPE_REACH = 40    # tokens either side of a figure searched for its places
 _COUNTRY_WORDS = frozenset({"nationwide", "countrywide", "statewide"})
 _ACROSS = frozenset({"across", "throughout"})
@@ -327,8 +327,10 @@ def since_of(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figur
     if best is None and a > lo:
         # "Since Thursday, at least 745 ...": the sentence's opening phrase, alone before its first comma
         first = bisect.bisect_left(starts, lo)
-        if first < len(phrases) and phrases[first].end < a and phrases[first].start <= lo + 3 \
-                and tokens[phrases[first].end].text == "," \
+        end = phrases[first].end if first < len(phrases) else 0
+        while end < a and tokens[end].low in {"alone", "so", "far", "only"}:
+            end += 1   # "This year alone, the toll ..."
+        if first < len(phrases) and end < a and phrases[first].start <= lo + 3 and tokens[end].text == "," \
                 and all(tokens[k].text not in {",", ";"} and tokens[k].kind != "num"
                         for k in range(lo, phrases[first].start)):
             best = phrases[first]
