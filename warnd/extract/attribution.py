@@ -193,6 +193,10 @@ def _read(tokens: Sequence[Token], a: int, b: int, ctx: _Context) -> str | None:
     """The source a phrase names (the module docstring's order); records a named one for references."""
     if a >= b:
         return None
+    known_words = ctx.sources.words
+    if not any(tokens[k].low in HEADS or tokens[k].low in known_words or tokens[k].low in _PRONOUNS
+               or tokens[k].low.removesuffix("'s") in known_words for k in range(a, b)):
+        return None   # "local officials", "residents", "medics": no word a source could be named by
     words = [k for k in range(a, b) if tokens[k].kind != "punct"]
     if not words:
         return None

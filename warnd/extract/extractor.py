@@ -27,6 +27,7 @@ _REPORTING = frozenset({"said", "says", "told", "according", "reported", "report
 _SCENE_ROLES = frozenset({"plain"})
 # tokens the toll passes look at: cues, start-of-count words, "nationwide"/coast words, semicolons
 _TOLL_MARKS = CUE_WORDS | toll_scope.MARKS | {";"}
+_NOTHING = (None, None, None)
 _STOPS = _REPORTING | {";"}
 
 
@@ -83,7 +84,7 @@ class Extractor:
         carried = toll_scope.carry_from(tokens, spans, figures)
         # no part and no continued toll (most items): nothing to carry
         carry = carried if any(c is not None for c in carried) else None
-        return [TollFacts(*values) if any(values) else NO_FACTS  # type: ignore[arg-type]
+        return [TollFacts(*values) if values != _NOTHING else NO_FACTS  # type: ignore[arg-type]
                 for values in zip(toll_scope.resolve(since, carry), toll_scope.resolve(scope, carry),
                                   toll_scope.resolve(source, carry), strict=True)]
 

@@ -84,6 +84,8 @@ class Sources:
     firsts: Mapping[str, int] = field(default_factory=dict)   # first word -> most words of a name or relay
     generic: frozenset[str] = frozenset()   # every refer word: "the tracker" is a reference, not a name
     umbrellas: frozenset[str] = frozenset()  # bodies whose offices are named after them ("the UN mission")
+    words: frozenset[str] = frozenset()      # every word of a spelling or refer word (a phrase with none
+                                             # of them, nor a head word, names no known source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,4 +222,6 @@ def _sources(models: Sequence[_SourceModel], relays: Sequence[str]) -> Sources:
         firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
     return Sources(names, {k: frozenset(v) for k, v in refer.items()},
                    {k: tuple(dict.fromkeys(v)) for k, v in implied.items()}, relay_words, firsts,
-                   frozenset(w for v in refer.values() for w in v), frozenset(s.name for s in models if s.umbrella))
+                   frozenset(w for v in refer.values() for w in v), frozenset(s.name for s in models if s.umbrella),
+                   frozenset(w for words in (*names, *relay_words) for w in words)
+                   | frozenset(w for v in refer.values() for phrase in v for w in phrase.split()))

@@ -286,26 +286,32 @@ def since_and_scope(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f
                      [k for k in ends if tokens[k].text not in {"(", ")"}], demonyms, country,
                      any(tokens[k].low in WIDE_WORDS for k in marks))
     since: list[object] = []
-    owns: list[tuple[int, int]] = []
+    owns: dict[int, tuple[int, int]] = {}   # figure index -> its own span, once computed
     for i, f in enumerate(figures):
+        if not phrases:
+            since.append(ABSENT)
+            continue
         own = own_span(tokens, spans, f, mentions, places.starts)
-        phrase = since_of(tokens, spans, f, own, phrases, phrase_starts) if phrases else None
+        owns[i] = own
+        phrase = since_of(tokens, spans, f, own, phrases, phrase_starts)
         if phrase is not None and phrase.running and not f.cumulative and not f.historical:
             f.cumulative = True
             for part in figures[i + 1:i + 8]:
                 if part.parent == i:
                     part.cumulative = True
         since.append(phrase.value if phrase is not None else ABSENT)
-        owns.append(own)
     # a running total's place (and that of its repeats: a title's "600 killed on the coast" is the
     # body's toll); an incident's place is its location, which the store falls back to
     tolls = {(f.kind, f.count) for f in figures if f.cumulative} if mentions or places.wide else set()
-    scope: list[object] = [
-        scope_of(tokens, spans, f, _between_neighbours(f, figures[i - 1] if i else None,
-                                                       figures[i + 1] if i + 1 < len(figures) else None, own,
-                                                       places), places)
-        if (f.kind, f.count) in tolls else ABSENT
-        for i, (f, own) in enumerate(zip(figures, owns, strict=True))]
+    scope: list[object] = []
+    for i, f in enumerate(figures):
+        if (f.kind, f.count) not in tolls:
+            scope.append(ABSENT)
+            continue
+        own = owns.get(i) or own_span(tokens, spans, f, mentions, places.starts)
+        own = _between_neighbours(f, figures[i - 1] if i else None,
+                                  figures[i + 1] if i + 1 < len(figures) else None, own, places)
+        scope.append(scope_of(tokens, spans, f, own, places))
     return since, scope
 
 
@@ -454,8 +460,14 @@ def own_span(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], f: Figur
         while y < ceiling and tokens[y].text not in _SEGMENT_BREAKS:
             y += 1
         a, b = min(a, x), max(b, y)
-    a, b = max(lo, a, f.start - _SCOPE_REACH), min(hi, b, f.end + _SCOPE_REACH)
-    return a, _through_list(tokens, b, min(hi, f.end + _SCOPE_REACH), mentions, mention_starts)
+    floor, ceiling = f.start - _SCOPE_REACH, f.end + _SCOPE_REACH   # bounds by comparison: the hot path
+    floor = lo if lo > floor else floor
+    ceiling = hi if hi < ceiling else ceiling
+    a = floor if floor > a else a
+    b = ceiling if ceiling < b else b
+    if b >= ceiling or tokens[b].text != ",":
+        return a, b
+    return a, _through_list(tokens, b, ceiling, mentions, mention_starts)
 
 
 def _through_list(tokens: Sequence[Token], b: int, ceiling: int, mentions: Sequence[PlaceMention],
