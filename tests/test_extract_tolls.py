@@ -343,3 +343,22 @@ def test_corpus_toll_fields_score(extractor: Extractor, fold: int) -> None:
     accuracy = {name: attributes[name][True] / sum(attributes[name].values())
                 for name in ("since", "scope", "attributed_to")}
     assert accuracy["since"] >= 0.9 and accuracy["attributed_to"] >= 0.9 and accuracy["scope"] >= 0.65, accuracy
+
+
+def test_replayed_item_keeps_the_weekday_the_text_means(extractor: Extractor) -> None:
+    # a replay shifts dates by an arbitrary span: "since Thursday" is resolved against the recorded
+    # date, then moved by the same shift, so every item of the recording names the same start
+    from datetime import timedelta
+
+    from warnd.parse.replay import replay_shift
+    from warnd.types import Item
+
+    recorded = [Item(feed="f", key=str(day), title=f"Toll rises to {count}",
+                     summary=f"At least {count} people have been killed since Thursday, the monitor said.",
+                     published_at=datetime(2025, 3, day, 9, tzinfo=UTC))
+                for day, count in ((7, 70), (8, 745), (9, 1018))]
+    now = datetime(2026, 12, 3, 1, 40, tzinfo=UTC)   # a Thursday: the shifted Saturday is a Wednesday
+    shifted = replay_shift(recorded, now)
+    delta = shifted[-1].published_at - recorded[-1].published_at  # type: ignore[operator]
+    starts = {c.since for item in shifted for c in extractor.extract(item).casualties}
+    assert starts == {date(2025, 3, 6) + timedelta(days=delta.days)}

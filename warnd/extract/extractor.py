@@ -8,7 +8,7 @@ import bisect
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from warnd.extract import toll_scope
@@ -42,8 +42,17 @@ class Extractor:
         """The signals of one item; structured items keep theirs, gaining region/country if missing."""
         if item.signals is not None:
             return self._complete(item.signals)
-        published = item.published_at.date() if item.published_at is not None else None
-        return self._extract(item.text, published=published)
+        if item.published_at is None:
+            return self._extract(item.text, published=None)
+        shift = _replay_delta(item) if item.notes else None
+        if shift is None:
+            return self._extract(item.text, published=item.published_at.date())
+        # a replayed recording: "since Thursday" means the Thursday before the recorded date, moved
+        # by the same shift as the item (a weekday of the shifted date would name another day)
+        signals = self._extract(item.text, published=(item.published_at - shift).date())
+        moved = tuple(dataclasses.replace(c, since=c.since + timedelta(days=shift.days)) if c.since else c
+                      for c in signals.casualties)
+        return dataclasses.replace(signals, casualties=moved)
 
     def extract_text(self, text: str, *, published: date | None = None) -> Signals:
         """The signals of a bare text (no title/summary split); `published` is the item's date, which
@@ -118,6 +127,12 @@ class Extractor:
             return None
         return max(names, key=lambda n: (n.primary, n.entry.curated, n.entry.level == "region",
                                          n.entry.population)).entry
+
+
+def _replay_delta(item: Item) -> timedelta | None:
+    # imported here: warnd.parse brings feedparser, which extraction alone does not need
+    from warnd.parse.replay import replay_delta
+    return replay_delta(item)
 
 
 def load_extractor(gazetteer_files: Sequence[Path] = (), lexicon_files: Sequence[Path] = ()) -> Extractor:
