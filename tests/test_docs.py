@@ -34,7 +34,7 @@ def test_config_examples_load(where: str, text: str, tmp_path: Path) -> None:
 
 
 def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
-    gazetteer_block, _lexicon_block = yaml_blocks("docs/extraction.md")
+    gazetteer_block, _lexicon_block, _sources_block = yaml_blocks("docs/extraction.md")
     where, text = gazetteer_block
     path = tmp_path / "aliases.yaml"
     path.write_text(text, encoding="utf-8")
@@ -44,12 +44,26 @@ def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
 
 
 def test_extraction_doc_lexicon_example_loads(tmp_path: Path) -> None:
-    _gazetteer_block, (where, text) = yaml_blocks("docs/extraction.md")
+    _gazetteer_block, (where, text), _sources_block = yaml_blocks("docs/extraction.md")
     path = tmp_path / "communities.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([], [path])
     signals = extractor.extract_text("Raiders torched Ogiek homes and a Catholic church, killing 4.")
     assert signals.targeted_groups == ("Ogiek", "Christian"), where
+
+
+def test_extraction_doc_sources_example_loads(tmp_path: Path) -> None:
+    *_, (where, text) = yaml_blocks("docs/extraction.md")
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    extractor = load_extractor([], [path])
+    text = "KST said 14 civilians were killed in Beni. The tracker said 12 more died, Radio Okapi reported."
+    assert [c.attributed_to for c in extractor.extract_text(text).casualties] == ["Kivu Security Tracker"] * 2, where
+
+
+def test_bundled_operator_sources_file_loads() -> None:
+    extractor = load_extractor([], [ROOT / "config" / "lexicons" / "sources.yaml"])
+    assert "Kivu Security Tracker" in extractor.lexicon.sources.refer
 
 
 def test_every_doc_link_points_to_a_file() -> None:

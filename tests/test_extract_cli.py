@@ -38,7 +38,7 @@ def test_extract_jsonl_shapes(extractor: Extractor) -> None:
         "id": "a",
         "casualties": [{"kind": "killed", "count": 12, "qualifier": "exact", "victims": "civilians",
                         "cumulative": False, "location": "Jableh", "part_of": None, "historical": False,
-                        "estimate": False}],
+                        "estimate": False, "since": None, "scope": None, "attributed_to": None}],
         "locations": ["Jableh"], "targeted_groups": [], "region": "Latakia", "country": "Syria",
         "is_casualty_report": True,
     }
@@ -46,11 +46,30 @@ def test_extract_jsonl_shapes(extractor: Extractor) -> None:
     assert err.getvalue() == ""
 
 
+def test_extract_jsonl_prints_what_a_toll_counts(extractor: Extractor) -> None:
+    text = ("The Syrian Observatory for Human Rights said at least 1,018 people had been killed in Latakia, "
+            "Tartus and Homs provinces since Thursday.")
+    src = io.StringIO(json.dumps({"id": "t", "text": text, "published": "2025-03-09T09:00:00+00:00"}) + "\n"
+                      + json.dumps({"id": "u", "text": text}) + "\n")
+    dst, err = io.StringIO(), io.StringIO()
+    assert extract_jsonl(src, dst, extractor, err=err) == 0, err.getvalue()
+    dated, undated = (json.loads(line)["casualties"][0] for line in dst.getvalue().splitlines())
+    assert (dated["since"], dated["scope"], dated["attributed_to"]) == (
+        "2025-03-06", "Syria", "Syrian Observatory for Human Rights")
+    assert dated["cumulative"] is True and dated["location"] == "Latakia"   # the old fields keep their meaning
+    assert (undated["since"], undated["scope"]) == (None, "Syria")   # an undated "since Thursday" has no date
+
+
 BAD_LINES = [
     pytest.param("{not json\n", "line 2: not JSON: ", id="not-json"),
     pytest.param('["a list"]\n', "line 2: expected a JSON object", id="not-object"),
     pytest.param('{"id": "x", "text": 5}\n', "line 2: 'text' must be a string", id="text-not-string"),
     pytest.param('{"id": "x"}\n', "line 2: expected a string 'text'", id="no-text"),
+    pytest.param('{"id": "x", "text": "Two were killed.", "published": "last week"}\n',
+                 "line 2: 'published' must be an ISO date or date-time (2025-03-09), not 'last week'",
+                 id="published-not-a-date"),
+    pytest.param('{"id": "x", "text": "Two were killed.", "published": 20250309}\n',
+                 "line 2: 'published' must be an ISO date", id="published-not-a-string"),
 ]
 
 
@@ -101,6 +120,43 @@ def test_item_text_uses_publication_year(extractor: Extractor) -> None:
     signals = extractor.extract(item)
     assert [(c.count, c.historical) for c in signals.casualties] == [(10000, True)]
     assert not signals.is_casualty_report
+
+
+def test_item_published_date_resolves_since(extractor: Extractor) -> None:
+    item = Item(feed="f", key="k", title="Toll rises to 1,018",
+                summary="The toll since Thursday rose to 1,018, the Syrian Observatory for Human Rights said.",
+                published_at=datetime(2025, 3, 9, 9, tzinfo=UTC))
+    (toll,) = extractor.extract(item).casualties
+    assert toll.since == datetime(2025, 3, 6).date()
+
+
+def test_eval_extract_scores_toll_fields(extractor: Extractor, tmp_path: Path) -> None:
+    text = "The Observatory said 1,018 people had been killed in Latakia province since Thursday."
+    gold = tmp_path / "gold.jsonl"
+    lines = [{"id": "1", "text": text, "published": "2025-03-09", "casualties": [
+                 {"kind": "killed", "count": 1018, "cumulative": True, "since": "2025-03-06", "scope": "Latakia",
+                  "attributed_to": "Syrian Observatory for Human Rights"}]},
+             {"id": "2", "text": text, "casualties": [   # undated: the since it wants cannot be read
+                 {"kind": "killed", "count": 1018, "cumulative": True, "since": "2025-03-06", "scope": "latakia"}]},
+             {"id": "3", "text": "Gunmen killed 12 villagers near Jableh.", "casualties": [
+                 {"kind": "killed", "count": 12}]}]   # carries none of them: not scored
+    gold.write_text("".join(json.dumps(g) + "\n" for g in lines), encoding="utf-8")
+    out = io.StringIO()
+    assert eval_extract(gold, extractor, out, errors=True) == 0
+    report = out.getvalue()
+    assert "since         0.500  (1/2)" in report
+    assert "scope         1.000  (2/2)" in report
+    assert "attributed_to  1.000  (1/1)" in report or "attributed_to1.000  (1/1)" in report
+    assert "since of killed 1018: want '2025-03-06', got None" in report
+
+
+def test_eval_extract_bad_published(extractor: Extractor, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "1", "text": "Two were killed.", "published": "soon"}) + "\n",
+                    encoding="utf-8")
+    out = io.StringIO()
+    assert eval_extract(gold, extractor, out) == 2
+    assert "'published' must be an ISO date" in out.getvalue()
 
 
 def test_own_labeled_set_scores(extractor: Extractor) -> None:

@@ -15,6 +15,8 @@ finds it without a checkout (package data: `extract/data/*.tsv`, `extract/data/*
 - `places.yaml` — hand-curated camps, neighbourhoods, crossings and towns that conflict reporting names.
 - `lexicon.yaml` — communities and the context words that decide targeting; names that are not places;
   demonyms.
+- `sources.yaml` — known sources of figures (the Syrian Observatory, OCHA, ...) and relays (Reuters),
+  read with the lexicon: operators extend it in `config/lexicons/sources.yaml`.
 
 Operators extend, never edit, that data: `config/gazetteer/*.yaml` and `config/lexicons/*.yaml` are
 passed as `gazetteer_files` / `lexicon_files` and read on top (same formats; a mistake is reported as
@@ -23,7 +25,8 @@ passed as `gazetteer_files` / `lexicon_files` and read on top (same formats; a m
 Modules: `tokens` (one linear tokeniser, sentences), `numbers` (digits, words, ranges, hedges), `history`
 (sentences about the past),
 `casualties` + `casualty_words` (figures), `gazetteer` + `places` (place data and resolution),
-`lexicon` + `communities` (targeting), `extractor` (the stage), `jsonl` (`warnd extract`),
+`lexicon` + `communities` (targeting), `toll_scope` + `attribution` (what a figure counts: since, scope,
+source), `extractor` (the stage), `jsonl` (`warnd extract`),
 `evaluation` (`warnd eval-extract`).
 """
 

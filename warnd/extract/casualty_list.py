@@ -10,29 +10,60 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import NamedTuple
 
 from warnd.extract.casualties import Figure
 from warnd.types import Casualty, Qualifier
 
 
-def casualty_list(figures: Sequence[Figure], depth: Mapping[str, int]) -> tuple[Casualty, ...]:
-    """The item's casualties in text order; `depth` ranks places (deeper = more specific)."""
+class TollFacts(NamedTuple):
+    """What one figure counts (toll_scope.py, attribution.py): `Casualty.since/scope/attributed_to`."""
+
+    since: date | None = None
+    scope: str | None = None
+    attributed_to: str | None = None
+
+
+NO_FACTS = TollFacts()   # a figure that states none (shared, so that most figures allocate nothing)
+
+
+def casualty_list(figures: Sequence[Figure], depth: Mapping[str, int],
+                  facts: Sequence[TollFacts] | None = None) -> tuple[Casualty, ...]:
+    """The item's casualties in text order; `depth` ranks places (deeper = more specific); `facts`,
+    one per figure, fill since/scope/attributed_to (a repeat keeps the first statement's, filling
+    what it lacks from the later one)."""
     out: list[Casualty] = []
     position: dict[int, int] = {}          # figure index -> index in `out`
     first_of: dict[tuple[str, int, bool], tuple[int, int]] = {}   # key -> (out index, sentence)
     for i, f in enumerate(figures):
         key = (f.kind.value, f.count, f.historical)
         seen = first_of.get(key)
+        fact = facts[i] if facts is not None else None
         if seen is not None and seen[1] != f.sentence and _compatible(out[seen[0]], f):
             position[i] = seen[0]
-            out[seen[0]] = _merge(out[seen[0]], f, depth)
+            out[seen[0]] = _with_facts(_merge(out[seen[0]], f, depth), fact)
             continue
         part_of = position.get(f.parent) if f.parent is not None else None
         position[i] = len(out)
         if seen is None:
             first_of[key] = (len(out), f.sentence)
-        out.append(f.casualty(part_of if part_of != len(out) else None))
+        part_of = part_of if part_of != len(out) else None
+        if fact is None or fact is NO_FACTS:
+            out.append(f.casualty(part_of))
+        else:   # built once, with its facts (dataclasses.replace would cost several times more)
+            out.append(Casualty(f.kind, f.count, f.qualifier, f.victims, f.cumulative, f.location, part_of,
+                                f.historical, f.estimate, *fact))
     return tuple(out)
+
+
+def _with_facts(c: Casualty, fact: TollFacts | None) -> Casualty:
+    if fact is None or fact == NO_FACTS or (c.since is not None and c.scope is not None
+                                             and c.attributed_to is not None):
+        return c
+    return Casualty(c.kind, c.count, c.qualifier, c.victims, c.cumulative, c.location, c.part_of, c.historical,
+                    c.estimate, c.since or fact.since, c.scope or fact.scope, c.attributed_to or fact.attributed_to)
+
 
 
 def _compatible(old: Casualty, f: Figure) -> bool:

@@ -10,7 +10,10 @@ Historical figures are pairs like the others when the gold file labels history (
 casualties has a `historical` field); a file written to the older guide, which lists no history,
 does not score the historical figures the extractor emits. On matched pairs the `historical`,
 `estimate` and `part_of` flags are scored too (`part_of` agrees when both point at matched totals
-that match each other, or both are null). Each gold line's optional `classes` (the error classes of
+that match each other, or both are null). `since`, `scope` and `attributed_to` are scored the same
+way where a gold casualty carries them (`since` as an ISO date, `scope` compared like locations,
+`attributed_to` without case); a gold line's optional `published` is the item's date the extractor
+resolves relative dates against. Each gold line's optional `classes` (the error classes of
 extract-error-classes.md it exercises) gets its own casualty-pair tally.
 """
 
@@ -25,7 +28,7 @@ from typing import Any, TextIO
 
 from warnd.extract.extractor import Extractor
 from warnd.extract.gazetteer import name_key
-from warnd.extract.jsonl import signals_to_json, text_of
+from warnd.extract.jsonl import published_of, signals_to_json, text_of
 
 
 @dataclass(slots=True)
@@ -66,6 +69,7 @@ class Report:
 
 _ATTRIBUTES = ("victims", "cumulative", "qualifier", "location")
 _FLAGS = ("historical", "estimate", "part_of")
+_TOLL_FIELDS = ("since", "scope", "attributed_to")   # scored where a gold casualty carries them
 
 
 def _norm(name: str) -> str:
@@ -163,6 +167,13 @@ def _score_casualties(g: dict[str, Any], p: dict[str, Any], report: Report, note
             report.attributes.setdefault(flag, Counter())[same] += 1
             if not same:
                 field_notes.append(f"{flag} of {c['kind']} {c['count']}: want {c.get(flag)!r}, got {q.get(flag)!r}")
+        for name in _TOLL_FIELDS:
+            if name not in c:
+                continue
+            same = _same_fact(name, c.get(name), q.get(name))
+            report.attributes.setdefault(name, Counter())[same] += 1
+            if not same:
+                field_notes.append(f"{name} of {c['kind']} {c['count']}: want {c.get(name)!r}, got {q.get(name)!r}")
     for k in free:
         q = pred_cas[k]
         for t in tallies:
@@ -176,6 +187,14 @@ def _score_casualties(g: dict[str, Any], p: dict[str, Any], report: Report, note
     return errors
 
 
+def _same_fact(name: str, want: Any, got: Any) -> bool:
+    if want is None or got is None:
+        return want is None and got is None
+    if name == "scope":
+        return _norm(str(want)) == _norm(str(got))
+    return str(want).casefold() == str(got).casefold()
+
+
 def write_report(report: Report, out: TextIO, *, worst: int = 15, errors: bool = False) -> None:
     """Print the scores as a table, then the items with the most errors; with `errors`, every item's
     missed and spurious pairs and field errors, and the casualty pairs per error class."""
@@ -185,7 +204,7 @@ def write_report(report: Report, out: TextIO, *, worst: int = 15, errors: bool =
                      ("targeted groups", report.groups)):
         out.write(f"{label:<22}{t.precision:>10.3f}{t.recall:>10.3f}{t.f1:>8.3f}{t.tp:>6}{t.fp:>6}{t.fn:>6}\n")
     out.write("\naccuracy on matched casualty pairs:\n")
-    for attr in (*_ATTRIBUTES, *(f for f in _FLAGS if f in report.attributes)):
+    for attr in (*_ATTRIBUTES, *(f for f in (*_FLAGS, *_TOLL_FIELDS) if f in report.attributes)):
         c = report.attributes.get(attr, Counter())
         total = c[True] + c[False]
         acc = c[True] / total if total else 1.0
@@ -248,9 +267,11 @@ def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO, *, errors: 
     try:
         gold = read_jsonl(gold_path)
         texts = [text_of(g) for g in gold]
+        dates = [published_of(g) for g in gold]
     except (OSError, ValueError) as e:
         out.write(f"eval-extract: {e}\n")
         return 2
-    pred = [signals_to_json(g.get("id"), extractor.extract_text(t)) for g, t in zip(gold, texts, strict=True)]
+    pred = [signals_to_json(g.get("id"), extractor.extract_text(t, published=d))
+            for g, t, d in zip(gold, texts, dates, strict=True)]
     write_report(score(gold, pred), out, errors=errors)
     return 0

@@ -8,10 +8,13 @@ import bisect
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
+from warnd.extract import toll_scope
+from warnd.extract.attribution import CUE_WORDS, attribute, find_cues
 from warnd.extract.casualties import Figure, find_figures
-from warnd.extract.casualty_list import casualty_list
+from warnd.extract.casualty_list import NO_FACTS, TollFacts, casualty_list
 from warnd.extract.communities import find_targeted
 from warnd.extract.events import attack_type
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
@@ -23,6 +26,9 @@ from warnd.types import Casualty, Item, Place, Signals
 _REPORTING = frozenset({"said", "says", "told", "according", "reported", "reports", "claimed", "announced",
                         "confirmed", "stated", "estimated", "estimates"})
 _SCENE_ROLES = frozenset({"plain"})
+# tokens the toll passes look at: cues, start-of-count words, "nationwide"/coast words, semicolons
+_TOLL_MARKS = CUE_WORDS | toll_scope.MARKS | {";"}
+_NOTHING = (None, None, None)
 _STOPS = _REPORTING | {";"}
 
 
@@ -37,14 +43,25 @@ class Extractor:
         """The signals of one item; structured items keep theirs, gaining region/country if missing."""
         if item.signals is not None:
             return self._complete(item.signals)
-        year = item.published_at.year if item.published_at is not None else None
-        return self._extract(item.text, published_year=year)
+        if item.published_at is None:
+            return self._extract(item.text, published=None)
+        shift = _replay_delta(item) if item.notes else None
+        if shift is None:
+            return self._extract(item.text, published=item.published_at.date())
+        # a replayed recording: "since Thursday" means the Thursday before the recorded date, moved
+        # by the same shift as the item (a weekday of the shifted date would name another day)
+        signals = self._extract(item.text, published=(item.published_at - shift).date())
+        moved = tuple(dataclasses.replace(c, since=c.since + timedelta(days=shift.days)) if c.since else c
+                      for c in signals.casualties)
+        return dataclasses.replace(signals, casualties=moved)
 
-    def extract_text(self, text: str) -> Signals:
-        """The signals of a bare text (no title/summary split, no publication date)."""
-        return self._extract(text, published_year=None)
+    def extract_text(self, text: str, *, published: date | None = None) -> Signals:
+        """The signals of a bare text (no title/summary split); `published` is the item's date, which
+        relative dates ("since Thursday") resolve against (without it they give no `since`)."""
+        return self._extract(text, published=published)
 
-    def _extract(self, text: str, *, published_year: int | None) -> Signals:
+    def _extract(self, text: str, *, published: date | None) -> Signals:
+        published_year = published.year if published is not None else None
         tokens = tokenize(text)
         spans = sentences(tokens, text)
         mentions = find_places(tokens, self.gazetteer, self.lexicon, spans)
@@ -56,10 +73,30 @@ class Extractor:
                                {f.start: f.kind.value for f in figures if not f.historical},
                                published_year=published_year)
         places = _unique_places(mentions)
-        casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions})
+        facts = self._toll_facts(tokens, spans, figures, mentions, published) if figures else None
+        casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions}, facts)
         region, country = _main_region(casualties, mentions)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
                        country=country, event_type=attack_type(tokens) if casualties else None)
+
+    def _toll_facts(self, tokens: list[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
+                    mentions: Sequence[PlaceMention], published: date | None) -> list[TollFacts]:
+        """What each figure counts: since, scope and source (toll_scope.py, attribution.py)."""
+        marks = [k for k, t in enumerate(tokens) if t.low in _TOLL_MARKS]   # the one pass over the tokens
+        country = _item_country(mentions)
+        since, scope = toll_scope.since_and_scope(tokens, spans, figures, mentions, published, marks,
+                                                  self.lexicon.demonyms, country)
+        if marks:
+            source = attribute(tokens, spans, figures, find_cues(tokens, spans, self.lexicon.sources, country, marks),
+                               marks)
+        else:
+            source = [toll_scope.ABSENT] * len(figures)
+        carried = toll_scope.carry_from(tokens, spans, figures)
+        # no part and no continued toll (most items): nothing to carry
+        carry = carried if any(c is not None for c in carried) else None
+        return [TollFacts(*values) if values != _NOTHING else NO_FACTS  # type: ignore[arg-type]
+                for values in zip(toll_scope.resolve(since, carry), toll_scope.resolve(scope, carry),
+                                  toll_scope.resolve(source, carry), strict=True)]
 
     def _complete(self, signals: Signals) -> Signals:
         if signals.region is not None and signals.country is not None:
@@ -91,6 +128,12 @@ class Extractor:
             return None
         return max(names, key=lambda n: (n.primary, n.entry.curated, n.entry.level == "region",
                                          n.entry.population)).entry
+
+
+def _replay_delta(item: Item) -> timedelta | None:
+    # imported here: warnd.parse brings feedparser, which extraction alone does not need
+    from warnd.parse.replay import replay_delta
+    return replay_delta(item)
 
 
 def load_extractor(gazetteer_files: Sequence[Path] = (), lexicon_files: Sequence[Path] = ()) -> Extractor:
@@ -182,7 +225,9 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         seg_a, seg_b = f.segment
         clause = _clause_start(tokens, start, min(f.start, f.anchor))
         seg_a = max(seg_a, clause)
-        listed = _list_head(between(f.sentence, lo, seg_b), tokens, seg_a)
+        # the list is looked for near the segment only: a run-on "sentence" naming thousands of
+        # places made this scan quadratic (every figure walked every place before it)
+        listed = _list_head(between(f.sentence, max(lo, seg_a - 4 * _REPORT_REACH), seg_b), tokens, seg_a)
         chosen = ((listed if listed is not None and not any(listed.end <= k for k in reported_at) else None)
                   or _pick([m for m in window if seg_a <= m.start < seg_b], f, reported_at, strict=True)
                   or (_pick([m for m in window if m.start >= clause], f, reported_at, strict=True)
@@ -242,6 +287,19 @@ def _pick(window: Sequence[PlaceMention], f: Figure, reported_at: Sequence[int],
         return None
     scene = scene or usable
     return max(scene, key=lambda m: (m.depth, -abs(m.start - f.start)))
+
+
+def _item_country(mentions: Sequence[PlaceMention]) -> str | None:
+    """The country the item's places name most often (the first of a tie): where an unnamed
+    "the coast" or "the monitor" is."""
+    counts: dict[str, int] = {}
+    for m in mentions:
+        country = m.entry.country
+        if country is not None and m.role != "compound":
+            counts[country] = counts.get(country, 0) + 1
+    if len(counts) < 2:
+        return next(iter(counts), None)
+    return max(counts, key=counts.__getitem__)
 
 
 def _main_region(casualties: Sequence[Casualty],

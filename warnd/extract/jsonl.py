@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, datetime
 from typing import Any, TextIO
 
 from warnd.extract.extractor import Extractor
@@ -17,7 +18,9 @@ def signals_to_json(item_id: Any, signals: Signals) -> dict[str, Any]:
         "casualties": [
             {"kind": c.kind.value, "count": c.count, "qualifier": c.qualifier.value, "victims": c.victims,
              "cumulative": c.cumulative, "location": c.location, "part_of": c.part_of,
-             "historical": c.historical, "estimate": c.estimate}
+             "historical": c.historical, "estimate": c.estimate,
+             "since": c.since.isoformat() if c.since is not None else None, "scope": c.scope,
+             "attributed_to": c.attributed_to}
             for c in signals.casualties
         ],
         "locations": [p.name for p in signals.places],
@@ -46,6 +49,25 @@ def text_of(obj: Any) -> str:
     return f"{title}\n{summary}" if summary else title
 
 
+def published_of(obj: dict[str, Any]) -> date | None:
+    """The line's optional `published`: an ISO date or date-time ("2025-03-09", "2025-03-09T09:00:00Z"),
+    the item's date that relative dates ("since Thursday") resolve against.
+
+    Raises:
+        ValueError: when `published` is there but is not an ISO date or date-time.
+    """
+    value = obj.get("published")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).date() if "T" in value or " " in value.strip() \
+                else date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"'published' must be an ISO date or date-time (2025-03-09), not {value!r}")
+
+
 def extract_jsonl(src: TextIO, dst: TextIO, extractor: Extractor, *, err: TextIO | None = None) -> int:
     """Extract every line of `src` into `dst`; a bad line is reported on stderr and skipped.
 
@@ -65,11 +87,12 @@ def extract_jsonl(src: TextIO, dst: TextIO, extractor: Extractor, *, err: TextIO
             continue
         try:
             text = text_of(obj)
+            published = published_of(obj)
         except ValueError as e:
             failed += 1
             err.write(f"line {number}: {e}\n")
             continue
-        signals = extractor.extract_text(text)
+        signals = extractor.extract_text(text, published=published)
         dst.write(json.dumps(signals_to_json(obj.get("id"), signals), ensure_ascii=False) + "\n")
     if failed:
         err.write(f"{failed} line(s) failed\n")

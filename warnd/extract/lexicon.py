@@ -15,6 +15,13 @@ victim_nouns: [villagers]     # "Alawite villagers" -> targeted
 party_nouns: [herders]        # "Fulani herders" -> a party, not a victim
 not_places: [Arakan Army]     # names with place words in them that are not places
 demonyms: {Syrian: Syria}     # never locations; used to tell Tripoli (Lebanon) from Tripoli (Libya)
+sources:                      # named sources of figures (attribution.py); bundled in data/sources.yaml
+  - name: Syrian Observatory for Human Rights   # what `attributed_to` says
+    aliases: [SOHR]           # other spellings
+    refer: [observatory, monitor]   # generic words that refer back to it once named
+    implied_in: [Syria]       # countries where such a word means it even unnamed
+    umbrella: false           # true: "the X mission/office" is that office, named as written (the UN)
+relays: [Reuters]             # wire agencies: they carry figures, they are never their source
 ```
 """
 
@@ -42,6 +49,15 @@ class _CommunityModel(BaseModel):
     any_case: bool = False
 
 
+class _SourceModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    refer: list[str] = Field(default_factory=list)
+    implied_in: list[str] = Field(default_factory=list)
+    umbrella: bool = False
+
+
 class _LexiconModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     communities: list[_CommunityModel] = Field(default_factory=list)
@@ -53,6 +69,23 @@ class _LexiconModel(BaseModel):
     not_places: list[str] = Field(default_factory=list)
     demonyms: dict[str, str] = Field(default_factory=dict)
     fold_into: list[str] = Field(default_factory=list)
+    sources: list[_SourceModel] = Field(default_factory=list)
+    relays: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Named sources of figures (warnd.extract.attribution): folded word tuples to canonical names."""
+
+    names: Mapping[tuple[str, ...], str] = field(default_factory=dict)
+    refer: Mapping[str, frozenset[str]] = field(default_factory=dict)   # name -> generic words for it
+    implied: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # country -> names implied there
+    relays: frozenset[tuple[str, ...]] = frozenset()
+    firsts: Mapping[str, int] = field(default_factory=dict)   # first word -> most words of a name or relay
+    generic: frozenset[str] = frozenset()   # every refer word: "the tracker" is a reference, not a name
+    umbrellas: frozenset[str] = frozenset()  # bodies whose offices are named after them ("the UN mission")
+    words: frozenset[str] = frozenset()      # every word of a spelling or refer word (a phrase with none
+                                             # of them, nor a head word, names no known source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +112,7 @@ class Lexicon:
     within: Mapping[str, str] = field(default_factory=dict)   # branch -> wider group (Sunni -> Muslim)
     service_worship: frozenset[str] = frozenset()    # worship words that count only during a service
     starts: frozenset[str] = frozenset()             # first words of every curated or generated form
+    sources: Sources = field(default_factory=Sources)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -114,7 +148,7 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
     Raises:
         ConfigError: every problem in the operator files, each with file:line:col.
     """
-    docs = [bundled_yaml("lexicon.yaml")] + [read_yaml(p) for p in files]
+    docs = [bundled_yaml("lexicon.yaml"), bundled_yaml("sources.yaml")] + [read_yaml(p) for p in files]
     forms: dict[tuple[str, ...], str] = {}
     worship: dict[str, str] = {}
     sets: dict[str, set[str]] = {k: set() for k in ("victim_nouns", "party_nouns", "target_before",
@@ -126,11 +160,15 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
     service_worship: set[str] = set()
     fold_into: set[str] = set()
     problems: list[Problem] = []
+    source_models: list[_SourceModel] = []
+    relays: list[str] = []
     for doc in docs:
         model = _validate(doc)
         if isinstance(model, list):
             problems.extend(model)
             continue
+        source_models.extend(model.sources)
+        relays.extend(model.relays)
         for community in model.communities:
             for form in community.forms:
                 words = _words(form)
@@ -161,4 +199,29 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
                    max((len(k) for k in forms), default=1), frozenset(k[0] for k in forms),
                    frozenset(p[0] for p in not_places), frozenset(k[0] for k in forms) | frozenset(demonyms),
                    generated, frozenset(any_case), within, frozenset(service_worship),
-                   frozenset(k[0] for k in forms) | frozenset(k[0] for k in generated))
+                   frozenset(k[0] for k in forms) | frozenset(k[0] for k in generated),
+                   _sources(source_models, relays))
+
+
+def _sources(models: Sequence[_SourceModel], relays: Sequence[str]) -> Sources:
+    """Later entries (operator files) win a spelling over earlier ones (the bundled list)."""
+    names: dict[tuple[str, ...], str] = {}
+    refer: dict[str, set[str]] = {}
+    implied: dict[str, list[str]] = {}
+    for s in models:
+        for spelling in (s.name, *s.aliases):
+            words = _words(spelling)
+            if words:
+                names[words] = s.name
+        refer.setdefault(s.name, set()).update(" ".join(_words(w)) for w in s.refer)
+        for country in s.implied_in:
+            implied.setdefault(country, []).append(s.name)
+    relay_words = frozenset(w for w in map(_words, relays) if w)
+    firsts: dict[str, int] = {}
+    for words in (*names, *relay_words):
+        firsts[words[0]] = max(firsts.get(words[0], 0), len(words))
+    return Sources(names, {k: frozenset(v) for k, v in refer.items()},
+                   {k: tuple(dict.fromkeys(v)) for k, v in implied.items()}, relay_words, firsts,
+                   frozenset(w for v in refer.values() for w in v), frozenset(s.name for s in models if s.umbrella),
+                   frozenset(w for words in (*names, *relay_words) for w in words)
+                   | frozenset(w for v in refer.values() for phrase in v for w in phrase.split()))

@@ -15,7 +15,8 @@ A feed with ``replay: true`` is a recorded local file. On every poll that parses
   no new item and no revision, however much time has passed. (The poller does not even parse
   an unchanged file: its body hash is the same.)
 * Each shifted item gets a note ``replay: dates shifted by <delta>`` so nobody mistakes a demo
-  alert for a live one when reading the evidence.
+  alert for a live one when reading the evidence. `replay_delta` reads it back: extraction resolves
+  "since Thursday" against the recorded date (the weekday the text means), then shifts the result.
 
 Pure: `now` is passed in (the poller gives ``clock.now()``).
 """
@@ -23,12 +24,16 @@ Pure: `now` is passed in (the poller gives ``clock.now()``).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from warnd.types import Item
 
-__all__ = ["replay_shift"]
+__all__ = ["replay_delta", "replay_shift"]
+
+_NOTE = "replay: dates shifted by "
+_DELTA = re.compile(r"(?:(-?\d+) days?, )?(\d+):(\d\d):(\d\d)")
 
 
 def replay_shift(items: Sequence[Item], now: datetime) -> tuple[Item, ...]:
@@ -53,3 +58,14 @@ def replay_shift(items: Sequence[Item], now: datetime) -> tuple[Item, ...]:
             notes=(*item.notes, note),
         ))
     return tuple(shifted)
+
+
+def replay_delta(item: Item) -> timedelta | None:
+    """How far `replay_shift` moved the item's dates (from its note), or None for an item never shifted."""
+    for note in item.notes:
+        if note.startswith(_NOTE):
+            m = _DELTA.fullmatch(note[len(_NOTE):])
+            if m is not None:
+                days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
+                return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return None
