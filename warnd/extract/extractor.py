@@ -76,8 +76,24 @@ class Extractor:
         facts = self._toll_facts(tokens, spans, figures, mentions, published) if figures else None
         casualties = casualty_list(figures, {m.entry.name: m.entry.depth for m in mentions}, facts)
         region, country = _main_region(casualties, mentions)
+        places = self._with_scopes(places, casualties, country)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
                        country=country, event_type=attack_type(tokens) if casualties else None)
+
+    def _with_scopes(self, places: tuple[Place, ...], casualties: Sequence[Casualty],
+                     country: str | None) -> tuple[Place, ...]:
+        """`places` plus each running toll's scope that the text names only as a whole ("across the
+        country", "Latakia, Tartus and Homs provinces"): the store reads a scope's level, region and
+        country there."""
+        named = {p.name for p in places}
+        extra: list[Place] = []
+        for c in casualties:
+            if c.scope and c.scope not in named:
+                entry = self.best_entry(c.scope, country)
+                if entry is not None:
+                    extra.append(Place(entry.name, entry.place_level, entry.region, entry.country))
+                    named.add(c.scope)
+        return places + tuple(extra) if extra else places
 
     def _toll_facts(self, tokens: list[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
                     mentions: Sequence[PlaceMention], published: date | None) -> list[TollFacts]:
