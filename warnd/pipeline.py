@@ -29,6 +29,15 @@ from warnd.config.rules import (
 from warnd.evaluate import Candidate
 from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
+from warnd.routing import (
+    RouteNode,
+    build_tree,
+    channels_for,
+    inhibition,
+    match_routes,
+    may_hold,
+    routing_labels,
+)
 from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
@@ -67,8 +76,11 @@ class Pipeline:
     # What the last cycle did besides alerting: rules that failed or lag, texts that failed to render.
     last_cycle: CycleOutcome = field(default_factory=lambda: CycleOutcome())
     text_failures: dict[str, int] = field(default_factory=dict)
+    tree: RouteNode = field(init=False)
+    _sources: list[tuple[int | None, dict[str, str]]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        self.tree = build_tree(self.settings.route, self.settings.routing)
         if not self.feed_tags:
             self.feed_tags = {f.name: f.tags for f in self.settings.feeds if f.enabled}
 
@@ -115,8 +127,11 @@ class Pipeline:
         cycle = _Cycle(self, now)
         progress = Progress(self, now, self.store.rule_lags())
         self.text_failures = {}
+        # Firing alerts an inhibit rule may take as its source: read once per cycle, grown as it records.
+        self._sources = None
         fired: list[Alert] = []
-        obs_rules = [r for r in rules if isinstance(r, _OBSERVATION_RULES)]
+        # Rules whose alerts may inhibit others go first, so a target fired in the same cycle sees its source.
+        obs_rules = sorted((r for r in rules if isinstance(r, _OBSERVATION_RULES)), key=self._inhibit_order)
         head = self.store.cursor(EVALUATE_CURSOR)
         fresh = self.store.observations_after(head, limit=BATCH)
         new_head = max((o.id for o in fresh), default=head)
@@ -236,9 +251,11 @@ class Pipeline:
         alert = self._with_rule_text(rule, alert)
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
-        channels = self._channels(rule)
+        channels = self._channels(rule, alert)
+        inhibited = None if decision.silence_id is not None else self._inhibited(rule, alert, now)
         return NewAlert(replace(alert, notify=channels), channels, decision.silence_id,
-                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None)
+                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None,
+                        inhibited=inhibited)
 
     def record(self, decided: Sequence[NewAlert], now: datetime) -> list[Alert]:
         """Record the alerts a rule decided in a cycle (one transaction); returns those recorded, with ids."""
@@ -255,7 +272,9 @@ class Pipeline:
             if alert_id is None:
                 log.info("alert already recorded by another instance", extra={"rule": a.rule, "dedup_key": a.dedup_key})
                 continue
-            log.info("alert silenced" if one.silence_id else "alert fired",
+            if self._sources is not None and one.silence_id is None and one.inhibited is None:
+                self._sources.append(self._source(replace(a, id=alert_id)))
+            log.info("alert silenced" if one.silence_id else "alert inhibited" if one.inhibited else "alert fired",
                      extra={"rule": a.rule, "alert_id": alert_id, "dedup_key": a.dedup_key, "value": a.value,
                             "baseline": a.baseline, "sources": a.sources, "escalation": a.escalation,
                             "channels": list(one.channels), "silence_id": one.silence_id})
@@ -280,11 +299,53 @@ class Pipeline:
         labels = alert.labels + tuple(kv for kv in extra if kv[0] not in alert.label_dict)
         return replace(alert, title=title, annotations=annotations, labels=labels)
 
-    def _channels(self, rule: EvaluatedRule) -> tuple[str, ...]:
-        routing = self.settings.routing
-        return route(notify=rule.notify, severity=rule.severity, default=routing.default,
-                     by_severity=routing.by_severity,
-                     min_severity={n: c.min_severity for n, c in self.settings.channels.items()})
+    def _channels(self, rule: EvaluatedRule, alert: Alert) -> tuple[str, ...]:
+        """The rule's `notify` channels, else those of the route nodes that take the alert."""
+        min_severity = {n: c.min_severity for n, c in self.settings.channels.items()}
+        if rule.notify is not None:
+            return route(notify=rule.notify, severity=rule.severity, default=(), by_severity={},
+                         min_severity=min_severity)
+        nodes = match_routes(self.tree, routing_labels(alert, rule.match.tags, implied_labels(rule)))
+        return channels_for(nodes, alert.severity, min_severity)
+
+    def _inhibited(self, rule: EvaluatedRule, alert: Alert, now: datetime) -> str | None:
+        """Why an inhibit rule holds the alert back (a firing source alert), or None."""
+        if not self.settings.inhibit:
+            return None
+        if self._sources is None:
+            self._sources = [self._source(a) for a in self.store.firing_alerts(now)]
+        found = inhibition(routing_labels(alert, rule.match.tags, implied_labels(rule)), self._sources, self.settings.inhibit,
+                           target_key=alert.dedup_key)
+        if found is None:
+            return None
+        log.info("alert inhibited", extra={"rule": rule.id, "dedup_key": alert.dedup_key,
+                                           "source_alert_id": found.source_alert_id, "reason": found.reason})
+        return found.reason
+
+    def _inhibit_order(self, rule: EvaluatedRule) -> int:
+        known = {"rule": rule.id, "severity": str(rule.severity), **implied_labels(rule)}
+        return 0 if any(may_hold(r.source_matchers, known) for r in self.settings.inhibit) else 1
+
+    def _source(self, alert: Alert) -> tuple[int | None, dict[str, str]]:
+        rule = self.rules.by_id(alert.rule)
+        labels = routing_labels(alert, *((rule.match.tags, implied_labels(rule)) if rule is not None else ()))
+        return alert.id, {**labels, "__dedup_key": alert.dedup_key}
+
+
+@functools.lru_cache(maxsize=1024)
+def _implied(match: object) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for label, attr in (("country", "country"), ("region", "regions"), ("victims", "victims"),
+                        ("targeted_group", "targeted_group"), ("qualifier", "qualifier")):
+        values = getattr(match, attr)
+        if len(values) == 1:
+            out[label] = str(values[0])
+    return out
+
+
+def implied_labels(rule: EvaluatedRule) -> dict[str, str]:
+    """Labels every alert of `rule` has through its match: `country: Syria` when it matches only Syria."""
+    return _implied(rule.match)
 
 
 def group_of(rule: EvaluatedRule, obs: Observation | StoredItem) -> Group:

@@ -228,6 +228,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     SILENCED = "silenced"
+    INHIBITED = "inhibited"   # an inhibit rule held it back; last_error says which and by which alert
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from warnd.config.durations import Duration, format_duration, parse_duration
 from warnd.config.loader import LocatedYaml, located_problems, parse_yaml, read_yaml, validate
+from warnd.config.routing import routing_problems
 from warnd.config.rules import RULE_KINDS, Rule
 from warnd.config.settings import (
     ChannelConfig,
@@ -61,6 +62,11 @@ def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None, sec
     if doc.data is not None and not isinstance(doc.data, dict):
         raise ConfigError([doc.problem((), "the config file must be a mapping of keys")])
     settings = validate(doc, Settings)
+    routing = routing_problems(settings.route, settings.inhibit, settings.time_intervals,
+                               channels=set(settings.channels), problem=doc.problem,
+                               legacy_given=bool(settings.routing.default or settings.routing.by_severity))
+    if routing:
+        raise ConfigError(routing)
     overrides: dict[str, Any] = {}
     if env.get(f"{_ENV_PREFIX}DATABASE_URL"):
         overrides["database"] = env[f"{_ENV_PREFIX}DATABASE_URL"]

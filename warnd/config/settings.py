@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from warnd.config.durations import Duration, PositiveDuration, Seconds
+from warnd.config.routing import InhibitRule, NamedTimeIntervals, Route
 from warnd.types import Severity
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -259,6 +260,9 @@ class Settings(_Model):
     templates: str = "templates"
     channels: dict[str, ChannelConfig] = {}
     routing: RoutingSettings = RoutingSettings()
+    route: Route | None = Field(None, description="the routing tree (Alertmanager's shape); replaces `routing`")
+    inhibit: tuple[InhibitRule, ...] = ()
+    time_intervals: tuple[NamedTimeIntervals, ...] = ()
     outbox: OutboxSettings = OutboxSettings()
     evaluate_interval: PositiveDuration = timedelta(minutes=1)
     http: HttpSettings | None = None

@@ -73,6 +73,7 @@ class NewAlert:
     silence_id: int | None = None      # recorded under this silence, not sent
     seen_count: int | None = None      # the group's alert count the decision saw (None: the current one)
     has_state: bool = True             # False: the decision saw no state for the group (its first alert)
+    inhibited: str | None = None       # why it is recorded but not sent (an inhibit rule and its source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +297,15 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
         with self._tx() as s:
             return [conv.alert(r) for r in s.scalars(q)]
 
+    def firing_alerts(self, now: datetime) -> list[Alert]:
+        """The last alert of every group that still holds: flagged firing, and its window since it
+        fired not yet over (a group no new report touches stops holding when its window passes)."""
+        q = (select(AlertRow).join(AlertStateRow, AlertStateRow.last_alert_id == AlertRow.id)
+             .where(AlertStateRow.firing.is_(True)))
+        with self._tx() as s:
+            alerts = [conv.alert(r) for r in s.scalars(q)]
+        return [a for a in alerts if a.fired_at + a.window > now]
+
     def alert_silence(self, alert_id: int) -> int | None:
         """The silence an alert was recorded under (not sent), or None when it went out."""
         with self._tx() as s:
@@ -349,8 +359,8 @@ def _write_alerts(conn: Connection, batch: Sequence[NewAlert], now: datetime) ->
         alert = one.alert
         state: dict[str, Any] = {"alert_count": n + 1, "last_alert_id": alert_id, "firing": True,
                                  "last_evaluated_at": now}
-        if one.silence_id is None:
-            # A silenced alert is recorded but not sent: it must not start the realert clock.
+        if one.silence_id is None and one.inhibited is None:
+            # A silenced (or inhibited) alert is recorded but not sent: it must not start the realert clock.
             state |= {"last_value": alert.value, "last_sent_at": alert.fired_at}
         moved = one.has_state and conn.execute(_MOVE_STATE, {"b_key": alert.dedup_key, "b_seen": n, **state}).rowcount
         if not moved:
@@ -359,9 +369,11 @@ def _write_alerts(conn: Connection, batch: Sequence[NewAlert], now: datetime) ->
             # The group's first alert; a state row that appeared meanwhile breaks the primary key.
             new_states.append({"dedup_key": alert.dedup_key, "rule": alert.rule, "labels": dict(alert.labels),
                                "alert_count": None, "last_value": None, "last_sent_at": None, **state})
-        status = str(DeliveryStatus.SILENCED if one.silence_id is not None else DeliveryStatus.PENDING)
+        status = str(DeliveryStatus.SILENCED if one.silence_id is not None else
+                     DeliveryStatus.INHIBITED if one.inhibited else DeliveryStatus.PENDING)
         deliveries.extend({"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
-                           "next_attempt_at": now, "created_at": now} for channel in one.channels)
+                           "next_attempt_at": now, "created_at": now, "last_error": one.inhibited}
+                          for channel in one.channels)
     if new_states:
         conn.execute(_INSERT_STATE, new_states)
     if deliveries:
