@@ -51,14 +51,17 @@ def test_demo_fires_today_into_the_file_sinks(project: Path) -> None:
     assert not any(s.startswith("[CRITICAL] Latakia: 1,018 killed") for s in subjects), subjects
     listing = warnd("outbox", "list", cwd=project).stdout
     assert "inhibited" in listing and "country toll covers its regions" in listing, listing
-    assert any("Alawite" in s for s in subjects) and any("Christian" in s for s in subjects), subjects
+    # The coast desk's route groups by country: the burst of coast alerts is one email listing them.
+    coast = [m for m in mails if "coast-desk@" in str(m["To"])]
+    assert len(coast) == 1 and "and 2 more alerts" in str(coast[0]["Subject"]), subjects
+    coast_text = coast[0].get_body(("plain",)).get_content()
+    assert "IN THIS NOTIFICATION: 3 alerts for country=Syria" in coast_text, coast_text
+    assert "Alawite" in coast_text and "Christian" in coast_text, coast_text
     assert any(s.startswith("[CRITICAL] Syria: 1,018 killed in 24h (2 sources)") for s in subjects), subjects
-    assert len(hooks) == len(mails)
+    assert len(hooks) == 4         # the webhook sink is not grouped: each alert that went out
     assert all(h["schema_version"] and h["type"] == "alert" for h in hooks)
     assert {h["alert"]["rule"] for h in hooks} == {"mass-casualty-corroborated", "community-targeted-first-report"}
-    coast = list((project / "var/outbox/coast-desk").glob("*.eml"))
-    general = list((project / "var/outbox/mail").glob("*.eml"))
-    assert len(general) == 1 and len(coast) == len(mails) - 1
+    assert len(list((project / "var/outbox/mail").glob("*.eml"))) == 1
     # Nothing from the negatives: meetings, appointments, trucks, the committee that excluded communities.
     assert not any(word in s for s in subjects for word in ("Cairo", "Amman", "Druze", "Kurd"))
     # Polling again finds nothing new: no duplicate alert lands in the sinks.
@@ -74,10 +77,10 @@ def test_make_run_daemon_delivers_within_a_minute_and_stops_cleanly_on_ctrl_c(pr
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if len(read_sinks(project)[0]) >= 4:
+            if len(read_sinks(project)[0]) >= 2 and len(read_sinks(project)[1]) >= 4:
                 break
             time.sleep(0.5)
-        assert len(read_sinks(project)[0]) >= 4
+        assert len(read_sinks(project)[0]) >= 2 and len(read_sinks(project)[1]) >= 4
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     finally:

@@ -17,7 +17,8 @@ EXPORTS = {
         "secrets_needed", "validate",
     ],
     "warnd.store": [
-        "AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+        "AlertState", "Group", "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag",
+        "Silence", "Store",
         "StoreThread", "StoredItem", "observed_time", "open_store",
     ],
     "warnd.evaluate": [

@@ -268,3 +268,23 @@ def test_without_the_equal_label_on_the_target_nothing_is_inhibited(store: Store
     feed_in(p, FakeClock(T0), *[item(f"o{i}", killed=1018, feed=f"outlet-{i}", groups=("Alawite",)) for i in range(3)])
     statuses = {a.rule: d.status for d, a in store.deliveries()}
     assert statuses["first-targeting"] == DeliveryStatus.PENDING   # it has no country label (#507)
+
+
+def test_a_mute_interval_records_the_direct_deliveries_as_muted(store: Store, rules: RuleSet) -> None:
+    # Only criticals at night: the `warning` corroborated alert is muted on the night route, with why.
+    settings = Settings.model_validate({
+        "channels": {"mail": {"type": "file", "format": "eml", "dir": "x"},
+                     "hook": {"type": "file", "format": "json", "dir": "y"}},
+        "time_intervals": [{"name": "night", "time_intervals": [
+            {"times": [{"start_time": "00:00", "end_time": "07:00"}, {"start_time": "20:00", "end_time": "24:00"}]}]}],
+        "route": {"receiver": ["hook"], "routes": [
+            {"matchers": ['severity!="critical"'], "receiver": ["mail"], "mute_time_intervals": ["night"]},
+            {"receiver": ["mail"]}]},
+    })
+    p = Pipeline(store, PresetSignals(), settings, rules)
+    night = T0.replace(hour=23)
+    feed_in(p, FakeClock(night), *[item(f"o{i}", killed=1018, feed=f"outlet-{i}", at=night) for i in range(3)])
+    by = {(a.rule, d.channel): d for d, a in store.deliveries()}
+    assert by[("corroborated", "mail")].status == DeliveryStatus.MUTED
+    assert by[("corroborated", "mail")].last_error == "root.0: mute time interval 'night'"
+    assert by[("deaths-jump", "mail")].status == DeliveryStatus.PENDING     # critical: not muted

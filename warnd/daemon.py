@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import random
@@ -207,7 +208,33 @@ class Daemon:
             self._kick("outbox")
         return len(alerts)
 
+    async def flush_groups(self) -> int:
+        """Flush the grouped routes' due groups: each notification and its outbox rows in one commit."""
+        now = self.clock.now()
+        due = await self.db(Store.due_groups, self.store, now)
+        if not due:
+            return 0
+        sources = await self.db(self.pipeline.inhibit_sources, now)
+        plan = functools.partial(self.pipeline.plan_flush, now=now, sources=sources)
+        made = 0
+        for group_id in due:
+            result = await self.db(Store.flush_group, self.store, group_id, now, plan,
+                                   before_commit=lambda: crashpoints.reach("before_group_commit"))
+            if result is None:
+                continue    # another instance flushed it, or it is not due any more
+            crashpoints.reach("after_group_commit")
+            if result.status is not None:
+                made += 1
+                log.info("group notified", extra={"group_id": group_id, "status": result.status,
+                                                  "alerts": [a.id for a in result.firing],
+                                                  "resolved": [a.id for a in result.resolved],
+                                                  "channels": list(result.channels)})
+            elif result.note:
+                log.info("group flush sent nothing", extra={"group_id": group_id, "note": result.note})
+        return made
+
     async def drain_outbox(self) -> DrainReport:
+        await self.flush_groups()
         total = DrainReport()
         while True:  # drain what is due now, batch by batch
             report = await self.outbox.drain()
@@ -267,6 +294,9 @@ class Daemon:
         pruned = await self.db(Store.prune, self.store, cutoff)
         if pruned:
             log.info("old items pruned", extra={"items": pruned, "before": cutoff.isoformat()})
+        groups = await self.db(Store.forget_empty_groups, self.store)
+        if groups:
+            log.info("empty notification groups forgotten", extra={"groups": groups})
 
     # ---- rules ----------------------------------------------------------------------------------
 

@@ -27,18 +27,22 @@ from warnd.config.rules import (
     ThresholdRule,
 )
 from warnd.evaluate import Candidate
+from warnd.grouping import FlushPlan, GroupSnapshot, plan_flush
 from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
 from warnd.routing import (
     RouteNode,
     build_tree,
     channels_for,
+    group_key,
+    group_labels,
     inhibition,
     match_routes,
     may_hold,
+    muted_by,
     routing_labels,
 )
-from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
+from warnd.store import AlertState, Group, GroupTarget, IngestReport, NewAlert, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -251,11 +255,11 @@ class Pipeline:
         alert = self._with_rule_text(rule, alert)
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
-        channels = self._channels(rule, alert)
+        channels, muted, groups = self._routes(rule, alert, now)
         inhibited = None if decision.silence_id is not None else self._inhibited(rule, alert, now)
         return NewAlert(replace(alert, notify=channels), channels, decision.silence_id,
                         seen_count=prior.alert_count if prior else 0, has_state=prior is not None,
-                        inhibited=inhibited)
+                        inhibited=inhibited, groups=groups, muted=muted)
 
     def record(self, decided: Sequence[NewAlert], now: datetime) -> list[Alert]:
         """Record the alerts a rule decided in a cycle (one transaction); returns those recorded, with ids."""
@@ -299,14 +303,33 @@ class Pipeline:
         labels = alert.labels + tuple(kv for kv in extra if kv[0] not in alert.label_dict)
         return replace(alert, title=title, annotations=annotations, labels=labels)
 
-    def _channels(self, rule: EvaluatedRule, alert: Alert) -> tuple[str, ...]:
-        """The rule's `notify` channels, else those of the route nodes that take the alert."""
+    def _routes(self, rule: EvaluatedRule, alert: Alert, now: datetime
+                ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[GroupTarget, ...]]:
+        """Where an alert goes: the channels it is sent to as it fires (the rule's `notify`, else those
+        of the route nodes that take it and do not group), which of them a time interval mutes now
+        (channel, reason), and the groups of the grouping nodes that take it."""
         min_severity = {n: c.min_severity for n, c in self.settings.channels.items()}
         if rule.notify is not None:
             return route(notify=rule.notify, severity=rule.severity, default=(), by_severity={},
-                         min_severity=min_severity)
-        nodes = match_routes(self.tree, routing_labels(alert, rule.match.tags, implied_labels(rule)))
-        return channels_for(nodes, alert.severity, min_severity)
+                         min_severity=min_severity), (), ()
+        labels = routing_labels(alert, rule.match.tags, implied_labels(rule))
+        nodes = match_routes(self.tree, labels)
+        direct = [n for n in nodes if not n.grouped]
+        channels = channels_for(direct, alert.severity, min_severity)
+        muted: dict[str, str] = {}
+        for node in direct:
+            why = muted_by(node, now, self.settings.time_intervals, self.settings.timezone)
+            if why is not None:
+                muted.update((c, f"{node.id}: {why}") for c in node.channels if c in channels)
+        # A channel that an unmuted node also sends to is not muted.
+        for node in direct:
+            if muted_by(node, now, self.settings.time_intervals, self.settings.timezone) is None:
+                for c in node.channels:
+                    muted.pop(c, None)
+        groups = tuple(GroupTarget(group_key(n, labels), n.id, group_labels(n, labels), n.channels, n.group_wait,
+                                   n.group_interval, n.repeat_interval, n.send_resolved)
+                       for n in nodes if n.grouped)
+        return channels, tuple(muted.items()), groups
 
     def _inhibited(self, rule: EvaluatedRule, alert: Alert, now: datetime) -> str | None:
         """Why an inhibit rule holds the alert back (a firing source alert), or None."""
@@ -321,6 +344,28 @@ class Pipeline:
         log.info("alert inhibited", extra={"rule": rule.id, "dedup_key": alert.dedup_key,
                                            "source_alert_id": found.source_alert_id, "reason": found.reason})
         return found.reason
+
+    def inhibit_sources(self, now: datetime) -> list[tuple[int | None, dict[str, str]]]:
+        """The firing alerts an inhibit rule may take as its source (none without inhibit rules)."""
+        return [self._source(a) for a in self.store.firing_alerts(now)] if self.settings.inhibit else []
+
+    def plan_flush(self, group: GroupSnapshot, *, now: datetime,
+                   sources: Sequence[tuple[int | None, dict[str, str]]]) -> FlushPlan:
+        """What a flush of `group` sends now: its route's time intervals and the inhibit rules applied."""
+        node = next((n for n in self.tree.walk() if n.id == group.route), None)
+        muted = muted_by(node, now, self.settings.time_intervals, self.settings.timezone) if node else None
+        inhibited: dict[str, str] = {}
+        if self.settings.inhibit:
+            for m in group.members:
+                if not m.holds:
+                    continue
+                rule = self.rules.by_id(m.alert.rule)
+                labels = routing_labels(m.alert, *((rule.match.tags, implied_labels(rule)) if rule else ()))
+                found = inhibition(labels, sources, self.settings.inhibit, target_key=m.dedup_key)
+                if found is not None:
+                    inhibited[m.dedup_key] = found.reason
+        return plan_flush(group, now, muted=muted, inhibited=inhibited,
+                          min_severity={n: c.min_severity for n, c in self.settings.channels.items()})
 
     def _inhibit_order(self, rule: EvaluatedRule) -> int:
         known = {"rule": rule.id, "severity": str(rule.severity), **implied_labels(rule)}

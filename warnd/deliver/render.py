@@ -46,7 +46,7 @@ from warnd.deliver.sanitize import (
 )
 from warnd.errors import ConfigError, PermanentDeliveryError, Problem
 from warnd.templating import BoundedEnvironment
-from warnd.types import Alert, Evidence
+from warnd.types import Alert, Evidence, Notification
 
 TITLE_MAX = 200          # characters of a title in a subject, header or heading
 EVIDENCE_TITLE_MAX = 300 # characters of an evidence title in a list
@@ -309,8 +309,42 @@ def evidence_views(evidence: Sequence[Evidence], *, limit: int = EVIDENCE_MAX) -
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ListedAlert:
+    """One alert of a grouped notification, as its list shows it."""
+
+    alert_id: int | None
+    rule: str
+    severity_upper: str
+    headline: str
+    sentence: str
+    fired_at: datetime
+
+
+def listed(alerts: Sequence[Alert]) -> list[ListedAlert]:
+    return [ListedAlert(a.id, a.rule, a.severity.value.upper(), default_headline(a), alert_sentence(a),
+                        utc(a.fired_at)) for a in alerts]
+
+
+def notification_context(notification: Notification | None) -> dict[str, Any] | None:
+    """`notification` in the templates: a grouped route's notification (None for a single alert).
+
+    `status` firing | resolved; `alerts` the group's alerts that hold (this message's alert first),
+    `resolved` those that stopped holding; `group` the group_by labels; `count` how many are listed.
+    """
+    if notification is None:
+        return None
+    return {
+        "id": notification.id, "status": notification.status, "seq": notification.seq,
+        "route": clean_line(notification.route, limit=200),
+        "group": [(clean_line(k, limit=40), clean_line(v, limit=120)) for k, v in notification.group],
+        "alerts": listed(notification.alerts), "resolved": listed(notification.resolved),
+        "count": len(notification.alerts), "resolved_count": len(notification.resolved),
+    }
+
+
 def alert_context(alert: Alert, *, public_url: str | None = None, channel: str = "",
-                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  extra: Mapping[str, Any] | None = None, notification: Notification | None = None) -> dict[str, Any]:
     """Everything the templates may use, computed once; feed text in it is already cleaned."""
     title = clean_line(alert.title, limit=TITLE_MAX)
     times = [utc(e.published_at) for e in alert.evidence]
@@ -347,5 +381,7 @@ def alert_context(alert: Alert, *, public_url: str | None = None, channel: str =
         "silence": silence_command(alert),
         "public_url": safe_url(public_url),
         "alert_id": alert.id,
+        "notification": notification_context(notification),
+        "resolved": notification is not None and notification.status == "resolved",
         **(extra or {}),
     }

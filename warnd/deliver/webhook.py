@@ -16,7 +16,7 @@ import hmac
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict
@@ -27,7 +27,7 @@ from warnd.deliver.http import post
 from warnd.deliver.render import alert_context, format_window
 from warnd.deliver.sanitize import clean_line, safe_url
 from warnd.errors import ConfigError
-from warnd.types import Alert, Delivery
+from warnd.types import Alert, Delivery, Notification
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,19 @@ class AlertPayload(_Out):
     evidence_total: int
 
 
+class NotificationPayload(_Out):
+    """A grouped route's notification: every alert of the group that holds (`alerts`, the body's
+    `alert` first) and, with send_resolved, those that stopped holding (`resolved`)."""
+
+    id: int
+    status: Literal["firing", "resolved"]
+    seq: int
+    route: str
+    group: dict[str, str]
+    alerts: list[AlertPayload]
+    resolved: list[AlertPayload]
+
+
 class WebhookPayload(_Out):
     """Version 1 of the webhook body. Fields are only added within a version, never renamed or removed."""
 
@@ -84,37 +97,55 @@ class WebhookPayload(_Out):
     channel: str
     alert: AlertPayload
     silence_command: str
+    notification: NotificationPayload | None = None
 
 
-def webhook_payload(alert: Alert, *, channel: str = "", delivery_id: int | None = None) -> WebhookPayload:
+def webhook_payload(alert: Alert, *, channel: str = "", delivery_id: int | None = None,
+                    notification: Notification | None = None) -> WebhookPayload:
     ctx = alert_context(alert, channel=channel)
+    note = None
+    if notification is not None:
+        note = NotificationPayload(
+            id=notification.id, status=notification.status,
+            seq=notification.seq, route=clean_line(notification.route, limit=200),
+            group={clean_line(k, limit=40): clean_line(v, limit=120) for k, v in notification.group},
+            alerts=[alert_payload(a, alert_context(a, channel=channel)) for a in notification.alerts],
+            resolved=[alert_payload(a, alert_context(a, channel=channel)) for a in notification.resolved])
     return WebhookPayload(
         delivery_id=delivery_id,
         channel=channel,
         silence_command=ctx["silence"],
-        alert=AlertPayload(
-            id=alert.id, rule=alert.rule, dedup_key=clean_line(alert.dedup_key, limit=500),
-            severity=alert.severity.value, kind=alert.kind, metric=ctx["metric"],
-            title=clean_line(alert.title, limit=TITLE_MAX) or ctx["headline"], headline=ctx["headline"],
-            summary=ctx["sentence"], value=alert.value, baseline=alert.baseline,
-            previous_value=alert.previous_value, escalation=alert.escalation,
-            window=format_window(alert.window), window_s=int(alert.window.total_seconds()),
-            sources=alert.sources, fired_at=utc(alert.fired_at),
-            first_report_at=ctx["first_report_at"], last_report_at=ctx["last_report_at"],
-            labels=dict(ctx["labels"]), annotations=dict(ctx["annotations"]),
-            evidence=[
-                EvidencePayload(title=clean_line(e.title, limit=TITLE_MAX), feed=clean_line(e.feed, limit=200),
-                                link=safe_url(e.link), published_at=utc(e.published_at), value=e.value)
-                for e in alert.evidence[:EVIDENCE_MAX]
-            ],
-            evidence_total=len(alert.evidence),
-        ),
+        notification=note,
+        alert=alert_payload(alert, ctx),
     )
 
 
-def render_webhook(alert: Alert, *, channel: str = "", delivery_id: int | None = None) -> bytes:
+def alert_payload(alert: Alert, ctx: dict[str, Any]) -> AlertPayload:
+    return AlertPayload(
+        id=alert.id, rule=alert.rule, dedup_key=clean_line(alert.dedup_key, limit=500),
+        severity=alert.severity.value, kind=alert.kind, metric=ctx["metric"],
+        title=clean_line(alert.title, limit=TITLE_MAX) or ctx["headline"], headline=ctx["headline"],
+        summary=ctx["sentence"], value=alert.value, baseline=alert.baseline,
+        previous_value=alert.previous_value, escalation=alert.escalation,
+        window=format_window(alert.window), window_s=int(alert.window.total_seconds()),
+        sources=alert.sources, fired_at=utc(alert.fired_at),
+        first_report_at=ctx["first_report_at"], last_report_at=ctx["last_report_at"],
+        labels=dict(ctx["labels"]), annotations=dict(ctx["annotations"]),
+        evidence=[
+            EvidencePayload(title=clean_line(e.title, limit=TITLE_MAX), feed=clean_line(e.feed, limit=200),
+                            link=safe_url(e.link), published_at=utc(e.published_at), value=e.value)
+            for e in alert.evidence[:EVIDENCE_MAX]
+        ],
+        evidence_total=len(alert.evidence),
+        )
+
+
+def render_webhook(alert: Alert, *, channel: str = "", delivery_id: int | None = None,
+                   notification: Notification | None = None) -> bytes:
     """The JSON body (UTF-8), identical for every re-send of one delivery."""
-    return webhook_payload(alert, channel=channel, delivery_id=delivery_id).model_dump_json().encode()
+    payload = webhook_payload(alert, channel=channel, delivery_id=delivery_id, notification=notification)
+    # A single alert's body is what it was before grouping existed: no `notification` key at all.
+    return payload.model_dump_json(exclude=None if notification else {"notification"}).encode()
 
 
 def sign_webhook(body: bytes, *, secret: bytes, timestamp: int) -> str:
@@ -160,7 +191,7 @@ class WebhookSender:
 
     def request(self, alert: Alert, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
         """The body and headers of one POST (signed now)."""
-        body = render_webhook(alert, channel=self.name, delivery_id=delivery.id)
+        body = render_webhook(alert, channel=self.name, delivery_id=delivery.id, notification=delivery.notification)
         timestamp = int(self.clock.now().timestamp())
         headers = {
             **self.config.headers,

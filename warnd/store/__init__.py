@@ -31,6 +31,7 @@ from warnd.types import (
 from . import _convert as conv
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
+from ._groups import GroupQueue, GroupTarget, add_to_groups
 from ._outbox import DeliveryQueue
 from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
@@ -46,7 +47,7 @@ from .tables import (
     ObservationRow,
 )
 
-__all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+__all__ = ["AlertState", "Group", "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
            "StoreThread", "StoredItem", "open_store", "observed_time"]
 
 _INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
@@ -74,6 +75,8 @@ class NewAlert:
     seen_count: int | None = None      # the group's alert count the decision saw (None: the current one)
     has_state: bool = True             # False: the decision saw no state for the group (its first alert)
     inhibited: str | None = None       # why it is recorded but not sent (an inhibit rule and its source)
+    groups: tuple[GroupTarget, ...] = ()   # grouped route nodes that took it: it joins their groups
+    muted: tuple[tuple[str, str], ...] = ()  # (channel, why): a time interval mutes that channel now
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,7 @@ def open_store(url: str, *, migrate: bool = False, create: bool = False) -> Stor
     return Store(engine)
 
 
-class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
+class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, EvaluationProgress):
     def close(self) -> None:
         self.engine.dispose()
 
@@ -371,13 +374,19 @@ def _write_alerts(conn: Connection, batch: Sequence[NewAlert], now: datetime) ->
                                "alert_count": None, "last_value": None, "last_sent_at": None, **state})
         status = str(DeliveryStatus.SILENCED if one.silence_id is not None else
                      DeliveryStatus.INHIBITED if one.inhibited else DeliveryStatus.PENDING)
-        deliveries.extend({"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
-                           "next_attempt_at": now, "created_at": now, "last_error": one.inhibited}
+        muted = dict(one.muted) if status == DeliveryStatus.PENDING else {}
+        deliveries.extend({"alert_id": alert_id, "channel": channel, "attempts": 0, "next_attempt_at": now,
+                           "created_at": now,
+                           "status": str(DeliveryStatus.MUTED) if channel in muted else status,
+                           "last_error": muted.get(channel, one.inhibited)}
                           for channel in one.channels)
     if new_states:
         conn.execute(_INSERT_STATE, new_states)
     if deliveries:
         conn.execute(_INSERT_DELIVERY, deliveries)
+    for one, alert_id in zip(batch, ids, strict=True):
+        if one.groups and one.silence_id is None and one.inhibited is None:
+            add_to_groups(conn, int(alert_id), one.alert, one.groups, now)
     return [int(i) for i in ids]
 
 
