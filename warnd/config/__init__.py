@@ -21,6 +21,8 @@ from warnd.config.loader import LocatedYaml, located_problems, parse_yaml, read_
 from warnd.config.routing import routing_problems
 from warnd.config.rules import RULE_KINDS, Rule
 from warnd.config.settings import (
+    AlertmanagerChannelConfig,
+    AppriseChannelConfig,
     ChannelConfig,
     EmailChannelConfig,
     FeedSettings,
@@ -35,7 +37,7 @@ from warnd.errors import ConfigError, Problem, RuleError
 from warnd.templating import BoundedEnvironment
 
 __all__ = [
-    "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
+    "AlertmanagerChannelConfig", "AppriseChannelConfig", "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
     "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
     "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
     "crash_spec", "read_yaml", "rule_paths", "rule_templates", "secrets_needed", "validate",
@@ -92,6 +94,10 @@ def _secret_keys(channel: Any) -> list[tuple[tuple[str, ...], str]]:
         return [((), "url"), ((), "secret")]
     if isinstance(channel, EmailChannelConfig):
         return [(("smtp",), "username"), (("smtp",), "password")]
+    if isinstance(channel, AlertmanagerChannelConfig):
+        return [((), "url"), ((), "bearer_token")]
+    if isinstance(channel, AppriseChannelConfig):
+        return [((), "url")]
     return []
 
 
@@ -159,7 +165,8 @@ def _resolve_channel_secrets(name: str, channel: Any, secrets: _Secrets) -> Any:
         value = secrets.value(model, key, (*loc, *sub))
         if value is None:
             continue
-        secret = key != "username" and not (key == "url" and isinstance(channel, WebhookChannelConfig))
+        secret = key != "username" and not (key == "url" and isinstance(channel, WebhookChannelConfig
+                                                                         | AlertmanagerChannelConfig))
         if sub:
             update.setdefault("smtp", {})[key] = SecretStr(value) if secret else value
         else:

@@ -192,6 +192,8 @@ class WebhookChannelConfig(_ChannelBase):
     secret_file: str | None = None
     timeout_s: Seconds = Field(10.0, gt=0)
     headers: dict[str, str] = {}
+    standard_webhooks: bool = Field(False, description="also sign with the Standard Webhooks headers "
+                                                       "(webhook-id, webhook-timestamp, webhook-signature)")
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannelConfig:
@@ -199,6 +201,45 @@ class WebhookChannelConfig(_ChannelBase):
         if _given(self, "secret") == 0:
             raise ValueError("give 'secret', 'secret_env' or 'secret_file': receivers verify X-Warnd-Signature with it")
         _at_most_one(self, "secret")
+        return self
+
+
+class AlertmanagerChannelConfig(_ChannelBase):
+    """Alerts posted to an Alertmanager's API (`POST <url>/api/v2/alerts`), for its routing and UI."""
+
+    type: Literal["alertmanager"]
+    url: str | None = Field(None, description="the Alertmanager's base URL, e.g. http://alertmanager:9093")
+    url_env: str | None = None
+    url_file: str | None = None
+    bearer_token: SecretStr | None = None
+    bearer_token_env: str | None = None
+    bearer_token_file: str | None = None
+    headers: dict[str, str] = {}
+    timeout_s: Seconds = Field(10.0, gt=0)
+    generator_url: str | None = Field(None, description="`generatorURL` of each alert; public_url if unset")
+
+    @model_validator(mode="after")
+    def _one_url(self) -> AlertmanagerChannelConfig:
+        _exactly_one(self, "url")
+        _at_most_one(self, "bearer_token")
+        if self.url is not None and not re.match(r"^https?://", self.url):
+            raise ValueError(f"url {self.url!r} must start with http:// or https://")
+        return self
+
+
+class AppriseChannelConfig(_ChannelBase):
+    """Teams, Telegram, Matrix, Signal, WhatsApp, SMS gateways … through one apprise URL."""
+
+    type: Literal["apprise"]
+    url: SecretStr | None = Field(None, description="an apprise URL, e.g. tgram://bottoken/ChatID (it holds secrets)")
+    url_env: str | None = None
+    url_file: str | None = None
+    format: Literal["text", "markdown", "html"] = "text"
+    timeout_s: Seconds = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> AppriseChannelConfig:
+        _exactly_one(self, "url")
         return self
 
 
@@ -221,7 +262,8 @@ class FileChannelConfig(_ChannelBase):
         return _check_hhmm(v)
 
 
-ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChannelConfig | FileChannelConfig, Field(discriminator="type")]
+ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChannelConfig | FileChannelConfig
+                          | AlertmanagerChannelConfig | AppriseChannelConfig, Field(discriminator="type")]
 
 
 class OutboxSettings(_Model):

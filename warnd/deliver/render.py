@@ -27,6 +27,7 @@ import jinja2
 from warnd.clock import utc
 from warnd.config.durations import format_duration
 from warnd.config.settings import (
+    AppriseChannelConfig,
     EmailChannelConfig,
     FileChannelConfig,
     Settings,
@@ -204,7 +205,8 @@ def template_set(kind: str, templates_dir: Path, override: str | None = None) ->
     return TemplateSet.for_channel(kind, templates_dir, override)
 
 
-_C = TypeVar("_C", EmailChannelConfig, SlackChannelConfig, WebhookChannelConfig, FileChannelConfig)
+_C = TypeVar("_C", EmailChannelConfig, SlackChannelConfig, WebhookChannelConfig, FileChannelConfig,
+             AppriseChannelConfig)
 
 
 def resolved(config: _C, settings: Settings) -> _C:

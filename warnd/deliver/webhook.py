@@ -11,6 +11,8 @@ programs, so its shape is fixed by `schema_version`, not by an operator's templa
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -154,6 +156,23 @@ def sign_webhook(body: bytes, *, secret: bytes, timestamp: int) -> str:
     return "sha256=" + mac.hexdigest()
 
 
+def standard_webhook_key(secret: bytes) -> bytes:
+    """The HMAC key of a Standard Webhooks secret: `whsec_<base64>` decoded, any other secret as it is."""
+    text = secret.decode("utf-8", "replace")
+    if text.startswith("whsec_"):
+        try:
+            return base64.b64decode(text.removeprefix("whsec_"), validate=True)
+        except binascii.Error:
+            return secret
+    return secret
+
+
+def sign_standard_webhook(body: bytes, *, key: bytes, msg_id: str, timestamp: int) -> str:
+    """`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` (the Standard Webhooks signature scheme)."""
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
+
+
 def verify_webhook(body: bytes, *, secret: bytes, timestamp: str, signature: str, now_s: float,
                    tolerance_s: float = SIGNATURE_TOLERANCE_S) -> bool:
     """What a receiver does: a fresh timestamp and a matching signature (constant-time compare).
@@ -202,6 +221,13 @@ class WebhookSender:
             "X-Warnd-Delivery": str(delivery.id),
             "Idempotency-Key": f"warnd-delivery-{delivery.id}",
         }
+        if self.config.standard_webhooks:
+            # Standard Webhooks (standardwebhooks.com): the id is stable across re-sends, so a receiver
+            # that dedups on it sees a retry as the same message.
+            msg_id = f"msg_warnd_{delivery.id}"
+            headers.update({"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+                            "webhook-signature": sign_standard_webhook(
+                                body, key=standard_webhook_key(self._secret), msg_id=msg_id, timestamp=timestamp)})
         return body, headers
 
     async def send(self, alert: Alert, delivery: Delivery) -> None:
