@@ -250,3 +250,11 @@ def test_the_bundled_config_routes_the_coast_to_its_desk(capsys: pytest.CaptureF
 
 def test_settings_accept_a_tree_without_channels_checks() -> None:
     assert Settings.model_validate({"route": {"receiver": []}}).route is not None
+
+
+def test_send_resolved_without_group_by_keeps_each_alert_on_its_own_sent_at_once() -> None:
+    root = build_tree(Route.model_validate({"receiver": ["a"], "send_resolved": True, "routes": [
+        {"matchers": ["severity=critical"], "group_wait": "10s"}]}), RoutingSettings())
+    assert root.group_by == ("...",) and root.group_wait == timedelta(0) and root.grouped
+    assert root.children[0].group_wait == timedelta(seconds=10) and root.children[0].send_resolved
+    assert group_labels(root, {"b": "2", "a": "1"}) == (("a", "1"), ("b", "2"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,11 @@ def _resolve(route: Route, parent: RouteNode | None, node_id: str) -> RouteNode:
         send_resolved=bool(pick(route.send_resolved, parent and parent.send_resolved, False)),
         continue_=route.continue_,
         mute_time_intervals=route.mute_time_intervals, active_time_intervals=route.active_time_intervals)
+    if node.group_by is None and node.send_resolved:
+        # A resolved notice needs the alert's state kept: such a route groups each alert on its own,
+        # sent at once unless it says otherwise (`group_by: ['...']`, group_wait 0).
+        node = replace(node, group_by=(EVERY_LABEL,),
+                       group_wait=route.group_wait if route.group_wait is not None else timedelta(0))
     children = tuple(_resolve(child, node, f"{node_id}.{i}") for i, child in enumerate(route.routes))
     return RouteNode(**{**{f: getattr(node, f) for f in node.__dataclass_fields__}, "children": children})
 
