@@ -38,13 +38,13 @@ from warnd.deliver.outbox import DrainReport, Outbox
 from warnd.errors import ConfigError, DeliveryError, RuleError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
-from warnd.health import HealthServer
+from warnd.health import CapSource, HealthServer
 from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
 from warnd.poll import Poller, make_parse_executor
 from warnd.store import Store, StoreThread, open_store
 from warnd.systemd import Notifier
-from warnd.types import FeedState, Item, Signals
+from warnd.types import Alert, FeedState, Item, Signals
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +125,11 @@ class Daemon:
         self.metrics.rules_loaded(len(self.rules.rules))
         if self.settings.http is not None:
             http = self.settings.http
+            cap = CapSource(self._cap_alerts, self.settings.cap, self.clock.now, base_url=self.settings.public_url,
+                            public_url=self.settings.public_url)
             self.health = HealthServer(http.listen, metrics=self.metrics, ready=self._ready,
                                        max_connections=http.max_connections, header_timeout_s=http.header_timeout_s,
-                                       idle_timeout_s=http.idle_timeout_s)
+                                       idle_timeout_s=http.idle_timeout_s, cap=cap)
 
     # ---- one pass -----------------------------------------------------------------------------
 
@@ -531,6 +533,9 @@ class Daemon:
         task = asyncio.get_running_loop().create_task(run())
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+
+    async def _cap_alerts(self, limit: int, alert_id: int | None) -> list[Alert]:
+        return await self.db(Store.published_alerts, self.store, limit=limit, alert_id=alert_id)
 
     async def _ready(self) -> dict[str, bool]:
         try:

@@ -194,6 +194,7 @@ class WebhookChannelConfig(_ChannelBase):
     headers: dict[str, str] = {}
     standard_webhooks: bool = Field(False, description="also sign with the Standard Webhooks headers "
                                                        "(webhook-id, webhook-timestamp, webhook-signature)")
+    body: Literal["json", "cap"] = Field("json", description="warnd's JSON body, or the alert as a CAP 1.2 message")
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannelConfig:
@@ -287,6 +288,24 @@ class HttpSettings(_Model):
     idle_timeout_s: Seconds = Field(30, gt=0, description="a keep-alive connection idle this long is closed")
 
 
+class CapSettings(_Model):
+    """How alerts read as CAP 1.2 messages (the /cap/alerts.atom feed and `body: cap` webhooks)."""
+
+    sender: str = Field("warnd@localhost", description="CAP <sender>: who issues the alerts, e.g. warnd@desk.example.org")
+    sender_name: str = "warnd early warning"
+    identifier_prefix: str = Field("warnd-alert-", description="CAP <identifier> is this plus the alert id")
+    status: Literal["Actual", "Exercise", "System", "Test", "Draft"] = "Actual"
+    feed_title: str = "warnd alerts (CAP 1.2)"
+    feed_size: int = Field(50, ge=1, le=1000, description="alerts in the Atom feed, newest first")
+
+    @field_validator("sender", "identifier_prefix")
+    @classmethod
+    def _no_space(cls, v: str) -> str:
+        if re.search(r"[\s,<&]", v):
+            raise ValueError(f"{v!r} must not hold spaces, commas, '<' or '&' (CAP 1.2)")
+        return v
+
+
 class ExtractSettings(_Model):
     gazetteer: tuple[str, ...] = Field((), description="extra gazetteer/alias files (YAML) on top of the bundled one")
     lexicons: tuple[str, ...] = Field((), description="extra community lexicon files (YAML)")
@@ -308,6 +327,7 @@ class Settings(_Model):
     outbox: OutboxSettings = OutboxSettings()
     evaluate_interval: PositiveDuration = timedelta(minutes=1)
     http: HttpSettings | None = None
+    cap: CapSettings = CapSettings()
     extract: ExtractSettings = ExtractSettings()
     retention: Duration = timedelta(days=365)
     base_dir: str = Field(".", description="directory relative paths are resolved against")

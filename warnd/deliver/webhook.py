@@ -24,7 +24,8 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict
 
 from warnd.clock import Clock, utc
-from warnd.config.settings import Settings, WebhookChannelConfig
+from warnd.config.settings import CapSettings, Settings, WebhookChannelConfig
+from warnd.deliver.cap import CAP_CONTENT_TYPE, render_cap
 from warnd.deliver.http import post
 from warnd.deliver.render import alert_context, format_window
 from warnd.deliver.sanitize import clean_line, safe_url
@@ -191,10 +192,11 @@ class WebhookSender:
     @classmethod
     def from_config(cls, name: str, config: WebhookChannelConfig, *, settings: Settings, http: aiohttp.ClientSession,
                     clock: Clock, templates_dir: Path) -> WebhookSender:
-        return cls(name, config, http=http, clock=clock, user_agent=settings.fetch.user_agent)
+        return cls(name, config, http=http, clock=clock, user_agent=settings.fetch.user_agent, cap=settings.cap,
+                   public_url=settings.public_url)
 
     def __init__(self, name: str, config: WebhookChannelConfig, *, http: aiohttp.ClientSession, clock: Clock,
-                 user_agent: str = "warnd") -> None:
+                 user_agent: str = "warnd", cap: CapSettings | None = None, public_url: str | None = None) -> None:
         if config.url is None:
             raise ConfigError.at(f"channels.{name}", f"channels.{name}: url_env {config.url_env} was not resolved")
         if config.secret is None:
@@ -207,14 +209,23 @@ class WebhookSender:
         self._url = config.url
         self._secret = config.secret.get_secret_value().encode()
         self._user_agent = user_agent
+        self._cap = cap or CapSettings()
+        self._public_url = public_url
 
     def request(self, alert: Alert, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
         """The body and headers of one POST (signed now)."""
-        body = render_webhook(alert, channel=self.name, delivery_id=delivery.id, notification=delivery.notification)
+        if self.config.body == "cap":
+            body = render_cap(alert, self._cap, public_url=self._public_url, notification=delivery.notification,
+                              now=self.clock.now())
+            content_type = f"{CAP_CONTENT_TYPE}; charset=utf-8"
+        else:
+            body = render_webhook(alert, channel=self.name, delivery_id=delivery.id,
+                                  notification=delivery.notification)
+            content_type = "application/json; charset=utf-8"
         timestamp = int(self.clock.now().timestamp())
         headers = {
             **self.config.headers,
-            "Content-Type": "application/json; charset=utf-8",
+            "Content-Type": content_type,
             "User-Agent": self._user_agent,
             "X-Warnd-Timestamp": str(timestamp),
             "X-Warnd-Signature": sign_webhook(body, secret=self._secret, timestamp=timestamp),

@@ -309,6 +309,17 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
             alerts = [conv.alert(r) for r in s.scalars(q)]
         return [a for a in alerts if a.fired_at + a.window > now]
 
+    def published_alerts(self, *, limit: int = 50, alert_id: int | None = None) -> list[Alert]:
+        """Alerts newest first that were meant to go out: not recorded under a silence, not inhibited
+        (the CAP feed). With `alert_id`, that one alert if it is such an alert."""
+        held = select(DeliveryRow.id).where(DeliveryRow.alert_id == AlertRow.id,
+                                            DeliveryRow.status == str(DeliveryStatus.INHIBITED)).exists()
+        q = select(AlertRow).where(AlertRow.silence_id.is_(None), ~held).order_by(AlertRow.id.desc()).limit(limit)
+        if alert_id is not None:
+            q = q.where(AlertRow.id == alert_id)
+        with self._tx() as s:
+            return [conv.alert(r) for r in s.scalars(q)]
+
     def alert_silence(self, alert_id: int) -> int | None:
         """The silence an alert was recorded under (not sent), or None when it went out."""
         with self._tx() as s:
