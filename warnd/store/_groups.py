@@ -3,7 +3,8 @@ notification and its outbox rows in one transaction. Mixed into `Store`; values 
 
 Several instances: a flush takes its group row with `FOR NO KEY UPDATE SKIP LOCKED` (PostgreSQL) and
 re-reads `flush_at` under the lock, so one instance flushes a group once; `(group_id, seq)` is unique
-besides. New members only share-lock the group row, so recording an alert never waits for a flush.
+besides. Adding a member upserts the group row, so recording an alert waits at most for the one flush
+transaction that holds that group (a few statements, no network I/O inside it).
 """
 
 from __future__ import annotations
