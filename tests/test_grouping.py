@@ -242,6 +242,7 @@ def test_every_channel_lists_the_alerts_of_a_notification(store: Store, rules: R
     (eml,) = (tmp_path / "mail").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert str(msg["Subject"]).startswith("[HIGH] Homs: 12 killed in 1h") and "and 2 more alerts" in str(msg["Subject"])
+    assert str(msg["In-Reply-To"]).startswith("<warnd.group.")        # the group's notifications thread together
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "IN THIS NOTIFICATION: 3 alerts for rule=killed" in text and "Tartus: 11 killed in 1h" in text
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]

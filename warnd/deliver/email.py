@@ -82,6 +82,12 @@ def thread_id(alert: Alert, domain: str) -> str:
     return f"<warnd.thread.{digest}@{domain}>"
 
 
+def group_thread_id(notification: Notification, domain: str) -> str:
+    """The Message-ID every notification of one group (route node + group labels) replies to."""
+    key = "\0".join([notification.route, *(f"{k}={v}" for k, v in notification.group)])
+    return f"<warnd.group.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
 def message_id(alert: Alert, domain: str, delivery_id: int | None) -> str:
     """Stable per delivery (a re-send keeps it); unique per alert otherwise."""
     if delivery_id is not None:
@@ -111,7 +117,9 @@ def render_email(alert: Alert, *, channel: str, config: EmailChannelConfig | Fil
     return compose_message(
         subject=subject, text=text, html=html, from_=config.from_, to=config.to,
         list_id=config.list_id,
-        msg_id=message_id(alert, domain, delivery_id), thread=thread_id(alert, domain),
+        msg_id=message_id(alert, domain, delivery_id),
+        # A group's notifications thread together, as one alert group's alerts do.
+        thread=group_thread_id(notification, domain) if notification else thread_id(alert, domain),
         date=now or alert.fired_at,
         extra={"X-Warnd-Rule": alert.rule, "X-Warnd-Severity": alert.severity.value,
                **({"X-Warnd-Alert-Id": str(alert.id)} if alert.id is not None else {})},
