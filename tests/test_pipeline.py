@@ -288,3 +288,11 @@ def test_a_mute_interval_records_the_direct_deliveries_as_muted(store: Store, ru
     assert by[("corroborated", "mail")].status == DeliveryStatus.MUTED
     assert by[("corroborated", "mail")].last_error == "root.0: mute time interval 'night'"
     assert by[("deaths-jump", "mail")].status == DeliveryStatus.PENDING     # critical: not muted
+
+
+def test_a_reloaded_config_routes_by_its_own_tree(pipeline: Pipeline) -> None:
+    assert [c for n in pipeline.tree.walk() for c in n.channels] == ["mail", "hook"]
+    pipeline.settings = pipeline.settings.model_copy(update={"routing": Settings.model_validate(
+        {"channels": {"mail": {"type": "file", "format": "eml", "dir": "x"}},
+         "routing": {"default": ["mail"]}}).routing})
+    assert [c for n in pipeline.tree.walk() for c in n.channels] == ["mail"]

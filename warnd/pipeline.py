@@ -80,13 +80,19 @@ class Pipeline:
     # What the last cycle did besides alerting: rules that failed or lag, texts that failed to render.
     last_cycle: CycleOutcome = field(default_factory=lambda: CycleOutcome())
     text_failures: dict[str, int] = field(default_factory=dict)
-    tree: RouteNode = field(init=False)
+    _tree: tuple[Settings, RouteNode] | None = field(init=False, default=None)
     _sources: list[tuple[int | None, dict[str, str]]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.tree = build_tree(self.settings.route, self.settings.routing)
         if not self.feed_tags:
             self.feed_tags = {f.name: f.tags for f in self.settings.feeds if f.enabled}
+
+    @property
+    def tree(self) -> RouteNode:
+        """The routing tree of the current settings (a config reload replaces `settings`)."""
+        if self._tree is None or self._tree[0] is not self.settings:
+            self._tree = (self.settings, build_tree(self.settings.route, self.settings.routing))
+        return self._tree[1]
 
     # ---- ingest -------------------------------------------------------------------------------
 
