@@ -270,3 +270,32 @@ def test_a_resolved_notification_says_so(store: Store, rules: RuleSet, tmp_path:
     msg = render_email(resolved.resolved[0], channel="desk", config=p.settings.channels["desk"],  # type: ignore[arg-type]
                        templates_dir=ROOT / "templates", notification=resolved)
     assert str(msg["Subject"]).startswith("[RESOLVED] Latakia: 12 killed in 1h: no longer holding")
+
+
+@pytest.mark.postgres
+def test_two_instances_flushing_one_group_make_one_notification(pg_url: str, rules: RuleSet, tmp_path: Path) -> None:
+    # The second flush runs while the first holds the group in its transaction: it skips the locked
+    # row (None) instead of waiting and then notifying again.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from warnd.store import open_store
+    first, second = open_store(pg_url, migrate=True), open_store(pg_url)
+    try:
+        p = make_pipeline(first, rules, tmp_path)
+        fire(p, T0, item("a", 12, "Latakia", T0))
+        at = T0 + timedelta(seconds=30)
+        (group_id,) = first.due_groups(at)
+        other: list[object] = []
+
+        def plan_while_the_other_tries(snapshot: GroupSnapshot):  # type: ignore[no-untyped-def]
+            with ThreadPoolExecutor(1) as pool:
+                other.append(pool.submit(second.flush_group, group_id, at,
+                                         functools.partial(p.plan_flush, now=at, sources=[])).result(timeout=10))
+            return p.plan_flush(snapshot, now=at, sources=[])
+        result = first.flush_group(group_id, at, plan_while_the_other_tries)
+        assert result is not None and result.status == "firing" and other == [None]
+        assert second.flush_group(group_id, at, functools.partial(p.plan_flush, now=at, sources=[])) is None
+        assert [n.seq for n in notifications(first)] == [1]
+    finally:
+        first.close()
+        second.close()
