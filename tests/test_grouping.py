@@ -169,6 +169,17 @@ def test_send_resolved_when_the_window_passes(store: Store, rules: RuleSet, tmp_
     assert flush(p, later + timedelta(seconds=30)) == ["firing:1+0"]
 
 
+def test_a_group_that_evaluations_keep_firing_is_not_resolved_at_its_window(store: Store, rules: RuleSet,
+                                                                           tmp_path: Path) -> None:
+    p = make_pipeline(store, rules, tmp_path, root={"repeat_interval": "24h"})
+    fire(p, T0, item("a", 12, "Latakia", T0))
+    assert flush(p, T0 + timedelta(seconds=30)) == ["firing:1+0"]
+    later = T0 + timedelta(minutes=50)     # the same toll again: throttled (realert 1h), still firing
+    assert fire(p, later, item("b", 12, "Latakia", later)) == []
+    assert flush(p, T0 + timedelta(minutes=70)) == []                    # past the 1h window: holds
+    assert flush(p, T0 + timedelta(minutes=115)) == ["resolved:0+1"]     # a window after that evaluation
+
+
 def test_without_send_resolved_an_emptied_group_just_closes(store: Store, rules: RuleSet, tmp_path: Path) -> None:
     p = make_pipeline(store, rules, tmp_path, root={"send_resolved": False})
     fire(p, T0, item("a", 12, "Latakia", T0))

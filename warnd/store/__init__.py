@@ -31,7 +31,7 @@ from warnd.types import (
 from . import _convert as conv
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
-from ._groups import GroupQueue, GroupTarget, add_to_groups
+from ._groups import GroupQueue, GroupTarget, add_to_groups, holds
 from ._outbox import DeliveryQueue
 from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
@@ -301,13 +301,13 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
             return [conv.alert(r) for r in s.scalars(q)]
 
     def firing_alerts(self, now: datetime) -> list[Alert]:
-        """The last alert of every group that still holds: flagged firing, and its window since it
-        fired not yet over (a group no new report touches stops holding when its window passes)."""
-        q = (select(AlertRow).join(AlertStateRow, AlertStateRow.last_alert_id == AlertRow.id)
-             .where(AlertStateRow.firing.is_(True)))
+        """The last alert of every group that still holds: flagged firing by its last evaluation, and
+        that evaluation less than a window old (a group no new report touches stops holding then)."""
+        q = (select(AlertRow, AlertStateRow.last_evaluated_at)
+             .join(AlertStateRow, AlertStateRow.last_alert_id == AlertRow.id).where(AlertStateRow.firing.is_(True)))
         with self._tx() as s:
-            alerts = [conv.alert(r) for r in s.scalars(q)]
-        return [a for a in alerts if a.fired_at + a.window > now]
+            rows = [(conv.alert(r), seen) for r, seen in s.execute(q).all()]
+        return [a for a, seen in rows if holds(a, True, seen, now)]
 
     def published_alerts(self, *, limit: int = 50, alert_id: int | None = None) -> list[Alert]:
         """Alerts newest first that were meant to go out: not recorded under a silence, not inhibited

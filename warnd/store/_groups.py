@@ -71,6 +71,16 @@ def add_to_groups(conn: Connection, alert_id: int, alert: Alert, targets: Sequen
                                                   set_={"alert_id": member.excluded.alert_id}))
 
 
+def holds(alert: Alert, firing: bool | None, evaluated_at: datetime | None, now: datetime) -> bool:
+    """Whether an alert group still holds: its last evaluation found the condition met, and that
+    evaluation (or the alert) is less than a window old — a group no new report touches is not
+    evaluated again, and stops holding once its window has passed."""
+    if not firing:
+        return False
+    seen = max(alert.fired_at, evaluated_at) if evaluated_at is not None else alert.fired_at
+    return seen + alert.window > now
+
+
 class GroupQueue(StoreBase):
     """The notification groups of `Store`."""
 
@@ -93,7 +103,7 @@ class GroupQueue(StoreBase):
             if row is None:
                 return None
             members = list(s.execute(
-                select(GroupMemberRow, AlertRow, AlertStateRow.firing)
+                select(GroupMemberRow, AlertRow, AlertStateRow.firing, AlertStateRow.last_evaluated_at)
                 .join(AlertRow, AlertRow.id == GroupMemberRow.alert_id)
                 .outerjoin(AlertStateRow, AlertStateRow.dedup_key == GroupMemberRow.dedup_key)
                 .where(GroupMemberRow.group_id == group_id).order_by(GroupMemberRow.id)).all())
@@ -102,11 +112,10 @@ class GroupQueue(StoreBase):
                 channels=tuple(row.channels), group_interval=timedelta(seconds=row.group_interval_s),
                 repeat_interval=timedelta(seconds=row.repeat_interval_s), send_resolved=row.send_resolved,
                 last_notified_at=row.last_notified_at, notifications=row.notifications,
-                members=tuple(Member(m.dedup_key, alert, m.notified_alert_id,
-                                     holds=bool(firing) and alert.fired_at + alert.window > now)
-                              for m, alert, firing in ((m, conv.alert(a), f) for m, a, f in members)))
+                members=tuple(Member(m.dedup_key, alert, m.notified_alert_id, holds=holds(alert, firing, seen, now))
+                              for m, alert, firing, seen in ((m, conv.alert(a), f, e) for m, a, f, e in members)))
             result = plan(snapshot)
-            by_key = {m.dedup_key: m for m, _a, _f in members}
+            by_key = {m.dedup_key: m for m, _a, _f, _e in members}
             if result.status is not None:
                 row.notifications += 1
                 row.last_notified_at = now
