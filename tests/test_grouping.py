@@ -301,11 +301,11 @@ def test_two_instances_flushing_one_group_make_one_notification(pg_url: str, rul
         def plan_while_the_other_tries(snapshot: GroupSnapshot):  # type: ignore[no-untyped-def]
             with ThreadPoolExecutor(1) as pool:
                 other.append(pool.submit(second.flush_group, group_id, at,
-                                         functools.partial(p.plan_flush, now=at, sources=[])).result(timeout=10))
-            return p.plan_flush(snapshot, now=at, sources=[])
+                                         functools.partial(p.plan_flush, now=at, sources=p.inhibit_sources(at))).result(timeout=10))
+            return p.plan_flush(snapshot, now=at, sources=p.inhibit_sources(at))
         result = first.flush_group(group_id, at, plan_while_the_other_tries)
         assert result is not None and result.status == "firing" and other == [None]
-        assert second.flush_group(group_id, at, functools.partial(p.plan_flush, now=at, sources=[])) is None
+        assert second.flush_group(group_id, at, functools.partial(p.plan_flush, now=at, sources=p.inhibit_sources(at))) is None
         assert [n.seq for n in notifications(first)] == [1]
     finally:
         first.close()

@@ -31,12 +31,12 @@ from warnd.grouping import FlushPlan, GroupSnapshot, plan_flush
 from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
 from warnd.routing import (
+    Inhibitor,
     RouteNode,
     build_tree,
     channels_for,
     group_key,
     group_labels,
-    inhibition,
     match_routes,
     may_hold,
     muted_by,
@@ -81,7 +81,7 @@ class Pipeline:
     last_cycle: CycleOutcome = field(default_factory=lambda: CycleOutcome())
     text_failures: dict[str, int] = field(default_factory=dict)
     _tree: tuple[Settings, RouteNode] | None = field(init=False, default=None)
-    _sources: list[tuple[int | None, dict[str, str]]] | None = field(init=False, default=None)
+    _sources: Inhibitor | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
@@ -283,7 +283,7 @@ class Pipeline:
                 log.info("alert already recorded by another instance", extra={"rule": a.rule, "dedup_key": a.dedup_key})
                 continue
             if self._sources is not None and one.silence_id is None and one.inhibited is None:
-                self._sources.append(self._source(replace(a, id=alert_id)))
+                self._sources.add(*self._source(replace(a, id=alert_id)))
             log.info("alert silenced" if one.silence_id else "alert inhibited" if one.inhibited else "alert fired",
                      extra={"rule": a.rule, "alert_id": alert_id, "dedup_key": a.dedup_key, "value": a.value,
                             "baseline": a.baseline, "sources": a.sources, "escalation": a.escalation,
@@ -342,21 +342,22 @@ class Pipeline:
         if not self.settings.inhibit:
             return None
         if self._sources is None:
-            self._sources = [self._source(a) for a in self.store.firing_alerts(now)]
-        found = inhibition(routing_labels(alert, rule.match.tags, implied_labels(rule)), self._sources, self.settings.inhibit,
-                           target_key=alert.dedup_key)
+            self._sources = self.inhibit_sources(now)
+        found = self._sources.check(routing_labels(alert, rule.match.tags, implied_labels(rule)),
+                                    target_key=alert.dedup_key)
         if found is None:
             return None
         log.info("alert inhibited", extra={"rule": rule.id, "dedup_key": alert.dedup_key,
                                            "source_alert_id": found.source_alert_id, "reason": found.reason})
         return found.reason
 
-    def inhibit_sources(self, now: datetime) -> list[tuple[int | None, dict[str, str]]]:
-        """The firing alerts an inhibit rule may take as its source (none without inhibit rules)."""
-        return [self._source(a) for a in self.store.firing_alerts(now)] if self.settings.inhibit else []
+    def inhibit_sources(self, now: datetime) -> Inhibitor:
+        """The firing alerts an inhibit rule may take as its source (none read without inhibit rules)."""
+        if not self.settings.inhibit:
+            return Inhibitor(())
+        return Inhibitor(self.settings.inhibit, (self._source(a) for a in self.store.firing_alerts(now)))
 
-    def plan_flush(self, group: GroupSnapshot, *, now: datetime,
-                   sources: Sequence[tuple[int | None, dict[str, str]]]) -> FlushPlan:
+    def plan_flush(self, group: GroupSnapshot, *, now: datetime, sources: Inhibitor) -> FlushPlan:
         """What a flush of `group` sends now: its route's time intervals and the inhibit rules applied."""
         node = next((n for n in self.tree.walk() if n.id == group.route), None)
         muted = muted_by(node, now, self.settings.time_intervals, self.settings.timezone) if node else None
@@ -367,7 +368,7 @@ class Pipeline:
                     continue
                 rule = self.rules.by_id(m.alert.rule)
                 labels = routing_labels(m.alert, *((rule.match.tags, implied_labels(rule)) if rule else ()))
-                found = inhibition(labels, sources, self.settings.inhibit, target_key=m.dedup_key)
+                found = sources.check(labels, target_key=m.dedup_key)
                 if found is not None:
                     inhibited[m.dedup_key] = found.reason
         return plan_flush(group, now, muted=muted, inhibited=inhibited,

@@ -209,30 +209,48 @@ class Inhibition:
     reason: str
 
 
-def _equal(rule: InhibitRule, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
+def _equal_key(rule: InhibitRule, labels: Mapping[str, str]) -> tuple[str, ...] | None:
     # A label missing (or empty) on either side is never equal: otherwise a source without `country`
-    # would inhibit every target without one (Alertmanager issue #507).
-    return all(source.get(n) and target.get(n) and source[n] == target[n] for n in rule.equal)
+    # would inhibit every target without one (Alertmanager issue #507). None: this side has one missing.
+    values = tuple(labels.get(n, "") for n in rule.equal)
+    return None if any(v == "" for v in values) else values
+
+
+class Inhibitor:
+    """The firing source alerts of the inhibit rules, indexed by rule and by their `equal` values, so
+    checking a target costs a lookup per rule, not a pass over every firing alert."""
+
+    def __init__(self, rules: Sequence[InhibitRule], sources: Iterable[tuple[int | None, Mapping[str, str]]] = ()):
+        self.rules = tuple(rules)
+        self._index: list[dict[tuple[str, ...], list[tuple[int | None, Mapping[str, str]]]]] = [{} for _ in self.rules]
+        for source_id, source in sources:
+            self.add(source_id, source)
+
+    def add(self, source_id: int | None, source: Mapping[str, str]) -> None:
+        """A firing alert (id, routing labels with `__dedup_key`) that may inhibit others."""
+        for rule, index in zip(self.rules, self._index, strict=True):
+            key = _equal_key(rule, source)
+            if key is not None and all_hold(rule.source_matchers, source):
+                index.setdefault(key, []).append((source_id, source))
+
+    def check(self, target: Mapping[str, str], *, target_key: str | None = None) -> Inhibition | None:
+        """The first firing source that inhibits `target`, with the reason, or None. An alert never
+        inhibits itself (`target_key` is its dedup key, compared with a source's `__dedup_key`)."""
+        for number, (rule, index) in enumerate(zip(self.rules, self._index, strict=True), 1):
+            if not index or not all_hold(rule.target_matchers, target):
+                continue
+            key = _equal_key(rule, target)
+            for source_id, source in index.get(key, ()) if key is not None else ():
+                if target_key is not None and source.get("__dedup_key") == target_key:
+                    continue
+                equal = ", ".join(f"{n}={source[n]}" for n in rule.equal)
+                return Inhibition(source_id, source.get("rule", ""),
+                                  f"inhibited by {rule.name or f'inhibit #{number}'}: alert {source_id} of rule "
+                                  f"{source.get('rule', '?')!r}" + (f" with the same {equal}" if equal else ""))
+        return None
 
 
 def inhibition(target: Mapping[str, str], sources: Iterable[tuple[int | None, Mapping[str, str]]],
                rules: Sequence[InhibitRule], *, target_key: str | None = None) -> Inhibition | None:
-    """The first firing source alert that inhibits `target`, with the reason, or None.
-
-    `sources` are (alert id, routing labels) of firing alerts; an alert never inhibits itself
-    (`target_key` is its dedup key, compared with a source's `dedup_key` label when present).
-    """
-    candidates = [r for r in rules if all_hold(r.target_matchers, target)]
-    if not candidates:
-        return None
-    for alert_id, source in sources:
-        if target_key is not None and source.get("__dedup_key") == target_key:
-            continue
-        for index, rule in enumerate(candidates):
-            if all_hold(rule.source_matchers, source) and _equal(rule, source, target):
-                name = rule.name or f"inhibit #{rules.index(rule) + 1 if rule in rules else index + 1}"
-                equal = ", ".join(f"{n}={source[n]}" for n in rule.equal)
-                return Inhibition(alert_id, source.get("rule", ""),
-                                  f"inhibited by {name}: alert {alert_id} of rule {source.get('rule', '?')!r}"
-                                  + (f" with the same {equal}" if equal else ""))
-    return None
+    """The first firing source alert that inhibits `target`, with the reason, or None (see `Inhibitor`)."""
+    return Inhibitor(rules, sources).check(target, target_key=target_key)

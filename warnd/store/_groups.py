@@ -9,6 +9,7 @@ transaction that holds that group (a few statements, no network I/O inside it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,30 +46,35 @@ class GroupTarget:
     send_resolved: bool
 
 
-def _upsert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+@functools.cache
+def _upserts(dialect: str) -> tuple[Any, Any]:
+    """The group and member upserts, built once per dialect (building them per alert cost more than
+    the database did); the values come from the parameters."""
+    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    group: Any = ins(NotificationGroupRow)
+    group = group.on_conflict_do_update(index_elements=["key"], set_={
+        "channels": group.excluded.channels, "group_interval_s": group.excluded.group_interval_s,
+        "repeat_interval_s": group.excluded.repeat_interval_s, "send_resolved": group.excluded.send_resolved,
+        # A group that emptied waits group_wait again; a live one keeps its schedule.
+        "flush_at": func.coalesce(NotificationGroupRow.flush_at, group.excluded.flush_at),
+    }).returning(NotificationGroupRow.id)
+    member: Any = ins(GroupMemberRow)
+    member = member.on_conflict_do_update(index_elements=["group_id", "dedup_key"],
+                                          set_={"alert_id": member.excluded.alert_id})
+    return group, member
 
 
 def add_to_groups(conn: Connection, alert_id: int, alert: Alert, targets: Sequence[GroupTarget], now: datetime) -> None:
     """Put an alert (just inserted on `conn`) into its groups; an empty group is due `group_wait` from now."""
-    ins = _upsert(conn)
+    group_upsert, member_upsert = _upserts(conn.dialect.name)
     for t in targets:
-        stmt = ins(NotificationGroupRow).values(
-            key=t.key, route=t.route, labels=dict(t.labels), channels=list(t.channels),
-            group_wait_s=int(t.group_wait.total_seconds()), group_interval_s=int(t.group_interval.total_seconds()),
-            repeat_interval_s=int(t.repeat_interval.total_seconds()), send_resolved=t.send_resolved,
-            created_at=now, flush_at=now + t.group_wait, notifications=0)
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-            "channels": stmt.excluded.channels, "group_interval_s": stmt.excluded.group_interval_s,
-            "repeat_interval_s": stmt.excluded.repeat_interval_s, "send_resolved": stmt.excluded.send_resolved,
-            # A group that emptied waits group_wait again; a live one keeps its schedule.
-            "flush_at": func.coalesce(NotificationGroupRow.flush_at, stmt.excluded.flush_at),
-        }).returning(NotificationGroupRow.id)
-        group_id = conn.execute(stmt).scalar_one()
-        member = ins(GroupMemberRow).values(group_id=group_id, dedup_key=alert.dedup_key, alert_id=alert_id,
-                                            added_at=now)
-        conn.execute(member.on_conflict_do_update(index_elements=["group_id", "dedup_key"],
-                                                  set_={"alert_id": member.excluded.alert_id}))
+        group_id = conn.execute(group_upsert, {
+            "key": t.key, "route": t.route, "labels": dict(t.labels), "channels": list(t.channels),
+            "group_wait_s": int(t.group_wait.total_seconds()), "group_interval_s": int(t.group_interval.total_seconds()),
+            "repeat_interval_s": int(t.repeat_interval.total_seconds()), "send_resolved": t.send_resolved,
+            "created_at": now, "flush_at": now + t.group_wait, "notifications": 0}).scalar_one()
+        conn.execute(member_upsert, {"group_id": group_id, "dedup_key": alert.dedup_key, "alert_id": alert_id,
+                                     "added_at": now})
 
 
 def holds(alert: Alert, firing: bool | None, evaluated_at: datetime | None, now: datetime) -> bool:
