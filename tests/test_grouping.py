@@ -310,3 +310,13 @@ def test_two_instances_flushing_one_group_make_one_notification(pg_url: str, rul
     finally:
         first.close()
         second.close()
+
+
+def test_a_notification_no_channel_takes_is_recorded_without_outbox_rows(store: Store, rules: RuleSet,
+                                                                         tmp_path: Path) -> None:
+    p = make_pipeline(store, rules, tmp_path, channels={
+        "desk": {"type": "file", "format": "eml", "dir": str(tmp_path / "mail"), "min_severity": "critical"},
+        "hook": {"type": "file", "format": "json", "dir": str(tmp_path / "hook"), "min_severity": "critical"}})
+    fire(p, T0, item("a", 12, "Latakia", T0))                       # high: below both channels' floor
+    assert flush(p, T0 + timedelta(seconds=30)) == ["firing:1+0"]
+    assert store.deliveries() == [] and [n.seq for n in notifications(store)] == [1]

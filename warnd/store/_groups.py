@@ -131,10 +131,11 @@ class GroupQueue(StoreBase):
                 s.add(note)
                 s.flush()
                 lead = (result.firing or result.resolved)[0]
-                s.execute(insert(DeliveryRow), [
-                    {"alert_id": lead.id, "channel": ch, "status": str(DeliveryStatus.PENDING), "attempts": 0,
-                     "next_attempt_at": now, "created_at": now, "notification": note.id}
-                    for ch in result.channels])
+                if result.channels:   # none when every channel's min_severity is above the alerts'
+                    s.execute(insert(DeliveryRow), [
+                        {"alert_id": lead.id, "channel": ch, "status": str(DeliveryStatus.PENDING), "attempts": 0,
+                         "next_attempt_at": now, "created_at": now, "notification": note.id}
+                        for ch in result.channels])
                 for key in result.notified:
                     by_key[key].notified_alert_id = by_key[key].alert_id
             for key, reason in result.inhibited:
