@@ -160,14 +160,15 @@ class GroupQueue(StoreBase):
                     for g in s.scalars(select(NotificationGroupRow).order_by(NotificationGroupRow.id))]
 
     def forget_empty_groups(self) -> int:
-        """Delete groups with no member and no schedule (housekeeping); their notifications go with them."""
+        """Delete groups with no member and no schedule (housekeeping); their notifications go with them,
+        once every outbox row of those notifications is sent (a dead letter keeps its group for a retry)."""
         with self._tx() as s:
             members = select(GroupMemberRow.group_id)
             res = s.execute(delete(NotificationGroupRow).where(
                 NotificationGroupRow.flush_at.is_(None), NotificationGroupRow.id.not_in(members),
                 ~select(DeliveryRow.id).join(NotificationRow, NotificationRow.id == DeliveryRow.notification)
                 .where(NotificationRow.group_id == NotificationGroupRow.id,
-                       DeliveryRow.status == str(DeliveryStatus.PENDING)).exists()))
+                       DeliveryRow.status != str(DeliveryStatus.SENT)).exists()))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
