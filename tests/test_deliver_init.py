@@ -9,7 +9,16 @@ import pytest
 
 import warnd.deliver
 from warnd.config.settings import Settings, WebhookChannelConfig
-from warnd.deliver import CHANNELS, EmailSender, FileSender, SlackSender, WebhookSender, build_senders
+from warnd.deliver import (
+    CHANNELS,
+    AlertmanagerSender,
+    AppriseSender,
+    EmailSender,
+    FileSender,
+    SlackSender,
+    WebhookSender,
+    build_senders,
+)
 from warnd.errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -17,9 +26,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def test_exported_members():
     assert sorted(warnd.deliver.__all__) == sorted([
-        "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
+        "AlertmanagerSender", "AppriseSender", "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
         "TemplateSet", "WebhookPayload", "WebhookSender", "alert_context", "build_senders", "digest_figures",
-        "digest_filename", "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook",
+        "digest_filename", "next_digest_at", "render_alertmanager", "render_apprise", "render_digest", "render_email", "render_slack", "render_webhook", "sign_webhook",
         "verify_webhook",
     ])
     for name in warnd.deliver.__all__:
@@ -27,7 +36,8 @@ def test_exported_members():
 
 
 def test_registry():
-    assert CHANNELS == {"email": EmailSender, "slack": SlackSender, "webhook": WebhookSender, "file": FileSender}
+    assert CHANNELS == {"email": EmailSender, "slack": SlackSender, "webhook": WebhookSender, "file": FileSender,
+                        "alertmanager": AlertmanagerSender, "apprise": AppriseSender}
 
 
 def settings(tmp_path: Path, **channel_overrides) -> Settings:

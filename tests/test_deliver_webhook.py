@@ -208,3 +208,26 @@ def test_retry_after_http_date_uses_the_injected_clock(clock):
     assert parse_retry_after(format_datetime(clock.now() + timedelta(seconds=90), usegmt=True), now=clock.now(),
                              cap_s=RETRY_AFTER_MAX_S) == 90
     assert parse_retry_after("999999", now=clock.now(), cap_s=RETRY_AFTER_MAX_S) == 6 * 3600
+
+
+@pytest.mark.parametrize("secret, key", [
+    pytest.param("whsec_" + __import__("base64").b64encode(b"standard-key-bytes").decode(), b"standard-key-bytes",
+                 id="whsec-secret"),
+    pytest.param(SECRET, SECRET.encode(), id="plain-secret"),
+])
+def test_standard_webhooks_headers_beside_the_warnd_signature(clock, secret: str, key: bytes) -> None:
+    import base64
+    cfg = WebhookChannelConfig.model_validate({"type": "webhook", "url": "http://127.0.0.1:9/", "secret": secret,
+                                               "standard_webhooks": True})
+    body, headers = WebhookSender("partner", cfg, http=None, clock=clock).request(latakia(), delivery(7))
+    # Verified as the Standard Webhooks spec says, written out here: HMAC-SHA256 over "id.timestamp.body".
+    msg_id, ts = headers["webhook-id"], headers["webhook-timestamp"]
+    signed = f"{msg_id}.{ts}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == expected
+    assert ts == headers["X-Warnd-Timestamp"] and headers["X-Warnd-Signature"].startswith("sha256=")
+    _, again = WebhookSender("partner", cfg, http=None, clock=clock).request(latakia(), delivery(7))
+    assert again["webhook-id"] == msg_id == "msg_warnd_7"          # a re-send is the same message
+    plain = WebhookSender("partner", WebhookChannelConfig.model_validate(
+        {"type": "webhook", "url": "http://127.0.0.1:9/", "secret": secret}), http=None, clock=clock)
+    assert "webhook-signature" not in plain.request(latakia(), delivery(7))[1]

@@ -43,8 +43,9 @@ def warnd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def read_sinks(project: Path) -> tuple[list[email.message.EmailMessage], list[dict[str, object]]]:
+    # The bundled routing tree has two desks: the coast desk (Latakia, Tartus) and the general one.
     mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-             for p in sorted((project / "var/outbox/mail").glob("*.eml"))]
+             for desk in ("mail", "coast-desk") for p in sorted((project / "var/outbox" / desk).glob("*.eml"))]
     hooks = [json.loads(p.read_text()) for p in sorted((project / "var/outbox/webhook").glob("*.json"))]
     return mails, hooks  # type: ignore[return-value]
 
@@ -58,18 +59,27 @@ def test_demo_fires_today_into_the_file_sinks(project: Path) -> None:
     # The monitor's running toll since Thursday went from 745 to 1,018 the next morning: the alerts say
     # so (+273), never "1,018 killed in 24h", which a desk would read as today's deaths (issue 15).
     tolls = [s for s in subjects if s.startswith("[CRITICAL]")]
-    assert tolls and all("death toll" in s and "rises to 1,018 (+273 since 745" in s for s in tolls), subjects
+    assert tolls and all(s.startswith("[CRITICAL] Syria: death toll since ") and "rises to 1,018 (+273 since 745" in s
+                         for s in tolls), subjects
     assert not any("1,018 killed" in s for s in subjects), subjects
-    assert any("Alawite" in s for s in subjects) and any("Christian" in s for s in subjects), subjects
+    # The region jump reports the same toll as the country-wide alert: inhibited, recorded with why.
+    listing = warnd("outbox", "list", cwd=project).stdout
+    assert "inhibited" in listing and "country toll covers its regions" in listing, listing
+    # The coast desk's route groups by country: the burst of coast alerts is one email listing them.
+    coast = [m for m in mails if "coast-desk@" in str(m["To"])]
+    assert len(coast) == 1 and "and 2 more alerts" in str(coast[0]["Subject"]), subjects
+    coast_text = coast[0].get_body(("plain",)).get_content()
+    assert "IN THIS NOTIFICATION: 3 alerts for country=Syria" in coast_text, coast_text
+    assert "Alawite" in coast_text and "Christian" in coast_text, coast_text
     counted = {h["alert"]["rule"]: h["alert"] for h in hooks if h["alert"]["measure"] == "new"}
-    assert all(a["previous"] == 745 and a["increment"] == 273 for a in counted.values()), counted
-    # The national toll's rise held the Baniyas attack (Tartus, 9), reported the evening before: the
-    # jump grouped by governorate counts 264 for the toll's group; the country counts both.
-    assert counted["coast-deaths-jump"]["value"] == 264 and counted["mass-casualty-corroborated"]["value"] == 273
-    assert len(hooks) == len(mails)
+    # The country's value holds the toll's rise (273; 9 of it the Baniyas attack of the evening before).
+    assert set(counted) == {"mass-casualty-corroborated"}, counted
+    assert (counted["mass-casualty-corroborated"]["value"], counted["mass-casualty-corroborated"]["previous"],
+            counted["mass-casualty-corroborated"]["increment"]) == (273, 745, 273)
+    assert len(hooks) == 4         # the webhook sink is not grouped: each alert that went out
     assert all(h["schema_version"] and h["type"] == "alert" for h in hooks)
-    assert {h["alert"]["rule"] for h in hooks} == {"coast-deaths-jump", "mass-casualty-corroborated",
-                                         "community-targeted-first-report"}
+    assert {h["alert"]["rule"] for h in hooks} == {"mass-casualty-corroborated", "community-targeted-first-report"}
+    assert len(list((project / "var/outbox/mail").glob("*.eml"))) == 1
     # Nothing from the negatives: meetings, appointments, trucks, the committee that excluded communities.
     assert not any(word in s for s in subjects for word in ("Cairo", "Amman", "Druze", "Kurd"))
     # Polling again finds nothing new: no duplicate alert lands in the sinks.
@@ -85,10 +95,10 @@ def test_make_run_daemon_delivers_within_a_minute_and_stops_cleanly_on_ctrl_c(pr
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if len(list((project / "var/outbox/mail").glob("*.eml"))) >= 4:
+            if len(read_sinks(project)[0]) >= 2 and len(read_sinks(project)[1]) >= 4:
                 break
             time.sleep(0.5)
-        assert len(list((project / "var/outbox/mail").glob("*.eml"))) >= 4
+        assert len(read_sinks(project)[0]) >= 2 and len(read_sinks(project)[1]) >= 4
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     finally:

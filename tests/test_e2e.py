@@ -124,3 +124,70 @@ def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
     run = warnd("run", "--once", "--config", str(cfg), cwd=tmp_path)
     assert run.returncode == 3 and "warnd db upgrade" in run.stderr and "Traceback" not in run.stderr
     assert warnd("run", "--once", "--migrate", "--config", str(cfg), cwd=tmp_path).returncode == 0
+
+
+def test_a_routing_tree_reaches_every_channel_kind_once(tmp_path: Path, http_server: LocalHTTPServer,
+                                                        smtp_server: SmtpServer) -> None:
+    """The demo feeds through a two-desk tree with grouping and inhibition, to a real SMTP server, a
+    webhook receiver (Standard Webhooks + CAP body), an Alertmanager API and an apprise json:// target."""
+    for name in ("coast-monitor.rss", "coast-wire.rss"):
+        http_server.route(f"/{name}", Response(200, (ROOT / "demo" / name).read_bytes(),
+                                               {"Content-Type": "application/rss+xml"}))
+    for path in ("/hook", "/am/api/v2/alerts", "/chat"):
+        http_server.route(path, Response(200, b"{}"))
+    (tmp_path / "chat-url").write_text(http_server.url("/chat").replace("http://", "json://", 1) + "\n")
+    config = tmp_path / "warnd.yaml"
+    config.write_text(textwrap.dedent(f"""
+        database: sqlite:///{tmp_path / 'warnd.db'}
+        base_dir: {tmp_path}
+        feeds:
+          - {{name: monitor, url: "{http_server.url('/coast-monitor.rss')}", replay: true, tags: [syria]}}
+          - {{name: wire, url: "{http_server.url('/coast-wire.rss')}", replay: true, tags: [syria]}}
+        rules: ["{ROOT / 'rules' / 'syria-coast.yaml'}"]
+        templates: {ROOT / 'templates'}
+        channels:
+          coast-desk:
+            type: email
+            to: [coast@example.org]
+            from: warnd@example.org
+            smtp: {{host: 127.0.0.1, port: {smtp_server.port}}}
+          partner: {{type: webhook, url: "{http_server.url('/hook')}", secret_env: E2E_HOOK_SECRET, body: cap,
+                    standard_webhooks: true}}
+          prom: {{type: alertmanager, url: "{http_server.url('/am')}"}}
+          chat: {{type: apprise, url_file: chat-url, min_severity: critical}}
+        route:
+          receiver: [prom]
+          routes:
+            - {{receiver: [partner], continue: true}}
+            - matchers: ['region=~"Latakia|Tartus"']
+              receiver: [coast-desk]
+              group_by: [country]
+              group_wait: 0s
+            - matchers: [severity="critical"]
+              receiver: [chat, prom]
+        inhibit:
+          - source_matchers: ['rule="mass-casualty-corroborated"']
+            target_matchers: ['rule="coast-deaths-jump"']
+            equal: [country]
+    """))
+    env = {"E2E_HOOK_SECRET": SECRET}
+    assert warnd("db", "upgrade", "--config", str(config), cwd=tmp_path, env=env).returncode == 0
+    run = warnd("run", "--once", "--config", str(config), cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+    by_path: dict[str, list[bytes]] = {}
+    for req in http_server.requests:
+        if req.method == "POST":
+            by_path.setdefault(req.path, []).append(req.body)
+    # The region jump repeats the country toll: inhibited everywhere. Four alerts go out.
+    hooks = by_path["/hook"]
+    assert len(hooks) == 4 and all(b.startswith(b"<?xml") and b"urn:oasis:names:tc:emergency:cap:1.2" in b
+                                   for b in hooks)
+    assert not any(b"coast-deaths-jump" in b for b in hooks)
+    (mail,) = smtp_server.inbox.messages                     # the coast desk: one grouped email
+    assert "and 2 more alerts" in str(mail["Subject"])
+    (am,) = by_path["/am/api/v2/alerts"]                      # only the critical country alert reaches prom
+    assert [a["labels"]["alertname"] for a in json.loads(am)] == ["mass-casualty-corroborated"]
+    (chat,) = by_path["/chat"]
+    assert json.loads(chat)["title"].startswith("[CRITICAL] Syria: 1,018 killed in 24h")
+    again = warnd("run", "--once", "--config", str(config), cwd=tmp_path, env=env)
+    assert again.returncode == 0 and len(smtp_server.inbox.messages) == 1   # nothing sent twice

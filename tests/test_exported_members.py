@@ -10,14 +10,15 @@ import pytest
 
 EXPORTS = {
     "warnd.config": [
-        "ChannelConfig", "ConfigError", "DEFAULT_CONFIG", "Duration", "EmailChannelConfig", "FeedSettings",
+        "AlertmanagerChannelConfig", "AppriseChannelConfig", "ChannelConfig", "ConfigError", "DEFAULT_CONFIG", "Duration", "EmailChannelConfig", "FeedSettings",
         "FetchSettings", "FieldMapping", "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError",
         "RuleSet", "Settings", "SlackChannelConfig", "WebhookChannelConfig", "crash_spec", "format_duration",
         "load_rules", "load_settings", "parse_duration", "parse_yaml", "read_yaml", "rule_paths", "rule_templates",
         "secrets_needed", "validate",
     ],
     "warnd.store": [
-        "AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+        "AlertState", "Group", "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag",
+        "Silence", "Store",
         "StoreThread", "StoredItem", "observed_time", "open_store",
     ],
     "warnd.evaluate": [

@@ -233,3 +233,66 @@ def test_an_implausible_date_is_warned_once_and_the_item_counts_from_first_sight
     assert "1970" in warned[0].reasons[0]  # type: ignore[attr-defined]
     assert observed_time(items[0], T0) == T0
     assert observed_time(items[1], T0) == datetime(2025, 3, 9, 11, tzinfo=UTC)
+
+
+def test_a_country_toll_inhibits_the_region_jump_for_the_same_figures(store: Store, rules: RuleSet) -> None:
+    # deaths-jump comes first in the file; the source rule is evaluated first all the same, and
+    # deaths-jump's `match: {country: Syria}` gives its alerts the `country` label `equal` needs.
+    settings = Settings.model_validate({
+        "channels": {"mail": {"type": "file", "format": "eml", "dir": "x"}},
+        "route": {"receiver": ["mail"]},
+        "inhibit": [{"name": "country covers regions", "source_matchers": ['rule="corroborated"'],
+                     "target_matchers": ['rule="deaths-jump"'], "equal": ["country"]}],
+    })
+    p = Pipeline(store, PresetSignals(), settings, rules)
+    clock = FakeClock(T0)
+    feed_in(p, clock, *[item(f"o{i}", killed=1018, feed=f"outlet-{i}") for i in range(3)])
+    by_rule = {a.rule: d for d, a in store.deliveries()}
+    assert by_rule["corroborated"].status == DeliveryStatus.PENDING
+    jump = by_rule["deaths-jump"]
+    assert jump.status == DeliveryStatus.INHIBITED
+    assert jump.last_error is not None and "country covers regions" in jump.last_error
+    assert "rule 'corroborated'" in jump.last_error and "country=Syria" in jump.last_error
+    # An inhibited alert did not start the realert clock: once the source stops holding it goes out.
+    assert store.alert_state([a for _d, a in store.deliveries() if a.rule == "deaths-jump"][0].dedup_key).last_sent_at is None
+
+
+def test_without_the_equal_label_on_the_target_nothing_is_inhibited(store: Store, rules: RuleSet) -> None:
+    settings = Settings.model_validate({
+        "channels": {"mail": {"type": "file", "format": "eml", "dir": "x"}},
+        "route": {"receiver": ["mail"]},
+        "inhibit": [{"source_matchers": ['rule="corroborated"'], "target_matchers": ['rule="first-targeting"'],
+                     "equal": ["country"]}],
+    })
+    p = Pipeline(store, PresetSignals(), settings, rules)
+    feed_in(p, FakeClock(T0), *[item(f"o{i}", killed=1018, feed=f"outlet-{i}", groups=("Alawite",)) for i in range(3)])
+    statuses = {a.rule: d.status for d, a in store.deliveries()}
+    assert statuses["first-targeting"] == DeliveryStatus.PENDING   # it has no country label (#507)
+
+
+def test_a_mute_interval_records_the_direct_deliveries_as_muted(store: Store, rules: RuleSet) -> None:
+    # Only criticals at night: the `warning` corroborated alert is muted on the night route, with why.
+    settings = Settings.model_validate({
+        "channels": {"mail": {"type": "file", "format": "eml", "dir": "x"},
+                     "hook": {"type": "file", "format": "json", "dir": "y"}},
+        "time_intervals": [{"name": "night", "time_intervals": [
+            {"times": [{"start_time": "00:00", "end_time": "07:00"}, {"start_time": "20:00", "end_time": "24:00"}]}]}],
+        "route": {"receiver": ["hook"], "routes": [
+            {"matchers": ['severity!="critical"'], "receiver": ["mail"], "mute_time_intervals": ["night"]},
+            {"receiver": ["mail"]}]},
+    })
+    p = Pipeline(store, PresetSignals(), settings, rules)
+    night = T0.replace(hour=23)
+    feed_in(p, FakeClock(night), *[item(f"o{i}", killed=1018, feed=f"outlet-{i}", at=night) for i in range(3)])
+    by = {(a.rule, d.channel): d for d, a in store.deliveries()}
+    assert by[("corroborated", "mail")].status == DeliveryStatus.MUTED
+    assert by[("corroborated", "mail")].last_error == "root.0: mute time interval 'night'"
+    assert by[("deaths-jump", "mail")].status == DeliveryStatus.PENDING     # critical: not muted
+
+
+def test_a_reloaded_config_routes_by_its_own_tree(pipeline: Pipeline) -> None:
+    assert [c for n in pipeline.tree.walk() for c in n.channels] == ["mail", "hook"]
+    pipeline.settings = pipeline.settings.model_copy(update={"routing": Settings.model_validate(
+        {"channels": {"mail": {"type": "file", "format": "eml", "dir": "x"}},
+         "routing": {"default": ["mail"]}}).routing})
+    assert [c for n in pipeline.tree.walk() for c in n.channels] == ["mail"]

@@ -31,3 +31,17 @@ def test_a_failing_rule_is_listed_with_its_error_and_what_waits(store: Store, tm
     assert "RULES FAILING OR CATCHING UP (2)" in text and "nothing is skipped" in text
     assert "deaths" in text and "StoreError: database unavailable" in text and "retry=12:02:00" in text
     assert "(not in the loaded rules)" in text
+
+
+def test_open_groups_are_listed_with_their_next_flush(store: Store) -> None:
+    from tests.fixtures.deliver_alerts import latakia
+    from warnd.store import GroupTarget, NewAlert
+    target = GroupTarget("root.1|k", "root.1", (("country", "Syria"),), ("desk",), timedelta(minutes=10),
+                         timedelta(minutes=5), timedelta(hours=4), True)
+    store.record_alerts([NewAlert(latakia(fired_at=T0), (), groups=(target,))], T0)
+    status = collect_status(Settings.model_validate({}), store, T0)
+    (group,) = status["groups"]
+    assert group["route"] == "root.1" and group["members"] == 1 and group["flush_at"] == T0 + timedelta(minutes=10)
+    out = io.StringIO()
+    print_status(status, out)
+    assert "GROUPS (1 open)" in out.getvalue() and "country=Syria" in out.getvalue() and "next=12:10:00" in out.getvalue()

@@ -93,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     rt = rusub.add_parser("test", parents=[common], help="run rule unit tests (promtool-style YAML files)")
     rt.add_argument("files", nargs="+", metavar="FILE", help="rule test files, e.g. rules/syria-coast.test.yaml")
 
+    ro = sub.add_parser("routes", help="the routing tree: show it, test labels against it")
+    rosub = ro.add_subparsers(dest="routes_command", required=True, metavar="ACTION")
+    rot = rosub.add_parser("test", parents=[common], help="print the channels an alert with these labels reaches")
+    rot.add_argument("--labels", nargs="+", required=True, metavar="K=V",
+                     help="the alert's labels, e.g. severity=critical region=Latakia rule=coast-toll tags=syria")
+    rot.add_argument("--tree", action="store_true", help="also print the route nodes that take it, with grouping")
+    rot.add_argument("--verify", metavar="CH,CH", help="exit 1 unless exactly these channels are reached")
+    rosub.add_parser("show", parents=[common], help="print the routing tree")
+
     db = sub.add_parser("db", help="database schema")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dbsub.add_parser("upgrade", parents=[common], help="apply Alembic migrations (idempotent)")
@@ -162,6 +171,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _backtest(args)
     if command == "rules":
         return _rules_test(args)
+    if command == "routes":
+        return _routes(args)
     if command == "db":
         return _db(args)
     if command == "status":
@@ -182,6 +193,27 @@ def _print_problems(problems: Sequence[Problem], out: TextIO) -> None:
 def _settings(args: argparse.Namespace, *, secrets: bool = False) -> Settings:
     """The config; its channel secrets are resolved only for `run`, the one command that sends."""
     return load_settings(args.config, secrets=secrets)
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from warnd.routetest import parse_labels, show_tree, test_routes
+    settings = _settings(args)
+    if args.routes_command == "show":
+        print(show_tree(settings))
+        return 0
+    try:
+        channels, text = test_routes(settings, parse_labels(args.labels), tree=args.tree)
+    except ValueError as e:
+        print(f"warnd: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(text)
+    if args.verify is not None:
+        expected = tuple(c.strip() for c in args.verify.split(",") if c.strip())
+        if set(expected) != set(channels):
+            print(f"warnd: expected {','.join(expected) or '(no channel)'}, got {','.join(channels) or '(no channel)'}",
+                  file=sys.stderr)
+            return 1
+    return 0
 
 
 # ---- run --------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ POINTS = {
     "after_alert_commit": "an alert and its outbox rows are committed",
     "between_rules": "a rule of the evaluation cycle was evaluated and its alerts recorded; its progress is not saved",
     "after_evaluate": "an evaluation cycle recorded its alerts and moved its cursor",
+    "before_group_commit": "a group flush wrote its notification and outbox rows; not committed",
+    "after_group_commit": "a group's notification and its outbox rows are committed",
     "after_claim": "outbox rows are leased to this instance; nothing sent",
     "before_send": "a delivery is about to be handed to its channel",
     "after_send_before_mark": "a channel accepted a delivery; it is not marked sent",

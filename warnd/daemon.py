@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import random
@@ -37,13 +38,13 @@ from warnd.deliver.outbox import DrainReport, Outbox
 from warnd.errors import ConfigError, DeliveryError, RuleError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
-from warnd.health import HealthServer
+from warnd.health import CapSource, HealthServer
 from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
 from warnd.poll import Poller, make_parse_executor
 from warnd.store import Store, StoreThread, open_store
 from warnd.systemd import Notifier
-from warnd.types import FeedState, Item, Signals
+from warnd.types import Alert, FeedState, Item, Signals
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,11 @@ class Daemon:
         self.metrics.rules_loaded(len(self.rules.rules))
         if self.settings.http is not None:
             http = self.settings.http
+            cap = CapSource(self._cap_alerts, self.settings.cap, self.clock.now, base_url=self.settings.public_url,
+                            public_url=self.settings.public_url)
             self.health = HealthServer(http.listen, metrics=self.metrics, ready=self._ready,
                                        max_connections=http.max_connections, header_timeout_s=http.header_timeout_s,
-                                       idle_timeout_s=http.idle_timeout_s)
+                                       idle_timeout_s=http.idle_timeout_s, cap=cap)
 
     # ---- one pass -----------------------------------------------------------------------------
 
@@ -207,7 +210,33 @@ class Daemon:
             self._kick("outbox")
         return len(alerts)
 
+    async def flush_groups(self) -> int:
+        """Flush the grouped routes' due groups: each notification and its outbox rows in one commit."""
+        now = self.clock.now()
+        due = await self.db(Store.due_groups, self.store, now)
+        if not due:
+            return 0
+        sources = await self.db(self.pipeline.inhibit_sources, now)
+        plan = functools.partial(self.pipeline.plan_flush, now=now, sources=sources)
+        made = 0
+        for group_id in due:
+            result = await self.db(Store.flush_group, self.store, group_id, now, plan,
+                                   before_commit=lambda: crashpoints.reach("before_group_commit"))
+            if result is None:
+                continue    # another instance flushed it, or it is not due any more
+            crashpoints.reach("after_group_commit")
+            if result.status is not None:
+                made += 1
+                log.info("group notified", extra={"group_id": group_id, "status": result.status,
+                                                  "alerts": [a.id for a in result.firing],
+                                                  "resolved": [a.id for a in result.resolved],
+                                                  "channels": list(result.channels)})
+            elif result.note:
+                log.info("group flush sent nothing", extra={"group_id": group_id, "note": result.note})
+        return made
+
     async def drain_outbox(self) -> DrainReport:
+        await self.flush_groups()
         total = DrainReport()
         while True:  # drain what is due now, batch by batch
             report = await self.outbox.drain()
@@ -267,6 +296,9 @@ class Daemon:
         pruned = await self.db(Store.prune, self.store, cutoff)
         if pruned:
             log.info("old items pruned", extra={"items": pruned, "before": cutoff.isoformat()})
+        groups = await self.db(Store.forget_empty_groups, self.store)
+        if groups:
+            log.info("empty notification groups forgotten", extra={"groups": groups})
 
     # ---- rules ----------------------------------------------------------------------------------
 
@@ -501,6 +533,9 @@ class Daemon:
         task = asyncio.get_running_loop().create_task(run())
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+
+    async def _cap_alerts(self, limit: int, alert_id: int | None) -> list[Alert]:
+        return await self.db(Store.published_alerts, self.store, limit=limit, alert_id=alert_id)
 
     async def _ready(self) -> dict[str, bool]:
         try:

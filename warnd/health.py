@@ -1,10 +1,13 @@
-"""Health and metrics over HTTP: `/healthz`, `/readyz`, `/metrics` on `http.listen` (off unless configured).
+"""Health, metrics and the CAP feed over HTTP on `http.listen` (off unless configured).
 
 * `/healthz` — liveness: 200 whenever the event loop answers. Restart the process when it fails.
 * `/readyz` — readiness: 200 only when every check of the `ready()` callback is true (database
   reachable, scheduler running, rules loaded); otherwise 503 with a JSON body naming the checks
   that are not. A check that raises or takes longer than `ready_timeout_s` makes it 503 too.
 * `/metrics` — `Metrics.render()` in Prometheus text format.
+* `/cap/alerts.atom` — an Atom feed of the newest alerts as CAP 1.2 messages (`cap.feed_size`), and
+  `/cap/alerts/<id>.xml` — one alert's CAP message (warnd/deliver/cap.py). Silenced and inhibited
+  alerts are not in it.
 
 The default listen address is loopback only (`127.0.0.1:9108`): the endpoints have no
 authentication, so expose them further only behind a firewall or a reverse proxy.
@@ -35,14 +38,19 @@ import logging
 import resource
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from warnd.config.settings import CapSettings
+from warnd.deliver.cap import ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE, cap_feed, render_cap
 from warnd.errors import ConfigError
 from warnd.metrics import CONTENT_TYPE, Metrics
+from warnd.types import Alert
 
 __all__ = ["HealthServer", "ReadyCheck", "parse_listen"]
 
@@ -75,7 +83,7 @@ class HealthServer:
 
     def __init__(self, listen: str, *, metrics: Metrics, ready: ReadyCheck, ready_timeout_s: float = 5.0,
                  max_connections: int = 64, header_timeout_s: float = 10.0, idle_timeout_s: float = 30.0,
-                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0) -> None:
+                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0, cap: CapSource | None = None) -> None:
         self.host, self._port = parse_listen(listen)
         self.metrics = metrics
         self._ready = ready
@@ -87,6 +95,7 @@ class HealthServer:
         self._runner: web.AppRunner | None = None
         self._listener: _Listener | None = None
         self._bound_port: int | None = None
+        self._cap = cap
 
     @property
     def port(self) -> int:
@@ -103,6 +112,9 @@ class HealthServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
+        if self._cap is not None:
+            app.router.add_get("/cap/alerts.atom", self._cap_feed)
+            app.router.add_get(r"/cap/alerts/{alert_id:\d{1,18}}.xml", self._cap_alert)
         # access_log=None: a scrape every 15 s is not an event worth a log line.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
@@ -173,6 +185,35 @@ class HealthServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+    async def _cap_feed(self, request: web.Request) -> web.Response:
+        assert self._cap is not None
+        alerts = await self._cap.alerts(self._cap.settings.feed_size, None)
+        base = self._cap.base_url or str(request.url.origin())
+        body = cap_feed(alerts, self._cap.settings, base_url=base, now=self._cap.now(),
+                        public_url=self._cap.public_url)
+        return web.Response(body=body, headers={"Content-Type": f"{ATOM_CONTENT_TYPE}; charset=utf-8"})
+
+    async def _cap_alert(self, request: web.Request) -> web.Response:
+        assert self._cap is not None
+        found = await self._cap.alerts(1, int(request.match_info["alert_id"]))
+        if not found:
+            return _json(404, {"error": "no such alert in the CAP feed"})
+        body = render_cap(found[0], self._cap.settings, public_url=self._cap.public_url)
+        return web.Response(body=body, headers={"Content-Type": f"{CAP_CONTENT_TYPE}; charset=utf-8"})
+
+
+@dataclass(frozen=True)
+class CapSource:
+    """What the CAP endpoints read: `alerts(limit, alert_id)` (the store's published alerts), the CAP
+    settings, the link base (`public_url` if set, else the request's origin) and a clock."""
+
+    alerts: Callable[[int, int | None], Awaitable[list[Alert]]]
+    settings: CapSettings
+    now: Callable[[], datetime]
+    base_url: str | None = None
+    public_url: str | None = None
 
 
 def _json(status: int, body: object) -> web.Response:

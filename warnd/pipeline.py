@@ -27,9 +27,22 @@ from warnd.config.rules import (
     ThresholdRule,
 )
 from warnd.evaluate import Candidate
+from warnd.grouping import FlushPlan, GroupSnapshot, plan_flush
 from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
-from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
+from warnd.routing import (
+    Inhibitor,
+    RouteNode,
+    build_tree,
+    channels_for,
+    group_key,
+    group_labels,
+    match_routes,
+    may_hold,
+    muted_by,
+    routing_labels,
+)
+from warnd.store import AlertState, Group, GroupTarget, IngestReport, NewAlert, Store, StoredItem
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -68,10 +81,19 @@ class Pipeline:
     # What the last cycle did besides alerting: rules that failed or lag, texts that failed to render.
     last_cycle: CycleOutcome = field(default_factory=lambda: CycleOutcome())
     text_failures: dict[str, int] = field(default_factory=dict)
+    _tree: tuple[Settings, RouteNode] | None = field(init=False, default=None)
+    _sources: Inhibitor | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
             self.feed_tags = {f.name: f.tags for f in self.settings.feeds if f.enabled}
+
+    @property
+    def tree(self) -> RouteNode:
+        """The routing tree of the current settings (a config reload replaces `settings`)."""
+        if self._tree is None or self._tree[0] is not self.settings:
+            self._tree = (self.settings, build_tree(self.settings.route, self.settings.routing))
+        return self._tree[1]
 
     # ---- ingest -------------------------------------------------------------------------------
 
@@ -116,8 +138,11 @@ class Pipeline:
         cycle = _Cycle(self, now)
         progress = Progress(self, now, self.store.rule_lags())
         self.text_failures = {}
+        # Firing alerts an inhibit rule may take as its source: read once per cycle, grown as it records.
+        self._sources = None
         fired: list[Alert] = []
-        obs_rules = [r for r in rules if isinstance(r, _OBSERVATION_RULES)]
+        # Rules whose alerts may inhibit others go first, so a target fired in the same cycle sees its source.
+        obs_rules = sorted((r for r in rules if isinstance(r, _OBSERVATION_RULES)), key=self._inhibit_order)
         head = self.store.cursor(EVALUATE_CURSOR)
         fresh = self.store.observations_after(head, limit=BATCH)
         new_head = max((o.id for o in fresh), default=head)
@@ -239,9 +264,11 @@ class Pipeline:
         alert = self._with_rule_text(rule, alert)
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
-        channels = self._channels(rule)
+        channels, muted, groups = self._routes(rule, alert, now)
+        inhibited = None if decision.silence_id is not None else self._inhibited(rule, alert, now)
         return NewAlert(replace(alert, notify=channels), channels, decision.silence_id,
-                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None)
+                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None,
+                        inhibited=inhibited, groups=groups, muted=muted)
 
     def record(self, decided: Sequence[NewAlert], now: datetime) -> list[Alert]:
         """Record the alerts a rule decided in a cycle (one transaction); returns those recorded, with ids."""
@@ -258,7 +285,9 @@ class Pipeline:
             if alert_id is None:
                 log.info("alert already recorded by another instance", extra={"rule": a.rule, "dedup_key": a.dedup_key})
                 continue
-            log.info("alert silenced" if one.silence_id else "alert fired",
+            if self._sources is not None and one.silence_id is None and one.inhibited is None:
+                self._sources.add(*self._source(replace(a, id=alert_id)))
+            log.info("alert silenced" if one.silence_id else "alert inhibited" if one.inhibited else "alert fired",
                      extra={"rule": a.rule, "alert_id": alert_id, "dedup_key": a.dedup_key, "value": a.value,
                             "baseline": a.baseline, "sources": a.sources, "escalation": a.escalation,
                             "channels": list(one.channels), "silence_id": one.silence_id})
@@ -283,11 +312,95 @@ class Pipeline:
         labels = alert.labels + tuple(kv for kv in extra if kv[0] not in alert.label_dict)
         return replace(alert, title=title, annotations=annotations, labels=labels)
 
-    def _channels(self, rule: EvaluatedRule) -> tuple[str, ...]:
-        routing = self.settings.routing
-        return route(notify=rule.notify, severity=rule.severity, default=routing.default,
-                     by_severity=routing.by_severity,
-                     min_severity={n: c.min_severity for n, c in self.settings.channels.items()})
+    def _routes(self, rule: EvaluatedRule, alert: Alert, now: datetime
+                ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[GroupTarget, ...]]:
+        """Where an alert goes: the channels it is sent to as it fires (the rule's `notify`, else those
+        of the route nodes that take it and do not group), which of them a time interval mutes now
+        (channel, reason), and the groups of the grouping nodes that take it."""
+        min_severity = {n: c.min_severity for n, c in self.settings.channels.items()}
+        if rule.notify is not None:
+            return route(notify=rule.notify, severity=rule.severity, default=(), by_severity={},
+                         min_severity=min_severity), (), ()
+        labels = routing_labels(alert, rule.match.tags, implied_labels(rule))
+        nodes = match_routes(self.tree, labels)
+        direct = [n for n in nodes if not n.grouped]
+        channels = channels_for(direct, alert.severity, min_severity)
+        muted: dict[str, str] = {}
+        for node in direct:
+            why = muted_by(node, now, self.settings.time_intervals, self.settings.timezone)
+            if why is not None:
+                muted.update((c, f"{node.id}: {why}") for c in node.channels if c in channels)
+        # A channel that an unmuted node also sends to is not muted.
+        for node in direct:
+            if muted_by(node, now, self.settings.time_intervals, self.settings.timezone) is None:
+                for c in node.channels:
+                    muted.pop(c, None)
+        groups = tuple(GroupTarget(group_key(n, labels), n.id, group_labels(n, labels), n.channels, n.group_wait,
+                                   n.group_interval, n.repeat_interval, n.send_resolved)
+                       for n in nodes if n.grouped)
+        return channels, tuple(muted.items()), groups
+
+    def _inhibited(self, rule: EvaluatedRule, alert: Alert, now: datetime) -> str | None:
+        """Why an inhibit rule holds the alert back (a firing source alert), or None."""
+        if not self.settings.inhibit:
+            return None
+        if self._sources is None:
+            self._sources = self.inhibit_sources(now)
+        found = self._sources.check(routing_labels(alert, rule.match.tags, implied_labels(rule)),
+                                    target_key=alert.dedup_key)
+        if found is None:
+            return None
+        log.info("alert inhibited", extra={"rule": rule.id, "dedup_key": alert.dedup_key,
+                                           "source_alert_id": found.source_alert_id, "reason": found.reason})
+        return found.reason
+
+    def inhibit_sources(self, now: datetime) -> Inhibitor:
+        """The firing alerts an inhibit rule may take as its source (none read without inhibit rules)."""
+        if not self.settings.inhibit:
+            return Inhibitor(())
+        return Inhibitor(self.settings.inhibit, (self._source(a) for a in self.store.firing_alerts(now)))
+
+    def plan_flush(self, group: GroupSnapshot, *, now: datetime, sources: Inhibitor) -> FlushPlan:
+        """What a flush of `group` sends now: its route's time intervals and the inhibit rules applied."""
+        node = next((n for n in self.tree.walk() if n.id == group.route), None)
+        muted = muted_by(node, now, self.settings.time_intervals, self.settings.timezone) if node else None
+        inhibited: dict[str, str] = {}
+        if self.settings.inhibit:
+            for m in group.members:
+                if not m.holds:
+                    continue
+                rule = self.rules.by_id(m.alert.rule)
+                labels = routing_labels(m.alert, *((rule.match.tags, implied_labels(rule)) if rule else ()))
+                found = sources.check(labels, target_key=m.dedup_key)
+                if found is not None:
+                    inhibited[m.dedup_key] = found.reason
+        return plan_flush(group, now, muted=muted, inhibited=inhibited,
+                          min_severity={n: c.min_severity for n, c in self.settings.channels.items()})
+
+    def _inhibit_order(self, rule: EvaluatedRule) -> int:
+        known = {"rule": rule.id, "severity": str(rule.severity), **implied_labels(rule)}
+        return 0 if any(may_hold(r.source_matchers, known) for r in self.settings.inhibit) else 1
+
+    def _source(self, alert: Alert) -> tuple[int | None, dict[str, str]]:
+        rule = self.rules.by_id(alert.rule)
+        labels = routing_labels(alert, *((rule.match.tags, implied_labels(rule)) if rule is not None else ()))
+        return alert.id, {**labels, "__dedup_key": alert.dedup_key}
+
+
+@functools.lru_cache(maxsize=1024)
+def _implied(match: object) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for label, attr in (("country", "country"), ("region", "regions"), ("victims", "victims"),
+                        ("targeted_group", "targeted_group"), ("qualifier", "qualifier")):
+        values = getattr(match, attr)
+        if len(values) == 1:
+            out[label] = str(values[0])
+    return out
+
+
+def implied_labels(rule: EvaluatedRule) -> dict[str, str]:
+    """Labels every alert of `rule` has through its match: `country: Syria` when it matches only Syria."""
+    return _implied(rule.match)
 
 
 def group_of(rule: EvaluatedRule, obs: Observation | StoredItem) -> Group:

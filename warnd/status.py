@@ -46,6 +46,7 @@ def collect_status(settings: Settings, store: Store, now: datetime, rules: RuleS
         "database": store.dialect,
         "feeds": feeds,
         "outbox": store.outbox_counts(),
+        "groups": [g for g in store.groups() if g["members"] or g["flush_at"] is not None],
         "rules_lagging": lagging,
         "silences": [{"id": s.id, "rule": s.rule, "labels": dict(s.matchers), "ends_at": s.ends_at,
                       "reason": s.reason} for s in store.silences(active_at=now)],
@@ -75,7 +76,16 @@ def print_status(status: dict[str, Any], out: TextIO) -> None:
                   f"{f['items_seen']:>6} {lat:>8}  {err}\n")
     ob = status["outbox"]
     out.write(f"\nOUTBOX  pending={ob.get('pending', 0)} sent={ob.get('sent', 0)} dead={ob.get('dead', 0)} "
-              f"silenced={ob.get('silenced', 0)}\n")
+              f"silenced={ob.get('silenced', 0)} inhibited={ob.get('inhibited', 0)} muted={ob.get('muted', 0)}\n")
+    groups = status.get("groups", [])
+    if groups:
+        out.write(f"\nGROUPS ({len(groups)} open): grouped routes' alerts waiting for their next flush\n")
+        for g in groups:
+            labels = ", ".join(f"{k}={v}" for k, v in g["labels"].items()) or "(all)"
+            due = g["flush_at"].strftime("%H:%M:%S") if g["flush_at"] else "-"
+            note = f"  {g['last_note'][:80]}" if g["last_note"] else ""
+            out.write(f"  {g['route']:<12} {labels:<40} alerts={g['members']} notified={g['notifications']} "
+                      f"next={due}{note}\n")
     lagging = status["rules_lagging"]
     if lagging:
         out.write(f"\nRULES FAILING OR CATCHING UP ({len(lagging)}): their observations wait, nothing is skipped\n")

@@ -321,11 +321,27 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     SILENCED = "silenced"
+    INHIBITED = "inhibited"   # an inhibit rule held it back; last_error says which and by which alert
+    MUTED = "muted"           # a route's time interval muted it; last_error says which
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One notification of a grouped route: the group's alerts that hold (`alerts`, most severe and
+    newest first; the delivery's alert is the first) and those that stopped holding (`resolved`)."""
+
+    id: int
+    group: tuple[tuple[str, str], ...]          # the group_by labels and their values
+    route: str                                  # the route node, e.g. root.1
+    status: str                                 # firing | resolved
+    seq: int
+    alerts: tuple[Alert, ...] = ()
+    resolved: tuple[Alert, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One (alert, channel) row of the outbox."""
+    """One (alert, channel) row of the outbox; for a grouped route, one (notification, channel) row."""
 
     id: int
     alert_id: int
@@ -336,6 +352,7 @@ class Delivery:
     last_error: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    notification: Notification | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,3 +382,43 @@ class FeedState:
     items_seen: int = 0
     next_poll_at: datetime | None = None
     latencies_s: tuple[float, ...] = ()   # recent poll latencies, newest last (for the median)
+
+
+# ---- grouped routes: a group as a flush sees it, and what the flush sends (warnd/grouping.py) ----
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A grouped route's group member: an alert group (rule + labels): its latest alert, and whether it still holds."""
+
+    dedup_key: str
+    alert: Alert
+    notified_alert_id: int | None
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSnapshot:
+    id: int
+    key: str
+    route: str
+    labels: tuple[tuple[str, str], ...]
+    channels: tuple[str, ...]
+    group_interval: timedelta
+    repeat_interval: timedelta
+    send_resolved: bool
+    last_notified_at: datetime | None
+    notifications: int
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FlushPlan:
+    status: str | None                   # firing | resolved | None: nothing is sent
+    firing: tuple[Alert, ...] = ()       # listed, lead first
+    resolved: tuple[Alert, ...] = ()
+    channels: tuple[str, ...] = ()
+    notified: tuple[str, ...] = ()       # members whose alert this notification lists as firing
+    drop: tuple[str, ...] = ()           # members that leave the group
+    inhibited: tuple[tuple[str, str], ...] = ()   # (member, reason) left out of this flush
+    next_flush_at: datetime | None = None
+    note: str | None = None

@@ -10,6 +10,7 @@ makes itself: the SMTP server SIGKILLs the daemon while it is inside the DATA co
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections import Counter
@@ -122,25 +123,36 @@ def assert_no_item_skipped(farm: FeedFarm, db: Database) -> None:
         assert stored.get(feed, set()) == guids, (feed, stored.get(feed), guids)
 
 
+# Reached only by grouped routes: test_sigkill_in_a_group_flush_sends_each_notification_once.
+GROUP_POINTS = ["before_group_commit", "after_group_commit"]
+GROUPED = "{receiver: [desk, partner], group_by: [rule], group_wait: 2s, group_interval: 2s, repeat_interval: 24h}"
+
+
 def test_every_named_crash_point_is_exercised() -> None:
     """A crash point added to the daemon must be added here too, or this fails."""
-    covered = {str(p.values[0]).split(":")[0] for p in POINTS} - {SMTP_DATA}
+    covered = {str(p.values[0]).split(":")[0] for p in POINTS} - {SMTP_DATA} | set(GROUP_POINTS)
     assert covered == set(crashpoints.POINTS)
     assert len({str(p.values[0]) for p in POINTS}) >= 10
 
 
-@pytest.mark.parametrize("spec, may_repeat", POINTS)
+@pytest.mark.parametrize("spec, may_repeat", [
+    *POINTS, *(pytest.param(p, None, id=f"grouped-{p}") for p in GROUP_POINTS)])
 def test_sigkill_at_a_step_boundary_loses_and_repeats_nothing(
-        spec: str, may_repeat: bool, tmp_path: Path, farm: FeedFarm, mailbox: Mailbox, hooks: WebhookReceiver,
-        make_warnd: Callable[..., Warnd]) -> None:
+        spec: str, may_repeat: bool | None, tmp_path: Path, farm: FeedFarm, mailbox: Mailbox,
+        hooks: WebhookReceiver, make_warnd: Callable[..., Warnd]) -> None:
+    """`may_repeat` None: a grouped route (the group flush points), where each notification arrives once."""
     db_path = tmp_path / "warnd.db"
     cfg = write_config(tmp_path, database=f"sqlite:///{db_path}", feeds=farm_feeds(farm), mailbox=mailbox,
-                       hook_url=hooks.url)
+                       hook_url=hooks.url, route=GROUPED if may_repeat is None else None)
     warnd = make_warnd(cfg)
     db = Database(f"sqlite:///{db_path}")
     try:
-        crash_then_recover(warnd, spec, mailbox, hooks, db)
-        assert_delivered(mailbox, hooks, db, may_repeat=may_repeat)
+        if may_repeat is None:
+            grouped_run(warnd, spec, db)
+            assert_each_notification_once(mailbox, hooks, db)
+        else:
+            crash_then_recover(warnd, spec, mailbox, hooks, db)
+            assert_delivered(mailbox, hooks, db, may_repeat=may_repeat)
         assert_no_item_skipped(farm, db)
         assert_consistent(db)
     finally:
@@ -184,5 +196,56 @@ def test_sigterm_during_a_send_finishes_and_marks_it(tmp_path: Path, farm: FeedF
     db = Database(db_url)
     try:
         assert db.statuses() == {"sent": 1}, "the accepted send was not marked: the next start repeats it"
+    finally:
+        db.dispose()
+
+
+def grouped_run(warnd: Warnd, spec: str, db: Database) -> None:
+    """Crash at `spec`, restart, and wait until every alert was in a sent notification."""
+    warnd.upgrade()
+    warnd.start(crash_at=spec)
+    rc = warnd.wait_exit(60)
+    assert rc == -signal.SIGKILL, f"the crash at {spec} did not happen (exit {rc})\n{warnd.log_tail()}"
+    warnd.start()
+    warnd.wait_started()
+
+    def done() -> bool:
+        listed = {int(i) for (ids,) in db.rows("SELECT alert_ids FROM notifications")
+                  for i in (json.loads(ids) if isinstance(ids, str) else ids)}
+        alerts = {a for (a,) in db.rows("SELECT id FROM alerts")}
+        return len(alerts) >= EXPECTED_ALERTS and listed >= alerts and db.statuses() == {
+            "sent": 2 * len(db.rows("SELECT id FROM notifications"))}
+    wait_for(lambda: db.safe_scalar("SELECT count(*) FROM notifications") is not None and done(), 90,
+             f"every alert in a sent notification after the restart (crash at {spec})")
+    assert warnd.stop() == 0, warnd.log_tail()
+
+
+def assert_each_notification_once(mailbox: Mailbox, hooks: WebhookReceiver, db: Database) -> None:
+    rows = db.rows("SELECT id, channel, notification FROM deliveries")
+    assert rows and all(n for _i, _c, n in rows), "a grouped route sends only notifications"
+    per_notification = Counter(n for _i, _c, n in rows)
+    assert set(per_notification.values()) == {2}, per_notification        # one row per channel
+    seqs = sorted(s for (s,) in db.rows("SELECT seq FROM notifications"))
+    assert seqs == list(range(1, len(seqs) + 1)), seqs
+    want = {ch: sorted(i for i, c, _n in rows if c == ch) for ch in ("desk", "partner")}
+    got_mail = sorted(int(str(m["Message-ID"]).split(".")[2].split("@")[0]) for m in mailbox.messages)
+    got_hook = sorted(int(json.loads(r.body)["delivery_id"]) for r in hooks.accepted)
+    assert got_mail == want["desk"] and got_hook == want["partner"], (got_mail, got_hook, want)
+    for r in hooks.accepted:
+        body = json.loads(r.body)
+        assert body["notification"]["alerts"][0]["id"] == body["alert"]["id"]
+
+
+@pytest.mark.postgres
+def test_sigkill_in_a_group_flush_on_postgresql(pg_url: str, tmp_path: Path, farm: FeedFarm, mailbox: Mailbox,
+                                                hooks: WebhookReceiver, make_warnd: Callable[..., Warnd]) -> None:
+    cfg = write_config(tmp_path, database=pg_url, feeds=farm_feeds(farm), mailbox=mailbox, hook_url=hooks.url,
+                       route=GROUPED)
+    warnd = make_warnd(cfg)
+    db = Database(pg_url)
+    try:
+        grouped_run(warnd, "after_group_commit", db)
+        assert_each_notification_once(mailbox, hooks, db)
+        assert_consistent(db)
     finally:
         db.dispose()

@@ -18,8 +18,11 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from warnd.config.durations import Duration, format_duration, parse_duration
 from warnd.config.loader import LocatedYaml, located_problems, parse_yaml, read_yaml, validate
+from warnd.config.routing import routing_problems
 from warnd.config.rules import RULE_KINDS, Rule
 from warnd.config.settings import (
+    AlertmanagerChannelConfig,
+    AppriseChannelConfig,
     ChannelConfig,
     EmailChannelConfig,
     FeedSettings,
@@ -34,7 +37,7 @@ from warnd.errors import ConfigError, Problem, RuleError
 from warnd.templating import BoundedEnvironment
 
 __all__ = [
-    "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
+    "AlertmanagerChannelConfig", "AppriseChannelConfig", "DEFAULT_CONFIG", "ChannelConfig", "ConfigError", "Duration", "EmailChannelConfig", "FeedSettings", "FetchSettings", "FieldMapping",
     "FileChannelConfig", "LoadedRule", "RULE_KINDS", "Rule", "RuleError", "RuleSet", "Settings", "SlackChannelConfig",
     "WebhookChannelConfig", "format_duration", "load_rules", "load_settings", "parse_duration", "parse_yaml",
     "crash_spec", "read_yaml", "rule_paths", "rule_templates", "secrets_needed", "validate",
@@ -61,6 +64,11 @@ def load_settings(path: str | Path, *, env: Mapping[str, str] | None = None, sec
     if doc.data is not None and not isinstance(doc.data, dict):
         raise ConfigError([doc.problem((), "the config file must be a mapping of keys")])
     settings = validate(doc, Settings)
+    routing = routing_problems(settings.route, settings.inhibit, settings.time_intervals,
+                               channels=set(settings.channels), problem=doc.problem,
+                               legacy_given=bool(settings.routing.default or settings.routing.by_severity))
+    if routing:
+        raise ConfigError(routing)
     overrides: dict[str, Any] = {}
     if env.get(f"{_ENV_PREFIX}DATABASE_URL"):
         overrides["database"] = env[f"{_ENV_PREFIX}DATABASE_URL"]
@@ -86,6 +94,10 @@ def _secret_keys(channel: Any) -> list[tuple[tuple[str, ...], str]]:
         return [((), "url"), ((), "secret")]
     if isinstance(channel, EmailChannelConfig):
         return [(("smtp",), "username"), (("smtp",), "password")]
+    if isinstance(channel, AlertmanagerChannelConfig):
+        return [((), "url"), ((), "bearer_token")]
+    if isinstance(channel, AppriseChannelConfig):
+        return [((), "url")]
     return []
 
 
@@ -153,7 +165,8 @@ def _resolve_channel_secrets(name: str, channel: Any, secrets: _Secrets) -> Any:
         value = secrets.value(model, key, (*loc, *sub))
         if value is None:
             continue
-        secret = key != "username" and not (key == "url" and isinstance(channel, WebhookChannelConfig))
+        secret = key != "username" and not (key == "url" and isinstance(channel, WebhookChannelConfig
+                                                                         | AlertmanagerChannelConfig))
         if sub:
             update.setdefault("smtp", {})[key] = SecretStr(value) if secret else value
         else:

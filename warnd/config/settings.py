@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from warnd.config.durations import Duration, PositiveDuration, Seconds
+from warnd.config.routing import InhibitRule, NamedTimeIntervals, Route
 from warnd.types import Severity
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -191,6 +192,9 @@ class WebhookChannelConfig(_ChannelBase):
     secret_file: str | None = None
     timeout_s: Seconds = Field(10.0, gt=0)
     headers: dict[str, str] = {}
+    standard_webhooks: bool = Field(False, description="also sign with the Standard Webhooks headers "
+                                                       "(webhook-id, webhook-timestamp, webhook-signature)")
+    body: Literal["json", "cap"] = Field("json", description="warnd's JSON body, or the alert as a CAP 1.2 message")
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannelConfig:
@@ -198,6 +202,45 @@ class WebhookChannelConfig(_ChannelBase):
         if _given(self, "secret") == 0:
             raise ValueError("give 'secret', 'secret_env' or 'secret_file': receivers verify X-Warnd-Signature with it")
         _at_most_one(self, "secret")
+        return self
+
+
+class AlertmanagerChannelConfig(_ChannelBase):
+    """Alerts posted to an Alertmanager's API (`POST <url>/api/v2/alerts`), for its routing and UI."""
+
+    type: Literal["alertmanager"]
+    url: str | None = Field(None, description="the Alertmanager's base URL, e.g. http://alertmanager:9093")
+    url_env: str | None = None
+    url_file: str | None = None
+    bearer_token: SecretStr | None = None
+    bearer_token_env: str | None = None
+    bearer_token_file: str | None = None
+    headers: dict[str, str] = {}
+    timeout_s: Seconds = Field(10.0, gt=0)
+    generator_url: str | None = Field(None, description="`generatorURL` of each alert; public_url if unset")
+
+    @model_validator(mode="after")
+    def _one_url(self) -> AlertmanagerChannelConfig:
+        _exactly_one(self, "url")
+        _at_most_one(self, "bearer_token")
+        if self.url is not None and not re.match(r"^https?://", self.url):
+            raise ValueError(f"url {self.url!r} must start with http:// or https://")
+        return self
+
+
+class AppriseChannelConfig(_ChannelBase):
+    """Teams, Telegram, Matrix, Signal, WhatsApp, SMS gateways … through one apprise URL."""
+
+    type: Literal["apprise"]
+    url: SecretStr | None = Field(None, description="an apprise URL, e.g. tgram://bottoken/ChatID (it holds secrets)")
+    url_env: str | None = None
+    url_file: str | None = None
+    format: Literal["text", "markdown", "html"] = "text"
+    timeout_s: Seconds = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> AppriseChannelConfig:
+        _exactly_one(self, "url")
         return self
 
 
@@ -220,7 +263,8 @@ class FileChannelConfig(_ChannelBase):
         return _check_hhmm(v)
 
 
-ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChannelConfig | FileChannelConfig, Field(discriminator="type")]
+ChannelConfig = Annotated[EmailChannelConfig | SlackChannelConfig | WebhookChannelConfig | FileChannelConfig
+                          | AlertmanagerChannelConfig | AppriseChannelConfig, Field(discriminator="type")]
 
 
 class OutboxSettings(_Model):
@@ -244,6 +288,24 @@ class HttpSettings(_Model):
     idle_timeout_s: Seconds = Field(30, gt=0, description="a keep-alive connection idle this long is closed")
 
 
+class CapSettings(_Model):
+    """How alerts read as CAP 1.2 messages (the /cap/alerts.atom feed and `body: cap` webhooks)."""
+
+    sender: str = Field("warnd@localhost", description="CAP <sender>: who issues the alerts, e.g. warnd@desk.example.org")
+    sender_name: str = "warnd early warning"
+    identifier_prefix: str = Field("warnd-alert-", description="CAP <identifier> is this plus the alert id")
+    status: Literal["Actual", "Exercise", "System", "Test", "Draft"] = "Actual"
+    feed_title: str = "warnd alerts (CAP 1.2)"
+    feed_size: int = Field(50, ge=1, le=1000, description="alerts in the Atom feed, newest first")
+
+    @field_validator("sender", "identifier_prefix")
+    @classmethod
+    def _no_space(cls, v: str) -> str:
+        if re.search(r"[\s,<&]", v):
+            raise ValueError(f"{v!r} must not hold spaces, commas, '<' or '&' (CAP 1.2)")
+        return v
+
+
 class ExtractSettings(_Model):
     gazetteer: tuple[str, ...] = Field((), description="extra gazetteer/alias files (YAML) on top of the bundled one")
     lexicons: tuple[str, ...] = Field((), description="extra community lexicon files (YAML)")
@@ -259,9 +321,13 @@ class Settings(_Model):
     templates: str = "templates"
     channels: dict[str, ChannelConfig] = {}
     routing: RoutingSettings = RoutingSettings()
+    route: Route | None = Field(None, description="the routing tree (Alertmanager's shape); replaces `routing`")
+    inhibit: tuple[InhibitRule, ...] = ()
+    time_intervals: tuple[NamedTimeIntervals, ...] = ()
     outbox: OutboxSettings = OutboxSettings()
     evaluate_interval: PositiveDuration = timedelta(minutes=1)
     http: HttpSettings | None = None
+    cap: CapSettings = CapSettings()
     extract: ExtractSettings = ExtractSettings()
     retention: Duration = timedelta(days=365)
     base_dir: str = Field(".", description="directory relative paths are resolved against")

@@ -1,4 +1,4 @@
-"""Deliver: render alerts per channel and send them (email, Slack, signed webhooks, files).
+"""Deliver: render alerts per channel and send them (email, Slack, signed webhooks, files, Alertmanager, apprise).
 
 The outbox worker (`warnd/deliver/outbox.py`) calls `Sender.send(alert, delivery)` for each pending
 delivery. A send returns when the receiver accepted the message, or raises
@@ -16,6 +16,8 @@ import aiohttp
 
 from warnd.clock import Clock
 from warnd.config.settings import Settings
+from warnd.deliver.alertmanager import AlertmanagerSender, render_alertmanager
+from warnd.deliver.apprise_channel import AppriseSender, render_apprise
 from warnd.deliver.digest import DigestFigure, digest_figures, digest_filename, next_digest_at, render_digest
 from warnd.deliver.email import EmailSender, render_email
 from warnd.deliver.filesink import FileSender
@@ -32,9 +34,9 @@ from warnd.deliver.webhook import (
 from warnd.types import Alert, Delivery
 
 __all__ = [
-    "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
+    "AlertmanagerSender", "AppriseSender", "CHANNELS", "DigestFigure", "EmailSender", "FileSender", "SCHEMA_VERSION", "Sender", "SlackSender",
     "TemplateSet", "WebhookPayload", "WebhookSender", "alert_context", "build_senders", "digest_figures",
-    "digest_filename", "next_digest_at", "render_digest", "render_email", "render_slack", "render_webhook",
+    "digest_filename", "next_digest_at", "render_alertmanager", "render_apprise", "render_digest", "render_email", "render_slack", "render_webhook",
     "sign_webhook", "verify_webhook",
 ]
 
@@ -59,11 +61,14 @@ CHANNELS: dict[str, type] = {
     "slack": SlackSender,
     "webhook": WebhookSender,
     "file": FileSender,
+    "alertmanager": AlertmanagerSender,
+    "apprise": AppriseSender,
 }
 
 
 if TYPE_CHECKING:  # mypy checks that every registered class satisfies the Sender protocol
-    _CONFORMS: tuple[type[Sender], ...] = (EmailSender, SlackSender, WebhookSender, FileSender)
+    _CONFORMS: tuple[type[Sender], ...] = (EmailSender, SlackSender, WebhookSender, FileSender, AlertmanagerSender,
+                                           AppriseSender)
 
 
 def build_senders(settings: Settings, *, http: aiohttp.ClientSession, clock: Clock,

@@ -32,7 +32,7 @@ from warnd.clock import Clock, utc
 from warnd.config.settings import EmailChannelConfig, FileChannelConfig, Settings, SmtpSettings
 from warnd.deliver.render import TemplateSet, alert_context, resolved, template_set
 from warnd.errors import PermanentDeliveryError, TransientDeliveryError
-from warnd.types import Alert, Delivery
+from warnd.types import Alert, Delivery, Notification
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,12 @@ def thread_id(alert: Alert, domain: str) -> str:
     return f"<warnd.thread.{digest}@{domain}>"
 
 
+def group_thread_id(notification: Notification, domain: str) -> str:
+    """The Message-ID every notification of one group (route node + group labels) replies to."""
+    key = "\0".join([notification.route, *(f"{k}={v}" for k, v in notification.group)])
+    return f"<warnd.group.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
 def message_id(alert: Alert, domain: str, delivery_id: int | None) -> str:
     """Stable per delivery (a re-send keeps it); unique per alert otherwise."""
     if delivery_id is not None:
@@ -92,7 +98,8 @@ def message_id(alert: Alert, domain: str, delivery_id: int | None) -> str:
 
 def render_email(alert: Alert, *, channel: str, config: EmailChannelConfig | FileChannelConfig,
                  templates_dir: Path, delivery_id: int | None = None, now: datetime | None = None,
-                 public_url: str | None = None, templates: TemplateSet | None = None) -> EmailMessage:
+                 public_url: str | None = None, templates: TemplateSet | None = None,
+                 notification: Notification | None = None) -> EmailMessage:
     """Render `alert` as a multipart/alternative (text + HTML) message with threading headers.
 
     `templates` lets a sender reuse its compiled set; otherwise one is built from `templates_dir`
@@ -102,7 +109,7 @@ def render_email(alert: Alert, *, channel: str, config: EmailChannelConfig | Fil
         PermanentDeliveryError: a template is missing or fails to render.
     """
     tset = templates or template_set("email", Path(templates_dir), config.templates)
-    ctx = alert_context(alert, public_url=public_url, channel=channel)
+    ctx = alert_context(alert, public_url=public_url, channel=channel, notification=notification)
     subject = tset.render("subject.txt.j2", ctx, rule=alert.rule)
     text = tset.render("body.txt.j2", ctx, rule=alert.rule)
     html = tset.render("body.html.j2", ctx, rule=alert.rule)
@@ -110,7 +117,9 @@ def render_email(alert: Alert, *, channel: str, config: EmailChannelConfig | Fil
     return compose_message(
         subject=subject, text=text, html=html, from_=config.from_, to=config.to,
         list_id=config.list_id,
-        msg_id=message_id(alert, domain, delivery_id), thread=thread_id(alert, domain),
+        msg_id=message_id(alert, domain, delivery_id),
+        # A group's notifications thread together, as one alert group's alerts do.
+        thread=group_thread_id(notification, domain) if notification else thread_id(alert, domain),
         date=now or alert.fired_at,
         extra={"X-Warnd-Rule": alert.rule, "X-Warnd-Severity": alert.severity.value,
                **({"X-Warnd-Alert-Id": str(alert.id)} if alert.id is not None else {})},
@@ -164,7 +173,7 @@ class EmailSender:
     def render(self, alert: Alert, delivery: Delivery) -> EmailMessage:
         return render_email(alert, channel=self.name, config=self.config, templates_dir=Path("."),
                             delivery_id=delivery.id, now=self.clock.now(), public_url=self.public_url,
-                            templates=self.templates)
+                            templates=self.templates, notification=delivery.notification)
 
     async def send(self, alert: Alert, delivery: Delivery) -> None:
         """Render and submit one alert.

@@ -78,9 +78,9 @@ class FileSender:
         if self.config.format == "eml":
             msg = render_email(alert, channel=self.name, config=self.config, templates_dir=self.templates_dir,
                                delivery_id=delivery.id, now=self.clock.now(), public_url=self.public_url,
-                               templates=self.templates)
+                               templates=self.templates, notification=delivery.notification)
             return delivery_filename(delivery, ".eml"), msg.as_bytes(policy=POLICY)
-        body = render_webhook(alert, channel=self.name, delivery_id=delivery.id)
+        body = render_webhook(alert, channel=self.name, delivery_id=delivery.id, notification=delivery.notification)
         return delivery_filename(delivery, ".json"), body + b"\n"
 
     async def send(self, alert: Alert, delivery: Delivery) -> None:

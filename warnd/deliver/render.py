@@ -27,6 +27,7 @@ import jinja2
 from warnd.clock import utc
 from warnd.config.durations import format_duration
 from warnd.config.settings import (
+    AppriseChannelConfig,
     EmailChannelConfig,
     FileChannelConfig,
     Settings,
@@ -54,7 +55,7 @@ from warnd.deliver.tally_text import (
 )
 from warnd.errors import ConfigError, PermanentDeliveryError, Problem
 from warnd.templating import BoundedEnvironment
-from warnd.types import Alert, Evidence
+from warnd.types import Alert, Evidence, Notification
 
 TITLE_MAX = 200          # characters of a title in a subject, header or heading
 EVIDENCE_TITLE_MAX = 300 # characters of an evidence title in a list
@@ -212,7 +213,8 @@ def template_set(kind: str, templates_dir: Path, override: str | None = None) ->
     return TemplateSet.for_channel(kind, templates_dir, override)
 
 
-_C = TypeVar("_C", EmailChannelConfig, SlackChannelConfig, WebhookChannelConfig, FileChannelConfig)
+_C = TypeVar("_C", EmailChannelConfig, SlackChannelConfig, WebhookChannelConfig, FileChannelConfig,
+             AppriseChannelConfig)
 
 
 def resolved(config: _C, settings: Settings) -> _C:
@@ -340,8 +342,42 @@ def evidence_views(evidence: Sequence[Evidence], *, limit: int = EVIDENCE_MAX) -
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ListedAlert:
+    """One alert of a grouped notification, as its list shows it."""
+
+    alert_id: int | None
+    rule: str
+    severity_upper: str
+    headline: str
+    sentence: str
+    fired_at: datetime
+
+
+def listed(alerts: Sequence[Alert]) -> list[ListedAlert]:
+    return [ListedAlert(a.id, a.rule, a.severity.value.upper(), default_headline(a), alert_sentence(a),
+                        utc(a.fired_at)) for a in alerts]
+
+
+def notification_context(notification: Notification | None) -> dict[str, Any] | None:
+    """`notification` in the templates: a grouped route's notification (None for a single alert).
+
+    `status` firing | resolved; `alerts` the group's alerts that hold (this message's alert first),
+    `resolved` those that stopped holding; `group` the group_by labels; `count` how many are listed.
+    """
+    if notification is None:
+        return None
+    return {
+        "id": notification.id, "status": notification.status, "seq": notification.seq,
+        "route": clean_line(notification.route, limit=200),
+        "group": [(clean_line(k, limit=40), clean_line(v, limit=120)) for k, v in notification.group],
+        "alerts": listed(notification.alerts), "resolved": listed(notification.resolved),
+        "count": len(notification.alerts), "resolved_count": len(notification.resolved),
+    }
+
+
 def alert_context(alert: Alert, *, public_url: str | None = None, channel: str = "",
-                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  extra: Mapping[str, Any] | None = None, notification: Notification | None = None) -> dict[str, Any]:
     """Everything the templates may use, computed once; feed text in it is already cleaned."""
     title = clean_line(alert.title, limit=TITLE_MAX)
     times = [utc(e.published_at) for e in alert.evidence]
@@ -383,5 +419,7 @@ def alert_context(alert: Alert, *, public_url: str | None = None, channel: str =
         "value_note": {"new": " (newly reported)", "total": " (highest running total)"}.get(alert.measure, ""),
         "public_url": safe_url(public_url),
         "alert_id": alert.id,
+        "notification": notification_context(notification),
+        "resolved": notification is not None and notification.status == "resolved",
         **(extra or {}),
     }

@@ -30,7 +30,7 @@ from warnd.deliver.render import (
 )
 from warnd.deliver.sanitize import clean_line, escape_mrkdwn, mrkdwn_link, truncate
 from warnd.errors import ConfigError
-from warnd.types import Alert, Delivery
+from warnd.types import Alert, Delivery, Notification
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +66,15 @@ def _field(label: str, value: str) -> dict[str, object]:
 
 
 def render_slack(alert: Alert, *, templates: TemplateSet | None = None, templates_dir: Path | None = None,
-                 channel: str = "", public_url: str | None = None) -> dict[str, object]:
+                 channel: str = "", public_url: str | None = None,
+                 notification: Notification | None = None) -> dict[str, object]:
     """The incoming-webhook JSON payload for `alert`.
 
     Raises:
         PermanentDeliveryError: a template is missing or fails to render.
     """
     tset = templates or template_set("slack", Path(templates_dir or "templates"))
-    ctx = alert_context(alert, public_url=public_url, channel=channel)
+    ctx = alert_context(alert, public_url=public_url, channel=channel, notification=notification)
     header = clean_line(tset.render("header.txt.j2", ctx, rule=alert.rule))
     summary = tset.render("summary.mrkdwn.j2", ctx, rule=alert.rule).strip()
     fallback = " ".join(tset.render("fallback.mrkdwn.j2", ctx, rule=alert.rule).split())
@@ -147,7 +148,8 @@ class SlackSender:
 
     async def send(self, alert: Alert, delivery: Delivery) -> None:
         """Raises: TransientDeliveryError (timeout, 429 + Retry-After, 5xx), PermanentDeliveryError (4xx)."""
-        payload = render_slack(alert, templates=self.templates, channel=self.name, public_url=self.public_url)
+        payload = render_slack(alert, templates=self.templates, channel=self.name, public_url=self.public_url,
+                               notification=delivery.notification)
         body = json.dumps(payload, ensure_ascii=False).encode()
         await post(self.http, self._url, body, headers={"Content-Type": "application/json; charset=utf-8"},
                    timeout_s=self.config.timeout_s, channel=self.name, clock=self.clock, what="Slack webhook")

@@ -12,13 +12,19 @@ from datetime import UTC, datetime, timedelta
 import jinja2
 
 from warnd.config import Settings
-from warnd.config.settings import EmailChannelConfig, FileChannelConfig, SlackChannelConfig
+from warnd.config.settings import (
+    AppriseChannelConfig,
+    EmailChannelConfig,
+    FileChannelConfig,
+    SlackChannelConfig,
+)
+from warnd.deliver.apprise_channel import render_apprise
 from warnd.deliver.email import render_email
 from warnd.deliver.render import TemplateSet, resolved
 from warnd.deliver.slack import render_slack
 from warnd.errors import Problem
 from warnd.templating import BoundedEnvironment
-from warnd.types import Alert, Evidence, Severity
+from warnd.types import Alert, Delivery, DeliveryStatus, Evidence, Notification, Severity
 
 
 def check_templates(settings: Settings, rule_ids: Iterable[str] = ()) -> list[Problem]:
@@ -72,8 +78,16 @@ def _render_samples(settings: Settings, rule_ids: list[str]) -> list[Problem]:
                 resolved(config, settings) if isinstance(config, EmailChannelConfig) else resolved(config, settings))
             render = functools.partial(render_email, channel=name, config=mail, templates_dir=templates_dir,
                                        public_url=settings.public_url)
+        elif isinstance(config, AppriseChannelConfig):
+            chat = TemplateSet.for_channel("apprise", templates_dir, resolved(config, settings).templates)
+
+            def render_chat(alert: Alert, notification: Notification | None = None,
+                            chat: TemplateSet = chat, name: str = name) -> object:
+                return render_apprise(alert, Delivery(0, alert.id or 0, name, DeliveryStatus.PENDING,
+                                                      notification=notification), chat)
+            render = render_chat
         else:
-            continue  # webhooks and JSON files carry warnd's own JSON: no operator template
+            continue  # webhooks, Alertmanager and JSON files carry warnd's own JSON: no operator template
         where = str(settings.path(config.templates) if config.templates else templates_dir)
         problem = _first_failure(render, rule_ids)
         if problem is not None:
@@ -81,11 +95,17 @@ def _render_samples(settings: Settings, rule_ids: list[str]) -> list[Problem]:
     return problems
 
 
-def _first_failure(render: Callable[[Alert], object], rule_ids: list[str]) -> str | None:
+def _first_failure(render: Callable[..., object], rule_ids: list[str]) -> str | None:
     for rule_id in dict.fromkeys(rule_ids):
-        for what, alert in sample_alerts(rule_id):
+        samples = sample_alerts(rule_id)
+        alerts = tuple(a for _w, a in samples)
+        # A grouped route's notification of both samples, and the resolved notice of the first.
+        grouped = [("a grouped notification", alerts[1], Notification(1, (("country", "Syria"),), "root", "firing", 1,
+                                                                       alerts[::-1], alerts[:1])),
+                   ("a resolved notice", alerts[0], Notification(2, (), "root", "resolved", 2, (), alerts[:1]))]
+        for what, alert, notification in [(w, a, None) for w, a in samples] + grouped:
             try:
-                render(alert)
+                render(alert, notification=notification) if notification else render(alert)
             except Exception as e:  # noqa: BLE001 - reported to the operator, with where and why
                 rule = "" if rule_id.startswith("(") else f"rule {rule_id!r}: "
                 return f"{rule}templates fail for {what}: {type(e).__name__}: {e}"

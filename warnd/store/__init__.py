@@ -31,6 +31,7 @@ from warnd.types import (
 from . import _convert as conv
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
+from ._groups import GroupQueue, GroupTarget, add_to_groups, holds
 from ._outbox import DeliveryQueue
 from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
@@ -49,7 +50,7 @@ from .tables import (
     TollSeriesRow,
 )
 
-__all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+__all__ = ["AlertState", "Group", "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
            "StoreThread", "StoredItem", "open_store", "observed_time"]
 
 _INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
@@ -76,6 +77,9 @@ class NewAlert:
     silence_id: int | None = None      # recorded under this silence, not sent
     seen_count: int | None = None      # the group's alert count the decision saw (None: the current one)
     has_state: bool = True             # False: the decision saw no state for the group (its first alert)
+    inhibited: str | None = None       # why it is recorded but not sent (an inhibit rule and its source)
+    groups: tuple[GroupTarget, ...] = ()   # grouped route nodes that took it: it joins their groups
+    muted: tuple[tuple[str, str], ...] = ()  # (channel, why): a time interval mutes that channel now
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ def open_store(url: str, *, migrate: bool = False, create: bool = False) -> Stor
     return Store(engine)
 
 
-class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress, TollReads):
+class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, EvaluationProgress, TollReads):
     def close(self) -> None:
         self.engine.dispose()
 
@@ -306,6 +310,26 @@ class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress, 
         with self._tx() as s:
             return [conv.alert(r) for r in s.scalars(q)]
 
+    def firing_alerts(self, now: datetime) -> list[Alert]:
+        """The last alert of every group that still holds: flagged firing by its last evaluation, and
+        that evaluation less than a window old (a group no new report touches stops holding then)."""
+        q = (select(AlertRow, AlertStateRow.last_evaluated_at)
+             .join(AlertStateRow, AlertStateRow.last_alert_id == AlertRow.id).where(AlertStateRow.firing.is_(True)))
+        with self._tx() as s:
+            rows = [(conv.alert(r), seen) for r, seen in s.execute(q).all()]
+        return [a for a, seen in rows if holds(a, True, seen, now)]
+
+    def published_alerts(self, *, limit: int = 50, alert_id: int | None = None) -> list[Alert]:
+        """Alerts newest first that were meant to go out: not recorded under a silence, not inhibited
+        (the CAP feed). With `alert_id`, that one alert if it is such an alert."""
+        held = select(DeliveryRow.id).where(DeliveryRow.alert_id == AlertRow.id,
+                                            DeliveryRow.status == str(DeliveryStatus.INHIBITED)).exists()
+        q = select(AlertRow).where(AlertRow.silence_id.is_(None), ~held).order_by(AlertRow.id.desc()).limit(limit)
+        if alert_id is not None:
+            q = q.where(AlertRow.id == alert_id)
+        with self._tx() as s:
+            return [conv.alert(r) for r in s.scalars(q)]
+
     def alert_silence(self, alert_id: int) -> int | None:
         """The silence an alert was recorded under (not sent), or None when it went out."""
         with self._tx() as s:
@@ -362,8 +386,8 @@ def _write_alerts(conn: Connection, batch: Sequence[NewAlert], now: datetime) ->
         alert = one.alert
         state: dict[str, Any] = {"alert_count": n + 1, "last_alert_id": alert_id, "firing": True,
                                  "last_evaluated_at": now}
-        if one.silence_id is None:
-            # A silenced alert is recorded but not sent: it must not start the realert clock.
+        if one.silence_id is None and one.inhibited is None:
+            # A silenced (or inhibited) alert is recorded but not sent: it must not start the realert clock.
             state |= {"last_value": alert.value, "last_sent_at": alert.fired_at}
         moved = one.has_state and conn.execute(_MOVE_STATE, {"b_key": alert.dedup_key, "b_seen": n, **state}).rowcount
         if not moved:
@@ -372,13 +396,21 @@ def _write_alerts(conn: Connection, batch: Sequence[NewAlert], now: datetime) ->
             # The group's first alert; a state row that appeared meanwhile breaks the primary key.
             new_states.append({"dedup_key": alert.dedup_key, "rule": alert.rule, "labels": dict(alert.labels),
                                "alert_count": None, "last_value": None, "last_sent_at": None, **state})
-        status = str(DeliveryStatus.SILENCED if one.silence_id is not None else DeliveryStatus.PENDING)
-        deliveries.extend({"alert_id": alert_id, "channel": channel, "status": status, "attempts": 0,
-                           "next_attempt_at": now, "created_at": now} for channel in one.channels)
+        status = str(DeliveryStatus.SILENCED if one.silence_id is not None else
+                     DeliveryStatus.INHIBITED if one.inhibited else DeliveryStatus.PENDING)
+        muted = dict(one.muted) if status == DeliveryStatus.PENDING else {}
+        deliveries.extend({"alert_id": alert_id, "channel": channel, "attempts": 0, "next_attempt_at": now,
+                           "created_at": now,
+                           "status": str(DeliveryStatus.MUTED) if channel in muted else status,
+                           "last_error": muted.get(channel, one.inhibited)}
+                          for channel in one.channels)
     if new_states:
         conn.execute(_INSERT_STATE, new_states)
     if deliveries:
         conn.execute(_INSERT_DELIVERY, deliveries)
+    for one, alert_id in zip(batch, ids, strict=True):
+        if one.groups and one.silence_id is None and one.inhibited is None:
+            add_to_groups(conn, int(alert_id), one.alert, one.groups, now)
     return [int(i) for i in ids]
 
 

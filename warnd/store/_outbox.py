@@ -4,6 +4,7 @@ Mixed into `Store`; values out, never rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -12,6 +13,7 @@ from warnd.types import Alert, Delivery, DeliveryStatus
 
 from . import _convert as conv
 from ._base import StoreBase
+from ._groups import _notification
 from .tables import AlertRow, DeliveryRow
 
 
@@ -40,7 +42,10 @@ class DeliveryQueue(StoreBase):
                 row.lease_owner, row.lease_until = owner, now + lease
                 alert_row = s.get(AlertRow, row.alert_id)
                 assert alert_row is not None
-                out.append((conv.delivery(row), conv.alert(alert_row)))
+                delivery = conv.delivery(row)
+                if row.notification:
+                    delivery = replace(delivery, notification=_notification(s, row.notification))
+                out.append((delivery, conv.alert(alert_row)))
             return out
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:

@@ -256,11 +256,15 @@ class AlertRow(Base):
 
 
 class DeliveryRow(Base):
-    """The outbox: one row per (alert, channel), committed with the alert, sent and marked on its own."""
+    """The outbox: one row per (alert, channel), committed with the alert, sent and marked on its own.
+
+    A grouped route's notification is one row per (notification, channel): `notification` is the
+    notifications row and `alert_id` its lead alert; a row sent as its alert fired has notification 0.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("alert_id", "channel", name="uq_deliveries_alert_channel"),
+        UniqueConstraint("alert_id", "channel", "notification", name="uq_deliveries_alert_channel_notification"),
         Index("ix_deliveries_status_next", "status", "next_attempt_at"),
     )
 
@@ -275,6 +279,63 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notification: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class NotificationGroupRow(Base):
+    """One group of a grouped route (route node + group_by values): when it is next flushed, and how often
+    it has notified. The row stays when the group empties (flush_at NULL) and is reused when it refills."""
+
+    __tablename__ = "notification_groups"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_notification_groups_key"),
+        Index("ix_notification_groups_flush_at", "flush_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    route: Mapped[str] = mapped_column(String(200))
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group_wait_s: Mapped[int] = mapped_column(Integer)
+    group_interval_s: Mapped[int] = mapped_column(Integer)
+    repeat_interval_s: Mapped[int] = mapped_column(Integer)
+    send_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    flush_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notifications: Mapped[int] = mapped_column(Integer, default=0)
+    last_note: Mapped[str | None] = mapped_column(Text)      # why the last flush sent nothing (muted, inhibited)
+
+
+class GroupMemberRow(Base):
+    """An alert group (rule + labels, by dedup key) in a notification group, with its latest alert."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (UniqueConstraint("group_id", "dedup_key", name="uq_group_members_group_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("notification_groups.id", ondelete="CASCADE"))
+    dedup_key: Mapped[str] = mapped_column(String(512))
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    notified_alert_id: Mapped[int | None] = mapped_column(BigInteger)   # in the last firing notification
+    inhibited: Mapped[str | None] = mapped_column(Text)                 # why it was left out, last flush
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationRow(Base):
+    """One notification of a group: the alerts it lists, firing and resolved. Unique per (group, seq)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("group_id", "seq", name="uq_notifications_group_id_seq"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("notification_groups.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))          # firing | resolved
+    alert_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    resolved_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SilenceRow(Base):
