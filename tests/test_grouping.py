@@ -252,12 +252,12 @@ def test_every_channel_lists_the_alerts_of_a_notification(store: Store, rules: R
     assert report.sent == 2
     (eml,) = (tmp_path / "mail").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    assert str(msg["Subject"]).startswith("[HIGH] Homs: 12 killed in 1h") and "and 2 more alerts" in str(msg["Subject"])
+    assert str(msg["Subject"]).startswith("[HIGH] Homs: 12 killed in one incident") and "and 2 more alerts" in str(msg["Subject"])
     assert str(msg["In-Reply-To"]).startswith("<warnd.group.")        # the group's notifications thread together
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "IN THIS NOTIFICATION: 3 alerts for rule=killed" in text and "Tartus: 11 killed in 1h" in text
+    assert "IN THIS NOTIFICATION: 3 alerts for rule=killed" in text and "Tartus: 11 killed in one incident" in text
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert "IN THIS NOTIFICATION: 3 ALERTS" in html and "Latakia: 10 killed in 1h" in html
+    assert "IN THIS NOTIFICATION: 3 ALERTS" in html and "Latakia: 10 killed in one incident" in html
     (hook,) = (tmp_path / "hook").glob("*.json")
     body = json.loads(hook.read_text())
     assert body["alert"]["labels"]["region"] == "Homs"            # every existing field is still there
@@ -266,7 +266,7 @@ def test_every_channel_lists_the_alerts_of_a_notification(store: Store, rules: R
     (note,) = notifications(store)
     slack = render_slack(note.alerts[0], templates_dir=ROOT / "templates", notification=note)
     blob = json.dumps(slack)
-    assert "3 alerts in this notification" in blob and "Tartus: 11 killed in 1h" in blob
+    assert "3 alerts in this notification" in blob and "Tartus: 11 killed in one incident" in blob
 
 
 def test_a_resolved_notification_says_so(store: Store, rules: RuleSet, tmp_path: Path) -> None:
@@ -280,7 +280,7 @@ def test_a_resolved_notification_says_so(store: Store, rules: RuleSet, tmp_path:
     from warnd.deliver.email import render_email
     msg = render_email(resolved.resolved[0], channel="desk", config=p.settings.channels["desk"],  # type: ignore[arg-type]
                        templates_dir=ROOT / "templates", notification=resolved)
-    assert str(msg["Subject"]).startswith("[RESOLVED] Latakia: 12 killed in 1h: no longer holding")
+    assert str(msg["Subject"]).startswith("[RESOLVED] Latakia: 12 killed in one incident: no longer holding")
 
 
 @pytest.mark.postgres
