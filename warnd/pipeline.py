@@ -29,7 +29,8 @@ from warnd.config.rules import (
 from warnd.evaluate import Candidate
 from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
-from warnd.store import AlertState, Group, IngestReport, NewAlert, Store, StoredItem
+from warnd.store import AlertState, DecisionRecord, Group, IngestReport, NewAlert, Store, StoredItem
+from warnd.trace import decision_trace
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -67,6 +68,9 @@ class Pipeline:
     # What the last cycle did besides alerting: rules that failed or lag, texts that failed to render.
     last_cycle: CycleOutcome = field(default_factory=lambda: CycleOutcome())
     text_failures: dict[str, int] = field(default_factory=dict)
+    # Decisions of the current cycle that did not alert (throttled, suppressed), written by its flush.
+    decisions: list[DecisionRecord] = field(default_factory=list)
+    _sources: dict[str, str] = field(default_factory=dict)    # rule id -> file:line, for traces
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
@@ -112,6 +116,8 @@ class Pipeline:
 
     def _evaluate(self, now: datetime) -> list[Alert]:
         rules = self.rules.enabled()
+        self._sources = {lr.rule.id: f"{lr.path}:{lr.line}" if lr.line else lr.path for lr in self.rules.rules}
+        self.decisions = []
         cycle = _Cycle(self, now)
         progress = Progress(self, now, self.store.rule_lags())
         self.text_failures = {}
@@ -196,7 +202,7 @@ class Pipeline:
 
     def judge(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
               silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
-              appeared_at: datetime | None = None) -> NewAlert | None:
+              appeared_at: datetime | None = None, series: Sequence[float] | None = None) -> NewAlert | None:
         """Turn a group's candidate into an alert to record, or into a firing flag only.
 
         `states` are the prefetched alert states of the cycle's groups; `firing` collects the firing
@@ -210,6 +216,9 @@ class Pipeline:
         if not cand.met:
             if prior is not None:
                 firing[key] = False     # a group that never alerted has no state to flag
+            if cand.reason:
+                # The value was there but a guard (min_sources, min_baseline_days) held the alert back.
+                self._note_decision(rule, key, labels, cand, "suppressed", now, prior, series)
             return None
         if appeared_at is not None and prior is not None and prior.last_sent_at is not None \
                 and prior.last_sent_at >= appeared_at:
@@ -222,6 +231,7 @@ class Pipeline:
             log.info("alert throttled", extra={"rule": rule.id, "dedup_key": key, "value": cand.value,
                                                "last_value": decision.previous_value})
             firing[key] = True      # (throttling needs a prior state too)
+            self._note_decision(rule, key, labels, cand, "throttled", now, prior, series)
             return None
         escalation = decision.verdict is Verdict.ESCALATE
         window = rule.silent_for or rule.failing_for or rule.window if isinstance(rule, FeedSilenceRule) \
@@ -237,8 +247,18 @@ class Pipeline:
         if isinstance(rule, FeedSilenceRule) and cand.reason and "reason" not in rule.annotations:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
         channels = self._channels(rule)
+        trace = decision_trace(rule, source=self._sources.get(rule.id), cand=cand, verdict=str(decision.verdict),
+                               now=now, prior=prior, silence_id=decision.silence_id, channels=channels,
+                               series=series)
         return NewAlert(replace(alert, notify=channels), channels, decision.silence_id,
-                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None)
+                        seen_count=prior.alert_count if prior else 0, has_state=prior is not None, trace=trace)
+
+    def _note_decision(self, rule: EvaluatedRule, key: str, labels: tuple[tuple[str, str], ...], cand: Candidate,
+                       verdict: str, now: datetime, prior: AlertState | None, series: Sequence[float] | None) -> None:
+        trace = decision_trace(rule, source=self._sources.get(rule.id), cand=cand, verdict=verdict, now=now,
+                               prior=prior, series=series)
+        self.decisions.append(DecisionRecord(key, rule.id, labels, verdict, cand.value, cand.reason, trace,
+                                             str(rule.severity)))
 
     def record(self, decided: Sequence[NewAlert], now: datetime) -> list[Alert]:
         """Record the alerts a rule decided in a cycle (one transaction); returns those recorded, with ids."""
@@ -363,6 +383,8 @@ class _Cycle:
     def flush(self) -> None:
         self.store.set_firing_many(self.firing, self.now)
         self.firing = {}
+        self.store.record_decisions(self.p.decisions, self.now)
+        self.p.decisions = []
 
     @property
     def silences(self) -> list[object]:
@@ -435,7 +457,7 @@ class _Cycle:
                 cand = evaluate.new_value(rule, window, ())
                 appeared_at = min((o.observed_at for o in window), default=None)
             one = self.p.judge(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
-                               firing=firing)
+                               firing=firing, series=series.get(group))
             if one:
                 decided.append(one)
         return self.p.record(decided, now)

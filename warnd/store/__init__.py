@@ -29,6 +29,16 @@ from warnd.types import (
 )
 
 from . import _convert as conv
+from ._console import (
+    AlertFilter,
+    AlertPage,
+    AlertRecord,
+    ConsoleReads,
+    DecisionRecord,
+    FeedbackRecord,
+    SeriesPoint,
+    console_columns,
+)
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
 from ._outbox import DeliveryQueue
@@ -46,7 +56,8 @@ from .tables import (
     ObservationRow,
 )
 
-__all__ = ["AlertState", "Group", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+__all__ = ["AlertFilter", "AlertPage", "AlertRecord", "AlertState", "DecisionRecord", "FeedbackRecord", "Group",
+           "SeriesPoint", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
            "StoreThread", "StoredItem", "open_store", "observed_time"]
 
 _INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
@@ -73,6 +84,7 @@ class NewAlert:
     silence_id: int | None = None      # recorded under this silence, not sent
     seen_count: int | None = None      # the group's alert count the decision saw (None: the current one)
     has_state: bool = True             # False: the decision saw no state for the group (its first alert)
+    trace: Mapping[str, Any] | None = None   # the decision trace (warnd.trace), stored with the alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +121,7 @@ def open_store(url: str, *, migrate: bool = False, create: bool = False) -> Stor
     return Store(engine)
 
 
-class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress):
+class Store(FeedStates, DeliveryQueue, Silences, RuleReads, EvaluationProgress, ConsoleReads):
     def close(self) -> None:
         self.engine.dispose()
 
@@ -376,7 +388,8 @@ def _alert_row(one: NewAlert, seq: int) -> dict[str, Any]:
             "baseline": a.baseline, "window_s": int(a.window.total_seconds()), "sources": a.sources,
             "fired_at": a.fired_at, "evidence": [conv.evidence_to_json(e) for e in a.evidence],
             "annotations": dict(a.annotations), "notify": list(one.channels), "escalation": a.escalation,
-            "previous_value": a.previous_value, "silence_id": one.silence_id}
+            "previous_value": a.previous_value, "silence_id": one.silence_id,
+            "trace": dict(one.trace) if one.trace is not None else None, **console_columns(a.labels)}
 
 
 def _counted(c: Casualty) -> bool:
