@@ -7,7 +7,7 @@ import pytest
 
 from warnd.clock import FakeClock
 
-pytest_plugins = ["tests.fixtures.httpserver", "tests.fixtures.db", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.httpserver", "tests.fixtures.db", "tests.fixtures.smtp", "tests.fixtures.console"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -31,13 +31,14 @@ from warnd.clock import Clock, SystemClock
 from warnd.config import RuleSet, Settings, load_rules, load_settings
 from warnd.config import rule_paths as config_rule_paths
 from warnd.config.settings import EmailChannelConfig, FeedSettings, FileChannelConfig
+from warnd.console import ConsoleApp
 from warnd.deliver import EmailSender, FileSender, Sender, build_senders
 from warnd.deliver.digest import digest_filename, next_digest_at, render_digest
 from warnd.deliver.outbox import DrainReport, Outbox
 from warnd.errors import ConfigError, DeliveryError, RuleError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
-from warnd.health import HealthServer
+from warnd.health import HealthServer, parse_listen
 from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
 from warnd.poll import Poller, make_parse_executor
@@ -124,9 +125,12 @@ class Daemon:
         self.metrics.rules_loaded(len(self.rules.rules))
         if self.settings.http is not None:
             http = self.settings.http
+            console = ConsoleApp(store=self.store, db=self.db, settings=self.settings, rules=lambda: self.rules,
+                                 clock=self.clock, host=parse_listen(http.listen)[0]) if http.console else None
             self.health = HealthServer(http.listen, metrics=self.metrics, ready=self._ready,
                                        max_connections=http.max_connections, header_timeout_s=http.header_timeout_s,
-                                       idle_timeout_s=http.idle_timeout_s)
+                                       idle_timeout_s=http.idle_timeout_s,
+                                       extend=console.install if console is not None else None)
 
     # ---- one pass -----------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@
   that are not. A check that raises or takes longer than `ready_timeout_s` makes it 503 too.
 * `/metrics` — `Metrics.render()` in Prometheus text format.
 
-The default listen address is loopback only (`127.0.0.1:9108`): the endpoints have no
-authentication, so expose them further only behind a firewall or a reverse proxy.
+The default listen address is loopback only (`127.0.0.1:9108`): these endpoints have no
+authentication, so expose them further only behind a firewall or a reverse proxy. The console
+(warnd/console, added through `extend`) shares the listener and brings its own authentication.
 
 The listener must never cost alert delivery its file descriptors (issue 21: 1,100 half-finished
 requests exhausted `ulimit -n 1024` and stopped every email). So warnd accepts connections itself
@@ -75,7 +76,8 @@ class HealthServer:
 
     def __init__(self, listen: str, *, metrics: Metrics, ready: ReadyCheck, ready_timeout_s: float = 5.0,
                  max_connections: int = 64, header_timeout_s: float = 10.0, idle_timeout_s: float = 30.0,
-                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0) -> None:
+                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0,
+                 extend: Callable[[web.Application], None] | None = None) -> None:
         self.host, self._port = parse_listen(listen)
         self.metrics = metrics
         self._ready = ready
@@ -87,6 +89,7 @@ class HealthServer:
         self._runner: web.AppRunner | None = None
         self._listener: _Listener | None = None
         self._bound_port: int | None = None
+        self._extend = extend     # adds more routes (the console) to the same listener
 
     @property
     def port(self) -> int:
@@ -103,6 +106,8 @@ class HealthServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
+        if self._extend is not None:
+            self._extend(app)
         # access_log=None: a scrape every 15 s is not an event worth a log line.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()

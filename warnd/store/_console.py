@@ -21,6 +21,7 @@ from .tables import (
     AcknowledgementRow,
     AlertDecisionRow,
     AlertRow,
+    AlertStateRow,
     DeliveryRow,
     FeedbackRow,
     ItemRow,
@@ -301,6 +302,12 @@ class ConsoleReads(StoreBase):
         for rule, fb in by_rule.items():
             out.setdefault(rule, RuleStats(feedback=fb))
         return out
+
+    def rule_evaluated_at(self) -> dict[str, datetime]:
+        """Per rule, the last time it decided any of its groups (from the groups' alert states)."""
+        q = select(AlertStateRow.rule, func.max(AlertStateRow.last_evaluated_at)).group_by(AlertStateRow.rule)
+        with self._read() as conn:
+            return {rule: at for rule, at in conn.execute(q) if at is not None}
 
     def items_per_feed(self, since: datetime) -> dict[str, int]:
         """Items (new or revised) first seen since `since`, per feed."""
