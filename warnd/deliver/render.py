@@ -309,6 +309,13 @@ def evidence_views(evidence: Sequence[Evidence], *, limit: int = EVIDENCE_MAX) -
     ]
 
 
+def alert_url(alert: Alert, public_url: str | None) -> str | None:
+    """The alert's page in the console (`public_url` + /alerts/ID), once the alert is stored."""
+    if not public_url or alert.id is None:
+        return None
+    return safe_url(f"{public_url.rstrip('/')}/alerts/{alert.id}")
+
+
 def alert_context(alert: Alert, *, public_url: str | None = None, channel: str = "",
                   extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything the templates may use, computed once; feed text in it is already cleaned."""
@@ -346,6 +353,7 @@ def alert_context(alert: Alert, *, public_url: str | None = None, channel: str =
         "evidence_more": max(len(alert.evidence) - EVIDENCE_MAX, 0),
         "silence": silence_command(alert),
         "public_url": safe_url(public_url),
+        "alert_url": alert_url(alert, public_url),
         "alert_id": alert.id,
         **(extra or {}),
     }
