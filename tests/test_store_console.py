@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the tests take test_pipeline's fixtures (imported below) as arguments of the same name
 """The console's store: decision traces written at firing time, throttled and suppressed decisions,
 feedback, acknowledgements, alert lists with filters and a place's series. SQLite and PostgreSQL."""
 

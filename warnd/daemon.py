@@ -96,6 +96,7 @@ class Daemon:
     config_path: Path | None = None
     _rng: random.Random = field(default_factory=random.Random)
     health: HealthServer | None = None
+    console: ConsoleApp | None = None
     _owns_http: bool = False
     _lock: IO[bytes] | None = None
     _states: dict[str, FeedState] = field(default_factory=dict)
@@ -127,6 +128,7 @@ class Daemon:
             http = self.settings.http
             console = ConsoleApp(store=self.store, db=self.db, settings=self.settings, rules=lambda: self.rules,
                                  clock=self.clock, host=parse_listen(http.listen)[0]) if http.console else None
+            self.console = console
             self.health = HealthServer(http.listen, metrics=self.metrics, ready=self._ready,
                                        max_connections=http.max_connections, header_timeout_s=http.header_timeout_s,
                                        idle_timeout_s=http.idle_timeout_s,

@@ -30,7 +30,7 @@ from warnd.evaluate import Candidate
 from warnd.parse import implausible_dates
 from warnd.progress import BATCH, NO_CURSOR, CycleOutcome, Progress
 from warnd.store import AlertState, DecisionRecord, Group, IngestReport, NewAlert, Store, StoredItem
-from warnd.trace import decision_trace
+from warnd.trace import decision_trace, rule_source
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -116,7 +116,7 @@ class Pipeline:
 
     def _evaluate(self, now: datetime) -> list[Alert]:
         rules = self.rules.enabled()
-        self._sources = {lr.rule.id: f"{lr.path}:{lr.line}" if lr.line else lr.path for lr in self.rules.rules}
+        self._sources = {lr.rule.id: rule_source(lr.path, lr.line, self.settings.base_dir) for lr in self.rules.rules}
         self.decisions = []
         cycle = _Cycle(self, now)
         progress = Progress(self, now, self.store.rule_lags())

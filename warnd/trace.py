@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from warnd.config.durations import format_duration
 from warnd.config.rules import Rule
 
-__all__ = ["decision_trace"]
+__all__ = ["decision_trace", "rule_source"]
 
 # A trace is stored with every alert: the baseline series is cut to its last days beyond this.
 _SERIES_MAX = 400
@@ -88,6 +89,15 @@ def decision_trace(rule: Rule, *, source: str | None, cand: _Candidate, verdict:
     if lookback is not None:
         out["lookback"] = format_duration(lookback)
     return out
+
+
+def rule_source(path: str, line: int | None, base_dir: str) -> str:
+    """`rules/x.yaml:14`: where a rule is written, relative to the deployment's directory when inside it."""
+    try:
+        shown = str(Path(path).absolute().relative_to(Path(base_dir).absolute()))
+    except ValueError:
+        shown = path
+    return f"{shown}:{line}" if line else shown
 
 
 def _model(value: Any) -> Any:

@@ -167,10 +167,11 @@ class ConsoleApp:
         except ConsoleError as e:
             response = self._refusal(request, e.status_code, e.message)
         except web.HTTPException as e:
-            if e.status_code >= 400:
-                response = self._refusal(request, e.status_code, e.text or e.reason)
-            else:
-                response = e
+            if e.status_code < 400:     # a redirect: raised on, with the headers every response gets
+                for key, value in _SECURITY_HEADERS.items():
+                    e.headers.setdefault(key, value)
+                raise
+            response = self._refusal(request, e.status_code, e.text or e.reason)
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response

@@ -19,6 +19,7 @@ from warnd.deliver.render import alert_context
 from warnd.logs import redact_url, redact_urls
 from warnd.store import AlertFilter, AlertPage, AlertRecord, FeedbackRecord, Store
 from warnd.store._console import AlertState, PlaceSeries, RuleStats, Verdict
+from warnd.trace import rule_source
 from warnd.types import Alert, Severity
 
 from .app import IDENTITY, ConsoleApp, ConsoleError, Page, json_response
@@ -26,6 +27,10 @@ from .auth import SESSION_COOKIE, Identity
 from .charts import Line, Marker, line_chart
 
 PER_PAGE = 50
+# The decision trace's keys (warnd/trace.py) the alert page lays out; others are listed as they are.
+_TRACE_KEYS = ("rule", "kind", "source", "decided_at", "window", "window_s", "window_start", "window_end", "aggregate",
+               "condition", "match", "group_by", "value", "met", "reason", "min_sources", "sources", "realert",
+               "escalate_ratio", "prior", "verdict", "silence_id", "channels", "baseline", "lookback")
 PLACE_LEVELS = {"regions": "region", "countries": "country"}
 SPANS = (7, 30, 90)
 _CSV_BATCH = 1000
@@ -233,6 +238,7 @@ class _Views:
                 "author": r.acknowledgement.author, "note": r.acknowledgement.note,
                 "acked_at": r.acknowledgement.acked_at},
             "feedback": [_feedback_json(f) for f in r.feedback],
+            "trace": r.trace,
             "url": self.c.public_link(f"/alerts/{a.id}") if a.id else None,
         }
         if r.state in (AlertState.THROTTLED, AlertState.SUPPRESSED):
@@ -280,12 +286,12 @@ class _Views:
         a = record.alert
         ctx = alert_context(a, public_url=None)
         chart, table = await self._alert_series(record)
-        trace = dict(record.trace or {})
-        known = {"rule", "kind", "source", "decided_at", "window", "window_s", "window_start", "window_end",
-                 "aggregate", "condition", "match", "group_by", "value", "met", "reason", "min_sources", "sources",
-                 "realert", "escalate_ratio", "prior", "verdict", "silence_id", "channels", "baseline", "lookback"}
+        # A trace from another warnd version may lack keys or hold more: missing ones show as "—".
+        trace = {**dict.fromkeys(_TRACE_KEYS), **(record.trace or {})} if record.trace else {}
+        if not isinstance(trace.get("baseline"), dict | None) or not isinstance(trace.get("prior"), dict | None):
+            trace["baseline"] = trace["prior"] = None
         context = {"r": record, "a": a, "ctx": ctx, "trace": trace, "chart": chart, "table": table,
-                   "trace_more": sorted((k, v) for k, v in trace.items() if k not in known),
+                   "trace_more": sorted((k, v) for k, v in trace.items() if k not in _TRACE_KEYS),
                    "fields_more": [(f.name, getattr(a, f.name)) for f in fields(Alert) if f.name not in _SHOWN],
                    "verdicts": [v.value for v in Verdict], "link": self.c.public_link(f"/alerts/{a.id}"),
                    "silence_rule": a.rule, "silence_matchers": "\n".join(f"{k}={v}" for k, v in a.labels)}
@@ -449,7 +455,7 @@ class _Views:
             rule, st, lag = lr.rule, stats.get(lr.rule.id, RuleStats()), lags.get(lr.rule.id)
             rows.append({
                 "id": rule.id, "kind": getattr(rule, "kind", ""), "severity": rule.severity.value,
-                "enabled": rule.enabled, "source": f"{lr.path}:{lr.line}" if lr.line else lr.path,
+                "enabled": rule.enabled, "source": rule_source(lr.path, lr.line, self.c.settings.base_dir),
                 "description": rule.description or "", "window": format_duration(rule.window),
                 "last_evaluated_at": evaluated.get(rule.id), "alerts": st.alerts, "silenced": st.silenced,
                 "last_fired_at": st.last_fired_at, "feedback": dict(st.feedback), "precision": st.precision,
