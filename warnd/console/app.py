@@ -41,7 +41,7 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+_STATIC = {"console.css": "text/css", "console.js": "text/javascript", "favicon.svg": "image/svg+xml"}
 
 # Keys the console keeps on a request.
 IDENTITY: web.RequestKey[Identity | None] = web.RequestKey("console_identity", Identity)

@@ -35,10 +35,11 @@ class Marker:
 
 
 def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
+    """The axis top: 4, 8, 10, 20, 40, 80, 100, ... so that the four grid steps are whole numbers."""
+    if value <= 4:
+        return 4.0
     step = 10 ** (len(str(int(value))) - 1)
-    for mult in (1, 2, 2.5, 5, 10):
+    for mult in (1, 2, 4, 8, 10):
         if value <= mult * step:
             return float(mult * step)
     return float(10 * step)
@@ -61,8 +62,9 @@ def line_chart(days: Sequence[date], lines: Sequence[Line], *, title: str, marke
     def y(v: float) -> float:
         return _TOP + plot_h - plot_h * v / top
 
-    out = [f'<svg class="chart" role="img" viewBox="0 0 {_W} {_H + 18 * ((len(lines) + 3) // 4)}" '
+    out = [f'<svg class="chart" role="img" viewBox="0 0 {_W} {_H + 18 * ((len(lines) + 2) // 3)}" '
            f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    per_row = 3
     for k in range(5):
         v = top * k / 4
         out.append(f'<line class="grid" x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
@@ -71,7 +73,7 @@ def line_chart(days: Sequence[date], lines: Sequence[Line], *, title: str, marke
                    f'{escape(_fmt(v))}</text>')
     every = max(1, n // 8)
     for i, day in enumerate(days):
-        if i % every == 0 or i == n - 1:
+        if i % every == 0 and n - 1 - i >= every // 2 or i == n - 1:
             out.append(f'<text class="tick" x="{x(i):.1f}" y="{_H - _BOTTOM + 16}" text-anchor="middle" '
                        f'font-size="11">{day.strftime("%d %b")}</text>')
     index = {day: i for i, day in enumerate(days)}
@@ -91,7 +93,7 @@ def line_chart(days: Sequence[date], lines: Sequence[Line], *, title: str, marke
         for px, py, v, day in points:
             out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}"><title>'
                        f'{escape(line.label)}, {day.isoformat()}: {escape(_fmt(v))}{escape(unit)}</title></circle>')
-        lx, ly = _LEFT + (li % 4) * 180, _H + 4 + 18 * (li // 4)
+        lx, ly = _LEFT + (li % per_row) * 240, _H + 4 + 18 * (li // per_row)
         out.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{color}"/>'
                    f'<text x="{lx + 16}" y="{ly + 10}" font-size="12">{escape(line.label)}</text>')
     if not any(v is not None for line in lines for v in line.values):

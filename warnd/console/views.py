@@ -392,7 +392,11 @@ class _Views:
         by = {(p.day, p.kind): p for p in series.points}
         markers = [Marker(a.fired_at.date(), f"{a.severity.value}: {alert_context(a)['title']}", f"/alerts/{a.id}")
                    for a in series.alerts]
-        new_chart = line_chart(days, [Line(k, tuple(by[(d, k)].new if (d, k) in by else None for d in days))
+        def new_of(day: date, kind: str) -> int | None:
+            p = by.get((day, kind))
+            # A day that reported only running tolls has no incident figure: no point, rather than a 0.
+            return None if p is None or (p.new == 0 and p.total is not None) else p.new
+        new_chart = line_chart(days, [Line(k, tuple(new_of(d, k) for d in days))
                                       for k in kinds], title=f"Newly reported casualties in {name} (incident "
                                                              f"figures, by day)", markers=markers)
         totals = [k for k in kinds if any(p.total is not None for p in series.points if p.kind == k)]
