@@ -172,6 +172,9 @@ class ConsoleApp:
                     e.headers.setdefault(key, value)
                 raise
             response = self._refusal(request, e.status_code, e.text or e.reason)
+        except Exception:  # noqa: BLE001 - a request boundary: a clean 500 with the headers, the rest keeps serving
+            log.exception("console page failed", extra={"path": request.path})
+            response = self._refusal(request, 500, "the console failed to build this page (see warnd's log)")
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response

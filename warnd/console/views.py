@@ -390,8 +390,10 @@ class _Views:
         level, name, days_n, days, series = await self._series(request)
         kinds = sorted({p.kind for p in series.points})
         by = {(p.day, p.kind): p for p in series.points}
-        markers = [Marker(a.fired_at.date(), f"{a.severity.value}: {alert_context(a)['title']}", f"/alerts/{a.id}")
-                   for a in series.alerts]
+        alerts_link = f"/alerts?{level}={quote(name)}"
+        markers = [Marker(day, f"{n} alert{'s' if n != 1 else ''} fired on {day.isoformat()}",
+                          f"{alerts_link}&since={day.isoformat()}&until={day.isoformat()}")
+                   for day, n in series.alert_days]
         def new_of(day: date, kind: str) -> int | None:
             p = by.get((day, kind))
             # A day that reported only running tolls has no incident figure: no point, rather than a 0.
@@ -410,14 +412,16 @@ class _Views:
                                    unit=" reports") if groups else None
         context = {"level": level, "name": name, "days_n": days_n, "spans": SPANS, "points": series.points,
                    "new_chart": new_chart, "total_chart": total_chart, "mention_chart": mention_chart,
-                   "mentions": series.mentions, "alerts": series.alerts,
+                   "mentions": series.mentions, "alerts": [(a, alert_context(a)["title"]) for a in series.alerts],
+                   "alerts_total": sum(n for _, n in series.alert_days), "alerts_link": alerts_link,
                    "csv": f"/{_plural(level)}/{quote(name)}/series.csv?days={days_n}"}
         data = {"level": level, "name": name, "days": days_n,
                 "series": [{"day": p.day, "kind": p.kind, "new": p.new, "total": p.total, "reports": p.reports}
                            for p in series.points],
                 "communities": [{"day": d, "community": g, "reports": n} for d, g, n in series.mentions],
                 "alerts": [{"id": a.id, "fired_at": a.fired_at, "rule": a.rule, "severity": a.severity,
-                            "headline": alert_context(a)["title"], "value": a.value} for a in series.alerts]}
+                            "headline": alert_context(a)["title"], "value": a.value} for a in series.alerts],
+                "alerts_per_day": [{"day": d, "alerts": n} for d, n in series.alert_days]}
         return Page("place.html.j2", context, data)
 
     async def place_csv(self, request: web.Request) -> web.StreamResponse:

@@ -145,7 +145,8 @@ class PlaceSeries:
 
     points: tuple[SeriesPoint, ...]
     mentions: tuple[tuple[date, str, int], ...]          # (day, community, reports)
-    alerts: tuple[Alert, ...]                            # fired for the place in the span, oldest first
+    alerts: tuple[Alert, ...]                            # the newest alerts fired for the place in the span
+    alert_days: tuple[tuple[date, int], ...] = ()        # (day, alerts fired) over the whole span
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,8 +324,9 @@ class ConsoleReads(StoreBase):
                                 .group_by(_O.country, _O.region).order_by(func.count().desc())).all()
         return [(country, region, int(n)) for country, region, n in rows]
 
-    def place_series(self, level: str, name: str, start: datetime, end: datetime) -> PlaceSeries:
-        """A region's (`level` "region") or country's days between start and end (UTC days).
+    def place_series(self, level: str, name: str, start: datetime, end: datetime, *, alerts: int = 50) -> PlaceSeries:
+        """A region's (`level` "region") or country's days between start and end (UTC days), with its
+        newest `alerts` and the number fired each day.
 
         Raises:
             ValueError: `level` is neither "region" nor "country".
@@ -333,11 +335,15 @@ class ConsoleReads(StoreBase):
             raise ValueError(f"level must be region or country, not {level!r}")
         q = (select(_O.observed_at, _O.metric, _O.value, _O.cumulative, _O.targeted_group)
              .where(_O[level] == name, _O.observed_at >= start, _O.observed_at < end, _O.superseded.is_(False)))
-        alerts_q: Select[Any] = (select(AlertRow.__table__).where(_A[level] == name, _A.fired_at >= start,
-                                                                   _A.fired_at < end).order_by(_A.id).limit(2000))
+        in_span = (_A[level] == name, _A.fired_at >= start, _A.fired_at < end)
+        alerts_q: Select[Any] = select(AlertRow.__table__).where(*in_span).order_by(_A.id.desc()).limit(alerts)
         with self._read() as conn:
             rows = conn.execute(q).all()
-            alerts = tuple(conv.alert(r) for r in conn.execute(alerts_q))
+            alerts_shown = tuple(conv.alert(r) for r in conn.execute(alerts_q))
+            fired = conn.execute(select(_A.fired_at).where(*in_span)).scalars().all()
+        per_day: dict[date, int] = {}
+        for at in fired:
+            per_day[at.date()] = per_day.get(at.date(), 0) + 1
         days: dict[tuple[date, str], list[int]] = {}    # (day, kind) -> [new, total or -1, reports]
         mentions: dict[tuple[date, str], int] = {}
         for observed_at, metric, value, cumulative, group in rows:
@@ -353,7 +359,8 @@ class ConsoleReads(StoreBase):
             slot[2] += 1
         points = tuple(SeriesPoint(day, kind, new, total if total >= 0 else None, n)
                        for (day, kind), (new, total, n) in sorted(days.items()))
-        return PlaceSeries(points, tuple((d, g, n) for (d, g), n in sorted(mentions.items())), alerts)
+        return PlaceSeries(points, tuple((d, g, n) for (d, g), n in sorted(mentions.items())), alerts_shown,
+                           tuple(sorted(per_day.items())))
 
 
 def _alert_conditions(flt: AlertFilter) -> list[ColumnElement[bool]]:
