@@ -202,7 +202,7 @@ def main() -> None:
             cleanup()
     print(f"\nconsole pages, {args.db}, {args.alerts:,} alerts, {args.observations:,} observations, "
           f"{args.repeat} requests each (ms, whole HTTP request)\n")
-    print(f"| page | median | p95 | max | bytes |\n|---|---:|---:|---:|---:|")
+    print("| page | median | p95 | max | bytes |\n|---|---:|---:|---:|---:|")
     for name, med, p95, worst, size in rows:
         print(f"| {name} | {med:.1f} | {p95:.1f} | {worst:.1f} | {size:,} |")
     print(json.dumps({name: round(med, 1) for name, med, *_ in rows}), file=sys.stderr)

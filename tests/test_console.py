@@ -332,3 +332,51 @@ async def test_alert_links_in_emails_point_to_the_console(console_at) -> None:
         match = re.search(r"Open this alert in the console: https://warnd\.example\.org/alerts/(\d+)", text)
         assert match and int(match[1]) in ids
         assert f'href="https://warnd.example.org/alerts/{match[1]}"' in message.get_body(("html",)).get_content()
+
+
+def test_cli_makes_a_password_hash_and_a_token(monkeypatch, capsys) -> None:
+    from warnd.cli import main
+    from warnd.config.settings import HttpSettings
+    from warnd.console.auth import Gate
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["console", "hash-password"]) == 0
+    hashed = capsys.readouterr().out.strip()
+    assert main(["console", "token"]) == 0
+    out = capsys.readouterr().out
+    token = re.search(r"not stored\): (\S+)", out)[1]
+    digest = re.search(r"sha256: ([0-9a-f]{64})", out)[1]
+    settings = HttpSettings.model_validate({"users": [{"name": "amal", "password_hash": hashed}],
+                                            "tokens": [{"name": "ci", "sha256": digest}]})
+    gate = Gate(settings, host="0.0.0.0", now=SystemClock().now)
+    assert gate.sign_in("amal", PASSWORD) and not gate.sign_in("amal", "wrong")
+    assert gate.identify(None, f"Bearer {token}").name == "ci"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["console", "hash-password"]) == 1
+    assert "at least 10" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("entry, message", [
+    pytest.param({"users": [{"name": "a", "password_hash": "plain"}]}, "not an argon2 hash", id="plain-password"),
+    pytest.param({"tokens": [{"name": "a", "sha256": "abc"}]}, "not a hex SHA-256", id="short-digest"),
+    pytest.param({"users": [{"name": "a", "password_hash": "$argon2id$x", "role": "admin"}]}, "viewer", id="role"),
+])
+def test_bad_console_credentials_in_the_config_are_clear_errors(entry, message) -> None:
+    from pydantic import ValidationError
+
+    from warnd.config.settings import HttpSettings
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        HttpSettings.model_validate(entry)
+
+
+def test_too_many_wrong_passwords_lock_the_name_for_a_while() -> None:
+    from warnd.config.settings import HttpSettings
+    from warnd.console.auth import Gate
+    clock = FakeClock(SystemClock().now())
+    settings = HttpSettings.model_validate({"users": [{"name": "amal", "password_hash": hash_password(PASSWORD)}]})
+    gate = Gate(settings, host="127.0.0.1", now=clock.now)
+    for _ in range(5):
+        assert not gate.sign_in("amal", "guess")
+    assert not gate.sign_in("amal", PASSWORD)        # locked: even the right password is refused
+    clock.advance(minutes=16)
+    assert gate.sign_in("amal", PASSWORD)

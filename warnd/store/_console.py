@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from warnd.types import Alert, Delivery, Severity
+from warnd.types import Alert, CasualtyKind, Delivery, Severity
 
 from . import _convert as conv
 from ._base import StoreBase
@@ -333,34 +333,50 @@ class ConsoleReads(StoreBase):
         """
         if level not in ("region", "country"):
             raise ValueError(f"level must be region or country, not {level!r}")
-        q = (select(_O.observed_at, _O.metric, _O.value, _O.cumulative, _O.targeted_group)
-             .where(_O[level] == name, _O.observed_at >= start, _O.observed_at < end, _O.superseded.is_(False)))
+        # The metric list lets both databases walk the (metric, region|country, observed_at) index, one
+        # range per metric, instead of scanning every observation for the place; the days are summed by
+        # the database (a country's month is tens of thousands of observations).
+        metrics = [*(str(k) for k in CasualtyKind), "mention"]
+        day_of = _utc_day(_O.observed_at, self.dialect)
+        where = (_O.metric.in_(metrics), _O[level] == name, _O.observed_at >= start, _O.observed_at < end,
+                 _O.superseded.is_(False))
+        q = (select(day_of, _O.metric, _O.cumulative, _O.targeted_group, func.sum(_O.value), func.max(_O.value),
+                    func.count()).where(*where).group_by(day_of, _O.metric, _O.cumulative, _O.targeted_group))
         in_span = (_A[level] == name, _A.fired_at >= start, _A.fired_at < end)
         alerts_q: Select[Any] = select(AlertRow.__table__).where(*in_span).order_by(_A.id.desc()).limit(alerts)
+        alert_day = _utc_day(_A.fired_at, self.dialect)
         with self._read() as conn:
             rows = conn.execute(q).all()
             alerts_shown = tuple(conv.alert(r) for r in conn.execute(alerts_q))
-            fired = conn.execute(select(_A.fired_at).where(*in_span)).scalars().all()
-        per_day: dict[date, int] = {}
-        for at in fired:
-            per_day[at.date()] = per_day.get(at.date(), 0) + 1
+            per_day = conn.execute(select(alert_day, func.count()).where(*in_span).group_by(alert_day)).all()
         days: dict[tuple[date, str], list[int]] = {}    # (day, kind) -> [new, total or -1, reports]
         mentions: dict[tuple[date, str], int] = {}
-        for observed_at, metric, value, cumulative, group in rows:
-            day = observed_at.date()
+        for day_value, metric, cumulative, group, total_value, max_value, n in rows:
+            day = _as_date(day_value)
             if metric == "mention":
-                mentions[(day, group or "?")] = mentions.get((day, group or "?"), 0) + 1
+                mentions[(day, group or "?")] = mentions.get((day, group or "?"), 0) + int(n)
                 continue
             slot = days.setdefault((day, metric), [0, -1, 0])
             if cumulative:
-                slot[1] = max(slot[1], int(value))
+                slot[1] = max(slot[1], int(max_value))
             else:
-                slot[0] += int(value)
-            slot[2] += 1
+                slot[0] += int(total_value)
+            slot[2] += int(n)
         points = tuple(SeriesPoint(day, kind, new, total if total >= 0 else None, n)
                        for (day, kind), (new, total, n) in sorted(days.items()))
         return PlaceSeries(points, tuple((d, g, n) for (d, g), n in sorted(mentions.items())), alerts_shown,
-                           tuple(sorted(per_day.items())))
+                           tuple(sorted((_as_date(d), int(n)) for d, n in per_day)))
+
+
+def _utc_day(column: Any, dialect: str) -> Any:
+    """The UTC calendar day of a stored time, computed by the database."""
+    if dialect == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)      # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS' text (tables.UTCDateTime)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _alert_conditions(flt: AlertFilter) -> list[ColumnElement[bool]]:

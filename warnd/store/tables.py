@@ -168,6 +168,7 @@ class AlertRow(Base):
         Index("ix_alerts_rule", "rule"),
         Index("ix_alerts_region_id", "region", "id"),
         Index("ix_alerts_country_id", "country", "id"),
+        Index("ix_alerts_rule_silence_fired", "rule", "silence_id", "fired_at"),   # the console's rule statistics
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)

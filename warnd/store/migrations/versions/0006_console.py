@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("community", sa.String(64), nullable=True))
     op.create_index("ix_alerts_region_id", "alerts", ["region", "id"])
     op.create_index("ix_alerts_country_id", "alerts", ["country", "id"])
+    op.create_index("ix_alerts_rule_silence_fired", "alerts", ["rule", "silence_id", "fired_at"])
     alerts = sa.table("alerts", sa.column("id", sa.Integer), sa.column("labels", sa.JSON),
                       sa.column("region", sa.String), sa.column("country", sa.String),
                       sa.column("community", sa.String))
@@ -98,6 +99,7 @@ def downgrade() -> None:
     op.drop_table("feedback")
     op.drop_index("ix_alert_decisions_decided_at", table_name="alert_decisions")
     op.drop_table("alert_decisions")
+    op.drop_index("ix_alerts_rule_silence_fired", table_name="alerts")
     op.drop_index("ix_alerts_country_id", table_name="alerts")
     op.drop_index("ix_alerts_region_id", table_name="alerts")
     with op.batch_alter_table("alerts") as batch:
