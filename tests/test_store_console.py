@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from warnd.clock import FakeClock
 from warnd.pipeline import Pipeline
 from warnd.store import AlertFilter, open_store
-from warnd.store._console import AlertState, Verdict
+from warnd.store._console import AlertOutcome, Verdict
 from warnd.store.migrate import upgrade
 from warnd.types import Severity
 
@@ -36,24 +36,24 @@ def test_a_fired_alert_keeps_the_trace_of_its_decision(pipeline: Pipeline) -> No
     assert trace["baseline"]["stat"] == "median" and trace["baseline"]["lookback"] == "14d"
     assert len(trace["baseline"]["daily"]) == 14 and 4 in trace["baseline"]["daily"]
     assert trace["prior"] is None and trace["channels"] == ["mail", "hook"]
-    assert record.state is AlertState.SENT and len(record.deliveries) == 2
+    assert record.state is AlertOutcome.SENT and len(record.deliveries) == 2
 
 
 def test_throttled_and_suppressed_decisions_are_kept_per_group(pipeline: Pipeline) -> None:
     clock = FakeClock(T0)
     feed_in(pipeline, clock, item("a", killed=745))                   # jump fires; corroborated needs 2 sources
-    suppressed = pipeline.store.console_alerts(AlertFilter(state=AlertState.SUPPRESSED)).records
+    suppressed = pipeline.store.console_alerts(AlertFilter(state=AlertOutcome.SUPPRESSED)).records
     assert [(r.alert.rule, r.reason) for r in suppressed] == [("corroborated", "1 source(s), rule needs 2")]
     for hours, killed in ((3, 800), (6, 900)):
         clock.advance(hours=3)
         feed_in(pipeline, clock, item(f"b{hours}", killed=killed))
-    (throttled,) = pipeline.store.console_alerts(AlertFilter(state=AlertState.THROTTLED)).records
+    (throttled,) = pipeline.store.console_alerts(AlertFilter(state=AlertOutcome.THROTTLED)).records
     assert throttled.alert.rule == "deaths-jump" and throttled.alert.value == 900
     assert throttled.occurrences == 2 and throttled.first_at == T0 + timedelta(hours=3)
     assert throttled.trace is not None and throttled.trace["prior"]["last_value"] == 745
     assert pipeline.store.console_decision(throttled.alert.dedup_key) == throttled
     # Asked for sent and silenced alerts, the list shows recorded alerts only.
-    assert {r.state for r in pipeline.store.console_alerts(AlertFilter()).records} == {AlertState.SENT}
+    assert {r.state for r in pipeline.store.console_alerts(AlertFilter()).records} == {AlertOutcome.SENT}
 
 
 def test_filters_and_paging(pipeline: Pipeline) -> None:
@@ -69,7 +69,7 @@ def test_filters_and_paging(pipeline: Pipeline) -> None:
     assert store.console_alerts(AlertFilter(country="Syria")).total == 1     # the threshold groups by country
     assert store.console_alerts(AlertFilter(severity=Severity.CRITICAL)).total == 3
     assert store.console_alerts(AlertFilter(since=T0 + timedelta(seconds=1))).total == 0
-    assert store.console_alerts(AlertFilter(state=AlertState.SILENCED)).total == 0
+    assert store.console_alerts(AlertFilter(state=AlertOutcome.SILENCED)).total == 0
 
 
 def test_feedback_acknowledgement_and_precision(pipeline: Pipeline) -> None:

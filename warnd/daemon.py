@@ -324,6 +324,8 @@ class Daemon:
         self.settings, self.senders, self.rules, self.rule_files = settings, senders, rules, tuple(paths)
         self._rule_mtimes = _mtimes(self.rule_files)
         self.pipeline.settings, self.pipeline.rules = settings, rules
+        if self.console is not None:
+            self.console.settings = settings      # its feeds and public_url; http.* itself needs a restart
         self.pipeline.feed_tags = {f.name: f.tags for f in settings.feeds}
         fetcher = Fetcher(settings.fetch, session=self.http, clock=self.clock, base_dir=Path(settings.base_dir))
         self.poller = Poller(fetcher, clock=self.clock, executor=self.parse_executor)

@@ -18,7 +18,7 @@ from warnd.config.durations import format_duration, parse_duration
 from warnd.deliver.render import alert_context
 from warnd.logs import redact_url, redact_urls
 from warnd.store import AlertFilter, AlertPage, AlertRecord, FeedbackRecord, Store
-from warnd.store._console import AlertState, PlaceSeries, RuleStats, Verdict
+from warnd.store._console import AlertOutcome, PlaceSeries, RuleStats, Verdict
 from warnd.trace import rule_source
 from warnd.types import Alert, Severity
 
@@ -188,7 +188,7 @@ class _Views:
             community=_param(request, "community"),
             since=_day_or_time(_param(request, "since"), "since"),
             until=_day_or_time(_param(request, "until"), "until", end=True),
-            state=_enum(AlertState, _param(request, "state"), "state"))
+            state=_enum(AlertOutcome, _param(request, "state"), "state"))
 
     async def alerts(self, request: web.Request) -> Page:
         flt = self._filter(request)
@@ -205,7 +205,7 @@ class _Views:
             "next": f"?{urlencode({**query, 'page': page + 1})}" if page < pages else None,
             "csv": f"/alerts.csv?{urlencode(query)}",
             "rules": sorted(lr.rule.id for lr in self.c.rules().rules), "severities": [s.value for s in Severity],
-            "states": [s.value for s in AlertState],
+            "states": [s.value for s in AlertOutcome],
         }
         data = {"total": result.total, "page": page, "per_page": per_page, "pages": pages,
                 "alerts": [self._alert_json(r) for r in result.records]}
@@ -241,7 +241,7 @@ class _Views:
             "trace": r.trace,
             "url": self.c.public_link(f"/alerts/{a.id}") if a.id else None,
         }
-        if r.state in (AlertState.THROTTLED, AlertState.SUPPRESSED):
+        if r.state in (AlertOutcome.THROTTLED, AlertOutcome.SUPPRESSED):
             out |= {"reason": r.reason, "occurrences": r.occurrences, "first_at": r.first_at}
         out |= {f.name: getattr(a, f.name) for f in fields(Alert) if f.name not in _SHOWN}
         return out

@@ -38,7 +38,7 @@ def console_columns(labels: Sequence[tuple[str, str]]) -> dict[str, str | None]:
     return {column: found.get(label) or None for column, label in _LABEL_COLUMNS.items()}
 
 
-class AlertState(StrEnum):
+class AlertOutcome(StrEnum):
     """What became of a decision, as the console filters it."""
 
     SENT = "sent"              # recorded and queued for its channels (see its deliveries)
@@ -81,7 +81,7 @@ class AlertFilter:
     community: str | None = None
     since: datetime | None = None      # inclusive
     until: datetime | None = None      # exclusive
-    state: AlertState | None = None    # None: sent and silenced alerts (throttled/suppressed are asked for)
+    state: AlertOutcome | None = None    # None: sent and silenced alerts (throttled/suppressed are asked for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class AlertRecord:
     """An alert (or a decision that did not alert) as the console shows it."""
 
     alert: Alert
-    state: AlertState
+    state: AlertOutcome
     silence_id: int | None = None
     trace: Mapping[str, Any] | None = None
     deliveries: tuple[Delivery, ...] = ()
@@ -175,7 +175,7 @@ class ConsoleReads(StoreBase):
 
     def console_alerts(self, flt: AlertFilter, *, offset: int = 0, limit: int = 50) -> AlertPage:
         """A page of alerts (or of throttled / suppressed decisions), newest first, and how many match."""
-        if flt.state in (AlertState.THROTTLED, AlertState.SUPPRESSED):
+        if flt.state in (AlertOutcome.THROTTLED, AlertOutcome.SUPPRESSED):
             return self._decision_page(flt, offset, limit)
         where = _alert_conditions(flt)
         with self._read() as conn:
@@ -389,9 +389,9 @@ def _alert_conditions(flt: AlertFilter) -> list[ColumnElement[bool]]:
         where.append(_A.fired_at >= flt.since)
     if flt.until:
         where.append(_A.fired_at < flt.until)
-    if flt.state is AlertState.SENT:
+    if flt.state is AlertOutcome.SENT:
         where.append(_A.silence_id.is_(None))
-    elif flt.state is AlertState.SILENCED:
+    elif flt.state is AlertOutcome.SILENCED:
         where.append(_A.silence_id.is_not(None))
     return where
 
@@ -431,7 +431,7 @@ def _feedback(r: Any) -> FeedbackRecord:
 
 def _record(row: Any, deliveries: tuple[Delivery, ...], ack: Acknowledgement | None,
             feedback: tuple[FeedbackRecord, ...]) -> AlertRecord:
-    state = AlertState.SILENCED if row.silence_id is not None else AlertState.SENT
+    state = AlertOutcome.SILENCED if row.silence_id is not None else AlertOutcome.SENT
     return AlertRecord(conv.alert(row), state, row.silence_id, row.trace, deliveries, ack, feedback)
 
 
@@ -443,5 +443,5 @@ def _decision(row: Any) -> AlertRecord:
                   labels=tuple(sorted(row.labels.items())), value=row.value, baseline=baseline,
                   window=timedelta(seconds=window or 0), sources=int(trace.get("sources") or 0),
                   fired_at=row.decided_at, kind=str(trace.get("kind") or ""))
-    return AlertRecord(alert, AlertState(row.verdict), trace=trace, reason=row.reason, occurrences=row.occurrences,
+    return AlertRecord(alert, AlertOutcome(row.verdict), trace=trace, reason=row.reason, occurrences=row.occurrences,
                        first_at=row.first_at)
