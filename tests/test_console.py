@@ -380,3 +380,27 @@ def test_too_many_wrong_passwords_lock_the_name_for_a_while() -> None:
     assert not gate.sign_in("amal", PASSWORD)        # locked: even the right password is refused
     clock.advance(minutes=16)
     assert gate.sign_in("amal", PASSWORD)
+
+
+async def test_a_throttled_decision_is_listed_and_has_its_page(demo) -> None:
+    from urllib.parse import quote
+
+    from warnd.store import DecisionRecord
+    now = demo.daemon.clock.now()
+    trace = {"rule": "coast-deaths-jump", "verdict": "throttled", "window": "24h", "window_s": 86400,
+             "sources": 2, "prior": {"last_value": 1018, "last_sent_at": now.isoformat(), "alert_count": 1},
+             "realert": "24h", "escalate_ratio": 1.5, "baseline": {"value": 0, "stat": "median", "daily": [0, 1]},
+             "future_field": {"shown": "as it is"}}
+    key = "coast-deaths-jump|region=Latakia|abc"
+    record = DecisionRecord(key, "coast-deaths-jump", (("region", "Latakia"),), "throttled", 1100, "", trace, "critical")
+    demo.store.record_decisions([record, record], now)
+    demo.store.record_decisions([record], now)
+    async with demo.session() as s:
+        listed = await (await s.get("/api/v1/alerts?state=throttled&region=Latakia")).json()
+        (row,) = listed["alerts"]
+        assert row["value"] == 1100 and row["occurrences"] == 2 and row["id"] is None
+        html = await get(s, "/alerts?state=throttled")
+        assert f'/decision?key={quote(key)}' in html and "×2" in html
+        page = await get(s, f"/decision?key={quote(key)}")
+        assert "throttled" in page and "1,018" in page and "future_field" in page and "as it is" in page
+        assert "Send feedback" not in page        # no alert was recorded: nothing to judge or acknowledge

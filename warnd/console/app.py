@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from markupsafe import Markup
 
 from warnd.clock import Clock
 from warnd.config import RuleSet
@@ -84,6 +85,20 @@ def json_response(data: Any, status: int = 200) -> web.Response:
                         content_type="application/json")
 
 
+def format_figure(value: Any) -> str:
+    """1018 → "1,018", 2.5 → "2.5", nothing → "—" (a template filter; a table cell per figure)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def format_when(value: Any) -> Markup:
+    """A UTC time as a <time> element, or "—"."""
+    if not isinstance(value, datetime):
+        return Markup("—")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), value.strftime("%d %b %Y %H:%M"))
+
+
 class ConsoleApp:
     """Routes, security and rendering; the pages are registered by `views.install`."""
 
@@ -98,6 +113,7 @@ class ConsoleApp:
         self.gate = Gate(self.http, host=host, now=clock.now)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True,
                                       undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(num=format_figure, when=format_when)
         self._paths: list[str] = []
         self._routes: set[web.AbstractRoute] = set()
         self._files = {name: (_HERE / "static" / name).read_bytes() for name in _STATIC}

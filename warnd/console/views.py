@@ -15,7 +15,8 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from warnd.config.durations import format_duration, parse_duration
-from warnd.deliver.render import alert_context
+from warnd.deliver.render import TITLE_MAX, alert_context, default_headline
+from warnd.deliver.sanitize import clean_line
 from warnd.logs import redact_url, redact_urls
 from warnd.store import AlertFilter, AlertPage, AlertRecord, FeedbackRecord, Store
 from warnd.store._console import AlertOutcome, PlaceSeries, RuleStats, Verdict
@@ -212,9 +213,8 @@ class _Views:
         return Page("alerts.html.j2", context, data)
 
     def _row(self, r: AlertRecord) -> dict[str, Any]:
-        ctx = alert_context(r.alert)
         statuses = sorted({str(d.status) for d in r.deliveries})
-        return {"record": r, "headline": ctx["title"], "figure": ctx["figure"], "place": ctx["place"],
+        return {"record": r, "headline": headline(r.alert),
                 "href": f"/alerts/{r.alert.id}" if r.alert.id else f"/decision?key={quote(r.alert.dedup_key)}",
                 "sources": r.alert.sources, "age": _age(self.now - r.alert.fired_at),
                 "feeds": sorted({e.feed for e in r.alert.evidence}), "deliveries": statuses,
@@ -222,10 +222,9 @@ class _Views:
 
     def _alert_json(self, r: AlertRecord) -> dict[str, Any]:
         a = r.alert
-        ctx = alert_context(a)
         out: dict[str, Any] = {
             "id": a.id, "dedup_key": a.dedup_key, "rule": a.rule, "kind": a.kind, "metric": a.metric,
-            "severity": a.severity, "state": r.state, "headline": ctx["title"], "title": a.title,
+            "severity": a.severity, "state": r.state, "headline": headline(a), "title": a.title,
             "labels": dict(a.labels), "value": a.value, "baseline": a.baseline, "previous_value": a.previous_value,
             "escalation": a.escalation, "window_s": int(a.window.total_seconds()), "sources": a.sources,
             "fired_at": a.fired_at, "silence_id": r.silence_id, "annotations": dict(a.annotations),
@@ -256,7 +255,7 @@ class _Views:
             for r in batch.records:
                 a = r.alert
                 rows.append([a.id or "", a.fired_at.isoformat(), a.rule, a.severity.value, r.state.value,
-                             alert_context(a)["title"], a.metric, a.value, "" if a.baseline is None else a.baseline,
+                             headline(a), a.metric, a.value, "" if a.baseline is None else a.baseline,
                              a.sources, a.label_dict.get("region", ""), a.label_dict.get("country", ""),
                              a.label_dict.get("targeted_group", ""), " ".join(sorted({e.feed for e in a.evidence})),
                              r.feedback[-1].verdict.value if r.feedback else "",
@@ -412,7 +411,7 @@ class _Views:
                                    unit=" reports") if groups else None
         context = {"level": level, "name": name, "days_n": days_n, "spans": SPANS, "points": series.points,
                    "new_chart": new_chart, "total_chart": total_chart, "mention_chart": mention_chart,
-                   "mentions": series.mentions, "alerts": [(a, alert_context(a)["title"]) for a in series.alerts],
+                   "mentions": series.mentions, "alerts": [(a, headline(a)) for a in series.alerts],
                    "alerts_total": sum(n for _, n in series.alert_days), "alerts_link": alerts_link,
                    "csv": f"/{_plural(level)}/{quote(name)}/series.csv?days={days_n}"}
         data = {"level": level, "name": name, "days": days_n,
@@ -420,7 +419,7 @@ class _Views:
                            for p in series.points],
                 "communities": [{"day": d, "community": g, "reports": n} for d, g, n in series.mentions],
                 "alerts": [{"id": a.id, "fired_at": a.fired_at, "rule": a.rule, "severity": a.severity,
-                            "headline": alert_context(a)["title"], "value": a.value} for a in series.alerts],
+                            "headline": headline(a), "value": a.value} for a in series.alerts],
                 "alerts_per_day": [{"day": d, "alerts": n} for d, n in series.alert_days]}
         return Page("place.html.j2", context, data)
 
@@ -537,6 +536,11 @@ class _Views:
         return _csv([[f.id, f.alert_id, f.rule, f.verdict.value, f.author, f.created_at.isoformat(), f.note,
                       f.alert_title] for f in rows],
                     ["id", "alert_id", "rule", "verdict", "author", "created_at", "note", "alert_title"], "feedback.csv")
+
+
+def headline(alert: Alert) -> str:
+    """The alert's title as the emails show it (cleaned, bounded), else their default headline."""
+    return clean_line(alert.title, limit=TITLE_MAX) or default_headline(alert)
 
 
 def _feedback_json(f: FeedbackRecord) -> dict[str, Any]:
