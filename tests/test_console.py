@@ -78,6 +78,8 @@ async def test_alert_page_shows_evidence_chart_trace_and_deliveries(demo) -> Non
                    if a["labels"].get("region") == "Latakia"]
         html = await get(s, f"/alerts/{jump['id']}")
         assert "1,018" in html and "<svg" in html and "<circle" in html
+        quotes = re.findall(r"<blockquote>(.*?)</blockquote>", html)
+        assert any("to 1,018, including 125 members" in q for q in quotes), quotes     # the sentence with the figure
         assert "Decision trace" in html and "rules/syria-coast.yaml:" in html and "median of" in html
         assert "local-mail" in html and "local-hook" in html
         data = await (await s.get(f"/api/v1/alerts/{jump['id']}")).json()
@@ -404,3 +406,15 @@ async def test_a_throttled_decision_is_listed_and_has_its_page(demo) -> None:
         page = await get(s, f"/decision?key={quote(key)}")
         assert "throttled" in page and "1,018" in page and "future_field" in page and "as it is" in page
         assert "Send feedback" not in page        # no alert was recorded: nothing to judge or acknowledge
+
+
+@pytest.mark.parametrize("text, value, expected", [
+    pytest.param("Clashes near Jableh. The toll rose to 1,018 since Thursday. More later.", 1018,
+                 "The toll rose to 1,018 since Thursday.", id="thousands-separator"),
+    pytest.param("At least 12 killed. Earlier 120 fled.", 12, "At least 12 killed.", id="not-inside-another-number"),
+    pytest.param("Fighting in Latakia. No figure here.", 7, "Fighting in Latakia.", id="no-figure-first-sentence"),
+    pytest.param(None, 3, None, id="no-item-text"),
+])
+def test_quote_of_finds_the_sentence_that_states_the_figure(text, value, expected) -> None:
+    from warnd.console.views import quote_of
+    assert quote_of(text, value) == expected

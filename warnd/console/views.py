@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -285,11 +286,14 @@ class _Views:
         a = record.alert
         ctx = alert_context(a, public_url=None)
         chart, table = await self._alert_series(record)
+        texts: dict[tuple[str, str], str] = await self.c.db(
+            Store.evidence_summaries, self.c.store, [(e.feed, e.link, e.published_at) for e in a.evidence])
+        quotes = [quote_of(texts.get((e.feed, e.link or "")), e.value) for e in a.evidence]
         # A trace from another warnd version may lack keys or hold more: missing ones show as "—".
         trace = {**dict.fromkeys(_TRACE_KEYS), **(record.trace or {})} if record.trace else {}
         if not isinstance(trace.get("baseline"), dict | None) or not isinstance(trace.get("prior"), dict | None):
             trace["baseline"] = trace["prior"] = None
-        context = {"r": record, "a": a, "ctx": ctx, "trace": trace, "chart": chart, "table": table,
+        context = {"r": record, "a": a, "ctx": ctx, "trace": trace, "chart": chart, "table": table, "quotes": quotes,
                    "trace_more": sorted((k, v) for k, v in trace.items() if k not in _TRACE_KEYS),
                    "fields_more": [(f.name, getattr(a, f.name)) for f in fields(Alert) if f.name not in _SHOWN],
                    "verdicts": [v.value for v in Verdict], "link": self.c.public_link(f"/alerts/{a.id}"),
@@ -536,6 +540,24 @@ class _Views:
         return _csv([[f.id, f.alert_id, f.rule, f.verdict.value, f.author, f.created_at.isoformat(), f.note,
                       f.alert_title] for f in rows],
                     ["id", "alert_id", "rule", "verdict", "author", "created_at", "note", "alert_title"], "feedback.csv")
+
+
+_SENTENCE = re.compile(r"[^.!?\n]*[.!?]?")
+
+
+def quote_of(summary: str | None, value: int | None) -> str | None:
+    """The sentence of an item's summary that states the evidence's figure ("…killed … to 1,018…"),
+    cleaned and bounded; its first sentence when the figure is not in it; None without a summary."""
+    if not summary:
+        return None
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(summary) if m.group(0).strip()]
+    if value is not None:
+        spelled = {str(value), f"{value:,}", f"{value:,}".replace(",", ".")}
+        hit = next((s for s in sentences if any(re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d])", s)
+                                                for n in spelled)), None)
+        if hit is not None:
+            return clean_line(hit, limit=300)
+    return clean_line(sentences[0], limit=300) if sentences else None
 
 
 def headline(alert: Alert) -> str:

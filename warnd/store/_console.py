@@ -304,6 +304,18 @@ class ConsoleReads(StoreBase):
             out.setdefault(rule, RuleStats(feedback=fb))
         return out
 
+    def evidence_summaries(self, evidence: Sequence[tuple[str, str | None, datetime]]) -> dict[tuple[str, str], str]:
+        """The summaries of the items behind evidence, by (feed, link); found through the items'
+        observed time, which evidence keeps as its time."""
+        wanted = {(feed, link) for feed, link, _ in evidence if link}
+        times = list({at for _, link, at in evidence if link})
+        if not wanted:
+            return {}
+        q = (select(ItemRow.feed, ItemRow.link, ItemRow.summary)
+             .where(ItemRow.observed_at.in_(times), ItemRow.current.is_(True)))
+        with self._read() as conn:
+            return {(feed, link or ""): summary for feed, link, summary in conn.execute(q) if (feed, link) in wanted}
+
     def rule_evaluated_at(self) -> dict[str, datetime]:
         """Per rule, the last time it decided any of its groups (from the groups' alert states)."""
         q = select(AlertStateRow.rule, func.max(AlertStateRow.last_evaluated_at)).group_by(AlertStateRow.rule)
