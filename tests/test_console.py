@@ -418,3 +418,15 @@ async def test_a_throttled_decision_is_listed_and_has_its_page(demo) -> None:
 def test_quote_of_finds_the_sentence_that_states_the_figure(text, value, expected) -> None:
     from warnd.console.views import quote_of
     assert quote_of(text, value) == expected
+
+
+def test_slack_messages_link_to_the_alert_page() -> None:
+    import json
+
+    from warnd.deliver.slack import render_slack
+    alert = Alert(rule="r", dedup_key="k", severity=Severity.HIGH, title="", labels=(("region", "Latakia"),), value=12,
+                  baseline=None, window=timedelta(hours=24), sources=1, fired_at=SystemClock().now(),
+                  metric="killed", id=42)
+    linked = json.dumps(render_slack(alert, public_url="https://warnd.example.org/"))
+    assert "<https://warnd.example.org/alerts/42|open in the console>" in linked
+    assert "warnd.example.org" not in json.dumps(render_slack(alert))
