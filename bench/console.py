@@ -123,7 +123,9 @@ def fill(store: Store, n_alerts: int, n_obs: int, rng: random.Random) -> None:
             for table in ("items", "observations", "alerts", "deliveries", "feedback"):
                 conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT max(id) FROM {table}))"))
-            conn.execute(sa.text("ANALYZE"))
+        # The steady state autovacuum keeps: statistics, and the visibility map index-only scans need.
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
     else:
         with store.engine.begin() as conn:
             conn.execute(sa.text("ANALYZE"))

@@ -125,3 +125,15 @@ def test_migration_fills_the_console_columns_of_alerts_already_stored(tmp_path) 
     (record,) = store.console_alerts(AlertFilter(region="Latakia", community="Alawite")).records
     assert record.trace is None and record.alert.value == 5
     store.close()
+
+
+def test_a_long_list_is_counted_up_to_a_cap_past_the_page(pipeline: Pipeline, monkeypatch) -> None:
+    from warnd.store import _console
+    monkeypatch.setattr(_console, "COUNT_CAP", 2)
+    clock = FakeClock(T0)
+    feed_in(pipeline, clock, *[item(f"o{i}", killed=300, feed=f"outlet-{i}", region=r)
+                               for i, r in enumerate(["Latakia", "Tartus", "Homs"])])
+    first = pipeline.store.console_alerts(AlertFilter(), limit=1)
+    assert (first.total, first.more, len(first.records)) == (2, True, 1)
+    last = pipeline.store.console_alerts(AlertFilter(), offset=3, limit=1)
+    assert (last.total, last.more, len(last.records)) == (4, False, 1)

@@ -199,17 +199,19 @@ class _Views:
         result: AlertPage = await self.c.db(Store.console_alerts, self.c.store, flt, offset=(page - 1) * per_page,
                                             limit=per_page)
         query = {k: v for k, v in request.query.items() if k not in ("page", "per_page") and v}
-        pages = max(1, -(-result.total // per_page))
+        pages = max(1, -(-result.total // per_page)) + (1 if result.more else 0)
         rows = [self._row(r) for r in result.records]
         context = {
-            "rows": rows, "total": result.total, "page": page, "pages": pages, "flt": flt, "query": query,
+            "rows": rows, "total": result.total, "more": result.more, "page": page, "pages": pages, "flt": flt,
+            "query": query,
             "prev": f"?{urlencode({**query, 'page': page - 1})}" if page > 1 else None,
             "next": f"?{urlencode({**query, 'page': page + 1})}" if page < pages else None,
             "csv": f"/alerts.csv?{urlencode(query)}",
             "rules": sorted(lr.rule.id for lr in self.c.rules().rules), "severities": [s.value for s in Severity],
             "states": [s.value for s in AlertOutcome],
         }
-        data = {"total": result.total, "page": page, "per_page": per_page, "pages": pages,
+        data = {"total": result.total, "total_is_lower_bound": result.more, "page": page, "per_page": per_page,
+                "pages": pages,
                 "alerts": [self._alert_json(r) for r in result.records]}
         return Page("alerts.html.j2", context, data)
 

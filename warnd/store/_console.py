@@ -28,6 +28,8 @@ from .tables import (
     ObservationRow,
 )
 
+# Alerts counted past the page asked for; beyond, a list says "N+".
+COUNT_CAP = 10_000
 # The labels the console filters alerts on, copied into columns of their own.
 _LABEL_COLUMNS = {"region": "region", "country": "country", "community": "targeted_group"}
 
@@ -123,9 +125,10 @@ class AlertRecord:
 @dataclass(frozen=True, slots=True)
 class AlertPage:
     records: tuple[AlertRecord, ...]
-    total: int
+    total: int          # how many match (at most offset + COUNT_CAP: see `more`)
     offset: int
     limit: int
+    more: bool = False  # more than `total` match
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,16 +181,22 @@ class ConsoleReads(StoreBase):
         if flt.state in (AlertOutcome.THROTTLED, AlertOutcome.SUPPRESSED):
             return self._decision_page(flt, offset, limit)
         where = _alert_conditions(flt)
+        # Counted up to COUNT_CAP past the page (a list says "10,000+" beyond): counting every one of
+        # 100,000 alerts cost more than the page itself on PostgreSQL.
+        cap = offset + COUNT_CAP
+        counted = select(_A.id).where(*where).limit(cap + 1).subquery()
+        # The page's ids first (the primary key index alone), then their rows: a deep offset skips
+        # index entries, not whole rows with their evidence.
+        page_ids = select(_A.id).where(*where).order_by(_A.id.desc()).offset(offset).limit(limit).scalar_subquery()
         with self._read() as conn:
-            total = int(conn.scalar(select(func.count()).select_from(AlertRow.__table__).where(*where)) or 0)
-            rows = conn.execute(select(AlertRow.__table__).where(*where).order_by(_A.id.desc())
-                                .offset(offset).limit(limit)).all()
+            total = int(conn.scalar(select(func.count()).select_from(counted)) or 0)
+            rows = conn.execute(select(AlertRow.__table__).where(_A.id.in_(page_ids)).order_by(_A.id.desc())).all()
             ids = [r.id for r in rows]
             deliveries = _deliveries_of(conn, ids)
             acks = _acks_of(conn, ids)
             feedback = _feedback_of(conn, ids)
         records = tuple(_record(r, deliveries.get(r.id, ()), acks.get(r.id), feedback.get(r.id, ())) for r in rows)
-        return AlertPage(records, total, offset, limit)
+        return AlertPage(records, min(total, cap), offset, limit, more=total > cap)
 
     def console_alert(self, alert_id: int) -> AlertRecord | None:
         """One alert with its deliveries, acknowledgement and feedback."""
