@@ -6,7 +6,7 @@ WARND  := $(VENV)/bin/warnd
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run once test test-fast soak install db check lint typecheck bench clean
+.PHONY: run once test test-fast soak install db check lint typecheck bench clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check warnd tests bench
 	$(VENV)/bin/mypy
+
+# The browser tests drive Debian's chromium (tests/test_console_browser.py); CI installs it here.
+chromium:
+	@command -v chromium >/dev/null || { \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	    else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# The console's screenshots in docs/img/, taken by the browser test on the demo data.
+screenshots: install chromium
+	WARND_SCREENSHOTS=docs/img $(PY) -m pytest -q tests/test_console_browser.py -k chromium
 
 bench: install
 	@echo "see bench/README.md: each benchmark is run on its own, e.g. $(PY) bench/extract.py"

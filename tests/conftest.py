@@ -7,7 +7,8 @@ import pytest
 
 from warnd.clock import FakeClock
 
-pytest_plugins = ["tests.fixtures.httpserver", "tests.fixtures.db", "tests.fixtures.smtp", "tests.fixtures.aioserver"]
+pytest_plugins = ["tests.fixtures.httpserver", "tests.fixtures.db", "tests.fixtures.smtp", "tests.fixtures.aioserver",
+                  "tests.fixtures.console"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -47,7 +47,7 @@ def check_golden(name: str, actual: str) -> None:
 def render_all(sample: str) -> dict[str, str]:
     from warnd.deliver.render import alert_context
     alert = SAMPLES[sample]()
-    ctx = alert_context(alert, public_url="https://dash.warnd.example.org/alerts")
+    ctx = alert_context(alert, public_url="https://warnd.example.org/")
     return {
         "subject.txt": EMAIL.render("subject.txt.j2", ctx, rule=alert.rule).strip() + "\n",
         "body.txt": EMAIL.render("body.txt.j2", ctx, rule=alert.rule) + "\n",

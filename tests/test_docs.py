@@ -13,7 +13,8 @@ from warnd.extract import load_extractor
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {name: f"dummy-{name.lower()}" for name in (
-    "WARND_SMTP_USER", "WARND_SMTP_PASSWORD", "WARND_SLACK_URL", "WARND_HOOK_SECRET", "ACLED_TOKEN")}
+    "WARND_SMTP_USER", "WARND_SMTP_PASSWORD", "WARND_SLACK_URL", "WARND_HOOK_SECRET", "ACLED_TOKEN",
+    "WARND_SESSION_SECRET")}
 ENV["WARND_SLACK_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX"
 
 

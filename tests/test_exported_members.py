@@ -17,10 +17,12 @@ EXPORTS = {
         "secrets_needed", "validate",
     ],
     "warnd.store": [
-        "AlertState", "Group", "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag",
-        "Silence", "Store",
+        "AlertFilter", "AlertPage", "AlertRecord", "AlertState", "DecisionRecord", "FeedbackRecord", "Group",
+        "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "SeriesPoint", "Silence",
+        "Store",
         "StoreThread", "StoredItem", "observed_time", "open_store",
     ],
+    "warnd.console": ["CSP", "ConsoleApp", "Identity", "Role", "hash_password", "new_token"],
     "warnd.evaluate": [
         "Candidate", "PhraseMatcher", "TextItem", "aggregate", "baseline_days", "baseline_stat", "build_tally",
         "daily_buckets", "evidence_of", "feed_silence", "frequency", "ids_behind", "jump", "jump_from_series",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import os
@@ -131,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     sl.add_argument("--json", action="store_true")
     se = sisub.add_parser("expire", parents=[common], help="end a silence now")
     se.add_argument("id", type=int)
+
+    co = sub.add_parser("console", help="credentials for the console (docs/console.md)")
+    cosub = co.add_subparsers(dest="console_command", required=True, metavar="ACTION")
+    cosub.add_parser("hash-password", help="read a password (prompt or stdin), print its argon2 hash for http.users")
+    cosub.add_parser("token", help="make a bearer token for the JSON API; print it and the sha256 for http.tokens")
     return p
 
 
@@ -155,6 +161,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "init":
         return _init(args)
+    if command == "console":
+        return _console(args)
     choice = find_config(getattr(args, "config", None), os.environ, home=Path.home(), cwd=Path.cwd())
     args.config, args.config_source, args.config_tried = str(choice.path), choice.source, choice.tried
     if command == "run":
@@ -540,3 +548,24 @@ def _silence(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _console(args: argparse.Namespace) -> int:
+    from warnd.console import hash_password, new_token  # argon2 is loaded only for this command
+    if args.console_command == "token":
+        token, digest = new_token()
+        print(f"token (give it to the API client; it is not stored): {token}")
+        print(f"http.tokens entry: {{name: CLIENT, sha256: {digest}, role: viewer}}")
+        return 0
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("warnd console hash-password: the two passwords differ", file=sys.stderr)
+            return EXIT_PROBLEMS
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        print("warnd console hash-password: use at least 10 characters", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(hash_password(password))
+    return 0

@@ -32,13 +32,14 @@ from warnd.clock import Clock, SystemClock
 from warnd.config import RuleSet, Settings, load_rules, load_settings
 from warnd.config import rule_paths as config_rule_paths
 from warnd.config.settings import EmailChannelConfig, FeedSettings, FileChannelConfig
+from warnd.console import ConsoleApp
 from warnd.deliver import EmailSender, FileSender, Sender, build_senders
 from warnd.deliver.digest import digest_filename, next_digest_at, render_digest
 from warnd.deliver.outbox import DrainReport, Outbox
 from warnd.errors import ConfigError, DeliveryError, RuleError, StoreError, StoreLockedError
 from warnd.extract import load_extractor
 from warnd.fetch import Fetcher, make_http_session
-from warnd.health import CapSource, HealthServer
+from warnd.health import CapSource, HealthServer, parse_listen
 from warnd.metrics import Metrics
 from warnd.pipeline import Extract, Pipeline
 from warnd.poll import Poller, make_parse_executor
@@ -96,6 +97,7 @@ class Daemon:
     config_path: Path | None = None
     _rng: random.Random = field(default_factory=random.Random)
     health: HealthServer | None = None
+    console: ConsoleApp | None = None
     _owns_http: bool = False
     _lock: IO[bytes] | None = None
     _states: dict[str, FeedState] = field(default_factory=dict)
@@ -127,9 +129,13 @@ class Daemon:
             http = self.settings.http
             cap = CapSource(self._cap_alerts, self.settings.cap, self.clock.now, base_url=self.settings.public_url,
                             public_url=self.settings.public_url)
+            console = ConsoleApp(store=self.store, db=self.db, settings=self.settings, rules=lambda: self.rules,
+                                 clock=self.clock, host=parse_listen(http.listen)[0]) if http.console else None
+            self.console = console
             self.health = HealthServer(http.listen, metrics=self.metrics, ready=self._ready,
                                        max_connections=http.max_connections, header_timeout_s=http.header_timeout_s,
-                                       idle_timeout_s=http.idle_timeout_s, cap=cap)
+                                       idle_timeout_s=http.idle_timeout_s, cap=cap,
+                                       extend=console.install if console is not None else None)
 
     # ---- one pass -----------------------------------------------------------------------------
 
@@ -350,6 +356,8 @@ class Daemon:
         self.settings, self.senders, self.rules, self.rule_files = settings, senders, rules, tuple(paths)
         self._rule_mtimes = _mtimes(self.rule_files)
         self.pipeline.settings, self.pipeline.rules = settings, rules
+        if self.console is not None:
+            self.console.settings = settings      # its feeds and public_url; http.* itself needs a restart
         self.pipeline.feed_tags = {f.name: f.tags for f in settings.feeds}
         fetcher = Fetcher(settings.fetch, session=self.http, clock=self.clock, base_dir=Path(settings.base_dir))
         self.poller = Poller(fetcher, clock=self.clock, executor=self.parse_executor)

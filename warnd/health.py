@@ -9,8 +9,9 @@
   `/cap/alerts/<id>.xml` — one alert's CAP message (warnd/deliver/cap.py). Silenced and inhibited
   alerts are not in it.
 
-The default listen address is loopback only (`127.0.0.1:9108`): the endpoints have no
-authentication, so expose them further only behind a firewall or a reverse proxy.
+The default listen address is loopback only (`127.0.0.1:9108`): these endpoints have no
+authentication, so expose them further only behind a firewall or a reverse proxy. The console
+(warnd/console, added through `extend`) shares the listener and brings its own authentication.
 
 The listener must never cost alert delivery its file descriptors (issue 21: 1,100 half-finished
 requests exhausted `ulimit -n 1024` and stopped every email). So warnd accepts connections itself
@@ -83,7 +84,8 @@ class HealthServer:
 
     def __init__(self, listen: str, *, metrics: Metrics, ready: ReadyCheck, ready_timeout_s: float = 5.0,
                  max_connections: int = 64, header_timeout_s: float = 10.0, idle_timeout_s: float = 30.0,
-                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0, cap: CapSource | None = None) -> None:
+                 accept_backoff_s: float = 1.0, warn_every_s: float = 60.0, cap: CapSource | None = None,
+                 extend: Callable[[web.Application], None] | None = None) -> None:
         self.host, self._port = parse_listen(listen)
         self.metrics = metrics
         self._ready = ready
@@ -96,6 +98,7 @@ class HealthServer:
         self._listener: _Listener | None = None
         self._bound_port: int | None = None
         self._cap = cap
+        self._extend = extend     # adds more routes (the console) to the same listener
 
     @property
     def port(self) -> int:
@@ -115,6 +118,8 @@ class HealthServer:
         if self._cap is not None:
             app.router.add_get("/cap/alerts.atom", self._cap_feed)
             app.router.add_get(r"/cap/alerts/{alert_id:\d{1,18}}.xml", self._cap_alert)
+        if self._extend is not None:
+            self._extend(app)
         # access_log=None: a scrape every 15 s is not an event worth a log line.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()

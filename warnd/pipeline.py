@@ -42,7 +42,17 @@ from warnd.routing import (
     muted_by,
     routing_labels,
 )
-from warnd.store import AlertState, Group, GroupTarget, IngestReport, NewAlert, Store, StoredItem
+from warnd.store import (
+    AlertState,
+    DecisionRecord,
+    Group,
+    GroupTarget,
+    IngestReport,
+    NewAlert,
+    Store,
+    StoredItem,
+)
+from warnd.trace import decision_trace, rule_source
 from warnd.types import (
     OBSERVATION_ATTR,
     Alert,
@@ -83,6 +93,9 @@ class Pipeline:
     text_failures: dict[str, int] = field(default_factory=dict)
     _tree: tuple[Settings, RouteNode] | None = field(init=False, default=None)
     _sources: Inhibitor | None = field(init=False, default=None)
+    # Decisions of the current cycle that did not alert (throttled, suppressed), written by its flush.
+    decisions: list[DecisionRecord] = field(default_factory=list)
+    _rule_sources: dict[str, str] = field(default_factory=dict)   # rule id -> file:line, for traces
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
@@ -135,6 +148,9 @@ class Pipeline:
 
     def _evaluate(self, now: datetime) -> list[Alert]:
         rules = self.rules.enabled()
+        self._rule_sources = {lr.rule.id: rule_source(lr.path, lr.line, self.settings.base_dir)
+                              for lr in self.rules.rules}
+        self.decisions = []
         cycle = _Cycle(self, now)
         progress = Progress(self, now, self.store.rule_lags())
         self.text_failures = {}
@@ -223,7 +239,7 @@ class Pipeline:
 
     def judge(self, rule: EvaluatedRule, group: Group, cand: Candidate, now: datetime,
               silences: Sequence[object], *, states: Mapping[str, AlertState], firing: dict[str, bool],
-              appeared_at: datetime | None = None,
+              appeared_at: datetime | None = None, series: Sequence[float] | None = None,
               tally: Tally | None = None) -> NewAlert | None:
         """Turn a group's candidate into an alert to record, or into a firing flag only.
 
@@ -238,6 +254,9 @@ class Pipeline:
         if not cand.met:
             if prior is not None:
                 firing[key] = False     # a group that never alerted has no state to flag
+            if cand.reason:
+                # The value was there but a guard (min_sources, min_baseline_days) held the alert back.
+                self._note_decision(rule, key, labels, cand, "suppressed", now, prior, series)
             return None
         if appeared_at is not None and prior is not None and prior.last_sent_at is not None \
                 and prior.last_sent_at >= appeared_at:
@@ -250,6 +269,7 @@ class Pipeline:
             log.info("alert throttled", extra={"rule": rule.id, "dedup_key": key, "value": cand.value,
                                                "last_value": decision.previous_value})
             firing[key] = True      # (throttling needs a prior state too)
+            self._note_decision(rule, key, labels, cand, "throttled", now, prior, series)
             return None
         escalation = decision.verdict is Verdict.ESCALATE
         window = rule.silent_for or rule.failing_for or rule.window if isinstance(rule, FeedSilenceRule) \
@@ -266,9 +286,19 @@ class Pipeline:
             alert = replace(alert, annotations=(*alert.annotations, ("reason", cand.reason)))
         channels, muted, groups = self._routes(rule, alert, now)
         inhibited = None if decision.silence_id is not None else self._inhibited(rule, alert, now)
+        trace = decision_trace(rule, source=self._rule_sources.get(rule.id), cand=cand, verdict=str(decision.verdict),
+                               now=now, prior=prior, silence_id=decision.silence_id, channels=channels,
+                               series=series)
         return NewAlert(replace(alert, notify=channels), channels, decision.silence_id,
                         seen_count=prior.alert_count if prior else 0, has_state=prior is not None,
-                        inhibited=inhibited, groups=groups, muted=muted)
+                        inhibited=inhibited, groups=groups, muted=muted, trace=trace)
+
+    def _note_decision(self, rule: EvaluatedRule, key: str, labels: tuple[tuple[str, str], ...], cand: Candidate,
+                       verdict: str, now: datetime, prior: AlertState | None, series: Sequence[float] | None) -> None:
+        trace = decision_trace(rule, source=self._rule_sources.get(rule.id), cand=cand, verdict=verdict, now=now,
+                               prior=prior, series=series)
+        self.decisions.append(DecisionRecord(key, rule.id, labels, verdict, cand.value, cand.reason, trace,
+                                             str(rule.severity)))
 
     def record(self, decided: Sequence[NewAlert], now: datetime) -> list[Alert]:
         """Record the alerts a rule decided in a cycle (one transaction); returns those recorded, with ids."""
@@ -479,6 +509,8 @@ class _Cycle:
     def flush(self) -> None:
         self.store.set_firing_many(self.firing, self.now)
         self.firing = {}
+        self.store.record_decisions(self.p.decisions, self.now)
+        self.p.decisions = []
 
     @property
     def silences(self) -> list[object]:
@@ -555,7 +587,7 @@ class _Cycle:
         decided: list[NewAlert] = []
         for group, cand, appeared_at in judged:
             one = self.p.judge(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
-                               firing=firing, tally=tallies.get(group))
+                               firing=firing, tally=tallies.get(group), series=series.get(group))
             if one:
                 decided.append(one)
         return self.p.record(decided, now)

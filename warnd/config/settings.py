@@ -281,11 +281,46 @@ class RoutingSettings(_Model):
     by_severity: dict[Severity, tuple[str, ...]] = {}
 
 
+class ConsoleUser(_Model):
+    """A person who may sign in to the console (docs/console.md)."""
+
+    name: str = Field(min_length=1, max_length=128)
+    password_hash: SecretStr = Field(description="argon2 hash from `warnd console hash-password`")
+    role: Literal["viewer", "operator"] = "viewer"
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2(cls, v: SecretStr) -> SecretStr:
+        if not v.get_secret_value().startswith("$argon2"):
+            raise ValueError("not an argon2 hash (make one with `warnd console hash-password`)")
+        return v
+
+
+class ConsoleToken(_Model):
+    """A bearer token for the console's JSON API: only its SHA-256 is configured."""
+
+    name: str = Field(min_length=1, max_length=128)
+    sha256: SecretStr = Field(description="hex SHA-256 of the token, from `warnd console token`")
+    role: Literal["viewer", "operator"] = "viewer"
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, v: SecretStr) -> SecretStr:
+        if not re.fullmatch(r"[0-9a-f]{64}", v.get_secret_value()):
+            raise ValueError("not a hex SHA-256 (64 characters 0-9a-f; make one with `warnd console token`)")
+        return v
+
+
 class HttpSettings(_Model):
     listen: str = "127.0.0.1:9108"
     max_connections: int = Field(64, ge=1, description="open connections at most; one more is closed at once")
     header_timeout_s: Seconds = Field(10, gt=0, description="a request's headers must be complete this soon")
     idle_timeout_s: Seconds = Field(30, gt=0, description="a keep-alive connection idle this long is closed")
+    console: bool = Field(True, description="serve the console and its JSON API beside /healthz and /metrics")
+    users: tuple[ConsoleUser, ...] = Field((), description="console sign-ins; required for a non-loopback listen")
+    tokens: tuple[ConsoleToken, ...] = Field((), description="bearer tokens for /api/v1/")
+    session_secret: SecretStr | None = Field(None, description="signs session cookies; random per start if unset")
+    session_ttl: PositiveDuration = Field(timedelta(hours=12), description="a sign-in lasts this long")
 
 
 class CapSettings(_Model):
@@ -314,7 +349,7 @@ class ExtractSettings(_Model):
 class Settings(_Model):
     database: str = "sqlite:///var/warnd.db"
     timezone: str = "UTC"
-    public_url: str | None = Field(None, description="link shown in alerts (e.g. a dashboard)")
+    public_url: str | None = Field(None, description="the console's address as users reach it: alerts link to their page")
     feeds: tuple[FeedSettings, ...] = ()
     fetch: FetchSettings = FetchSettings()
     rules: tuple[str, ...] = ("rules/*.yaml",)

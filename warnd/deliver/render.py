@@ -376,6 +376,13 @@ def notification_context(notification: Notification | None) -> dict[str, Any] | 
     }
 
 
+def alert_url(alert: Alert, public_url: str | None) -> str | None:
+    """The alert's page in the console (`public_url` + /alerts/ID), once the alert is stored."""
+    if not public_url or alert.id is None:
+        return None
+    return safe_url(f"{public_url.rstrip('/')}/alerts/{alert.id}")
+
+
 def alert_context(alert: Alert, *, public_url: str | None = None, channel: str = "",
                   extra: Mapping[str, Any] | None = None, notification: Notification | None = None) -> dict[str, Any]:
     """Everything the templates may use, computed once; feed text in it is already cleaned."""
@@ -418,6 +425,7 @@ def alert_context(alert: Alert, *, public_url: str | None = None, channel: str =
         "tally_lines": tally_lines(alert),
         "value_note": {"new": " (newly reported)", "total": " (highest running total)"}.get(alert.measure, ""),
         "public_url": safe_url(public_url),
+        "alert_url": alert_url(alert, public_url),
         "alert_id": alert.id,
         "notification": notification_context(notification),
         "resolved": notification is not None and notification.status == "resolved",

@@ -117,7 +117,9 @@ def render_slack(alert: Alert, *, templates: TemplateSet | None = None, template
     if lines:
         blocks.append({"type": "section", "text": _mrkdwn("*Evidence*\n" + "\n".join(lines))})
     context = f"Rule `{escape_mrkdwn(alert.rule)}` · silence: `{escape_mrkdwn(ctx['silence'])}`"
-    if ctx["public_url"]:
+    if ctx["alert_url"]:
+        context += " · " + mrkdwn_link(ctx["alert_url"], "open in the console")
+    elif ctx["public_url"]:
         context += " · " + mrkdwn_link(ctx["public_url"], "dashboard")
     blocks.append({"type": "context", "elements": [_mrkdwn(_cut_mrkdwn(context, SECTION_MAX))]})
     return {"text": _cut_mrkdwn(fallback, TEXT_MAX), "blocks": blocks[:BLOCKS_MAX],

@@ -29,6 +29,16 @@ from warnd.types import (
 )
 
 from . import _convert as conv
+from ._console import (
+    AlertFilter,
+    AlertPage,
+    AlertRecord,
+    ConsoleReads,
+    DecisionRecord,
+    FeedbackRecord,
+    SeriesPoint,
+    console_columns,
+)
 from ._engine import make_engine
 from ._feeds import FeedStates, _put_feed_state
 from ._groups import GroupQueue, GroupTarget, add_to_groups, holds
@@ -50,7 +60,9 @@ from .tables import (
     TollSeriesRow,
 )
 
-__all__ = ["AlertState", "Group", "GroupTarget", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence", "Store",
+__all__ = ["AlertFilter", "AlertPage", "AlertRecord", "AlertState", "DecisionRecord", "FeedbackRecord", "Group",
+           "GroupTarget", "SeriesPoint", "IngestReport", "NewAlert", "RuleCatchUp", "RuleFailure", "RuleLag", "Silence",
+           "Store",
            "StoreThread", "StoredItem", "open_store", "observed_time"]
 
 _INGEST_LOCK = 0x7761726E64  # "warnd": the advisory lock key that orders ingest transactions
@@ -80,6 +92,7 @@ class NewAlert:
     inhibited: str | None = None       # why it is recorded but not sent (an inhibit rule and its source)
     groups: tuple[GroupTarget, ...] = ()   # grouped route nodes that took it: it joins their groups
     muted: tuple[tuple[str, str], ...] = ()  # (channel, why): a time interval mutes that channel now
+    trace: Mapping[str, Any] | None = None   # the decision trace (warnd.trace), stored with the alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +129,8 @@ def open_store(url: str, *, migrate: bool = False, create: bool = False) -> Stor
     return Store(engine)
 
 
-class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, EvaluationProgress, TollReads):
+class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, EvaluationProgress, TollReads,
+            ConsoleReads):
     def close(self) -> None:
         self.engine.dispose()
 
@@ -421,7 +435,8 @@ def _alert_row(one: NewAlert, seq: int) -> dict[str, Any]:
             "baseline": a.baseline, "window_s": int(a.window.total_seconds()), "sources": a.sources,
             "fired_at": a.fired_at, "evidence": [conv.evidence_to_json(e) for e in a.evidence],
             "annotations": dict(a.annotations), "notify": list(one.channels), "escalation": a.escalation,
-            "previous_value": a.previous_value, "silence_id": one.silence_id, "tally": conv.tally_to_json(a.tally)}
+            "previous_value": a.previous_value, "silence_id": one.silence_id, "tally": conv.tally_to_json(a.tally),
+            "trace": dict(one.trace) if one.trace is not None else None, **console_columns(a.labels)}
 
 
 def _counted(c: Casualty) -> bool:

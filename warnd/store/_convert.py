@@ -24,8 +24,6 @@ from warnd.types import (
     TollView,
 )
 
-from .tables import AlertRow, DeliveryRow
-
 
 def feed_state(row: Any) -> FeedState:
     """From a FeedStateRow, or a Core row of the feed_state table (the same attributes)."""
@@ -110,7 +108,8 @@ def tally_from_json(data: dict[str, Any] | None) -> Tally | None:
     )
 
 
-def alert(row: AlertRow) -> Alert:
+def alert(row: Any) -> Alert:
+    """From an AlertRow, or a Core row of the alerts table (the same attributes)."""
     return Alert(
         rule=row.rule, dedup_key=row.dedup_key, severity=Severity(row.severity), title=row.title,
         labels=tuple(sorted(row.labels.items())), value=row.value, baseline=row.baseline,
@@ -122,7 +121,8 @@ def alert(row: AlertRow) -> Alert:
     )
 
 
-def delivery(row: DeliveryRow) -> Delivery:
+def delivery(row: Any) -> Delivery:
+    """From a DeliveryRow, or a Core row of the deliveries table."""
     return Delivery(
         id=row.id, alert_id=row.alert_id, channel=row.channel, status=DeliveryStatus(row.status),
         attempts=row.attempts, next_attempt_at=row.next_attempt_at, last_error=row.last_error,

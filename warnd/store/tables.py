@@ -229,6 +229,9 @@ class AlertRow(Base):
         UniqueConstraint("dedup_key", "seq", name="uq_alerts_dedup_key_seq"),
         Index("ix_alerts_fired_at", "fired_at"),
         Index("ix_alerts_rule", "rule"),
+        Index("ix_alerts_region_id", "region", "id"),
+        Index("ix_alerts_country_id", "country", "id"),
+        Index("ix_alerts_rule_silence_fired", "rule", "silence_id", "fired_at"),   # the console's rule statistics
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -253,6 +256,57 @@ class AlertRow(Base):
     silence_id: Mapped[int | None] = mapped_column(BigInteger)
     # What the value counts (measure, the toll series and incidents behind it): see types.Tally.
     tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the evaluator knew when it fired (rule as evaluated, window, baseline, decision): the console's trace.
+    trace: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Copies of the grouping labels the console filters on (labels is JSON, not indexable on both databases).
+    region: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    community: Mapped[str | None] = mapped_column(String(64))
+
+
+class AlertDecisionRow(Base):
+    """Per group, the last decision that met a rule's condition (or nearly) but did not alert."""
+
+    __tablename__ = "alert_decisions"
+    __table_args__ = (Index("ix_alert_decisions_decided_at", "decided_at"),)
+
+    dedup_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(80))
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    verdict: Mapped[str] = mapped_column(String(16))          # throttled | suppressed
+    value: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    trace: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    region: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    community: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class FeedbackRow(Base):
+    """A desk's verdict on an alert: confirmed, false alarm, duplicate, wrong figure."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_alert_id", "alert_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    verdict: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AcknowledgementRow(Base):
+    __tablename__ = "acknowledgements"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    author: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
+    acked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DeliveryRow(Base):
