@@ -31,7 +31,9 @@ def test_a_fired_alert_keeps_the_trace_of_its_decision(pipeline: Pipeline) -> No
     trace = record.trace
     assert trace is not None
     assert trace["source"].endswith(f"rules.yaml:{JUMP_LINE}")
-    assert trace["verdict"] == "send" and trace["aggregate"] == "max" and trace["value"] == 745
+    # A jump counts what the reports newly report (issue 15): measure new, summed.
+    assert trace["verdict"] == "send" and (trace["measure"], trace["aggregate"]) == ("new", "sum")
+    assert trace["value"] == 745
     assert trace["condition"] == {"increase_at_least": 50, "ratio_at_least": 3}
     assert trace["baseline"]["stat"] == "median" and trace["baseline"]["lookback"] == "14d"
     assert len(trace["baseline"]["daily"]) == 14 and 4 in trace["baseline"]["daily"]
@@ -102,8 +104,9 @@ def test_place_series_by_day(pipeline: Pipeline) -> None:
     clock.advance(days=1)
     feed_in(pipeline, clock, item("t1", killed=30), item("g", groups=("Alawite",)))
     series = pipeline.store.place_series("region", "Latakia", T0 - timedelta(days=2), T0 + timedelta(days=1))
+    # 5 and 7 killed in Latakia at one time from two feeds are one incident (docs/rules.md#tolls): 7 new.
     assert [(p.day.isoformat(), p.kind, p.new, p.reports) for p in series.points] == [
-        ("2025-03-08", "killed", 12, 2), ("2025-03-09", "killed", 30, 1)]
+        ("2025-03-08", "killed", 7, 2), ("2025-03-09", "killed", 30, 1)]
     assert [(d.isoformat(), g, n) for d, g, n in series.mentions] == [("2025-03-09", "Alawite", 1)]
     assert [a.rule for a in series.alerts] == ["first-targeting"]     # 12 and 30 are no jump of 50
     with pytest.raises(ValueError, match="region or country"):

@@ -60,6 +60,8 @@ def decision_trace(rule: Rule, *, source: str | None, cand: _Candidate, verdict:
         "window_start": (now - window).isoformat(timespec="seconds") if window is not None else None,
         "window_end": now.isoformat(timespec="seconds"),
         "aggregate": getattr(rule, "aggregate", None),
+        # What a figure counts: `new` (what each report newly reported) or `total` (docs/rules.md#tolls).
+        "measure": getattr(rule, "measure", None),
         "condition": _model(getattr(rule, "condition", None)),
         "match": rule.match.model_dump(mode="json", exclude_defaults=True),
         "group_by": list(rule.group_by),

@@ -6,6 +6,7 @@ same permissions (datasette's `.json` pages). The pages themselves are in `views
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -77,6 +78,8 @@ def _jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple | set | frozenset):
         return list(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)   # e.g. an alert's tally: its tolls, their points, its incidents
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 

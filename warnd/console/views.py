@@ -307,6 +307,8 @@ class _Views:
         a = record.alert
         labels = a.label_dict
         level, name = ("region", labels.get("region")) if labels.get("region") else ("country", labels.get("country"))
+        if not name and a.tally is not None and a.tally.toll is not None:
+            name = a.tally.toll.scope      # a toll for a whole country groups under no region
         if not name:
             return None, []
         end = a.fired_at.date()
@@ -329,7 +331,7 @@ class _Views:
                 if group == labels.get("targeted_group", group):
                     new[day] = new.get(day, 0) + n
         what = a.metric or "casualties"
-        lines = [Line(f"{what}: incident figures (sum)", tuple(new.get(d) for d in days))]
+        lines = [Line(f"{what}: newly reported", tuple(new.get(d) for d in days))]
         if total:
             lines.append(Line(f"{what}: highest running toll", tuple(total.get(d) for d in days)))
         chart = line_chart(days, lines, title=f"{what} in {name}, by day",

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from warnd.types import Alert, CasualtyKind, Delivery, Severity
@@ -359,10 +359,14 @@ class ConsoleReads(StoreBase):
         # the database (a country's month is tens of thousands of observations).
         metrics = [*(str(k) for k in CasualtyKind), "mention"]
         day_of = _utc_day(_O.observed_at, self.dialect)
+        # New casualties are what each report newly reported (docs/rules.md#tolls: a toll's rises, an
+        # incident counted once, on every revision); the running toll is the highest current total.
         where = (_O.metric.in_(metrics), _O[level] == name, _O.observed_at >= start, _O.observed_at < end,
-                 _O.superseded.is_(False))
-        q = (select(day_of, _O.metric, _O.cumulative, _O.targeted_group, func.sum(_O.value), func.max(_O.value),
-                    func.count()).where(*where).group_by(day_of, _O.metric, _O.cumulative, _O.targeted_group))
+                 or_(_O.superseded.is_(False), _O.new_count > 0))
+        current = and_(_O.superseded.is_(False), _O.cumulative.is_(True))
+        q = (select(day_of, _O.metric, _O.targeted_group, func.sum(_O.new_count),
+                    func.max(case((current, _O.value), else_=None)), func.count())
+             .where(*where).group_by(day_of, _O.metric, _O.targeted_group))
         in_span = (_A[level] == name, _A.fired_at >= start, _A.fired_at < end)
         alerts_q: Select[Any] = select(AlertRow.__table__).where(*in_span).order_by(_A.id.desc()).limit(alerts)
         alert_day = _utc_day(_A.fired_at, self.dialect)
@@ -372,16 +376,15 @@ class ConsoleReads(StoreBase):
             per_day = conn.execute(select(alert_day, func.count()).where(*in_span).group_by(alert_day)).all()
         days: dict[tuple[date, str], list[int]] = {}    # (day, kind) -> [new, total or -1, reports]
         mentions: dict[tuple[date, str], int] = {}
-        for day_value, metric, cumulative, group, total_value, max_value, n in rows:
+        for day_value, metric, group, new_value, max_total, n in rows:
             day = _as_date(day_value)
             if metric == "mention":
                 mentions[(day, group or "?")] = mentions.get((day, group or "?"), 0) + int(n)
                 continue
             slot = days.setdefault((day, metric), [0, -1, 0])
-            if cumulative:
-                slot[1] = max(slot[1], int(max_value))
-            else:
-                slot[0] += int(total_value)
+            slot[0] += int(new_value or 0)
+            if max_total is not None:
+                slot[1] = max(slot[1], int(max_total))
             slot[2] += int(n)
         points = tuple(SeriesPoint(day, kind, new, total if total >= 0 else None, n)
                        for (day, kind), (new, total, n) in sorted(days.items()))
