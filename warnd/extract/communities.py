@@ -64,10 +64,13 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     figures = figures or {}
     starts, worship, any_case = lexicon.starts, lexicon.worship, lexicon.any_case
     mentions = [k for k, t in enumerate(tokens)
-                if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship]
-    unnamed = _unlisted_names(tokens, lexicon)
-    if unnamed:
-        mentions = sorted(set(mentions) | unnamed)
+                if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship
+                or t.low in _PEOPLE_NOUNS]
+    people_nouns = [k for k in mentions if tokens[k].low in _PEOPLE_NOUNS]
+    if people_nouns:
+        unnamed = _unlisted_names(tokens, people_nouns, lexicon)
+        mentions = sorted((set(mentions) - set(people_nouns)) | unnamed
+                          | {k for k in people_nouns if tokens[k].low in starts or tokens[k].low in worship})
     if not mentions:
         return ()  # most items name no community: one pass and done
     starts_at = sorted(figures)
@@ -195,13 +198,11 @@ _NOT_A_PEOPLE = frozenset({"the", "a", "an", "this", "that", "these", "those", "
                            "muslim", "christian", "among", "and", "or", "of", "in", "for", "from", "with", "by"})
 
 
-def _unlisted_names(tokens: list[Token], lexicon: Lexicon) -> set[int]:
-    """Capitalised words right before a people noun, or listed before one ("Tharu and Pahadi
-    communities"), that no list knows: candidates for `_form_at`'s structural reading."""
+def _unlisted_names(tokens: list[Token], people_nouns: list[int], lexicon: Lexicon) -> set[int]:
+    """Capitalised words right before a people noun (at the indexes `people_nouns`), or listed before
+    one ("Tharu and Pahadi communities"): candidates for `_form_at`'s structural reading."""
     out: set[int] = set()
-    for j, t in enumerate(tokens):
-        if t.low not in _PEOPLE_NOUNS or j == 0:
-            continue
+    for j in people_nouns:
         k = j - 1
         while k >= 0 and k >= j - 5 and _may_name_people(tokens, k, lexicon):
             out.add(k)
