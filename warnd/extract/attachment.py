@@ -38,7 +38,7 @@ RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "rele
                             "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding",
                             "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
                             "resettled", "relocated"})
-_TO_DEATH = frozenset({"hacking", "beating", "stabbing", "burning", "stoning", "beat", "hacked", "beaten", "stabbed",
+TO_DEATH = frozenset({"hacking", "beating", "stabbing", "burning", "stoning", "beat", "hacked", "beaten", "stabbed",
                        "burned", "burnt", "crushed", "trampled", "starved",
                        "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
                        "bled", "worked", "battered", "kicked", "whipped", "lynched", "mauled"})
@@ -150,8 +150,8 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
                 k += 1
             continue
         if low == "death" and k > 1 and tokens[k - 1].low == "to" and (
-                tokens[k - 2].low in _TO_DEATH
-                or (d.mention.hedge_start > 0 and tokens[d.mention.hedge_start - 1].low in _TO_DEATH)):
+                tokens[k - 2].low in TO_DEATH
+                or (d.mention.hedge_start > 0 and tokens[d.mention.hedge_start - 1].low in TO_DEATH)):
             return CasualtyKind.KILLED, k  # "hacked to death", "burning 24 people to death", not "sentenced ... to death"
         if low == "treated" and k + 2 < hi and tokens[k + 1].low == "for" and tokens[k + 2].low in INJURIES:
             return CasualtyKind.INJURED, k  # "55 survivors were treated for burns"

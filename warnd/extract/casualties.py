@@ -25,6 +25,7 @@ from warnd.extract import casualty_words as W
 from warnd.extract.attachment import (
     JOINS,
     RELEASE_VERBS,
+    TO_DEATH,
     TOLL_REACH,
     Draft,
     disjunction,
@@ -323,7 +324,9 @@ def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
 
 _NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
                        "kidnapping", "killing"})
-_SINGLE_TRIGGERS = frozenset(W.ACTIVE_VERBS) - _NOMINALS
+# "beat a trader to death": a verb that kills only with "to death" after its object (the attachment
+# then needs that phrase, so "beat a trader" alone gives nothing)
+_SINGLE_TRIGGERS = (frozenset(W.ACTIVE_VERBS) - _NOMINALS) | (TO_DEATH - {"worked", "frozen", "bled"})
 
 
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated: bool = True) -> bool:

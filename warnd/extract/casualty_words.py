@@ -138,6 +138,38 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "ministers", "judges", "lawyers", "activists", "bloggers", "reporters", "diplomats",
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
                     "casualties", "humans", "lives", "souls"})
+OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters", "tappers",
+                                       "cooks", "cleaners", "barbers", "masons", "bakers", "labourers", "weavers",
+                                       "artisans", "truckers", "boatmen", "ferrymen", "woodcutters", "panners"})
+
+
+def _singular(word: str) -> str | None:
+    """The singular of a plural person noun, by the regular English rules, or None."""
+    if word.endswith("men") and len(word) > 4:
+        return word[:-3] + "man"           # fishermen -> fisherman, herdsmen -> herdsman
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"             # paramilitaries -> paramilitary
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+        return word[:-1]                   # shepherds -> shepherd, nurses -> nurse
+    return None
+
+
+# Every plural person noun names one victim in the singular too ("killed a shepherd", "wounded a
+# nurse"): lists are written in the plural, news names single victims in the singular (class C4).
+_NO_SINGULAR = frozenset({"others", "lives", "souls", "hostages", "captives", "prisoners", "detainees", "casualties", "seekers", "humans", "dozen", "security",
+                          "military", "army", "personnel", "police", "gangs", "nationals", "locals"})
+
+
+def _with_singulars(words: frozenset[str]) -> frozenset[str]:
+    extra = {_singular(w) for w in words if w not in _NO_SINGULAR}
+    return words | frozenset(w for w in extra if w is not None)
+
+
+OCCUPATIONS = _with_singulars(OCCUPATIONS)
+PEOPLE = _with_singulars(PEOPLE)
+CIVILIANS = _with_singulars(CIVILIANS)
+FIGHTERS = _with_singulars(FIGHTERS)
+SECURITY = _with_singulars(SECURITY)
 VICTIM_CLASS: dict[str, str] = {
     **dict.fromkeys(PEOPLE | OCCUPATIONS | RELATIVES, "people"),
     **dict.fromkeys(FAMILIES, "families"),
