@@ -425,6 +425,26 @@ FRAMES = [
                  [F(K.KILLED, 3000, historical=True), F(K.KILLED, 4)], id="year-named-event-is-history"),
     pytest.param("Families marked twelve years since the siege, in which 900 people died.",
                  [F(K.KILLED, 900, historical=True)], id="years-since-anniversary"),
+    # per-place lists in brackets (C2): the bare members take the figure before them
+    pytest.param("Floods killed 52 people across the north, with Kano (21), Jigawa (18) and Bauchi (13) worst hit.",
+                 [F(K.KILLED, 52), F(K.KILLED, 21, part_of=0), F(K.KILLED, 18, part_of=0),
+                  F(K.KILLED, 13, part_of=0)], id="bracketed-places-after-total"),
+    pytest.param("The worst-hit towns were Ruhengeri (31 dead), Gisenyi (12) and Kibuye (8), officials said.",
+                 [F(K.KILLED, 31), F(K.KILLED, 12), F(K.KILLED, 8)], id="bracketed-places-first-has-kind"),
+    pytest.param("Police said 90 people were detained in Mombasa (40), Kisumu (30) and Nakuru (20).",
+                 [F(K.ARRESTED, 90), F(K.ARRESTED, 40, part_of=0), F(K.ARRESTED, 30, part_of=0),
+                  F(K.ARRESTED, 20, part_of=0)], id="bracketed-arrests"),
+    pytest.param("Gunmen killed three people: Ahmed (25), Musa (30) and Ali (41).", [F(K.KILLED, 3)],
+                 id="bracketed-ages-exceed-the-total"),
+    pytest.param("Gunmen killed 40 people, among them Ahmed Musa (34), a trader.", [F(K.KILLED, 40)],
+                 id="one-bracketed-number-is-an-age"),
+    pytest.param("Ahmed (25) and Musa (30) were arrested in Kano.", [], id="bracketed-with-no-figure-before"),
+    # one victim named in the singular (C4), with a modifier before the noun (C5)
+    pytest.param("The blast killed a Yazidi shepherd and wounded two others.",
+                 [F(K.KILLED, 1), F(K.INJURED, 2)], id="singular-with-modifier"),
+    pytest.param("A mob beat a Hindu trader to death in Sylhet.", [F(K.KILLED, 1)], id="singular-beaten-to-death"),
+    pytest.param("Police beat a protester in Nairobi.", [], id="beaten-is-no-figure-without-to-death"),
+    pytest.param("Pirates took 18 crew hostage off the coast.", [F(K.KIDNAPPED, 18)], id="hostage-is-no-singular-noun"),
 ]
 
 

@@ -70,6 +70,7 @@ class Draft:
     # and nothing may give it a kind later
     blocked: bool = False
     outer_parent: int | None = None   # a total in an earlier sentence ("Of those, 683 were children")
+    bracketed: bool = False   # "Kano (21)": blocked unless a per-place list after a figure takes it
 
 
 # A sub-count's own predicate that ends the harm its total names (C16): these people are no longer held.

@@ -149,6 +149,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
         if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
+            if _bare_in_brackets(tokens, mention, lo, hi):
+                drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
         head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
         if head == "not-people" or (mention.written == "article" and head is None):
@@ -170,6 +172,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 d.cumulative = d.cumulative or target.cumulative
     if any(tokens[d.mention.hedge_start - 1].text in _LIST_MARKS for d in drafts[1:]):
         _attach_breakdowns(tokens, hi, drafts)
+        _attach_bracketed(tokens, hi, drafts)
     for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
@@ -241,6 +244,57 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> Non
             e.of_parent_victims = p.parent is not None
             if p.parent is None and p.head is not None:
                 e.head = p.head
+
+
+def _bracketed(tokens: list[Token], d: Draft, hi: int) -> bool:
+    """"Kano (21)", "Basra (19 dead)": the number alone in brackets right after a capitalised name."""
+    s = d.mention.hedge_start
+    close = d.np_end if d.head is not None else d.mention.end
+    while close < hi and close < d.mention.end + 3 and tokens[close].text != ")":
+        close += 1  # "(19 dead)", "(12 killed)"
+    return s >= 2 and tokens[s - 1].text == "(" and close < hi and tokens[close].text == ")" \
+        and tokens[s - 2].is_cap and tokens[s - 2].kind == "word"
+
+
+def _bare_in_brackets(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
+    """"Kano (21)": refused as an age unless `_attach_bracketed` finds a list of places after a figure."""
+    return m.hedge_start == m.start and m.start - 2 >= lo and m.end < hi and tokens[m.start - 1].text == "(" \
+        and tokens[m.end].text == ")" and tokens[m.start - 2].is_cap and m.written == "digits"
+
+
+def _attach_bracketed(tokens: list[Token], hi: int, drafts: list[Draft]) -> None:
+    """A per-place list in brackets (class C2): "46 died, with Basra (19 dead) ahead of Dhi Qar (15) and
+    Maysan (12)", "90 were detained in Mombasa (40), Kisumu (30) and Nakuru (20)". The bare members take
+    the kind, flag and victims of the figure before them; they break down the sentence's total when one
+    precedes them and their sum does not exceed it. A name in brackets with no figure before it
+    ("Ahmed (25)", an age) gives nothing."""
+    total: int | None = None
+    chain: list[int] = []
+    for i, d in enumerate(drafts):
+        if d.blocked and not d.bracketed:
+            continue
+        if not _bracketed(tokens, d, hi):
+            if d.kind is not None and not chain:
+                total = i
+            continue
+        if d.kind is None and not chain and total is None:
+            continue
+        chain.append(i)
+    if not chain or (len(chain) == 1 and drafts[chain[0]].kind is None):
+        return  # "killed 40 people, among them Ahmed (25)": one bare number in brackets is an age
+    source = drafts[chain[0]] if drafts[chain[0]].kind is not None else drafts[total] if total is not None else None
+    if source is None:
+        return
+    members = [drafts[i] for i in chain if drafts[i].kind in (None, source.kind)]
+    if total is not None and sum(m.mention.value for m in members) > drafts[total].mention.value:
+        return  # "killed three people: Ahmed (25), Musa (30)": ages, not a breakdown
+    parent = total if total is not None and drafts[total].kind == source.kind and total < chain[0] else None
+    for m in members:
+        m.blocked = False
+        if m.kind is None:
+            m.kind, m.anchor, m.how, m.cumulative = source.kind, source.anchor, "listed", source.cumulative
+        if parent is not None and m.parent is None:
+            m.parent, m.of_parent_victims = parent, True
 
 
 _ATTRIBUTION = frozenset({"said", "says", "told", "reported", "added", "stated", "announced"})

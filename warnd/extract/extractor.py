@@ -181,7 +181,8 @@ def _assign_locations(tokens: list[Token], spans: Sequence[tuple[int, int]], fig
         seg_a, seg_b = f.segment
         clause = _clause_start(tokens, start, min(f.start, f.anchor))
         seg_a = max(seg_a, clause)
-        listed = _list_head(between(f.sentence, lo, seg_b), tokens, seg_a)
+        # a list of places runs back at most a window from the segment: a run-on sentence stays linear
+        listed = _list_head(between(f.sentence, max(lo, seg_a - 4 * _REPORT_REACH), seg_b), tokens, seg_a)
         chosen = ((listed if listed is not None and not any(listed.end <= k for k in reported_at) else None)
                   or _pick([m for m in window if seg_a <= m.start < seg_b], f, reported_at, strict=True)
                   or (_pick([m for m in window if m.start >= clause], f, reported_at, strict=True)

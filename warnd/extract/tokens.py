@@ -90,8 +90,8 @@ def sentences(tokens: list[Token], text: str) -> list[tuple[int, int]]:
                 breaks.add(k)
     begin = 0
     n = len(tokens)
-    stops = [i for i, t in enumerate(tokens) if t.text in _STOPS]
-    for i in sorted(set(stops) | {k - 1 for k in breaks}):
+    stops = {i for i, t in enumerate(tokens) if t.text in _STOPS}  # a set: "i in stops" below is per mark
+    for i in sorted(stops | {k - 1 for k in breaks}):
         end_here = i + 1 in breaks
         if i in stops:
             prev = tokens[i - 1].low if i > 0 else ""
