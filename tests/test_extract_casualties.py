@@ -445,6 +445,14 @@ FRAMES = [
     pytest.param("A mob beat a Hindu trader to death in Sylhet.", [F(K.KILLED, 1)], id="singular-beaten-to-death"),
     pytest.param("Police beat a protester in Nairobi.", [], id="beaten-is-no-figure-without-to-death"),
     pytest.param("Pirates took 18 crew hostage off the coast.", [F(K.KIDNAPPED, 18)], id="hostage-is-no-singular-noun"),
+    # a clause after a semicolon or colon that opens on a breakdown link (C7)
+    pytest.param("Floods killed 148 people; casualties include 37 residents of the capital and 12 soldiers.",
+                 [F(K.KILLED, 148), F(K.KILLED, 37, "civilians", part_of=0),
+                  F(K.KILLED, 12, "security forces", part_of=0)], id="clause-casualties-include"),
+    pytest.param("The raid killed 30 people: the dead include nine children and four women.",
+                 [F(K.KILLED, 30), F(K.KILLED, 9, "children", part_of=0), F(K.KILLED, 4, "women", part_of=0)],
+                 id="colon-the-dead-include"),
+    pytest.param("Three bus passengers were killed.", [F(K.KILLED, 3)], id="unit-word-modifying-person-noun"),
 ]
 
 

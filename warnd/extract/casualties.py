@@ -324,9 +324,16 @@ _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victi
 _OPENER_LINKS = frozenset({"of", "among", "include", "includes", "included", "including"})
 
 
-def _opens_breakdown(tokens: list[Token], lo: int, at: int) -> bool:
+def _opens_breakdown(tokens: list[Token], lo: int, at: int, *, clause: bool = False) -> bool:
     """The sentence opens on a breakdown link before its first number: "Of those,", "Among the dead
-    were", "Casualties include", "The dead included"."""
+    were", "Casualties include", "The dead included". With `clause`, the clause after a semicolon or
+    colon ("...; casualties include 37 ...") instead, and only then."""
+    if clause:
+        start = next((k + 1 for k in range(at - 1, max(lo, at - 7) - 1, -1) if tokens[k].text in {";", ":"}),
+                     None)
+        if start is None:
+            return False
+        lo = start
     if not 0 < at - lo <= 6:
         return False
     words = [tokens[k].low for k in range(lo, at)]
@@ -398,8 +405,8 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated:
     if m.written == "digits" and first.text[0] == "0" and len(first.text) > 1:
         return True  # "0 800 300 529": a phone number or code
     if nxt is not None:
-        if nxt.low in W.UNITS_AFTER or nxt.text == "%":
-            return True
+        if nxt.text == "%" or (nxt.low in W.UNITS_AFTER and not (nxt2 is not None and nxt2.low in W.VICTIM_CLASS)):
+            return True  # "40 trucks", not "four truck drivers" (a unit word modifying a person noun)
         if nxt.text in {"-", "–", "/", ":", "."} and adjacent(tokens[m.end - 1], nxt) and nxt2 is not None \
                 and adjacent(nxt, nxt2):
             return True  # "14-year-old", "7.7-magnitude", "3-1", "2:14", "12/03"
@@ -557,6 +564,13 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
         d.cumulative = total.cumulative
         if d.head is None:
             d.head = _predicate_class(tokens, m.end, hi) or total.victims
+    if d.kind in (None, getattr(prev, "kind", None)) and prev is not None and prev.kind is not None \
+            and d.parent is None and _opens_breakdown(tokens, lo, m.hedge_start, clause=True):
+        # "Floods killed 148 people; casualties include 37 residents ...": a clause after a semicolon or
+        # colon that opens on a breakdown link breaks down the sentence's figure before it
+        total = i - 1 if prev.parent is None else prev.parent
+        d.kind, d.how, d.anchor, d.parent = prev.kind, "subcount", prev.anchor, total
+        d.cumulative, d.of_parent_victims = prev.cumulative, True
     before = m.hedge_start - 1
     if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
         before -= 1  # "up from an earlier estimate of 700"
