@@ -564,12 +564,12 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
         d.cumulative = total.cumulative
         if d.head is None:
             d.head = _predicate_class(tokens, m.end, hi) or total.victims
-    if d.kind in (None, getattr(prev, "kind", None)) and prev is not None and prev.kind is not None \
+    if prev is not None and prev.kind is not None and d.kind in (None, prev.kind) \
             and d.parent is None and _opens_breakdown(tokens, lo, m.hedge_start, clause=True):
         # "Floods killed 148 people; casualties include 37 residents ...": a clause after a semicolon or
         # colon that opens on a breakdown link breaks down the sentence's figure before it
-        total = i - 1 if prev.parent is None else prev.parent
-        d.kind, d.how, d.anchor, d.parent = prev.kind, "subcount", prev.anchor, total
+        d.kind, d.how, d.anchor = prev.kind, "subcount", prev.anchor
+        d.parent = i - 1 if prev.parent is None else prev.parent
         d.cumulative, d.of_parent_victims = prev.cumulative, True
     before = m.hedge_start - 1
     if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
