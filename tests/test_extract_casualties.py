@@ -453,6 +453,16 @@ FRAMES = [
                  [F(K.KILLED, 30), F(K.KILLED, 9, "children", part_of=0), F(K.KILLED, 4, "women", part_of=0)],
                  id="colon-the-dead-include"),
     pytest.param("Three bus passengers were killed.", [F(K.KILLED, 3)], id="unit-word-modifying-person-noun"),
+    # "including those of N" (C7), a singular co-object after "together/along with" (C6)
+    pytest.param("The strike claimed 19 lives, including those of three paramedics.",
+                 [F(K.KILLED, 19), F(K.KILLED, 3, part_of=0)], id="including-those-of"),
+    pytest.param("Gunmen killed seven farmers together with a village official in an ambush.",
+                 [F(K.KILLED, 7, "civilians"), F(K.KILLED, 1)], id="together-with-a-singular"),
+    pytest.param("Soldiers killed six miners along with their driver.", [F(K.KILLED, 6), F(K.KILLED, 1)],
+                 id="along-with-their-singular"),
+    pytest.param("Gunmen killed his children and wounded her.", [], id="possessive-before-a-plural-is-no-one"),
+    pytest.param("Troops raided Jenin and its refugee camp, arresting 25 people.", [F(K.ARRESTED, 25)],
+                 id="its-is-no-person"),
 ]
 
 

@@ -153,8 +153,9 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
         head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
-        if head == "not-people" or (mention.written == "article" and head is None):
-            continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
+        if head == "not-people" or (mention.written == "article" and (
+                head is None or W.is_plural_person(tokens[head_index].low if head_index is not None else ""))):
+            continue  # "killed a bill", "wounded his pride", "killed his children": one person noun only
         drafts.append(Draft(mention, head, head_index, np_end))
     for i in range(len(drafts)):
         _classify(tokens, lo, hi, drafts, i, prior, cues)
@@ -317,7 +318,7 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
         and tokens[m.end + 1].text[:1].isupper()
 
 
-_SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
+_SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her", "their"})
 _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
                            "include", "includes", "included", "including", "were", "are", ",", "killed", "injured",
                            "wounded", "fatalities", "deaths", "toll"})
@@ -374,8 +375,8 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
         before = lows[k - 1]
         if before in _SINGLE_TRIGGERS or (before == "dead" and lows[k - 2] == "shot"):
             after_verb.append(k)
-        elif before == "and":
-            after_and.append(k)
+        elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
+            after_and.append(k)  # "and a general", "seven farmers together with a village official"
     return after_verb, after_and
 
 

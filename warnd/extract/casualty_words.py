@@ -160,6 +160,14 @@ _NO_SINGULAR = frozenset({"others", "lives", "souls", "hostages", "captives", "p
                           "military", "army", "personnel", "police", "gangs", "nationals", "locals"})
 
 
+def is_plural_person(word: str) -> bool:
+    """A plural person noun ("children", "drivers", "policemen"): never one victim after "his"/"their"."""
+    if word in {"children", "men", "women", "people", "police", "personnel", "staff", "crew", "youths"}:
+        return True
+    singular = _singular(word)
+    return singular is not None and singular in VICTIM_CLASS
+
+
 def _with_singulars(words: frozenset[str]) -> frozenset[str]:
     extra = {_singular(w) for w in words if w not in _NO_SINGULAR}
     return words | frozenset(w for w in extra if w is not None)
@@ -240,7 +248,8 @@ MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "jul
 
 # Words after which a figure continues the previous one in the same sentence (a sub-count or the same
 # tally): "including nine children", "among them 11 health workers", "with 4,715 injured".
-SUBCOUNT_BEFORE = (("including",), ("included",), ("includes",), ("among", "them"), ("among", "whom"),
+SUBCOUNT_BEFORE = (("including",), ("included",), ("includes",), ("including", "those", "of"),
+                   ("included", "those", "of"), ("includes", "those", "of"), ("among", "them", "those", "of"), ("among", "them"), ("among", "whom"),
                    ("among", "those"), ("among", "the", "dead"), ("among", "the", "victims"),
                    ("of", "which"), ("of", "whom"), ("of", "them"), ("most", "of", "them"), ("with",))
 SUBCOUNT_AFTER = (("of", "them"), ("of", "whom"), ("of", "those"), ("of", "the", "dead"),
