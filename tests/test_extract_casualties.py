@@ -461,6 +461,12 @@ FRAMES = [
     pytest.param("Soldiers killed six miners along with their driver.", [F(K.KILLED, 6), F(K.KILLED, 1)],
                  id="along-with-their-singular"),
     pytest.param("Gunmen killed his children and wounded her.", [], id="possessive-before-a-plural-is-no-one"),
+    # a light "took" parallel to an abduction before it (C3)
+    pytest.param("Bandits seized 12 farmers near Gusau; a rival gang took nine herders the next day.",
+                 [F(K.KIDNAPPED, 12, "civilians"), F(K.KIDNAPPED, 9)], id="took-parallels-seized"),
+    pytest.param("Rebels abducted 16 workers on Monday, and on Wednesday the same unit took three more.",
+                 [F(K.KIDNAPPED, 16, "civilians"), F(K.KIDNAPPED, 3)], id="took-n-more"),
+    pytest.param("The ferry took 40 passengers across the lake.", [], id="took-without-an-abduction"),
     pytest.param("Troops raided Jenin and its refugee camp, arresting 25 people.", [F(K.ARRESTED, 25)],
                  id="its-is-no-person"),
 ]

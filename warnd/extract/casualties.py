@@ -523,6 +523,12 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
         elif verb == "up" and verb_index > lo and tokens[verb_index - 1].low in {"rounded", "rounding", "rounds",
                                                                               "picked", "locked"}:
             d.kind, d.how, d.anchor = CasualtyKind.ARRESTED, "active", verb_index  # "rounded up 57 people"
+        elif verb in _LIGHT_TAKE and (d.head not in (None, "not-people") or _more_after(tokens, m, hi)):
+            # "Rebels seized 14 farmers; the next day a rival militia took nine herders": the light verb
+            # parallels an abduction stated before it in the item (C3)
+            if any(x is not None and x.kind == CasualtyKind.KIDNAPPED
+                   for x in (prev, prior[1] if prior is not None else None)):
+                d.kind, d.how, d.anchor = CasualtyKind.KIDNAPPED, "active", verb_index
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb in {"and", ",", "with"} and prev is not None and prev.kind is not None \
@@ -581,6 +587,13 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
     if d.kind is not None and not d.cumulative:
         d.segment = _segment(tokens, lo, hi, m.start)
         d.cumulative = cues and _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+
+
+_LIGHT_TAKE = frozenset({"took", "take", "takes", "taking", "away"})
+
+
+def _more_after(tokens: list[Token], m: NumberMention, hi: int) -> bool:
+    return m.end < hi and tokens[m.end].low in {"more", "others", "other"}
 
 
 _COORD_GAP = 8   # tokens of a phrase ("on their way to market") between coordinated objects
