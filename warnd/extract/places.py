@@ -20,8 +20,11 @@ from warnd.extract.lexicon import Lexicon
 from warnd.extract.place_context import PERSON_TITLES, dateline_end, mask_non_places
 from warnd.extract.tokens import Token, adjacent
 
+# Particles joining the parts of one name, Spanish, Portuguese and Persian ones included
+# ("Lanao del Sur", "Rio Grande do Sul", "Dara-i-Suf"): a run with one inside is a single name.
+_NAME_JOINERS = frozenset({"del", "do", "da", "dos", "das", "los", "las", "i", "e"})
 _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "en", "es", "ez", "ul",
-                        "de", "du", "di", "la", "le"})
+                        "de", "du", "di", "la", "le"}) | _NAME_JOINERS
 # Suffixes that make a place name an adjective: "Britain-based monitor", "Kurdish-led forces".
 _COMPOUND_SUFFIX = frozenset({"led", "backed", "based", "run", "allied", "linked", "aligned", "affiliated",
                               "controlled", "held", "born", "bound", "made", "style", "era", "type",
@@ -723,7 +726,10 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
     """Replace partial gazetteer hits inside a longer name written as a place ("Ain Zara district")."""
     n = len(tokens)
     if not any((m.start > 0 and tokens[m.start - 1].is_cap) or (m.end < n and tokens[m.end].is_cap)
-               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].is_cap) for m in mentions):
+               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].is_cap)
+               or (m.end < n and tokens[m.end].low in _NAME_JOINERS)
+               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].low in _NAME_JOINERS)
+               or (m.start > 1 and tokens[m.start - 1].low in _NAME_JOINERS) for m in mentions):
         return mentions  # no hit has a capitalised neighbour: nothing is part of a longer name
     covering: dict[int, PlaceMention] = {}
     for m in mentions:
@@ -751,8 +757,10 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
             or (prev in _PREPOSITIONS and i not in covering and tokens[i].low not in _GENERIC
                 and not tokens[j - 1].low.endswith("'s") and tokens[i].low not in _NOT_AFTER_PREPOSITION
                 and nxt not in _PEOPLE_NOUNS)  # "in Bint Jbeil", "near Pir Baba": one name
-        if typed and not any(m.entry.level in ("country", "region", "area")
-                             and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE for m in inside.values()):
+        joined = any(tokens[k].low in _NAME_JOINERS for k in range(i + 1, j - 1))  # "Lanao del Sur"
+        if joined or typed and not any(m.entry.level in ("country", "region", "area")
+                                       and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE
+                                       for m in inside.values()):
             out = [m for m in out if id(m) not in inside]
             out.append(_structural(_join(tokens, i, j), "neighbourhood" if nxt in _SUBPLACE_WORDS else "locality",
                                    None, i, j))
