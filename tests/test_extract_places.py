@@ -342,3 +342,17 @@ JOINED = [
 @pytest.mark.parametrize("text, names", JOINED)
 def test_particle_joins_one_name(extractor: Extractor, text: str, names: list[str]) -> None:
     assert [p.name for p in extractor.extract_text(text).places] == names
+
+
+NUMBERED_AND_OF = [
+    pytest.param("A fire in Camp 9 left 3,000 people homeless.", ["Camp 9"], id="numbered-camp"),
+    pytest.param("Heavy rain hit Sector 4 of the settlement, displacing 200 families.", ["Sector 4"],
+                 id="numbered-sector"),
+    pytest.param("A boat sank in the Bay of Bengal, leaving 30 missing.", ["Bay of Bengal"], id="bay-of"),
+    pytest.param("Fishermen went missing in the Gulf of Guinea.", ["Gulf of Guinea"], id="gulf-of-hides-country"),
+]
+
+
+@pytest.mark.parametrize("text, names", NUMBERED_AND_OF)
+def test_numbered_and_of_features(extractor: Extractor, text: str, names: list[str]) -> None:
+    assert [p.name for p in extractor.extract_text(text).places] == names

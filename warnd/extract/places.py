@@ -211,6 +211,7 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     not_names, community_firsts = _lexicon_words(lexicon)
     starts = frozenset(a for a, _ in spans) if spans is not None else frozenset()
     mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts, firsts)
+    mentions = _numbered_and_of_features(tokens, mentions, masked, caps, starts)
     mentions.sort(key=lambda m: m.start)
     out: list[PlaceMention] = []
     for k, m in enumerate(mentions):
@@ -654,6 +655,35 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
         by_start[i] = mention
         taken.update(range(i, j))
     return out
+
+
+# Capitalised type words numbered as places: "Camp 9", "Sector 4", "Block 12" (refugee camps and
+# planned towns are divided so); and sea and coast features named "X of Y": "the Bay of Bengal".
+_NUMBERED = frozenset({"camp", "sector", "block", "zone", "phase", "ward"})
+_OF_FEATURES = frozenset({"bay", "gulf", "sea", "strait", "straits", "isle", "cape"})
+
+
+def _numbered_and_of_features(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool],
+                              caps: list[int], starts: Collection[int]) -> list[PlaceMention]:
+    """Add "Camp 9" and "Bay of Bengal" style names (class L1), replacing the hits inside them ("Guinea"
+    in "the Gulf of Guinea" is not the country)."""
+    n = len(tokens)
+    added: list[PlaceMention] = []
+    for i in caps:
+        low = tokens[i].low
+        if masked[i] or (low not in _NUMBERED and low not in _OF_FEATURES):
+            continue
+        if low in _NUMBERED and i + 1 < n and tokens[i + 1].kind == "num" and len(tokens[i + 1].text) <= 3 \
+                and (i + 2 >= n or not tokens[i + 2].is_cap and tokens[i + 2].kind != "num"):
+            added.append(_structural(_join(tokens, i, i + 2), "camp", None, i, i + 2))
+        elif low in _OF_FEATURES and i + 2 < n and tokens[i + 1].low == "of" and tokens[i + 2].is_cap:
+            j = _run_end(tokens, i + 2, None, starts)
+            if j > i + 2:
+                added.append(_structural(_join(tokens, i, j), "area", None, i, j))
+    if not added:
+        return mentions
+    covered = {k for m in added for k in range(m.start, m.end)}
+    return [m for m in mentions if m.start not in covered] + added
 
 
 def _structural(name: str, level: str, parent: PlaceMention | None, i: int, j: int) -> PlaceMention:
