@@ -170,6 +170,14 @@ UNLISTED = [
                  id="orthodox-jews-are-jewish"),
     pytest.param("Police detained 40 Falun Gong practitioners in raids on homes.", ["Falun Gong"],
                  id="practice-group"),
+    pytest.param("Gunmen attacked two Orthodox churches and a synagogue, killing 15 police officers.",
+                 ["Orthodox", "Jewish"], id="worship-listed-after-an-attacked-one"),
+    pytest.param("Arsonists set fire to a mosque overnight, and two men praying inside were hurt.", ["Muslim"],
+                 id="set-fire-to-a-mosque-during-prayer"),
+    pytest.param("Fighting between Afar and Issa communities has killed 19 people.", ["Afar", "Issa"],
+                 id="listed-with-a-people-is-no-place"),
+    pytest.param("Bosniak returnees came under repeated attacks by nationalists.", ["Bosniak"],
+                 id="returnees-are-victims"),
 ]
 
 

@@ -42,7 +42,8 @@ _CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "
 # nouns that say where bodies lay, not that the place of worship was attacked ("bodies behind a chapel")
 _NOT_WORSHIP_HARM = frozenset({"bodies", "dead", "deaths", "victims", "graves", "missing", "toll", "refugees",
                                "lives", "casualties"})
-_SERVICE = frozenset({"prayers", "prayer", "worshippers", "worshipers", "service", "services", "mass", "dhikr",
+_SERVICE = frozenset({"prayers", "prayer", "praying", "prayed", "worshipping", "worshippers", "worshipers",
+                      "service", "services", "mass", "dhikr",
                       "congregation", "sermon", "vigil", "congregants", "parishioners"})
 _MAX_FORM_WORDS = 4
 _SERVICE_REACH = 40   # tokens either side of a place of worship searched for a service word: linear
@@ -126,13 +127,20 @@ def _sentence_targets(tokens: list[Token], lo: int, hi: int, here: list[int], le
                 or (head_at is not None and head in lexicon.worship
                     and _worship_hit(tokens, head_at, lo, hi, lexicon)):
             out.extend((n, False) for n in _without_wider(unit.names, lexicon))
+    last_hit: int | None = None   # the last place of worship found attacked
     for k in here:
         name = lexicon.worship.get(tokens[k].low)
-        if name is None or k in heads:
-            continue  # "a Coptic church": the unit before it names the community
+        if name is None:
+            continue
         if k + 1 < hi and tokens[k + 1].text == "-" and adjacent(tokens[k], tokens[k + 1]):
             continue  # "a church-run agency"
-        if _worship_hit(tokens, k, lo, hi, lexicon):
+        # "attacked two churches and a synagogue": listed after an attacked one, it was attacked too
+        listed = last_hit is not None and k - last_hit <= 4 \
+            and any(tokens[j].low in LIST_JOINERS for j in range(last_hit + 1, k))
+        if not (listed or _worship_hit(tokens, k, lo, hi, lexicon)):
+            continue
+        last_hit = k
+        if k not in heads:  # "a Coptic church": the unit before it names the community
             out.append((name, True))
     return out
 
