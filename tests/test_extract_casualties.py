@@ -467,6 +467,13 @@ FRAMES = [
     pytest.param("Rebels abducted 16 workers on Monday, and on Wednesday the same unit took three more.",
                  [F(K.KIDNAPPED, 16, "civilians"), F(K.KIDNAPPED, 3)], id="took-n-more"),
     pytest.param("The ferry took 40 passengers across the lake.", [], id="took-without-an-abduction"),
+    # crossing a border is displacement (the guide's "fled"); crossing a road is not
+    pytest.param("More than 20,000 refugees, most of them women, crossed into Chad in the past week.",
+                 [F(K.DISPLACED, 20000, "civilians")], id="crossed-into"),
+    pytest.param("Some 60,000 have crossed the river into Bangladesh since August.",
+                 [F(K.DISPLACED, 60000, cumulative=True)], id="have-crossed-the-river-into"),
+    pytest.param("Twelve soldiers crossed the border and attacked a post.", [], id="soldiers-crossing-are-no-refugees"),
+    pytest.param("Three children crossed the road and were hit by a truck.", [], id="crossing-a-road"),
     pytest.param("Troops raided Jenin and its refugee camp, arresting 25 people.", [F(K.ARRESTED, 25)],
                  id="its-is-no-person"),
 ]

@@ -46,7 +46,7 @@ TO_DEATH = frozenset({"hacking", "beating", "stabbing", "burning", "stoning", "b
 
 # Words that resume the main clause after an aside: "..., including a child, were killed".
 _ASIDE_RESUME = frozenset({"were", "was", "have", "has", "had", "are", "is", "died", "remain", "remained",
-                           "remains", "fled", "went", "lost"})
+                           "remains", "fled", "went", "lost", "crossed"})
 
 
 @dataclass(slots=True)
@@ -192,6 +192,9 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
             return None
         if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
             return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
+        if low in {"crossed", "crossing"} and d.head in (None, "people", "civilians", "children", "women",
+                                                       "families") and _into_border(tokens, k, hi):
+            return CasualtyKind.DISPLACED, k  # "20,000 refugees crossed into Chad", "have crossed the border"
         if low in {"left", "abandoned", "lost", "fled"} and k + 2 < hi \
                 and tokens[k + 1].low in {"their", "his", "her", "the"} and tokens[k + 2].low in HOMES:
             return CasualtyKind.DISPLACED, k  # "have left their homes", "600 families had left the town"
@@ -210,6 +213,17 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
             return None
         k += 1
     return None
+
+
+def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
+    """"crossed into Chad", "crossed the border", "crossed the Naf river into Bangladesh": a crossing
+    out of the country, not "crossed the road"."""
+    for j in range(k + 1, min(hi, k + 6)):
+        if tokens[j].low in {"into", "border", "frontier", "over"}:
+            return True
+        if tokens[j].text in {",", ";", "."}:
+            return False
+    return False
 
 
 JOINS = frozenset({"or", "and"})

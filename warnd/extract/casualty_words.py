@@ -291,5 +291,5 @@ CASUALTY_VOCABULARY = frozenset(
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
        "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
        "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
-       "recaptured", "expelled"}
+       "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away"}
 )
