@@ -99,10 +99,10 @@ def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
         k -= 1
     if k < lo or tokens[k].low not in _PERFECT:
         return False
-    j = k - 1
-    if j - 1 >= lo and tokens[j].low in {"which", "that"} and tokens[j - 1].text == ",":
-        j -= 2  # "the conflict, which has displaced ...": the relative clause's subject is the noun before it
-    for j in range(j, max(lo - 1, j - _SUBJECT_REACH), -1):
+    top = k - 1
+    if top - 1 >= lo and tokens[top].low in {"which", "that"} and tokens[top - 1].text == ",":
+        top -= 2  # "the conflict, which has displaced ...": the relative clause's subject is the noun before it
+    for j in range(top, max(lo - 1, top - _SUBJECT_REACH), -1):
         low = tokens[j].low
         if low in EVENT_NOUNS:
             return True
