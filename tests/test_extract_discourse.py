@@ -42,6 +42,10 @@ CARRY = [
     pytest.param("The insurgency, which has killed 9,000 people, entered its tenth year.", [True],
                  id="relative-clause-on-the-event"),
     pytest.param("The raid has left 12 people dead.", [False], id="an-incident-is-no-event-scope"),
+    pytest.param("The number of deaths linked to the floods across Tete, Sofala and the rest of the centre had "
+                 "climbed past 90 by Friday.", [True], id="growth-verb-far-from-its-toll-noun"),
+    pytest.param("Survivors who reached Adre, Tine and Kariari said 35 people had died.", [False],
+                 id="reached-without-a-toll"),
 ]
 
 

@@ -649,8 +649,10 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], 
             if low in W.CUMULATIVE_WORDS:
                 if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
                     continue
-                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)):
-                    continue  # "survivors who reached Adre" is not "the toll reached 35"
+                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)) \
+                        and not any(tokens[j].low in W.TOLL_NOUNS for j in range(max(lo, anchor - 3), anchor + 1)):
+                    continue  # "survivors who reached Adre" is not "the toll reached 35"; the toll noun may
+                    # sit segments before the verb ("The number of deaths ..., across X, Y and Z, had climbed")
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
                 return True
