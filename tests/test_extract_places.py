@@ -350,6 +350,8 @@ NUMBERED_AND_OF = [
                  id="numbered-sector"),
     pytest.param("A boat sank in the Bay of Bengal, leaving 30 missing.", ["Bay of Bengal"], id="bay-of"),
     pytest.param("Fishermen went missing in the Gulf of Guinea.", ["Gulf of Guinea"], id="gulf-of-hides-country"),
+    pytest.param("Clashes between the army and the Gulf Clan forced 2,100 people from Riosucio.", ["Riosucio"],
+                 id="capitalised-clan-is-an-organisation"),
 ]
 
 
