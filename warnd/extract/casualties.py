@@ -202,7 +202,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
 
 _LIST_MARKS = frozenset({"(", ":", ",", "–", "—", "-"})   # what precedes a breakdown's first member
 _PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
-_BREAKDOWN_GAP = 10   # tokens of a prepositional phrase between a figure and its dash or colon list
+_BREAKDOWN_GAP = 12   # tokens of a prepositional phrase between a figure (or its verb) and its list
 
 
 def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> None:
@@ -217,6 +217,11 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> Non
             i += 1
             continue
         end = d.np_end if d.head is not None else d.mention.end
+        if d.anchor >= end and d.anchor - end < _BREAKDOWN_GAP \
+                and all(tokens[k].kind == "word" for k in range(end, d.anchor)):
+            # "Eleven workers died in a strike on Monday, eight men and three boys": the phrase after the
+            # verb (not "31 villagers (19 men, ...) were killed", where the list sits before it)
+            end = d.anchor + 1
         # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
         opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
                        if tokens[k].kind != "word" or tokens[k].low in CLAUSE_BREAKS), hi)
