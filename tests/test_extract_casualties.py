@@ -475,7 +475,7 @@ FRAMES = [
                  [F(K.DISPLACED, 60000, cumulative=True)], id="have-crossed-the-river-into"),
     pytest.param("Twelve soldiers crossed the border and attacked a post.", [], id="soldiers-crossing-are-no-refugees"),
     # a trailing comma list after the verb's phrase (C1)
-    pytest.param("Nine pilgrims died in a bus crash on the mountain road near the pass on Friday, five women and "
+    pytest.param("Nine pilgrims died in a bus crash near the mountain pass on Friday, five women and "
                  "four men, officials said.", [F(K.KILLED, 9), F(K.KILLED, 5, "women", part_of=0),
                                                F(K.KILLED, 4, part_of=0)], id="trailing-list-after-verb-phrase"),
     pytest.param("Three children crossed the road and were hit by a truck.", [], id="crossing-a-road"),
