@@ -462,6 +462,10 @@ FRAMES = [
     pytest.param("Soldiers killed six miners along with their driver.", [F(K.KILLED, 6), F(K.KILLED, 1)],
                  id="along-with-their-singular"),
     pytest.param("Gunmen killed his children and wounded her.", [], id="possessive-before-a-plural-is-no-one"),
+    pytest.param("Rockets fell on the district, killing a taxi driver and wounding nine residents.",
+                 [F(K.KILLED, 1), F(K.INJURED, 9, "civilians")], id="participle-killing-a-singular"),
+    pytest.param("Casualties include 17 labourers and four truck drivers.", [],
+                 id="thing-word-modifying-a-person-noun-needs-a-total"),
     # a light "took" parallel to an abduction before it (C3)
     pytest.param("Bandits seized 12 farmers near Gusau; a rival gang took nine herders the next day.",
                  [F(K.KIDNAPPED, 12, "civilians"), F(K.KIDNAPPED, 9)], id="took-parallels-seized"),

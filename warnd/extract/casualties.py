@@ -378,7 +378,10 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
     after_and: list[int] = []
     for k in [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS]:
         before = lows[k - 1]
-        if before in _SINGLE_TRIGGERS or (before == "dead" and lows[k - 2] == "shot"):
+        participle = before in _NOMINALS and before.endswith("ing") and k >= 2 \
+            and lows[k - 2] not in {"the", "a", "an", "this", "that", "his", "her", "their"}
+        if before in _SINGLE_TRIGGERS or participle or (before == "dead" and lows[k - 2] == "shot"):
+            # ", killing a taxi driver" (a participle), not "the killing of a ..." (a noun)
             after_verb.append(k)
         elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
             after_and.append(k)  # "and a general", "seven farmers together with a village official"

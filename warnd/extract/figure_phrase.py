@@ -77,8 +77,8 @@ def noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, i
                 j += 1
                 modifiers += 1
             return W.VICTIM_CLASS[tokens[j].low], j, j + 1
-        if low in W.NOT_PEOPLE:
-            return "not-people", j, j + 1
+        if low in W.NOT_PEOPLE and not (j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS):
+            return "not-people", j, j + 1  # "40 trucks", not "four truck drivers", "a taxi driver"
         if low in W.STATE_WORDS or low in W.AUXILIARIES or low in CLAUSE_BREAKS or low in _NP_STOPS:
             if low in ADJECTIVE_OK and j + 1 < hi and (tokens[j + 1].low in W.VICTIM_CLASS or (
                     j + 2 < hi and tokens[j + 1].text[:1].isupper() and tokens[j + 2].low in W.VICTIM_CLASS)):
