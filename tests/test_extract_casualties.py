@@ -462,6 +462,8 @@ FRAMES = [
     pytest.param("Soldiers killed six miners along with their driver.", [F(K.KILLED, 6), F(K.KILLED, 1)],
                  id="along-with-their-singular"),
     pytest.param("Gunmen killed his children and wounded her.", [], id="possessive-before-a-plural-is-no-one"),
+    pytest.param("Authorities hanged 12 prisoners on Tuesday, among them five Baloch men and a teenager.",
+                 [F(K.KILLED, 12), F(K.KILLED, 5, part_of=0)], id="hanged-and-a-singular-in-a-breakdown"),
     pytest.param("Rockets fell on the district, killing a taxi driver and wounding nine residents.",
                  [F(K.KILLED, 1), F(K.INJURED, 9, "civilians")], id="participle-killing-a-singular"),
     pytest.param("Casualties include 17 labourers and four truck drivers.", [],

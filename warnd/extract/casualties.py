@@ -184,6 +184,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
+        if d.mention.written == "article" and (d.parent is not None or d.outer_parent is not None):
+            continue  # "among them seven men and an Afghan national": a singular in a breakdown is no entry
         if d.mention.value == 1 and d.head_index is not None and tokens[d.head_index].low in {"family", "household"}:
             continue  # "10 members of one family": a unit, not a count
         parent = index_of.get(d.parent) if d.parent is not None else d.outer_parent

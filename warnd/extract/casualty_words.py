@@ -17,6 +17,7 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "killing", "kill", "kills", "executed", "executing", "execute", "massacred",
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
                      "shot", "shooting", "beheaded", "claimed", "claiming", "martyred", "cost", "costing",
+                     "hanged", "hanging", "lynched", "assassinated",
                      # nominals before "of": "the killing of 11", "the summary execution of at least 12"
                      "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
@@ -41,7 +42,7 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "dead", "died", "die", "dies", "executed", "slain", "murdered", "massacred",
                      "perished", "beheaded", "drowned", "lynched", "fatalities", "deaths", "bodies",
                      "corpses", "dying", "killing", "martyred", "martyrs", "electrocuted", "incinerated",
-                     "asphyxiated", "suffocated"], K.KILLED),
+                     "asphyxiated", "suffocated", "hanged", "assassinated", "executions"], K.KILLED),
     **dict.fromkeys(["injured", "wounded", "hurt", "injuries", "maimed", "hospitalised", "hospitalized"],
                     K.INJURED),
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
