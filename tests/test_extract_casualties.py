@@ -440,6 +440,12 @@ FRAMES = [
     pytest.param("Gunmen killed 40 people, among them Ahmed Musa (34), a trader.", [F(K.KILLED, 40)],
                  id="one-bracketed-number-is-an-age"),
     pytest.param("Ahmed (25) and Musa (30) were arrested in Kano.", [], id="bracketed-with-no-figure-before"),
+    pytest.param("The wounded were taken to hospitals in Gulu (40), Lira (25) and Kitgum (9).",
+                 [F(K.INJURED, 40), F(K.INJURED, 25), F(K.INJURED, 9)], id="bracketed-after-a-state-noun-subject"),
+    pytest.param("The injured were taken to a clinic run by Ahmed (25).", [], id="one-bracketed-age-after-state-noun"),
+    pytest.param("Police shot dead nine protesters during a march on Thursday — six in Gulu and three in Lira —.",
+                 [F(K.KILLED, 9), F(K.KILLED, 6, part_of=0), F(K.KILLED, 3, part_of=0)],
+                 id="dash-list-after-a-during-phrase"),
     # one victim named in the singular (C4), with a modifier before the noun (C5)
     pytest.param("The blast killed a Yazidi shepherd and wounded two others.",
                  [F(K.KILLED, 1), F(K.INJURED, 2)], id="singular-with-modifier"),

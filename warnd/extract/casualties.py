@@ -173,7 +173,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 d.cumulative = d.cumulative or target.cumulative
     if any(tokens[d.mention.hedge_start - 1].text in _LIST_MARKS for d in drafts[1:]):
         _attach_breakdowns(tokens, hi, drafts)
-        _attach_bracketed(tokens, hi, drafts)
+        _attach_bracketed(tokens, lo, hi, drafts)
     for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
@@ -204,6 +204,9 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
 
 _LIST_MARKS = frozenset({"(", ":", ",", "–", "—", "-"})   # what precedes a breakdown's first member
 _PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
+# clause words that open a phrase, not a clause, before a breakdown: "nine shot dead during protests
+# on Thursday — six in Wamena and three in Jayapura —"
+_PHRASE_PREPOSITIONS = frozenset({"during", "amid", "despite"})
 _BREAKDOWN_GAP = 12   # tokens of a prepositional phrase between a figure (or its verb) and its list
 
 
@@ -226,7 +229,8 @@ def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> Non
             end = d.anchor + 1
         # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
         opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
-                       if tokens[k].kind != "word" or tokens[k].low in CLAUSE_BREAKS), hi)
+                       if tokens[k].kind != "word" or (tokens[k].low in CLAUSE_BREAKS
+                                                       and tokens[k].low not in _PHRASE_PREPOSITIONS)), hi)
         if opener < hi and tokens[opener].text == ",":
             opener = _past_attribution(tokens, opener, hi)  # "..., officials said: six in ..."
         found = find_breakdown(tokens, d.mention.value, opener, hi, mentions, i + 1) if opener < hi else None
@@ -264,13 +268,23 @@ def _bracketed(tokens: list[Token], d: Draft, hi: int) -> bool:
         and tokens[s - 2].is_cap and tokens[s - 2].kind == "word"
 
 
+def _state_subject(tokens: list[Token], lo: int) -> tuple[CasualtyKind, int] | None:
+    """A sentence whose subject is a state noun: "The injured were taken ...", "The dead were buried ..."."""
+    if lo + 1 < len(tokens) and tokens[lo].low == "the" and tokens[lo + 1].low in _STATE_NOUNS:
+        return W.STATE_WORDS[tokens[lo + 1].low], lo + 1
+    return None
+
+
+_STATE_NOUNS = frozenset({"injured", "wounded", "dead", "missing", "displaced"})
+
+
 def _bare_in_brackets(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> bool:
     """"Kano (21)": refused as an age unless `_attach_bracketed` finds a list of places after a figure."""
     return m.hedge_start == m.start and m.start - 2 >= lo and m.end < hi and tokens[m.start - 1].text == "(" \
         and tokens[m.end].text == ")" and tokens[m.start - 2].is_cap and m.written == "digits"
 
 
-def _attach_bracketed(tokens: list[Token], hi: int, drafts: list[Draft]) -> None:
+def _attach_bracketed(tokens: list[Token], lo: int, hi: int, drafts: list[Draft]) -> None:
     """A per-place list in brackets (class C2): "46 died, with Basra (19 dead) ahead of Dhi Qar (15) and
     Maysan (12)", "90 were detained in Mombasa (40), Kisumu (30) and Nakuru (20)". The bare members take
     the kind, flag and victims of the figure before them; they break down the sentence's total when one
@@ -285,13 +299,21 @@ def _attach_bracketed(tokens: list[Token], hi: int, drafts: list[Draft]) -> None
             if d.kind is not None and not chain:
                 total = i
             continue
-        if d.kind is None and not chain and total is None:
+        if d.kind is None and not chain and total is None and _state_subject(tokens, lo) is None:
             continue
         chain.append(i)
     if not chain or (len(chain) == 1 and drafts[chain[0]].kind is None):
         return  # "killed 40 people, among them Ahmed (25)": one bare number in brackets is an age
     source = drafts[chain[0]] if drafts[chain[0]].kind is not None else drafts[total] if total is not None else None
     if source is None:
+        # "The injured were taken to hospitals in Balasore (212), Bhadrak (96) and Cuttack (40)"
+        subject = _state_subject(tokens, lo)
+        if subject is None:
+            return
+        for i in chain:
+            m = drafts[i]
+            m.blocked = False
+            m.kind, m.anchor, m.how = subject[0], subject[1], "listed"
         return
     members = [drafts[i] for i in chain if drafts[i].kind in (None, source.kind)]
     if total is not None and sum(m.mention.value for m in members) > drafts[total].mention.value:
