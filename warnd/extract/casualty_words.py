@@ -139,9 +139,9 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "ministers", "judges", "lawyers", "activists", "bloggers", "reporters", "diplomats",
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
                     "casualties", "humans", "lives", "souls"})
-OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters", "tappers",
+OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters",
                                        "cooks", "cleaners", "barbers", "masons", "bakers", "labourers", "weavers",
-                                       "artisans", "truckers", "boatmen", "ferrymen", "woodcutters", "panners"})
+                                       "artisans", "truckers", "boatmen", "ferrymen", "woodcutters"})
 
 
 def _singular(word: str) -> str | None:

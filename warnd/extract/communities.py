@@ -42,8 +42,7 @@ _CLAUSE_STOPS = frozenset({"said", "says", "after", "before", "when", "while", "
 # nouns that say where bodies lay, not that the place of worship was attacked ("bodies behind a chapel")
 _NOT_WORSHIP_HARM = frozenset({"bodies", "dead", "deaths", "victims", "graves", "missing", "toll", "refugees",
                                "lives", "casualties"})
-_SERVICE = frozenset({"prayers", "prayer", "praying", "prayed", "worshipping", "worshippers", "worshipers",
-                      "service", "services", "mass", "dhikr",
+_SERVICE = frozenset({"prayers", "prayer", "worshippers", "worshipers", "service", "services", "mass", "dhikr",
                       "congregation", "sermon", "vigil", "congregants", "parishioners"})
 _MAX_FORM_WORDS = 4
 _SERVICE_REACH = 40   # tokens either side of a place of worship searched for a service word: linear
@@ -193,7 +192,7 @@ def _units(tokens: list[Token], here: list[int], hi: int, lexicon: Lexicon,
 
 
 # Nouns that say the capitalised word before them names a people: "the Tharu and Pahadi communities",
-# "members of the Kusasi tribe". A name no list holds is read there, with a generated name's caution.
+# "members of the Obolo tribe". A name no list holds is read there, with a generated name's caution.
 _PEOPLE_NOUNS = frozenset({"community", "communities", "tribe", "tribes", "clan", "clans", "sect", "sects",
                            "ethnic", "minority", "minorities"})
 # capitalised words that stand before those nouns without naming a people
@@ -236,7 +235,7 @@ def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
     found = _listed_form_at(tokens, k, hi, lexicon, place_tokens)
     if found is not None or k in place_tokens or not _may_name_people(tokens, k, lexicon):
         return found
-    # "the Tharu and Pahadi communities", "the Kusasi tribe": a name read from its structure
+    # "the Tharu and Pahadi communities", "the Obolo tribe": a name read from its structure
     j = k + 1
     while j < hi and j < k + 5 and tokens[j].low in LIST_JOINERS | {"the"}:
         j += 1

@@ -196,7 +196,7 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
             continue
         if nxt in _PEOPLE_NOUNS and i >= 2 and tokens[i - 1].low == "and" and (tokens[i - 2].low,) in community_forms:
             i = end
-            continue  # "between Afar and Issa communities": listed with a people, it names a people
+            continue  # "between Murle and Pibor communities": listed with a people, it names a people
         if i >= dateline and _is_person(tokens, i, end, names, firsts):
             i = end
             continue
