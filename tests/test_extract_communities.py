@@ -142,3 +142,41 @@ def test_bad_operator_lexicon(tmp_path: Path, content: str, line: int, message: 
         load_extractor(lexicon_files=[path])
     assert (info.value.path, info.value.line) == (str(path), line)
     assert message in str(info.value).lower()
+
+
+# Generalisation (issue 14, classes G1/G2/G5/G9): names no list holds, read from the noun after them;
+# plurals of listed names; a place of worship deciding the community named before it; each sentence
+# invented for this test.
+UNLISTED = [
+    pytest.param("Clashes between the Bari and Kakwa communities near Yei left 14 people dead.",
+                 ["Bari", "Kakwa"], id="between-unlisted-communities"),
+    pytest.param("Nine members of the Obolo community were shot dead on Sunday.", ["Obolo"],
+                 id="members-of-unlisted-community"),
+    pytest.param("Attackers burned homes belonging to the Banyabwisha community in Masisi, killing seven.",
+                 ["Banyabwisha"], id="homes-of-unlisted-community"),
+    pytest.param("The international community condemned the killing of 12 villagers in Kasai.", [],
+                 id="international-community-is-no-people"),
+    pytest.param("The Syrian community in Beirut mourned three people killed in the blast.", [],
+                 id="nationality-community-is-no-people"),
+    pytest.param("Local communities said 30 people had fled the hills.", [], id="sentence-start-adjective"),
+    pytest.param("Seven Papuans were shot dead in Intan Jaya.", ["Papuan"], id="plural-of-listed-name"),
+    pytest.param("Explosions tore through a Buddhist pagoda in Mandalay during evening prayers, killing four monks.",
+                 ["Buddhist"], id="worship-place-decides-the-name-before-it"),
+    pytest.param("Blasts hit a Sikh gurdwara in Jalalabad during morning prayers.", ["Sikh"],
+                 id="plural-harm-word-and-gurdwara"),
+    pytest.param("Sikh elders met at a gurdwara in Jalalabad to plan the festival.", [],
+                 id="gurdwara-not-attacked"),
+    pytest.param("A crowd attacked Orthodox Jews leaving a synagogue, injuring three.", ["Jewish"],
+                 id="orthodox-jews-are-jewish"),
+    pytest.param("Gunmen attacked two Orthodox churches and a synagogue, killing 15 police officers.",
+                 ["Orthodox", "Jewish"], id="worship-listed-after-an-attacked-one"),
+    pytest.param("Fighting between Murle and Pibor communities has killed 19 people.", ["Murle", "Pibor"],
+                 id="listed-with-a-people-is-no-place"),
+    pytest.param("Bosniak returnees came under repeated attacks by nationalists.", ["Bosniak"],
+                 id="returnees-are-victims"),
+]
+
+
+@pytest.mark.parametrize("text, groups", UNLISTED)
+def test_unlisted_and_plural_names(extractor: Extractor, text: str, groups: list[str]) -> None:
+    assert list(extractor.extract_text(text).targeted_groups) == groups

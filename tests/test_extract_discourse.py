@@ -36,6 +36,16 @@ CARRY = [
                  id="part-pinned-to-its-own-span"),
     pytest.param("The toll could rise to 500. About 90 others are still missing.", [True, False],
                  id="a-projection-opens-no-frame"),
+    # event scope read from the verb before the number when the state word after it is the anchor, and
+    # through a relative pronoun (class K1); sentences invented for the test
+    pytest.param("A decade of war has left an estimated 400,000 people dead.", [True], id="has-left-n-dead"),
+    pytest.param("The insurgency, which has killed 9,000 people, entered its tenth year.", [True],
+                 id="relative-clause-on-the-event"),
+    pytest.param("The raid has left 12 people dead.", [False], id="an-incident-is-no-event-scope"),
+    pytest.param("The number of deaths linked to the floods across Tete, Sofala and the rest of the centre had "
+                 "climbed past 90 by Friday.", [True], id="growth-verb-far-from-its-toll-noun"),
+    pytest.param("Survivors who reached Adre, Tine and Kariari said 35 people had died.", [False],
+                 id="reached-without-a-toll"),
 ]
 
 

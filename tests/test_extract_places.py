@@ -327,3 +327,34 @@ _NAMEY = st.lists(st.sampled_from(["NAIROBI", "—", "said", "Paul", "Abu", "Sal
 def test_places_never_raise_on_name_like_text(extractor: Extractor, words: list[str]) -> None:
     signals = extractor.extract_text(" ".join(words))
     assert all(p.name for p in signals.places)
+
+
+# A particle inside a name (Spanish "del", Portuguese "do", Persian "-i-") makes the run one place (class
+# L6: a structural multiword name beats the gazetteer's partial hits); sentences invented for the test.
+JOINED = [
+    pytest.param("Gunmen killed four farmers in Lanao del Sur on Monday.", ["Lanao del Sur"], id="del"),
+    pytest.param("Troops clashed with rebels in Davao del Norte, killing six.", ["Davao del Norte"], id="del-norte"),
+    pytest.param("A blast in Dara-i-Suf killed two.", ["Dara-i-Suf"], id="persian-i"),
+    pytest.param("Officials in Kano and Kaduna said 12 people had died.", ["Kano", "Kaduna"], id="and-is-no-particle"),
+]
+
+
+@pytest.mark.parametrize("text, names", JOINED)
+def test_particle_joins_one_name(extractor: Extractor, text: str, names: list[str]) -> None:
+    assert [p.name for p in extractor.extract_text(text).places] == names
+
+
+NUMBERED_AND_OF = [
+    pytest.param("A fire in Camp 9 left 3,000 people homeless.", ["Camp 9"], id="numbered-camp"),
+    pytest.param("Heavy rain hit Sector 4 of the settlement, displacing 200 families.", ["Sector 4"],
+                 id="numbered-sector"),
+    pytest.param("A boat sank in the Bay of Bengal, leaving 30 missing.", ["Bay of Bengal"], id="bay-of"),
+    pytest.param("Fishermen went missing in the Gulf of Guinea.", ["Gulf of Guinea"], id="gulf-of-hides-country"),
+    pytest.param("Clashes between the army and the Gulf Clan forced 2,100 people from Riosucio.", ["Riosucio"],
+                 id="capitalised-clan-is-an-organisation"),
+]
+
+
+@pytest.mark.parametrize("text, names", NUMBERED_AND_OF)
+def test_numbered_and_of_features(extractor: Extractor, text: str, names: list[str]) -> None:
+    assert [p.name for p in extractor.extract_text(text).places] == names

@@ -9,6 +9,11 @@ A number becomes a figure when a casualty word ties it to harm, in one of the wa
 Numbers that count something else (ages, years, times, money, tents, votes, phone numbers) are refused
 before any pattern is tried, and sentences that look back at history (anniversaries, "the 2014
 massacre, in which ...") give no figure.
+
+This module orders the work over a sentence (refusals, then each number's attachment, breakdowns,
+cumulative flags); `warnd.extract.figure_phrase` reads a figure's noun phrase and
+`warnd.extract.attachment` ties a number to its harm word; `warnd.extract.breakdowns` finds the
+lists that break a figure down and gives their members to it.
 """
 
 from __future__ import annotations
@@ -18,8 +23,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
-from warnd.extract.breakdowns import aside_end, find_breakdown, is_dash
+from warnd.extract.attachment import (
+    JOINS,
+    RELEASE_VERBS,
+    TO_DEATH,
+    TOLL_REACH,
+    Draft,
+    disjunction,
+    flee_after,
+    state_after,
+    toll_before,
+    toll_victims,
+    verb_before,
+)
+from warnd.extract.breakdowns import LIST_MARKS, attach_bracketed, attach_breakdowns, bare_in_brackets
 from warnd.extract.discourse import carry_tolls
+from warnd.extract.figure_phrase import CLAUSE_BREAKS, SEGMENT_BREAKS, noun_phrase
 from warnd.extract.history import (
     COMMEMORATING,
     LOOKBACK_WORDS,
@@ -34,39 +53,7 @@ from warnd.extract.numbers import NumberMention, find_numbers, number_starts
 from warnd.extract.tokens import Token, adjacent, sentences, tokenize
 from warnd.types import Casualty, CasualtyKind, Qualifier
 
-_SEGMENT_BREAKS = frozenset({",", ";", ":", "(", ")", "—", "–", "[", "]"})
-_CLAUSE_BREAKS = frozenset({"said", "says", "told", "according", "that", "when", "while", "after", "before",
-                            "because", "but", "if", "where", "whereas", "although", "though", "than",
-                            "amid", "despite", "until", "whose", "during"})
-_TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded", "surpassed", "topped",
-                         "passes", "tops", "exceeds", "hits", "reaches", "nears", "surpasses", "crosses",
-                         "crossed", "neared", "approaches", "approached", "over",
-                         "past", "is", "was", "stands", "stood", "reaching", "hitting", "include",
-                         "included", "includes", "including", "were", "are", "numbered", "totalled",
-                         "totaled", "now", "climbed", "rose", "risen", "jumped",
-                         # the bare forms, after a modal: "could exceed 500", "may surpass 400,000"
-                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"}) | W.GROWTH_VERBS
 _CONTINUATION = frozenset({"estimated", "estimate", "estimates", "counted", "recorded", "reported"})
-_STRONG_TOLL = frozenset({"toll", "tally"})
-_VICTIM_HEADS_NEED_OF = frozenset({"members", "member", "personnel", "staff", "staffers", "employees",
-                                   "officials", "elements"})
-_ADJECTIVE_OK = frozenset({"armed", "unarmed", "suspected", "alleged", "displaced", "wounded", "injured",
-                           "unidentified", "detained", "abducted", "kidnapped", "retired",
-                           "unnamed", "affiliated", "trapped", "stranded", "elderly", "young", "old"})
-_RELEASE_VERBS = frozenset({"free", "frees", "freed", "freeing", "release", "releases", "released", "releasing",
-                            "rescue", "rescues", "rescued", "rescuing", "return", "returns", "returned",
-                            "returning", "exchange", "exchanged", "exchanging", "swap", "swapped", "repatriated",
-                            "repatriate", "pardoned", "pardon", "acquitted",
-                            "vaccinated", "vaccinate", "treated", "treating", "fed", "feeding",
-                            "assisted", "assisting", "registered", "hosting", "hosts", "hosted",
-                            "resettled", "relocated"})
-_TO_DEATH = frozenset({"hacking", "beating", "stabbing", "burning", "stoning", "beat", "hacked", "beaten", "stabbed",
-                       "burned", "burnt", "crushed", "trampled", "starved",
-                       "tortured", "shot", "stoned", "frozen", "clubbed", "bludgeoned", "choked", "strangled",
-                       "bled", "worked", "battered", "kicked", "whipped", "lynched", "mauled"})
-# Words that resume the main clause after an aside: "..., including a child, were killed".
-_ASIDE_RESUME = frozenset({"were", "was", "have", "has", "had", "are", "is", "died", "remain", "remained",
-                           "remains", "fled", "went", "lost"})
 _SUBCOUNT_BEFORE_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
 for _words in W.SUBCOUNT_BEFORE:
     _SUBCOUNT_BEFORE_BY_LAST.setdefault(_words[-1], []).append(_words)
@@ -95,27 +82,6 @@ class Figure:
     def casualty(self, part_of: int | None = None) -> Casualty:
         return Casualty(self.kind, self.count, self.qualifier, self.victims, self.cumulative, self.location,
                         part_of, self.historical, self.estimate)
-
-
-@dataclass(slots=True)
-class _Draft:
-    mention: NumberMention
-    head: str | None              # victim class of the noun after the number, or None
-    head_index: int | None
-    np_end: int
-    kind: CasualtyKind | None = None
-    how: str = ""
-    anchor: int = -1
-    parent: int | None = None
-    forward_parent: int | None = None
-    coord_next: bool = False
-    cumulative: bool = False
-    of_parent_victims: bool = False
-    segment: tuple[int, int] | None = None
-    # "killed or injured" (two kinds at once), "freed 27 hostages", "four of them were located": no figure,
-    # and nothing may give it a kind later
-    blocked: bool = False
-    outer_parent: int | None = None   # a total in an earlier sentence ("Of those, 683 were children")
 
 
 def extract_casualties(text: str, *, published_year: int | None = None) -> tuple[Casualty, ...]:
@@ -176,7 +142,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
-    drafts: list[_Draft] = []
+    drafts: list[Draft] = []
     mentions = find_numbers(tokens, lo, hi, starts)
     if single_at:
         taken = {m.start for m in mentions}
@@ -184,11 +150,14 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
         mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
         if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
+            if bare_in_brackets(tokens, mention, lo, hi):
+                drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
-        head, head_index, np_end = _noun_phrase(tokens, mention.end, hi)
-        if head == "not-people" or (mention.written == "article" and head is None):
-            continue  # "killed a bill", "wounded his pride": a singular counts only with a person noun
-        drafts.append(_Draft(mention, head, head_index, np_end))
+        head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
+        if head == "not-people" or (mention.written == "article" and (
+                head is None or W.is_plural_person(tokens[head_index].low if head_index is not None else ""))):
+            continue  # "killed a bill", "wounded his pride", "killed his children": one person noun only
+        drafts.append(Draft(mention, head, head_index, np_end))
     for i in range(len(drafts)):
         _classify(tokens, lo, hi, drafts, i, prior, cues)
     for i, d in enumerate(drafts):  # "14 civilians and 22 soldiers were killed": the later verb serves both
@@ -203,8 +172,9 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             if target is not None and target.kind is not None:
                 d.kind, d.anchor, d.how = target.kind, target.anchor, "among"
                 d.cumulative = d.cumulative or target.cumulative
-    if any(tokens[d.mention.hedge_start - 1].text in _LIST_MARKS for d in drafts[1:]):
-        _attach_breakdowns(tokens, hi, drafts)
+    if any(tokens[d.mention.hedge_start - 1].text in LIST_MARKS for d in drafts[1:]):
+        attach_breakdowns(tokens, hi, drafts)
+        attach_bracketed(tokens, lo, hi, drafts)
     for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
@@ -215,6 +185,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
             continue
         if d.head is None and d.mention.written == "words" and d.mention.value == 1 and d.how != "active":
             continue  # a bare "one" needs a verb before it ("killed one"), not "one was wounded in ..."
+        if d.mention.written == "article" and (d.parent is not None or d.outer_parent is not None):
+            continue  # "among them seven men and an Afghan national": a singular in a breakdown is no entry
         if d.mention.value == 1 and d.head_index is not None and tokens[d.head_index].low in {"family", "household"}:
             continue  # "10 members of one family": a unit, not a count
         parent = index_of.get(d.parent) if d.parent is not None else d.outer_parent
@@ -231,86 +203,24 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     return out
 
 
-_LIST_MARKS = frozenset({"(", ":", ",", "–", "—", "-"})   # what precedes a breakdown's first member
 _PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
-_BREAKDOWN_GAP = 10   # tokens of a prepositional phrase between a figure and its dash or colon list
-
-
-def _attach_breakdowns(tokens: list[Token], hi: int, drafts: list[_Draft]) -> None:
-    """Give the members of each figure's breakdown (breakdowns.py) the figure's kind, toll flag and,
-    when they name no victims, its victims; a member with a kind of its own keeps it."""
-    mentions = [d.mention for d in drafts]
-    i = 0
-    while i < len(drafts):
-        d = drafts[i]
-        if d.kind is None or i + 1 >= len(drafts) \
-                or tokens[drafts[i + 1].mention.hedge_start - 1].text not in _LIST_MARKS:
-            i += 1
-            continue
-        end = d.np_end if d.head is not None else d.mention.end
-        # "arrested 58 people in raids at the weekend – 31 in ...": step over a phrase, not a clause
-        opener = next((k for k in range(end, min(hi, end + _BREAKDOWN_GAP))
-                       if tokens[k].kind != "word" or tokens[k].low in _CLAUSE_BREAKS), hi)
-        if opener < hi and tokens[opener].text == ",":
-            opener = _past_attribution(tokens, opener, hi)  # "..., officials said: six in ..."
-        found = find_breakdown(tokens, d.mention.value, opener, hi, mentions, i + 1) if opener < hi else None
-        if found is None:
-            i += 1
-            continue
-        for n in found.members:
-            e = drafts[n]
-            if e.mention.written == "article":
-                continue  # "five men, three women and a child": a singular in a breakdown is no entry
-            if e.kind is not None and e.kind != d.kind and e.how not in {"coordinated", "toll"}:
-                continue
-            e.kind, e.how, e.anchor, e.parent = d.kind, "breakdown", d.anchor, i
-            e.cumulative = d.cumulative
-            e.of_parent_victims = True
-        i = found.members[-1] + 1
-    for n in range(1, len(drafts)):
-        e, p = drafts[n], drafts[n - 1]
-        if e.kind is None and e.head is None and p.kind is not None and _elliptical(tokens, e.mention, hi):
-            # "31 died in El Obeid, 17 in Bara and 10 in Um Rawaba": the verb is left out of the later items
-            e.kind, e.how, e.anchor, e.parent = p.kind, "elliptical", p.anchor, p.parent
-            e.cumulative = p.cumulative
-            e.of_parent_victims = p.parent is not None
-            if p.parent is None and p.head is not None:
-                e.head = p.head
-
-
-_ATTRIBUTION = frozenset({"said", "says", "told", "reported", "added", "stated", "announced"})
-
-
-def _past_attribution(tokens: list[Token], comma: int, hi: int) -> int:
-    """The mark after ", the ministry said" that follows a figure, else the comma itself."""
-    for k in range(comma + 1, min(hi - 1, comma + 9)):
-        if tokens[k].low in _ATTRIBUTION:
-            return k + 1 if tokens[k + 1].text in {",", ":"} else comma
-        if tokens[k].kind != "word":
-            return comma
-    return comma
-
-
-def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
-    """ ", 17 in Bara" / "and 10 in Um Rawaba": a bare number, then a place, after a list mark."""
-    before = tokens[m.hedge_start - 1].low if m.hedge_start > 0 else ""
-    return before in {",", "and", ";"} and m.end + 1 < hi and tokens[m.end].low in {"in", "at", "from"} \
-        and tokens[m.end + 1].text[:1].isupper()
-
-
-# A sub-count's own predicate that ends the harm its total names (C16): these people are no longer held.
-_RECOVERED = frozenset({"located", "tracked", "escaped", "escape", "freed", "released", "rescued",
-                        "reunited", "returned", "regained", "safe"})
-_SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her"})
+_SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her", "their"})
 _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
                            "include", "includes", "included", "including", "were", "are", ",", "killed", "injured",
                            "wounded", "fatalities", "deaths", "toll"})
 _OPENER_LINKS = frozenset({"of", "among", "include", "includes", "included", "including"})
 
 
-def _opens_breakdown(tokens: list[Token], lo: int, at: int) -> bool:
+def _opens_breakdown(tokens: list[Token], lo: int, at: int, *, clause: bool = False) -> bool:
     """The sentence opens on a breakdown link before its first number: "Of those,", "Among the dead
-    were", "Casualties include", "The dead included"."""
+    were", "Casualties include", "The dead included". With `clause`, the clause after a semicolon or
+    colon ("...; casualties include 37 ...") instead, and only then."""
+    if clause:
+        start = next((k + 1 for k in range(at - 1, max(lo, at - 7) - 1, -1) if tokens[k].text in {";", ":"}),
+                     None)
+        if start is None:
+            return False
+        lo = start
     if not 0 < at - lo <= 6:
         return False
     words = [tokens[k].low for k in range(lo, at)]
@@ -320,21 +230,21 @@ def _opens_breakdown(tokens: list[Token], lo: int, at: int) -> bool:
 def _apposition_class(tokens: list[Token], at: int, hi: int) -> str | None:
     """ "25 people, all of them schoolgirls", "14 passengers, all women": an apposition names the class."""
     k = at
-    while k < hi and k - at < 6 and tokens[k].kind == "word" and tokens[k].low not in _CLAUSE_BREAKS:
+    while k < hi and k - at < 6 and tokens[k].kind == "word" and tokens[k].low not in CLAUSE_BREAKS:
         k += 1  # "14 people in captivity, all of them children"
     if not (k + 2 < hi and tokens[k].text == "," and tokens[k + 1].low == "all"):
         return None
     k += 2
     if k + 1 < hi and tokens[k].low == "of" and tokens[k + 1].low in {"them", "whom"}:
         k += 2
-    head, _, _ = _noun_phrase(tokens, k, hi)
+    head, _, _ = noun_phrase(tokens, k, hi)
     return head if head not in (None, "not-people", "people") else None
 
 
 def _predicate_class(tokens: list[Token], at: int, hi: int) -> str | None:
     """ "683 were children", "10 of them were women": the victim class named after a copula."""
     if at + 1 < hi and tokens[at].low in {"were", "are", "was", "is"}:
-        head, _, _ = _noun_phrase(tokens, at + 1, hi)
+        head, _, _ = noun_phrase(tokens, at + 1, hi)
         if head not in (None, "not-people"):
             return head
     return None
@@ -349,10 +259,13 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
     after_and: list[int] = []
     for k in [k for k in range(1, len(lows) - 1) if lows[k] in _SINGULAR_DETERMINERS]:
         before = lows[k - 1]
-        if before in _SINGLE_TRIGGERS or (before == "dead" and lows[k - 2] == "shot"):
+        participle = before in _NOMINALS and before.endswith("ing") and k >= 2 \
+            and lows[k - 2] not in {"the", "a", "an", "this", "that", "his", "her", "their"}
+        if before in _SINGLE_TRIGGERS or participle or (before == "dead" and lows[k - 2] == "shot"):
+            # ", killing a taxi driver" (a participle), not "the killing of a ..." (a noun)
             after_verb.append(k)
-        elif before == "and":
-            after_and.append(k)
+        elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
+            after_and.append(k)  # "and a general", "seven farmers together with a village official"
     return after_verb, after_and
 
 
@@ -362,7 +275,9 @@ def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
 
 _NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
                        "kidnapping", "killing"})
-_SINGLE_TRIGGERS = frozenset(W.ACTIVE_VERBS) - _NOMINALS
+# "beat a trader to death": a verb that kills only with "to death" after its object (the attachment
+# then needs that phrase, so "beat a trader" alone gives nothing)
+_SINGLE_TRIGGERS = (frozenset(W.ACTIVE_VERBS) - _NOMINALS) | (TO_DEATH - {"worked", "frozen", "bled"})
 
 
 def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated: bool = True) -> bool:
@@ -380,8 +295,8 @@ def _refused(tokens: list[Token], m: NumberMention, lo: int, hi: int, populated:
     if m.written == "digits" and first.text[0] == "0" and len(first.text) > 1:
         return True  # "0 800 300 529": a phone number or code
     if nxt is not None:
-        if nxt.low in W.UNITS_AFTER or nxt.text == "%":
-            return True
+        if nxt.text == "%" or (nxt.low in W.UNITS_AFTER and not (nxt2 is not None and nxt2.low in W.VICTIM_CLASS)):
+            return True  # "40 trucks", not "four truck drivers" (a unit word modifying a person noun)
         if nxt.text in {"-", "–", "/", ":", "."} and adjacent(tokens[m.end - 1], nxt) and nxt2 is not None \
                 and adjacent(nxt, nxt2):
             return True  # "14-year-old", "7.7-magnitude", "3-1", "2:14", "12/03"
@@ -427,120 +342,7 @@ def _population(tokens: list[Token], at: int, lo: int, populated: bool) -> bool:
     return populated and any(tokens[k].low in _POPULATION_WORDS for k in range(max(lo, at - 4), at))
 
 
-def _noun_phrase(tokens: list[Token], start: int, hi: int) -> tuple[str | None, int | None, int]:
-    """The victim class of the noun phrase after a number, its head token, and where the phrase ends.
-
-    Returns ("not-people", ...) when the head is a thing ("tents", "votes"), (None, None, start) when
-    there is no noun ("killing 44 civilians and wounding 13").
-    """
-    j = start
-    while j < hi and tokens[j].low in {"more", "other", "further", "additional", "others'"} \
-            and not (tokens[j].low == "more" and j + 1 < hi and tokens[j + 1].low == "than"):
-        j += 1
-    if j + 1 < hi and tokens[j].low == "of" and tokens[j + 1].low in {"the", "its", "their", "his", "her"}:
-        j += 2  # "two of the group's fighters"
-    modifiers = 0
-    while j < hi and modifiers <= 4:
-        t = tokens[j]
-        low = t.low
-        if t.kind != "word":
-            if t.text in {"-", "'", "’"} and j + 1 < hi and adjacent(tokens[j - 1], t):
-                j += 1
-                continue
-            if t.text in {'"', "“", "”", "‘"}:
-                j += 1  # killed 30 "terrorists"
-                continue
-            age = _age_end(tokens, j, hi)
-            if age is not None:
-                j = age  # "two 16 year old girls", "a 65-year-old woman": an age inside the phrase
-                continue
-            break
-        if low in {"forces", "force"} and j > start:
-            # "seven government forces", "12 rebel forces": the modifier says whose forces
-            modifiers_before = {tokens[k].low for k in range(start, j)}
-            armed = modifiers_before & (W.FIGHTERS | W.ARMED_GROUPS | {"rebel", "militia", "opposition"})
-            return ("fighters" if armed else "security forces"), j, j + 1
-        if low in _BODY_NOUNS and j > start:
-            return "people", j, j + 1  # "nine charred bodies", "19 bloated bodies"
-        if low in _VICTIM_HEADS_NEED_OF:
-            victims, end = _members_class(tokens, j, hi)
-            modifiers_before = {tokens[k].low for k in range(start, j)}
-            if victims == "people" and modifiers_before & (W.FIGHTERS | W.ARMED_GROUPS | {"gang", "armed"}):
-                victims = "fighters"           # "16 gang members", "five ISWAP members"
-            elif victims == "people" and modifiers_before & W.SECURITY:
-                victims = "security forces"    # "three security members"
-            return victims, j, end
-        if low in W.VICTIM_CLASS:
-            # "Druze civilians", "security guards": the last noun of the compound is the head
-            while j + 1 < hi and tokens[j + 1].low in W.VICTIM_CLASS and modifiers < 5:
-                j += 1
-                modifiers += 1
-            return W.VICTIM_CLASS[tokens[j].low], j, j + 1
-        if low in W.NOT_PEOPLE:
-            return "not-people", j, j + 1
-        if low in W.STATE_WORDS or low in W.AUXILIARIES or low in _CLAUSE_BREAKS or low in _NP_STOPS:
-            if low in _ADJECTIVE_OK and j + 1 < hi and (tokens[j + 1].low in W.VICTIM_CLASS or (
-                    j + 2 < hi and tokens[j + 1].text[:1].isupper() and tokens[j + 2].low in W.VICTIM_CLASS)):
-                # "two abducted teachers", "two kidnapped Kenyan teachers": a participle describing the victims
-                j += 1
-                modifiers += 1
-                continue
-            break
-        j += 1
-        modifiers += 1
-    return None, None, start
-
-
-_BODY_NOUNS = frozenset({"bodies", "corpses", "remains"})
-_INJURIES = frozenset({"burns", "injuries", "wounds", "gunshot", "fractures", "shrapnel", "smoke", "trauma"})
-_HOMES = frozenset({"homes", "home", "houses", "villages", "village", "town", "city", "area", "region", "camp",
-                    "district", "country", "neighbourhood", "neighborhood"})
-# Words that end a figure's noun phrase: a conjunction or a preposition starts something else
-_NP_STOPS = frozenset({"and", "or", "in", "on", "at", "from", "over", "during", "within", "for", "across", "near",
-                       "by", "with", "into", "onto", "inside", "outside", "around", "along", "through", "under"})
-_AID_WORDS = frozenset({"aid", "relief", "humanitarian", "charity", "medical", "ngo", "crescent", "cross", "msf",
-                        "unicef", "unhcr", "wfp", "unrwa", "oxfam", "care", "nrc", "agency", "mission"})
-
-
-def _age_end(tokens: list[Token], j: int, hi: int) -> int | None:
-    """Past "16 year old", "16-year-old", "16 years old" starting at the number token j, else None."""
-    if tokens[j].kind != "num":
-        return None
-    k = j + 1
-    if k < hi and tokens[k].text == "-":
-        k += 1
-    if k < hi and tokens[k].low in {"year", "years", "month", "months"}:
-        k += 1
-        if k < hi and tokens[k].text == "-":
-            k += 1
-        if k < hi and tokens[k].low == "old":
-            return k + 1
-    return None
-
-
-def _members_class(tokens: list[Token], j: int, hi: int) -> tuple[str, int]:
-    """"125 members of the government's security forces" -> security forces; "... of a faction" -> fighters.
-
-    Returns the class and the end of the phrase.
-    """
-    if not (j + 1 < hi and tokens[j + 1].low == "of"):
-        return "people", j + 1
-    for k in range(j + 1, min(hi, j + 8)):
-        low = tokens[k].low
-        if low in _AID_WORDS:
-            return "civilians", k + 1  # "six staff of an aid agency", "employees of the Red Crescent" (aid staff)
-        end = k + 2 if k + 1 < hi and tokens[k + 1].low in {"forces", "force", "group", "faction"} else k + 1
-        if low in W.SECURITY:
-            return "security forces", end
-        if low in W.FIGHTERS or low in W.ARMED_GROUPS or low in {"faction", "group", "militia", "force", "brigade",
-                                                                 "auxiliary", "gang", "gangs"}:
-            return "fighters", end
-        if tokens[k].text in _SEGMENT_BREAKS or low in W.STATE_WORDS or low in W.AUXILIARIES - {"of"}:
-            return "people", k
-    return "people", j + 1
-
-
-def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: int,
+def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int,
               prior: tuple[int, Figure] | None = None, cues: bool = True) -> None:
     d = drafts[i]
     m = d.mention
@@ -561,7 +363,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.parent = i - 1
             d.cumulative = prev.cumulative
             d.of_parent_victims = True
-            head, head_index, np_end = _noun_phrase(tokens, m.end + k, hi)
+            head, head_index, np_end = noun_phrase(tokens, m.end + k, hi)
             if head is None:
                 head = _predicate_class(tokens, m.end + k, hi)  # "10 of them were women"
             if head not in (None, "not-people"):
@@ -569,15 +371,15 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
             d.np_end = max(d.np_end, np_end)
             break
 
-    verb_index = _verb_before(tokens, m, lo)
-    if verb_index is not None and tokens[verb_index].low in _RELEASE_VERBS:
+    verb_index = verb_before(tokens, m, lo)
+    if verb_index is not None and tokens[verb_index].low in RELEASE_VERBS:
         d.blocked = True
         return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
     if d.parent is not None and drafts[d.parent].blocked:
         d.blocked = True
         return  # "freed 27 hostages, including 11 children held by ...": the parts of a release are released
     if verb_index is not None and (tokens[verb_index - 1].low == "or" or (
-            verb_index + 1 < hi and tokens[verb_index + 1].low in _JOINS)) and _disjunction(tokens, verb_index, hi):
+            verb_index + 1 < hi and tokens[verb_index + 1].low in JOINS)) and disjunction(tokens, verb_index, hi):
         d.blocked = True
         return
     if verb_index is not None:
@@ -605,18 +407,24 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                 d.head = "security forces"  # "the army said it had lost 15 men"
         elif verb in {"forced", "forcing", "forces", "force", "drove", "driving", "drive", "driven", "chased",
                       "chasing", "pushed", "pushing"}:
-            if _flee_after(tokens, d.np_end, hi):
+            if flee_after(tokens, d.np_end, hi):
                 d.kind, d.how, d.anchor = CasualtyKind.DISPLACED, "active", verb_index
         elif verb == "up" and verb_index > lo and tokens[verb_index - 1].low in {"rounded", "rounding", "rounds",
                                                                               "picked", "locked"}:
             d.kind, d.how, d.anchor = CasualtyKind.ARRESTED, "active", verb_index  # "rounded up 57 people"
+        elif verb in _LIGHT_TAKE and (d.head not in (None, "not-people") or _more_after(tokens, m, hi)):
+            # "Rebels seized 14 farmers; the next day a rival militia took nine herders": the light verb
+            # parallels an abduction stated before it in the item (C3)
+            if any(x is not None and x.kind == CasualtyKind.KIDNAPPED
+                   for x in (prev, prior[1] if prior is not None else None)):
+                d.kind, d.how, d.anchor = CasualtyKind.KIDNAPPED, "active", verb_index
         elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
             d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb in {"and", ",", "with"} and prev is not None and prev.kind is not None \
                 and _coordinated(tokens, prev, verb_index) \
                 and (verb != "," or prev.how in {"active", "toll"}):
             # "killed three Christians and at least 20 ...", "included 125 ... and 148 fighters"
-            state = _state_after(tokens, d, hi)
+            state = state_after(tokens, d, hi)
             d.cumulative = d.cumulative or prev.cumulative
             if state is None:
                 d.kind, d.how, d.anchor = prev.kind, prev.how, prev.anchor
@@ -624,7 +432,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
                     d.parent = prev.parent
                 d.outer_parent = prev.outer_parent
     if d.kind is None:
-        state = _state_after(tokens, d, hi)
+        state = state_after(tokens, d, hi)
         if state is not None:
             d.kind, d.anchor = state
             d.how = "state"
@@ -634,12 +442,12 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
     if d.kind is None and d.head_index is not None and tokens[d.head_index].low in W.HEAD_KIND:
         d.kind, d.how, d.anchor = W.HEAD_KIND[tokens[d.head_index].low], "head", d.head_index
     if d.kind is None:
-        toll = _toll_before(tokens, m, lo, hi)
+        toll = toll_before(tokens, m, lo, hi)
         if toll is not None:
             d.kind, d.anchor = toll
             d.how = "toll"
             if d.head is None:
-                d.head = _toll_victims(tokens, max(lo, m.hedge_start - _TOLL_REACH), m.hedge_start, hi)
+                d.head = toll_victims(tokens, max(lo, m.hedge_start - TOLL_REACH), m.hedge_start, hi)
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
     if prev is None and prior is not None and d.parent is None and d.kind in (None, prior[1].kind) \
@@ -652,6 +460,13 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         d.cumulative = total.cumulative
         if d.head is None:
             d.head = _predicate_class(tokens, m.end, hi) or total.victims
+    if prev is not None and prev.kind is not None and d.kind in (None, prev.kind) \
+            and d.parent is None and _opens_breakdown(tokens, lo, m.hedge_start, clause=True):
+        # "Floods killed 148 people; casualties include 37 residents ...": a clause after a semicolon or
+        # colon that opens on a breakdown link breaks down the sentence's figure before it
+        d.kind, d.how, d.anchor = prev.kind, "subcount", prev.anchor
+        d.parent = i - 1 if prev.parent is None else prev.parent
+        d.cumulative, d.of_parent_victims = prev.cumulative, True
     before = m.hedge_start - 1
     if before > lo and tokens[before].low == "of" and tokens[before - 1].low in _CONTINUATION:
         before -= 1  # "up from an earlier estimate of 700"
@@ -663,10 +478,17 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[_Draft], i: in
         d.cumulative = cues and _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
 
 
+_LIGHT_TAKE = frozenset({"took", "take", "takes", "taking", "away"})
+
+
+def _more_after(tokens: list[Token], m: NumberMention, hi: int) -> bool:
+    return m.end < hi and tokens[m.end].low in {"more", "others", "other"}
+
+
 _COORD_GAP = 8   # tokens of a phrase ("on their way to market") between coordinated objects
 
 
-def _coordinated(tokens: list[Token], prev: _Draft, at: int) -> bool:
+def _coordinated(tokens: list[Token], prev: Draft, at: int) -> bool:
     """Whether the joining word at `at` ("and", ",", "along with") joins a figure to `prev`'s noun phrase:
     right after it, or after a short phrase with no verb or mark of its own ("two children in the
     countryside and two shepherds")."""
@@ -681,275 +503,8 @@ def _coordinated(tokens: list[Token], prev: _Draft, at: int) -> bool:
     if join <= start + 1:
         return True
     return all(tokens[k].kind == "word" and tokens[k].low not in W.STATE_WORDS and tokens[k].low not in W.ACTIVE_VERBS
-               and tokens[k].low not in _CLAUSE_BREAKS and tokens[k].low not in {"and", "or", "who", "which"}
+               and tokens[k].low not in CLAUSE_BREAKS and tokens[k].low not in {"and", "or", "who", "which"}
                for k in range(start, join))
-
-
-def _verb_before(tokens: list[Token], m: NumberMention, lo: int) -> int | None:
-    j = m.hedge_start - 1
-    if j > lo and tokens[j].low == "and":
-        # "killed a Hamas official and three members of his family": the verb before the first object
-        for k in range(j - 1, max(lo - 1, j - 7), -1):
-            t = tokens[k]
-            if t.kind != "word":
-                break
-            if t.low in W.ACTIVE_VERBS and t.low not in W.NEEDS_PERSON:
-                if k + 1 < j and tokens[k + 1].low in {"a", "an", "the", "one", "his", "her", "their", "its"}:
-                    return k
-                break
-    steps = 0
-    while j >= lo and steps < 4 and (tokens[j].low in _OBJECT_FILLERS or tokens[j].text in _QUOTES):
-        j -= 1
-        steps += 1
-    return j if j >= lo else None
-
-
-# Between a verb and its counted object: "claimed the lives of", "seized its 23", 'the killing of "at least'
-_OBJECT_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "additional", "the", "lives", "its",
-                             "their", "his", "her", "away", "off"})
-_QUOTES = frozenset({'"', "“", "‘", "'"})
-
-
-def _flee_after(tokens: list[Token], start: int, hi: int) -> bool:
-    for k in range(start, min(hi, start + 8)):
-        low = tokens[k].low
-        if low in {"flee", "fled", "leave", "homes", "evacuate"}:
-            return True
-        if tokens[k].text in {";", "."}:
-            return False
-    return False
-
-
-def _state_after(tokens: list[Token], d: _Draft, hi: int) -> tuple[CasualtyKind, int] | None:
-    """The state word after a figure's noun phrase: "were killed", "dead", "still missing"."""
-    k = d.np_end if d.head is not None else d.mention.end
-    unknown = 0
-    skipped_aside = False
-    limit = min(hi, k + 11)
-    while k < limit:
-        t = tokens[k]
-        low = t.low
-        if t.kind == "num":
-            nxt_kind = t
-            d.coord_next = k > 0 and tokens[k - 1].low in {"and", "or"} and nxt_kind is not None
-            if any(tokens[j].low == "among" for j in range(max(0, k - 4), k)):
-                d.forward_parent = k  # "Seven children ... were among 19 people killed": a token index
-            return None
-        if low in W.STATE_WORDS:
-            nxt = tokens[k + 1] if k + 1 < hi else None
-            if nxt is not None and nxt.low in W.VICTIM_CLASS and low in _ADJECTIVE_OK:
-                k += 1
-                continue  # "displaced people": an adjective, the kind comes later or not at all
-            if low == "held" or low == "custody" and not (k > 0 and tokens[k - 1].low == "into"):
-                return None
-            if _object_follows(tokens, k, hi):
-                return None  # "infected 120,000 people and killed 2,400": the verb has its own object
-            if (tokens[k - 1].low == "or" or (k + 1 < hi and tokens[k + 1].low in _JOINS)) \
-                    and _disjunction(tokens, k, hi):
-                d.blocked = True
-                return None
-            return W.STATE_WORDS[low], k
-        if low == "aged":  # "Seven children aged between 5 and 12 were among ..."
-            k += 1
-            while k < limit and (tokens[k].kind == "num" or tokens[k].low in {"between", "and", "to", "from",
-                                                                                "under", "over", "-"}):
-                k += 1
-            continue
-        if low == "death" and k > 1 and tokens[k - 1].low == "to" and (
-                tokens[k - 2].low in _TO_DEATH
-                or (d.mention.hedge_start > 0 and tokens[d.mention.hedge_start - 1].low in _TO_DEATH)):
-            return CasualtyKind.KILLED, k  # "hacked to death", "burning 24 people to death", not "sentenced ... to death"
-        if low == "treated" and k + 2 < hi and tokens[k + 1].low == "for" and tokens[k + 2].low in _INJURIES:
-            return CasualtyKind.INJURED, k  # "55 survivors were treated for burns"
-        if low in {"remain", "remains", "remained", "are", "were"} and k + 2 < hi and tokens[k + 1].low == "in" \
-                and tokens[k + 2].low in {"hospital", "hospitals"}:
-            return CasualtyKind.INJURED, k  # "three others remain in hospital"
-        if low == "lives" and k > 0 and tokens[k - 1].low in {"their", "lost"}:
-            return CasualtyKind.KILLED, k
-        if low in {"victim", "victims"} and k > 0 and tokens[k - 1].low in {"fell", "fall", "falls", "fallen"}:
-            return CasualtyKind.KILLED, k  # "40 villagers fell victim to the barrage"
-        if t.kind == "punct":
-            if t.text in {"-", "'", '"', "“", "”", "‘", "’"} and not is_dash(tokens, k):
-                k += 1
-                continue
-            resume = aside_end(tokens, k, hi) if not skipped_aside else None
-            if resume is not None:
-                # "Some 31 villagers (19 men, 12 women) were killed": the breakdown sits between the
-                # figure and its state word
-                skipped_aside = True
-                k = resume
-                limit = min(hi, k + 8)
-                continue
-            if t.text == "," and not skipped_aside:
-                # "Three people, including a child, were killed": step over one aside to its verb
-                close = next((j for j in range(k + 1, min(hi, k + 14)) if tokens[j].text in {",", ";", "."}), None)
-                if close is not None and tokens[close].text == "," and close + 1 < hi \
-                        and (tokens[close + 1].low in _ASIDE_RESUME or tokens[close + 1].low in W.STATE_WORDS):
-                    skipped_aside = True
-                    k = close + 1
-                    limit = min(hi, k + 8)
-                    continue
-            return None
-        if low in _CLAUSE_BREAKS:
-            return None
-        if low in _RECOVERED or (low == "found" and k + 1 < hi and tokens[k + 1].low in {"alive", "safe"}):
-            d.blocked = True  # "four of them were located by police", "20 escaped": the figure's own predicate
-            return None
-        if low in {"forced", "driven", "chased"} and k + 1 < hi and tokens[k + 1].low in {"from", "out", "to"}:
-            return CasualtyKind.DISPLACED, k  # "have been forced from their homes"
-        if low in {"left", "abandoned", "lost", "fled"} and k + 2 < hi \
-                and tokens[k + 1].low in {"their", "his", "her", "the"} and tokens[k + 2].low in _HOMES:
-            return CasualtyKind.DISPLACED, k  # "have left their homes", "600 families had left the town"
-        if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
-                                           "his", "her", "its", "under", "inside", "within"}:
-            if low == "among" and k + 1 < hi:
-                nxt_tok = tokens[k + 1]
-                if nxt_tok.low in {"the", "those"} and k + 2 < hi and tokens[k + 2].low in W.STATE_WORDS:
-                    return W.STATE_WORDS[tokens[k + 2].low], k + 2
-            k += 1
-            continue
-        if (low.endswith("ed") or low.endswith("ing")) and not (k + 1 < hi and tokens[k + 1].low in W.VICTIM_CLASS):
-            return None  # another verb: "30 people attended the funeral of those killed"
-        unknown += 1
-        if unknown > 4:
-            return None
-        k += 1
-    return None
-
-
-_JOINS = frozenset({"or", "and"})
-
-
-def _disjunction(tokens: list[Token], k: int, hi: int) -> bool:
-    """ "killed or wounded", "dead or missing", "killed and/or injured": kinds joined by "or"."""
-    kind = W.STATE_WORDS.get(tokens[k].low) or W.ACTIVE_VERBS.get(tokens[k].low)
-    j = k + 1
-    if j < hi and tokens[j].low == "and" and j + 2 < hi and tokens[j + 1].text == "/":
-        j += 2
-    if j + 1 < hi and tokens[j].low == "or":
-        n = j + 2 if j + 2 < hi and tokens[j + 1].low in {"gone", "went", "been", "were", "are"} else j + 1
-        other = W.STATE_WORDS.get(tokens[n].low) or W.ACTIVE_VERBS.get(tokens[n].low)  # "died or gone missing"
-        return other is not None and other != kind
-    if k - 2 >= 0 and tokens[k - 1].low == "or":
-        other = W.STATE_WORDS.get(tokens[k - 2].low) or W.ACTIVE_VERBS.get(tokens[k - 2].low)
-        return other is not None and other != kind
-    return False
-
-
-def _object_follows(tokens: list[Token], k: int, hi: int) -> bool:
-    """True when a number (maybe hedged) directly follows the word at k: it is a verb with an object."""
-    j = k + 1
-    for _ in range(3):
-        if j >= hi:
-            return False
-        t = tokens[j]
-        if t.kind == "num":
-            return True
-        if t.low not in {"at", "least", "more", "than", "about", "some", "nearly", "up", "to", "over",
-                         "another", "a", "further", "an", "estimated"}:
-            return False
-        j += 1
-    return False
-
-
-def _toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tuple[CasualtyKind, int] | None:
-    """ "the death toll rose to 3,085", "put the dead at 300", "bringing to 87 the number killed"."""
-    link = m.hedge_start - 1
-    while link > lo and tokens[link].low in {"well", "far"}:
-        link -= 1  # "could climb well above 400"
-    if link < lo or tokens[link].low not in _TOLL_LINKS:
-        if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in _STRONG_TOLL:
-            return CasualtyKind.KILLED, link - 1
-        return None
-    if tokens[link].low == "to" and link - 1 >= lo and tokens[link - 1].low in {"bringing", "brings", "bring",
-                                                                                 "raising", "raises"}:
-        for k in range(m.end, min(hi, m.end + 9)):
-            if tokens[k].low in W.STATE_WORDS and tokens[k].low != "held":
-                return W.STATE_WORDS[tokens[k].low], k
-            if tokens[k].low == "held":
-                return _held_kind(tokens, lo, hi), k
-            if tokens[k].text in {";", "."}:
-                break
-    state: tuple[CasualtyKind, int] | None = None
-    strong: int | None = None
-    weak: int | None = None
-    for k in range(link - 1, max(lo - 1, link - _TOLL_REACH), -1):
-        t = tokens[k]
-        # not at "while"/"when": "the number of residents killed while trying to reach food has risen to 798"
-        if t.text in {";", "."} or t.low in {"said", "says", "told", "according", "but", "although"}:
-            break
-        if state is None and t.low in W.STATE_WORDS and t.low not in {"fleeing", "flee"} \
-                and not (t.low in _ADJECTIVE_OK and k + 1 < link and tokens[k + 1].low in W.VICTIM_CLASS):
-            state = (W.STATE_WORDS[t.low], k)  # not "displaced" in "the toll among displaced herders"
-        if state is None and t.low == "victims":
-            state = (CasualtyKind.KILLED, k)
-        if state is None and t.low in {"forced", "driven"} and k + 1 < link and tokens[k + 1].low in {"from", "out"}:
-            state = (CasualtyKind.DISPLACED, k)  # "the number of people forced from their homes ... may surpass"
-        if state is None and t.low == "held" and _held_captive(tokens, k, hi):
-            state = (_held_kind(tokens, lo, hi), k)  # "bringing the number of UN personnel held to 54"
-        if t.low in _STRONG_TOLL and strong is None:
-            strong = k
-        if t.low in _WEAK_TOLL and weak is None:
-            weak = k
-    if state is not None:
-        return state
-    if strong is not None and tokens[link].low not in {"including", "were", "are"}:
-        return CasualtyKind.KILLED, strong
-    if weak is not None and tokens[link].low not in {"of", "including", "include", "includes", "included"}:
-        # "On Monday the figure stood at 37": a bare count noun takes the kind last named in the item
-        kind = _kind_before(tokens, weak)
-        if kind is not None:
-            return kind, weak
-    return None
-
-
-_WEAK_TOLL = W.TOLL_NOUNS - _STRONG_TOLL
-# tokens back from a toll link to its toll noun: the subject noun phrase between them may be long
-# ("the death toll from the week of fighting between ... in the northern hills had passed 300")
-_TOLL_REACH = 32
-_KIND_REACH = 120   # tokens back from a bare "figure"/"count" searched for the kind it continues
-
-
-def _kind_before(tokens: list[Token], at: int) -> CasualtyKind | None:
-    """The kind of the nearest casualty word before token `at` (this sentence or the ones before)."""
-    for k in range(at - 1, max(-1, at - _KIND_REACH), -1):
-        low = tokens[k].low
-        if low in W.STATE_WORDS and low not in {"held", "fleeing", "flee"}:
-            return W.STATE_WORDS[low]
-        if low in W.ACTIVE_VERBS and low not in W.NEEDS_PERSON:
-            return W.ACTIVE_VERBS[low]
-    return None
-
-
-def _toll_victims(tokens: list[Token], a: int, b: int, hi: int) -> str | None:
-    """Who a toll counts, named in the toll phrase: "the toll among displaced farmers", "the number of
-    soldiers killed", "the death toll of Christian residents"."""
-    for k in range(a, b - 2):
-        if tokens[k].low in W.TOLL_NOUNS and tokens[k + 1].low in {"among", "of"}:
-            j = k + 2
-            if j < b and tokens[j].low in {"the", "those", "its", "their"}:
-                j += 1
-            head, _, _ = _noun_phrase(tokens, j, min(hi, b))
-            if head not in (None, "not-people", "families"):  # a toll counts people, not households
-                return head
-    return None
-
-
-def _held_captive(tokens: list[Token], k: int, hi: int) -> bool:
-    """ "were held", "still held", "held hostage / by gunmen": not "the council held a session"."""
-    before = tokens[k - 1].low if k > 0 else ""
-    after = tokens[k + 1].low if k + 1 < hi else ""
-    return before in {"be", "being", "been", "was", "were", "is", "are", "still", "remain", "remains", "personnel",
-                      "people", "hostages", "captives"} \
-        or after in {"hostage", "hostages", "captive", "by", "in", "to", "at"} or tokens[k - 1].kind == "num"
-
-
-def _held_kind(tokens: list[Token], lo: int, hi: int) -> CasualtyKind:
-    words = {tokens[k].low for k in range(lo, hi)}
-    if words & {"detained", "arrested", "detains", "detain", "arrests", "jailed", "suspects", "prosecutors",
-                "police"}:
-        return CasualtyKind.ARRESTED
-    return CasualtyKind.KIDNAPPED
 
 
 _SEGMENT_REACH = 60  # tokens; a comma-less run-on "sentence" must not make every figure scan all of it
@@ -959,11 +514,11 @@ def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
     """The comma/semicolon-delimited stretch around token `at`, at most _SEGMENT_REACH tokens each way."""
     a = at
     floor = at - _SEGMENT_REACH if at - _SEGMENT_REACH > lo else lo
-    while a > floor and tokens[a - 1].text not in _SEGMENT_BREAKS:
+    while a > floor and tokens[a - 1].text not in SEGMENT_BREAKS:
         a -= 1
     b = at
     ceiling = at + _SEGMENT_REACH if at + _SEGMENT_REACH < hi else hi
-    while b < ceiling and tokens[b].text not in _SEGMENT_BREAKS:
+    while b < ceiling and tokens[b].text not in SEGMENT_BREAKS:
         b += 1
     return a, b
 
@@ -983,8 +538,10 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], 
             if low in W.CUMULATIVE_WORDS:
                 if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
                     continue
-                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)):
-                    continue  # "survivors who reached Adre" is not "the toll reached 35"
+                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)) \
+                        and not any(tokens[j].low in W.TOLL_NOUNS for j in range(max(lo, anchor - 3), anchor + 1)):
+                    continue  # "survivors who reached Adre" is not "the toll reached 35"; the toll noun may
+                    # sit segments before the verb ("The number of deaths ..., across X, Y and Z, had climbed")
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
                 return True

@@ -17,6 +17,7 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "killing", "kill", "kills", "executed", "executing", "execute", "massacred",
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
                      "shot", "shooting", "beheaded", "claimed", "claiming", "martyred", "cost", "costing",
+                     "hanged", "hanging", "lynched", "assassinated",
                      # nominals before "of": "the killing of 11", "the summary execution of at least 12"
                      "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
@@ -41,7 +42,7 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "dead", "died", "die", "dies", "executed", "slain", "murdered", "massacred",
                      "perished", "beheaded", "drowned", "lynched", "fatalities", "deaths", "bodies",
                      "corpses", "dying", "killing", "martyred", "martyrs", "electrocuted", "incinerated",
-                     "asphyxiated", "suffocated"], K.KILLED),
+                     "asphyxiated", "suffocated", "hanged", "assassinated", "executions"], K.KILLED),
     **dict.fromkeys(["injured", "wounded", "hurt", "injuries", "maimed", "hospitalised", "hospitalized"],
                     K.INJURED),
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
@@ -138,6 +139,46 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "ministers", "judges", "lawyers", "activists", "bloggers", "reporters", "diplomats",
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
                     "casualties", "humans", "lives", "souls"})
+OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters",
+                                       "cooks", "cleaners", "barbers", "masons", "bakers", "labourers", "weavers",
+                                       "artisans", "truckers", "boatmen", "ferrymen", "woodcutters"})
+
+
+def _singular(word: str) -> str | None:
+    """The singular of a plural person noun, by the regular English rules, or None."""
+    if word.endswith("men") and len(word) > 4:
+        return word[:-3] + "man"           # fishermen -> fisherman, herdsmen -> herdsman
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"             # paramilitaries -> paramilitary
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+        return word[:-1]                   # shepherds -> shepherd, nurses -> nurse
+    return None
+
+
+# Every plural person noun names one victim in the singular too ("killed a shepherd", "wounded a
+# nurse"): lists are written in the plural, news names single victims in the singular (class C4).
+_NO_SINGULAR = frozenset({"others", "lives", "souls", "hostages", "captives", "prisoners", "detainees", "casualties", "seekers", "humans", "dozen", "security",
+                          "military", "army", "personnel", "police", "gangs", "nationals", "locals"})
+
+
+def is_plural_person(word: str) -> bool:
+    """A plural person noun ("children", "drivers", "policemen"): never one victim after "his"/"their"."""
+    if word in {"children", "men", "women", "people", "police", "personnel", "staff", "crew", "youths"}:
+        return True
+    singular = _singular(word)
+    return singular is not None and singular in VICTIM_CLASS
+
+
+def _with_singulars(words: frozenset[str]) -> frozenset[str]:
+    extra = {_singular(w) for w in words if w not in _NO_SINGULAR}
+    return words | frozenset(w for w in extra if w is not None)
+
+
+OCCUPATIONS = _with_singulars(OCCUPATIONS)
+PEOPLE = _with_singulars(PEOPLE)
+CIVILIANS = _with_singulars(CIVILIANS)
+FIGHTERS = _with_singulars(FIGHTERS)
+SECURITY = _with_singulars(SECURITY)
 VICTIM_CLASS: dict[str, str] = {
     **dict.fromkeys(PEOPLE | OCCUPATIONS | RELATIVES, "people"),
     **dict.fromkeys(FAMILIES, "families"),
@@ -208,7 +249,8 @@ MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "jul
 
 # Words after which a figure continues the previous one in the same sentence (a sub-count or the same
 # tally): "including nine children", "among them 11 health workers", "with 4,715 injured".
-SUBCOUNT_BEFORE = (("including",), ("included",), ("includes",), ("among", "them"), ("among", "whom"),
+SUBCOUNT_BEFORE = (("including",), ("included",), ("includes",), ("including", "those", "of"),
+                   ("included", "those", "of"), ("includes", "those", "of"), ("among", "them", "those", "of"), ("among", "them"), ("among", "whom"),
                    ("among", "those"), ("among", "the", "dead"), ("among", "the", "victims"),
                    ("of", "which"), ("of", "whom"), ("of", "them"), ("most", "of", "them"), ("with",))
 SUBCOUNT_AFTER = (("of", "them"), ("of", "whom"), ("of", "those"), ("of", "the", "dead"),
@@ -250,5 +292,5 @@ CASUALTY_VOCABULARY = frozenset(
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
        "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
        "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
-       "recaptured", "expelled"}
+       "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away"}
 )

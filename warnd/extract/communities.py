@@ -45,6 +45,7 @@ _NOT_WORSHIP_HARM = frozenset({"bodies", "dead", "deaths", "victims", "graves", 
 _SERVICE = frozenset({"prayers", "prayer", "worshippers", "worshipers", "service", "services", "mass", "dhikr",
                       "congregation", "sermon", "vigil", "congregants", "parishioners"})
 _MAX_FORM_WORDS = 4
+_SERVICE_REACH = 40   # tokens either side of a place of worship searched for a service word: linear
 _ANAPHORA = frozenset({"they", "them", "those", "whom", "victims", "dead", "all", "most"})
 
 
@@ -63,7 +64,13 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     figures = figures or {}
     starts, worship, any_case = lexicon.starts, lexicon.worship, lexicon.any_case
     mentions = [k for k, t in enumerate(tokens)
-                if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship]
+                if (t.low in starts and (t.is_cap or t.low in any_case)) or t.low in worship
+                or t.low in _PEOPLE_NOUNS]
+    people_nouns = [k for k in mentions if tokens[k].low in _PEOPLE_NOUNS]
+    if people_nouns:
+        unnamed = _unlisted_names(tokens, people_nouns, lexicon)
+        mentions = sorted((set(mentions) - set(people_nouns)) | unnamed
+                          | {k for k in people_nouns if tokens[k].low in starts or tokens[k].low in worship})
     if not mentions:
         return ()  # most items name no community: one pass and done
     starts_at = sorted(figures)
@@ -115,22 +122,35 @@ def _sentence_targets(tokens: list[Token], lo: int, hi: int, here: list[int], le
         head, head_at = head_after(tokens, unit.end, hi, lexicon)
         if head_at is not None:
             heads.add(head_at)
-        if i in between or is_targeted(tokens, unit, head, head_at, lo, hi, lexicon, figures):
+        if i in between or is_targeted(tokens, unit, head, head_at, lo, hi, lexicon, figures) \
+                or (head_at is not None and head in lexicon.worship
+                    and _worship_hit(tokens, head_at, lo, hi, lexicon)):
             out.extend((n, False) for n in _without_wider(unit.names, lexicon))
-    in_service: bool | None = None
+    last_hit: int | None = None   # the last place of worship found attacked
     for k in here:
         name = lexicon.worship.get(tokens[k].low)
-        if name is None or k in heads:
-            continue  # "a Coptic church": the unit before it names the community
+        if name is None:
+            continue
         if k + 1 < hi and tokens[k + 1].text == "-" and adjacent(tokens[k], tokens[k + 1]):
             continue  # "a church-run agency"
-        if in_service is None:
-            in_service = any(tokens[j].low in _SERVICE for j in range(lo, hi))
-        if tokens[k].low in lexicon.service_worship and not in_service:
+        # "attacked two churches and a synagogue": listed after an attacked one, it was attacked too
+        listed = last_hit is not None and k - last_hit <= 4 \
+            and any(tokens[j].low in LIST_JOINERS for j in range(last_hit + 1, k))
+        if not (listed or _worship_hit(tokens, k, lo, hi, lexicon)):
             continue
-        if _worship_attacked(tokens, k, lo, hi, lexicon, in_service):
+        last_hit = k
+        if k not in heads:  # "a Coptic church": the unit before it names the community
             out.append((name, True))
     return out
+
+
+def _worship_hit(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Lexicon) -> bool:
+    """The place of worship at token k is what was attacked (a mosque only during a service). Also
+    decides a community named before it ("a Sikh gurdwara"), whichever its own head word."""
+    in_service = any(tokens[j].low in _SERVICE for j in range(max(lo, k - _SERVICE_REACH), min(hi, k + _SERVICE_REACH)))
+    if tokens[k].low in lexicon.service_worship and not in_service:
+        return False
+    return _worship_attacked(tokens, k, lo, hi, lexicon, in_service)
 
 
 def _without_wider(names: list[str], lexicon: Lexicon) -> list[str]:
@@ -171,11 +191,64 @@ def _units(tokens: list[Token], here: list[int], hi: int, lexicon: Lexicon,
     return units
 
 
+# Nouns that say the capitalised word before them names a people: "the Tharu and Pahadi communities",
+# "members of the Obolo tribe". A name no list holds is read there, with a generated name's caution.
+_PEOPLE_NOUNS = frozenset({"community", "communities", "tribe", "tribes", "clan", "clans", "sect", "sects",
+                           "ethnic", "minority", "minorities"})
+# capitalised words that stand before those nouns without naming a people
+_NOT_A_PEOPLE = frozenset({"the", "a", "an", "this", "that", "these", "those", "their", "its", "his", "her",
+                           "our", "local", "international", "whole", "entire", "business", "host", "affected",
+                           "rural", "urban", "farming", "fishing", "religious", "ethnic", "minority", "indigenous",
+                           "other", "both", "all", "every", "each", "many", "some", "several", "one", "two", "three",
+                           "same", "wider", "global", "diplomatic", "humanitarian", "scientific", "academic",
+                           "displaced", "small", "large", "tight", "close", "knit", "whose", "which", "new",
+                           "muslim", "christian", "among", "and", "or", "of", "in", "for", "from", "with", "by"})
+
+
+def _unlisted_names(tokens: list[Token], people_nouns: list[int], lexicon: Lexicon) -> set[int]:
+    """Capitalised words right before a people noun (at the indexes `people_nouns`), or listed before
+    one ("Tharu and Pahadi communities"): candidates for `_form_at`'s structural reading."""
+    out: set[int] = set()
+    for j in people_nouns:
+        k = j - 1
+        while k >= 0 and k >= j - 5 and _may_name_people(tokens, k, lexicon):
+            out.add(k)
+            if k >= 2 and tokens[k - 1].low in LIST_JOINERS:
+                k -= 2
+            else:
+                break
+    return out
+
+
+def _may_name_people(tokens: list[Token], k: int, lexicon: Lexicon) -> bool:
+    t = tokens[k]
+    return (t.kind == "word" and t.is_cap and t.low not in _NOT_A_PEOPLE and t.low not in lexicon.demonyms
+            and not t.low.endswith("'s") and not (len(t.text) > 1 and t.text.isupper())
+            and (k == 0 or tokens[k - 1].text not in {".", "!", "?"}))
+
+
 def _form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
              place_tokens: frozenset[int]) -> tuple[int, str, bool] | None:
     """The longest community form starting at token k: (end, name, from the generated list)."""
     if k >= hi:
         return None
+    found = _listed_form_at(tokens, k, hi, lexicon, place_tokens)
+    if found is not None or k in place_tokens or not _may_name_people(tokens, k, lexicon):
+        return found
+    # "the Tharu and Pahadi communities", "the Obolo tribe": a name read from its structure
+    j = k + 1
+    while j < hi and j < k + 5 and tokens[j].low in LIST_JOINERS | {"the"}:
+        j += 1
+    if j < hi and (tokens[j].low in _PEOPLE_NOUNS and j == k + 1
+                   or j > k + 1 and j + 1 < hi and _may_name_people(tokens, j, lexicon)
+                   and tokens[j + 1].low in _PEOPLE_NOUNS | lexicon.starts):
+        return k + 1, tokens[k].text, True
+    return None
+
+
+def _listed_form_at(tokens: list[Token], k: int, hi: int, lexicon: Lexicon,
+                    place_tokens: frozenset[int]) -> tuple[int, str, bool] | None:
+    """The longest form of the curated or generated lists starting at token k."""
     t = tokens[k]
     if t.kind != "word" or t.low not in lexicon.starts or not (t.is_cap or t.low in lexicon.any_case) \
             or k in place_tokens or (len(t.text) > 3 and t.text.isupper()):

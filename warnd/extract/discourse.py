@@ -64,7 +64,8 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             total = figures[f.parent]
             f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
-        if not f.cumulative and (event_scope(tokens, lo, f.anchor) or _shares_scope(tokens, scoped, f)) \
+        if not f.cumulative and (event_scope(tokens, lo, f.anchor) or event_scope(tokens, lo, _verb_of(tokens, lo, f))
+                                 or _shares_scope(tokens, scoped, f)) \
                 and not _fixed_span(tokens, lo, hi, f):
             f.cumulative = True
             scoped = f
@@ -77,14 +78,31 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             frame = None
 
 
+_HEDGES = frozenset({"an", "estimated", "at", "least", "more", "than", "some", "about", "nearly", "over", "up",
+                     "to", "almost", "roughly", "around"})
+
+
+def _verb_of(tokens: Sequence[Token], lo: int, f: Figure) -> int:
+    """The word right before the figure's hedge: the verb in "has left an estimated 530,000 people dead",
+    whose state word after the number is the figure's anchor."""
+    k = f.start - 1
+    while k > lo and tokens[k].low in _HEDGES:
+        k -= 1
+    return k
+
+
 def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
-    """Whether the verb at `anchor` is a present perfect ("has killed") whose subject is an event."""
+    """Whether the verb at `anchor` is a present perfect ("has killed") whose subject is an event, also
+    through a relative pronoun ("Yemen's war, which has killed ...")."""
     k = anchor - 1
     while k >= lo and tokens[k].low in _ADVERBS:
         k -= 1
     if k < lo or tokens[k].low not in _PERFECT:
         return False
-    for j in range(k - 1, max(lo - 1, k - _SUBJECT_REACH), -1):
+    top = k - 1
+    if top - 1 >= lo and tokens[top].low in {"which", "that"} and tokens[top - 1].text == ",":
+        top -= 2  # "the conflict, which has displaced ...": the relative clause's subject is the noun before it
+    for j in range(top, max(lo - 1, top - _SUBJECT_REACH), -1):
         low = tokens[j].low
         if low in EVENT_NOUNS:
             return True

@@ -135,6 +135,23 @@ def _generated_forms(skip: Mapping[tuple[str, ...], str], demonyms: Mapping[str,
     return out
 
 
+def _plurals(words: set[str]) -> set[str]:
+    """The plain -s plurals of nouns ("explosions", "clashes" stay as they are): a sentence saying
+    "blasts" or "explosions" is about harm as much as one saying "blast"."""
+    return {w + "s" for w in words if w.isalpha() and not w.endswith(("s", "ed", "ing", "x", "sh", "ch"))}
+
+
+def _add_plurals(forms: dict[tuple[str, ...], str], demonyms: Mapping[str, str]) -> None:
+    """A one-word community form names its members with a plain -s as well ("Papuan" -> "Papuans"):
+    lists often give only one of the two. A form already listed, or a demonym, is left as it is."""
+    for words, name in list(forms.items()):
+        if len(words) != 1 or not words[0].isalpha() or words[0].endswith(("s", "sh", "ch", "x", "z")):
+            continue
+        plural = (words[0] + "s",)
+        if plural not in forms and plural[0] not in demonyms:
+            forms[plural] = name
+
+
 def _validate(doc: LocatedYaml) -> _LexiconModel | list[Problem]:
     try:
         return _LexiconModel.model_validate(doc.data if doc.data is not None else {})
@@ -189,6 +206,8 @@ def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
         demonyms.update({fold(k): v for k, v in model.demonyms.items()})
     if problems:
         raise ConfigError(problems)
+    _add_plurals(forms, demonyms)
+    sets["harm_words"].update(_plurals(sets["harm_words"]))
     if fold_into:  # an operator who wants "Christian" for every church: report branches as the wider group
         forms = {k: within.get(v, v) if within.get(v) in fold_into else v for k, v in forms.items()}
         worship = {k: within.get(v, v) if within.get(v) in fold_into else v for k, v in worship.items()}

@@ -43,7 +43,7 @@ ORG_HEADS = frozenset({
     "broadcasting", "foundation", "organisation", "organization", "alliance", "coalition", "mission",
     "secretariat", "trust", "stadium", "airways",
     "airlines", "group", "guard", "brigade", "brigades", "battalion", "regiment", "corps", "police", "army",
-    "forces", "militia", "cartel", "gang", "league", "cup", "prize",
+    "forces", "militia", "cartel", "gang", "league", "cup", "prize", "clan", "syndicate", "mafia",
 })
 _LINKS = frozenset({"of", "for", "and", "&", "the", "de", "du", "la", "el", "al"})
 _SPORTS = frozenset({"beat", "beats", "drew", "draw", "thrashed", "defeated", "won", "win", "league", "fans",

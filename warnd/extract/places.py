@@ -20,8 +20,11 @@ from warnd.extract.lexicon import Lexicon
 from warnd.extract.place_context import PERSON_TITLES, dateline_end, mask_non_places
 from warnd.extract.tokens import Token, adjacent
 
+# Particles joining the parts of one name, Spanish, Portuguese and Persian ones included
+# ("Lanao del Sur", "Rio Grande do Sul", "Dara-i-Suf"): a run with one inside is a single name.
+_NAME_JOINERS = frozenset({"del", "do", "da", "dos", "das", "los", "las", "i", "e"})
 _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "en", "es", "ez", "ul",
-                        "de", "du", "di", "la", "le"})
+                        "de", "du", "di", "la", "le"}) | _NAME_JOINERS
 # Suffixes that make a place name an adjective: "Britain-based monitor", "Kurdish-led forces".
 _COMPOUND_SUFFIX = frozenset({"led", "backed", "based", "run", "allied", "linked", "aligned", "affiliated",
                               "controlled", "held", "born", "bound", "made", "style", "era", "type",
@@ -191,6 +194,9 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         if (nxt in _PEOPLE_NOUNS or nxt == "and") and _names_a_people(tokens, end, names):
             i = end
             continue
+        if nxt in _PEOPLE_NOUNS and i >= 2 and tokens[i - 1].low == "and" and (tokens[i - 2].low,) in community_forms:
+            i = end
+            continue  # "between Murle and Pibor communities": listed with a people, it names a people
         if i >= dateline and _is_person(tokens, i, end, names, firsts):
             i = end
             continue
@@ -208,6 +214,7 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     not_names, community_firsts = _lexicon_words(lexicon)
     starts = frozenset(a for a, _ in spans) if spans is not None else frozenset()
     mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts, firsts)
+    mentions = _numbered_and_of_features(tokens, mentions, masked, caps, starts)
     mentions.sort(key=lambda m: m.start)
     out: list[PlaceMention] = []
     for k, m in enumerate(mentions):
@@ -653,6 +660,35 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
     return out
 
 
+# Capitalised type words numbered as places: "Camp 9", "Sector 4", "Block 12" (refugee camps and
+# planned towns are divided so); and sea and coast features named "X of Y": "the Bay of Bengal".
+_NUMBERED = frozenset({"camp", "sector", "block", "zone", "phase", "ward"})
+_OF_FEATURES = frozenset({"bay", "gulf", "sea", "strait", "straits", "isle", "cape"})
+
+
+def _numbered_and_of_features(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool],
+                              caps: list[int], starts: Collection[int]) -> list[PlaceMention]:
+    """Add "Camp 9" and "Bay of Bengal" style names (class L1), replacing the hits inside them ("Guinea"
+    in "the Gulf of Guinea" is not the country)."""
+    n = len(tokens)
+    added: list[PlaceMention] = []
+    for i in caps:
+        low = tokens[i].low
+        if masked[i] or (low not in _NUMBERED and low not in _OF_FEATURES):
+            continue
+        if low in _NUMBERED and i + 1 < n and tokens[i + 1].kind == "num" and len(tokens[i + 1].text) <= 3 \
+                and (i + 2 >= n or not tokens[i + 2].is_cap and tokens[i + 2].kind != "num"):
+            added.append(_structural(_join(tokens, i, i + 2), "camp", None, i, i + 2))
+        elif low in _OF_FEATURES and i + 2 < n and tokens[i + 1].low == "of" and tokens[i + 2].is_cap:
+            j = _run_end(tokens, i + 2, None, starts)
+            if j > i + 2:
+                added.append(_structural(_join(tokens, i, j), "area", None, i, j))
+    if not added:
+        return mentions
+    covered = {k for m in added for k in range(m.start, m.end)}
+    return [m for m in mentions if m.start not in covered] + added
+
+
 def _structural(name: str, level: str, parent: PlaceMention | None, i: int, j: int) -> PlaceMention:
     region = parent.entry.region if parent else None
     country = parent.entry.country if parent else None
@@ -723,7 +759,10 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
     """Replace partial gazetteer hits inside a longer name written as a place ("Ain Zara district")."""
     n = len(tokens)
     if not any((m.start > 0 and tokens[m.start - 1].is_cap) or (m.end < n and tokens[m.end].is_cap)
-               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].is_cap) for m in mentions):
+               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].is_cap)
+               or (m.end < n and tokens[m.end].low in _NAME_JOINERS)
+               or (m.end + 1 < n and tokens[m.end].text == "-" and tokens[m.end + 1].low in _NAME_JOINERS)
+               or (m.start > 1 and tokens[m.start - 1].low in _NAME_JOINERS) for m in mentions):
         return mentions  # no hit has a capitalised neighbour: nothing is part of a longer name
     covering: dict[int, PlaceMention] = {}
     for m in mentions:
@@ -751,8 +790,10 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
             or (prev in _PREPOSITIONS and i not in covering and tokens[i].low not in _GENERIC
                 and not tokens[j - 1].low.endswith("'s") and tokens[i].low not in _NOT_AFTER_PREPOSITION
                 and nxt not in _PEOPLE_NOUNS)  # "in Bint Jbeil", "near Pir Baba": one name
-        if typed and not any(m.entry.level in ("country", "region", "area")
-                             and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE for m in inside.values()):
+        joined = any(tokens[k].low in _NAME_JOINERS for k in range(i + 1, j - 1))  # "Lanao del Sur"
+        if joined or typed and not any(m.entry.level in ("country", "region", "area")
+                                       and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE
+                                       for m in inside.values()):
             out = [m for m in out if id(m) not in inside]
             out.append(_structural(_join(tokens, i, j), "neighbourhood" if nxt in _SUBPLACE_WORDS else "locality",
                                    None, i, j))

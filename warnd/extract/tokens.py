@@ -19,6 +19,9 @@ _TOKEN = re.compile(
     r"|\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"  # a number
     r"|[^\w\s]"                                                       # a mark ("_" is dropped)
 )
+# The same pattern for ASCII-only text (most feed items): the ASCII classes match the same tokens there
+# and are a quarter faster than the Unicode ones.
+_TOKEN_ASCII = re.compile(_TOKEN.pattern, re.ASCII)
 _NEWLINE = re.compile(r"\n")
 _STOPS = frozenset({".", "!", "?"})
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "maj", "capt", "sgt", "no",
@@ -70,7 +73,7 @@ def tokenize(text: str) -> list[Token]:
     end = 0
     # findall + str.find is twice as fast as finditer's match objects; tokens are consecutive
     # matches, so each value's first occurrence from the previous end is where it matched
-    for value in _TOKEN.findall(text):
+    for value in (_TOKEN_ASCII if text.isascii() else _TOKEN).findall(text):
         start = find(value, end)
         end = start + len(value)
         low, kind, cap = describe(value)
@@ -90,8 +93,8 @@ def sentences(tokens: list[Token], text: str) -> list[tuple[int, int]]:
                 breaks.add(k)
     begin = 0
     n = len(tokens)
-    stops = [i for i, t in enumerate(tokens) if t.text in _STOPS]
-    for i in sorted(set(stops) | {k - 1 for k in breaks}):
+    stops = {i for i, t in enumerate(tokens) if t.text in _STOPS}  # a set: "i in stops" below is per mark
+    for i in sorted(stops | {k - 1 for k in breaks}):
         end_here = i + 1 in breaks
         if i in stops:
             prev = tokens[i - 1].low if i > 0 else ""
