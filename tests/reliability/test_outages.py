@@ -372,6 +372,7 @@ KILLED_BY_FEED = textwrap.dedent("""
     rules:
       - id: killed-by-feed
         kind: threshold
+        measure: total       # each alert carries the highest figure so far (the test checks 80 arrives)
         match: {kind: killed}
         group_by: [feed]
         condition: {at_least: 10}
