@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -86,7 +85,7 @@ def _body(feed: int, version: int, items: int, base: datetime) -> bytes:
 def serve(args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    base = datetime.now(UTC)  # noqa: TID251 - the farm's own clock, not warnd's.replace(microsecond=0) - timedelta(minutes=5)
     versions = [0] * args.feeds
     cache: dict[tuple[int, int], tuple[bytes, str, str]] = {}
 
@@ -367,7 +366,7 @@ def ingest_alone(args: argparse.Namespace) -> None:
     from warnd.parse import FeedView, parse_feed
     from warnd.store import open_store
 
-    base = datetime.now(UTC).replace(microsecond=0)
+    base = datetime.now(UTC)  # noqa: TID251 - the farm's own clock, not warnd's.replace(microsecond=0)
     extractor = load_extractor([ROOT / "config/gazetteer/aliases.yaml"], [ROOT / "config/lexicons/communities.yaml"])
     feeds = []
     for i in range(args.feeds):

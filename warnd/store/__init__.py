@@ -375,14 +375,13 @@ def _counted(c: Casualty) -> bool:
     return not (c.historical or c.estimate or c.part_of is not None)
 
 
-_ITEMS = ItemRow.__table__
-_OBS = ObservationRow.__table__
-_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
-_INSERT_OBSERVATIONS = insert(_OBS)
-_CURRENT = select(_ITEMS.c.id, _ITEMS.c.key, _ITEMS.c.content_hash, _ITEMS.c.revision, _ITEMS.c.observed_at).where(
-    _ITEMS.c.feed == bindparam("feed"), _ITEMS.c.current.is_(True), _ITEMS.c.key.in_(bindparam("keys", expanding=True)))
-_RETIRE = update(_ITEMS).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True))).values(current=False)
-_SUPERSEDE = update(_OBS).where(_OBS.c.item_id.in_(bindparam("ids", expanding=True))).values(superseded=True)
+_INSERT_ITEMS = insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True)
+_INSERT_OBSERVATIONS = insert(ObservationRow)
+_CURRENT = select(ItemRow.id, ItemRow.key, ItemRow.content_hash, ItemRow.revision, ItemRow.observed_at).where(
+    ItemRow.feed == bindparam("feed"), ItemRow.current.is_(True), ItemRow.key.in_(bindparam("keys", expanding=True)))
+_RETIRE = update(ItemRow).where(ItemRow.id.in_(bindparam("ids", expanding=True))).values(current=False)
+_SUPERSEDE = update(ObservationRow).where(ObservationRow.item_id.in_(bindparam("ids", expanding=True))).values(
+    superseded=True)
 
 
 def _runs(entries: Sequence[tuple[Item, Signals]]) -> list[Sequence[tuple[Item, Signals]]]:
@@ -438,7 +437,7 @@ def _ingest_run(s: Session, feed: str, run: Sequence[tuple[Item, Signals]], now:
     ids = list(conn.execute(_INSERT_ITEMS, rows).scalars())
     observations: list[Obs] = []
     counted: list[tuple[list[Figure], str | None, int | None]] = []
-    for (item, signals, prev), item_id, row in zip(todo, ids, rows, strict=True):
+    for (_, signals, prev), item_id, row in zip(todo, ids, rows, strict=True):
         obs, figures = _observations(item_id, feed, row["observed_at"], signals)
         observations.extend(obs)
         if figures:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from warnd.types import Casualty, IncidentFacts, SeriesFacts, SeriesPoint
@@ -114,48 +114,47 @@ class TollBook:
             return
         ats = [f.row.observed_at for f in figures]
         low, high = min(ats), max(ats)
-        wanted = []   # (the condition in SQL, the same in Python, where a matching incident goes)
+        conditions: list[ColumnElement[bool]] = []
         incidents = [f for f in figures if not f.casualty.cumulative]
+        near_metrics, places = {f.row.metric for f in incidents}, {f.scope for f in incidents}
+        after, before = low - INCIDENT_TOLERANCE - _MARGIN, high + INCIDENT_TOLERANCE + _MARGIN
         if incidents:
             for key in {(f.row.metric, f.scope) for f in incidents}:
                 self._incidents[key] = []
-            metrics, places = {f.row.metric for f in incidents}, {f.scope for f in incidents}
-            after, before = low - INCIDENT_TOLERANCE - _MARGIN, high + INCIDENT_TOLERANCE + _MARGIN
-            wanted.append((
-                and_(IncidentRow.metric.in_(metrics), IncidentRow.place.in_(places),
-                     IncidentRow.first_at > after, IncidentRow.first_at < before),
-                lambda i, m=metrics, p=places, a=after, b=before: i.metric in m and i.place in p and a < i.first_at < b,
-                lambda i: self._incidents.setdefault((i.metric, i.place), []).append(i)))
+            conditions.append(and_(IncidentRow.metric.in_(near_metrics), IncidentRow.place.in_(places),
+                                   IncidentRow.first_at > after, IncidentRow.first_at < before))
         tolls = [f for f in figures if f.casualty.cumulative]
+        toll_metrics: set[str] = set()
+        floor = low - ABSORB_UNSTATED - _MARGIN
         with self.s.no_autoflush:
             if tolls:
                 keys = {(f.row.metric, f.row.country) for f in tolls}
-                floor = low - ABSORB_UNSTATED - _MARGIN
                 for where in keys:
                     self._series[where] = []
                     self._recent[where] = (floor, [])
                 countries = {country for _, country in keys if country is not None}
-                metrics = {metric for metric, _ in keys}
+                toll_metrics = {metric for metric, _ in keys}
                 unplaced = any(country is None for _, country in keys)
                 for t in self.s.scalars(select(TollSeriesRow).where(
-                        TollSeriesRow.metric.in_(metrics),
+                        TollSeriesRow.metric.in_(toll_metrics),
                         or_(TollSeriesRow.country.in_(countries), TollSeriesRow.country.is_(None) if unplaced
                             else false()),
                         TollSeriesRow.last_at >= low - SERIES_IDLE - _MARGIN)):
                     self._series.setdefault((t.metric, t.country), []).append(t)
-                wanted.append((
-                    and_(IncidentRow.metric.in_(metrics),
-                         or_(IncidentRow.country.in_(countries), IncidentRow.country.is_(None) if unplaced
-                             else false()),
-                         IncidentRow.first_at >= floor),
-                    lambda i, m=metrics, f=floor: i.metric in m and i.first_at >= f,
-                    lambda i: (entry := self._recent.get((i.metric, i.country))) is not None and entry[1].append(i)))
-            if wanted:
-                for inc in self.s.scalars(select(IncidentRow).where(or_(*(cond for cond, _, _ in wanted)))
-                                          .order_by(IncidentRow.id)):
-                    for _, matches, put in wanted:
-                        if matches(inc):
-                            put(inc)
+                conditions.append(and_(
+                    IncidentRow.metric.in_(toll_metrics),
+                    or_(IncidentRow.country.in_(countries), IncidentRow.country.is_(None) if unplaced else false()),
+                    IncidentRow.first_at >= floor))
+            if not conditions:
+                return
+            for inc in self.s.scalars(select(IncidentRow).where(or_(*conditions)).order_by(IncidentRow.id)):
+                # Each read's own condition again, in Python: where the incident goes.
+                if incidents and inc.metric in near_metrics and inc.place in places and after < inc.first_at < before:
+                    self._incidents.setdefault((inc.metric, inc.place), []).append(inc)
+                if tolls and inc.metric in toll_metrics and inc.first_at >= floor:
+                    entry = self._recent.get((inc.metric, inc.country))
+                    if entry is not None:
+                        entry[1].append(inc)
 
     def count(self, figures: Sequence[Figure], *, feed: str, event: str | None, revises: int | None = None) -> None:
         """Set `new_count`, the series or incident, `source` and `conflict` on each figure's row.
