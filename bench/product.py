@@ -1,7 +1,7 @@
 """The whole product against reader: `warnd run --once` rounds of 1000 feeds, side by side on one farm.
 
 One local farm (aiohttp, 127.0.0.1, its own process) serves N RSS feeds (default 1000) x 20 items of
-~450 bytes that mention places and casualty figures, with 50 ms latency on every answer, ETag +
+~500 bytes (as XML) that mention places and casualty figures, with 50 ms latency on every answer, ETag +
 Last-Modified and real 304s. Three contenders run the same three rounds, each round a fresh process:
 
 * warnd: `python -m warnd.cli run --once` on a generated config (the bundled rules, file channels,
