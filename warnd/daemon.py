@@ -110,6 +110,8 @@ class Daemon:
     notifier: Notifier = field(default_factory=Notifier)
     # One reload at a time (SIGHUP while the watcher reloads): the later load is applied last.
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _feeds_by_name: dict[str, FeedSettings] = field(default_factory=dict)
+    _feeds_of: Settings | None = None     # the settings `_feeds_by_name` was built from
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time: one thread keeps our own writes in order. PostgreSQL serves
@@ -160,7 +162,7 @@ class Daemon:
         its lease, and the state (validators, schedule) is read fresh, since another instance may
         have polled it last.
         """
-        feed = next((f for f in self.settings.feeds if f.name == name), None)
+        feed = self._feed_named(name)
         if feed is None:
             return False, 0
         now = self.clock.now()
@@ -197,6 +199,14 @@ class Daemon:
         if (report.new or report.revised) and reschedule:
             self._kick("evaluate")
         return result.error is None, report.new + report.revised
+
+    def _feed_named(self, name: str) -> FeedSettings | None:
+        """The feed's settings by name: a dict built once per settings object (a reload replaces it),
+        not a scan of every feed per poll, which at 10,000 feeds is 50 million comparisons a round."""
+        if self._feeds_of is not self.settings:
+            self._feeds_by_name = {f.name: f for f in self.settings.feeds}
+            self._feeds_of = self.settings
+        return self._feeds_by_name.get(name)
 
     def _reschedule(self, name: str, at: datetime, *, enabled: bool) -> None:
         if enabled and self._scheduler is not None and not self._stopping:

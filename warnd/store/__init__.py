@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from warnd.types import (
     Alert,
@@ -47,7 +48,7 @@ from ._progress import EvaluationProgress, RuleCatchUp, RuleFailure, RuleLag
 from ._rules import OBSERVATION_COLUMNS, Group, RuleReads, StoredItem, _observation
 from ._rules import observation_conditions as _conditions
 from ._silences import Silence, Silences
-from ._tolls import Figure, TollBook, TollReads
+from ._tolls import Figure, Obs, TollBook, TollReads
 from .migrate import check_schema, current_revision, upgrade
 from .tables import (
     AlertRow,
@@ -150,9 +151,14 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
 
     def ingest(self, feed: str, entries: Sequence[tuple[Item, Signals]], state: FeedState | None,
                now: datetime) -> IngestReport:
-        """Store new items and revisions with their observations, and the feed's state, in one transaction."""
+        """Store new items and revisions with their observations, and the feed's state, in one transaction.
+
+        Core statements, a few per batch rather than an ORM `SELECT` and `flush` per item: one read of
+        the current revisions, one multi-row insert of the items (ids back in order), one of the
+        observations. Only the running tolls and incidents stay ORM objects (`TollBook`), flushed once
+        before the observations that point to them are written.
+        """
         new = revised = unchanged = n_obs = 0
-        book: TollBook | None = None
         with self._tx() as s:
             if self.dialect == "postgresql" and entries:
                 # Ids come from a sequence, and concurrent transactions could commit them out of order:
@@ -161,43 +167,10 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
                 # parsing and extraction happen before) makes ids commit in order. A poll with nothing
                 # new (a 304) only writes its feed's state and does not wait for the lock.
                 s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK})
-            for item, signals in entries:
-                prev = s.scalars(
-                    select(ItemRow).where(ItemRow.feed == feed, ItemRow.key == item.key, ItemRow.current.is_(True))
-                ).first()
-                if prev is not None and prev.content_hash == item.content_hash:
-                    unchanged += 1
-                    continue
-                revision = 1
-                observed_at = observed_time(item, now)
-                if prev is not None:
-                    # An edited item (a toll updated in place) is a new revision; the old figures stay as
-                    # history but no longer count, so a sum never adds the old and the new version.
-                    prev.current = False
-                    s.execute(update(ObservationRow).where(ObservationRow.item_id == prev.id).values(superseded=True))
-                    revision = prev.revision + 1
-                    observed_at = max(prev.observed_at, min(item.updated_at or now, now))
-                    revised += 1
-                else:
-                    new += 1
-                row = ItemRow(
-                    feed=feed, key=item.key, revision=revision, current=True, guid=item.guid, title=item.title,
-                    summary=item.summary, link=item.link, published_at=item.published_at,
-                    updated_at=item.updated_at, language=item.language, content_hash=item.content_hash,
-                    first_seen_at=now, observed_at=observed_at, region=signals.region, country=signals.country,
-                    signals=conv.signals_to_json(signals), notes=list(item.notes),
-                )
-                s.add(row)
-                s.flush()
-                rows, figures = _observations(row, signals)
-                s.add_all(rows)
-                n_obs += len(rows)
-                if figures:
-                    if book is None:
-                        book = TollBook(s)
-                        book.prefetch(_figures_of(entries, now))
-                    book.count(figures, feed=feed, event=signals.event_type,
-                               revises=prev.id if prev is not None else None)
+            for run in _runs(entries):
+                counts = _ingest_run(s, feed, run, now)
+                new, revised, unchanged, n_obs = (new + counts[0], revised + counts[1], unchanged + counts[2],
+                                                  n_obs + counts[3])
             if state is not None:
                 if new or revised:
                     state = _bump(state, new + revised, now)
@@ -449,22 +422,91 @@ def _counted(c: Casualty) -> bool:
     return not (c.historical or c.estimate or c.part_of is not None)
 
 
-def _figures_of(entries: Sequence[tuple[Item, Signals]], now: datetime) -> list[Figure]:
-    """The figures an ingest will count, as unsaved rows: what `TollBook.prefetch` reads ahead for."""
-    out: list[Figure] = []
-    for item, signals in entries:
-        stub = ItemRow(id=0, feed=item.feed, observed_at=observed_time(item, now))
-        out.extend(_observations(stub, signals)[1])
-    return out
+_INSERT_ITEMS = insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True)
+_INSERT_OBSERVATIONS = insert(ObservationRow)
+_CURRENT = select(ItemRow.id, ItemRow.key, ItemRow.content_hash, ItemRow.revision, ItemRow.observed_at).where(
+    ItemRow.feed == bindparam("feed"), ItemRow.current.is_(True), ItemRow.key.in_(bindparam("keys", expanding=True)))
+_RETIRE = update(ItemRow).where(ItemRow.id.in_(bindparam("ids", expanding=True))).values(current=False)
+_SUPERSEDE = update(ObservationRow).where(ObservationRow.item_id.in_(bindparam("ids", expanding=True))).values(
+    superseded=True)
 
 
-def _observations(item: ItemRow, signals: Signals) -> tuple[list[ObservationRow], list[Figure]]:
+def _runs(entries: Sequence[tuple[Item, Signals]]) -> list[Sequence[tuple[Item, Signals]]]:
+    """The entries cut where a key repeats: within a run every key is distinct, so one read of the
+    current revisions serves it; a repeat (the same item twice in one body) sees the run before it."""
+    runs: list[Sequence[tuple[Item, Signals]]] = []
+    seen: set[str] = set()
+    start = 0
+    for i, (item, _) in enumerate(entries):
+        if item.key in seen:
+            runs.append(entries[start:i])
+            start, seen = i, set()
+        seen.add(item.key)
+    if start < len(entries):
+        runs.append(entries[start:])
+    return runs
+
+
+def _ingest_run(s: Session, feed: str, run: Sequence[tuple[Item, Signals]], now: datetime
+                ) -> tuple[int, int, int, int]:
+    """Store one run of distinct keys; (new, revised, unchanged, observations)."""
+    conn = s.connection()
+    current = {r.key: r for r in conn.execute(_CURRENT, {"feed": feed, "keys": [i.key for i, _ in run]})}
+    new = revised = unchanged = 0
+    todo: list[tuple[Item, Signals, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for item, signals in run:
+        prev = current.get(item.key)
+        if prev is not None and prev.content_hash == item.content_hash:
+            unchanged += 1
+            continue
+        revision, observed_at = 1, observed_time(item, now)
+        if prev is not None:
+            # An edited item (a toll updated in place) is a new revision; the old figures stay as
+            # history but no longer count, so a sum never adds the old and the new version.
+            revision = prev.revision + 1
+            observed_at = max(prev.observed_at, min(item.updated_at or now, now))
+            revised += 1
+        else:
+            new += 1
+        todo.append((item, signals, prev))
+        rows.append({
+            "feed": feed, "key": item.key, "revision": revision, "current": True, "guid": item.guid,
+            "title": item.title, "summary": item.summary, "link": item.link, "published_at": item.published_at,
+            "updated_at": item.updated_at, "language": item.language, "content_hash": item.content_hash,
+            "first_seen_at": now, "observed_at": observed_at, "region": signals.region,
+            "country": signals.country, "signals": conv.signals_to_json(signals), "notes": list(item.notes)})
+    if not rows:
+        return new, revised, unchanged, 0
+    if retired := [prev.id for _, _, prev in todo if prev is not None]:
+        conn.execute(_RETIRE, {"ids": retired})
+        conn.execute(_SUPERSEDE, {"ids": retired})
+    ids = list(conn.execute(_INSERT_ITEMS, rows).scalars())
+    observations: list[Obs] = []
+    counted: list[tuple[list[Figure], str | None, int | None]] = []
+    for (_, signals, prev), item_id, row in zip(todo, ids, rows, strict=True):
+        obs, figures = _observations(item_id, feed, row["observed_at"], signals)
+        observations.extend(obs)
+        if figures:
+            counted.append((figures, signals.event_type, prev.id if prev is not None else None))
+    if counted:
+        book = TollBook(s)   # per run: a run after the first reads what the one before it flushed
+        book.prefetch([f for figures, _, _ in counted for f in figures])
+        for figures, event, revises in counted:
+            book.count(figures, feed=feed, event=event, revises=revises)
+        s.flush()   # the new and changed series and incidents: their ids, before the rows that point to them
+    if observations:
+        conn.execute(_INSERT_OBSERVATIONS, [o.values() for o in observations])
+    return new, revised, unchanged, len(observations)
+
+
+def _observations(item_id: int, feed: str, observed_at: datetime, signals: Signals) -> tuple[list[Obs], list[Figure]]:
     # A figure belongs to the region of its own place: "9 killed in Baniyas" counts for Tartus even in an
     # item whose main region is Latakia. A running toll belongs to the place it covers (its scope): a toll
     # for the whole coast or the country is not the dateline city's, so it has no region of one
     # governorate. Figures without a resolved place take the item's region.
     where = {p.name: p for p in signals.places}
-    rows: list[ObservationRow] = []
+    rows: list[Obs] = []
     figures: list[Figure] = []
     for c in signals.casualties:
         if not _counted(c):
@@ -477,17 +519,13 @@ def _observations(item: ItemRow, signals: Signals) -> tuple[list[ObservationRow]
         if scope is None:
             region, country = region or signals.region, country or signals.country
         country = country or signals.country
-        obs = ObservationRow(
-            item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric=str(c.kind), value=c.count,
-            region=region, country=country, location=c.location, victims=c.victims,
-            qualifier=str(c.qualifier), cumulative=c.cumulative, superseded=False, new_count=0, conflict=False)
+        obs = Obs(item_id, feed, observed_at, str(c.kind), c.count, region, country, location=c.location,
+                  victims=c.victims, qualifier=str(c.qualifier), cumulative=c.cumulative)
         rows.append(obs)
         figures.append(Figure(obs, c, name or region or country or "?"))
     for group in dict.fromkeys(signals.targeted_groups):
-        rows.append(ObservationRow(
-            item_id=item.id, feed=item.feed, observed_at=item.observed_at, metric="mention", value=1,
-            region=signals.region, country=signals.country, targeted_group=group, cumulative=False,
-            superseded=False, new_count=0, conflict=False))
+        rows.append(Obs(item_id, feed, observed_at, "mention", 1, signals.region, signals.country,
+                        targeted_group=group))
     return rows, figures
 
 

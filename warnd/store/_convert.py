@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -37,10 +36,18 @@ def feed_state(row: Any) -> FeedState:
 
 
 def signals_to_json(signals: Signals) -> dict[str, Any]:
-    out = asdict(signals)
-    out["casualties"] = [{**c, "kind": str(c["kind"]), "qualifier": str(c["qualifier"]),
-                          "since": c["since"].isoformat() if c["since"] else None} for c in out["casualties"]]
-    return out
+    """The JSON of an item's signals (what `dataclasses.asdict` gives, the enums and dates as strings),
+    field by field: `asdict` deep-copies every value and cost ~0.2 ms an item at ingest."""
+    return {
+        "casualties": [{"kind": str(c.kind), "count": c.count, "qualifier": str(c.qualifier), "victims": c.victims,
+                        "cumulative": c.cumulative, "location": c.location, "part_of": c.part_of,
+                        "historical": c.historical, "estimate": c.estimate,
+                        "since": c.since.isoformat() if c.since else None, "scope": c.scope,
+                        "attributed_to": c.attributed_to} for c in signals.casualties],
+        "places": [{"name": p.name, "level": p.level, "region": p.region, "country": p.country} for p in signals.places],
+        "targeted_groups": list(signals.targeted_groups), "region": signals.region, "country": signals.country,
+        "actors": list(signals.actors), "event_type": signals.event_type,
+    }
 
 
 def _casualty(c: dict[str, Any]) -> Casualty:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from warnd.types import Casualty, IncidentFacts, SeriesFacts, SeriesPoint
@@ -52,11 +52,41 @@ def counts_close(a: int, b: int) -> bool:
     return high - low <= 3 or low >= 0.7 * high
 
 
+class Obs:
+    """An observation row about to be inserted (a plain object: `Store.ingest` writes them with one
+    multi-row insert). `series` / `incident` are set by `TollBook`; their ids exist after its flush."""
+
+    __slots__ = ("item_id", "feed", "observed_at", "metric", "value", "region", "country", "location", "victims",
+                 "qualifier", "cumulative", "targeted_group", "new_count", "source", "conflict", "series", "incident")
+
+    def __init__(self, item_id: int, feed: str, observed_at: datetime, metric: str, value: int, region: str | None,
+                 country: str | None, *, location: str | None = None, victims: str | None = None,
+                 qualifier: str | None = None, cumulative: bool = False, targeted_group: str | None = None) -> None:
+        self.item_id, self.feed, self.observed_at, self.metric, self.value = item_id, feed, observed_at, metric, value
+        self.region, self.country, self.location, self.victims = region, country, location, victims
+        self.qualifier, self.cumulative, self.targeted_group = qualifier, cumulative, targeted_group
+        self.new_count = 0
+        self.source: str | None = None
+        self.conflict = False
+        self.series: TollSeriesRow | None = None
+        self.incident: IncidentRow | None = None
+
+    def values(self) -> dict[str, object]:
+        """The row's columns, for the insert (after the book's flush gave series and incidents their ids)."""
+        return {"item_id": self.item_id, "feed": self.feed, "observed_at": self.observed_at, "metric": self.metric,
+                "value": self.value, "region": self.region, "country": self.country, "location": self.location,
+                "victims": self.victims, "qualifier": self.qualifier, "cumulative": self.cumulative,
+                "targeted_group": self.targeted_group, "superseded": False, "new_count": self.new_count,
+                "series_id": self.series.id if self.series is not None else None,
+                "incident_id": self.incident.id if self.incident is not None else None,
+                "source": self.source, "conflict": self.conflict}
+
+
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One observation row of an item, with the figure it was made from."""
 
-    row: ObservationRow
+    row: Obs
     casualty: Casualty
     scope: str          # the place a toll covers / an incident happened (its most specific name)
 
@@ -64,9 +94,9 @@ class Figure:
 class TollBook:
     """The series and incidents one ingest transaction reads and changes, read once per key.
 
-    Rows are linked through relationships (`ObservationRow.series` / `.incident`), so new series and
-    incidents are written by the transaction's one flush, before the rows that point to them; reads
-    do not autoflush. Only a toll's rise, which must see every incident in its scope, flushes first.
+    Rows (`Obs`) point to the series and incidents as objects; the caller flushes the session once
+    after counting, which gives new ones their ids, then inserts the rows. Reads do not autoflush.
+    Only a toll's rise, which must see every incident in its scope, flushes first.
     """
 
     def __init__(self, s: Session) -> None:
@@ -77,42 +107,51 @@ class TollBook:
         self._recent: dict[tuple[str, str | None], tuple[datetime, list[IncidentRow]]] = {}
 
     def prefetch(self, figures: Sequence[Figure]) -> None:
-        """Read, in three queries, what the figures of a whole ingest will compare with."""
+        """Read, in two queries, what the figures of an ingest will compare with: the active series,
+        and in one pass the incidents near its incident figures and those its tolls may absorb (loading
+        an ORM row costs more than the query, so no incident is read twice)."""
         if not figures:
             return
         ats = [f.row.observed_at for f in figures]
         low, high = min(ats), max(ats)
+        conditions: list[ColumnElement[bool]] = []
+        incidents = [f for f in figures if not f.casualty.cumulative]
+        near_metrics, places = {f.row.metric for f in incidents}, {f.scope for f in incidents}
+        after, before = low - INCIDENT_TOLERANCE - _MARGIN, high + INCIDENT_TOLERANCE + _MARGIN
+        if incidents:
+            for key in {(f.row.metric, f.scope) for f in incidents}:
+                self._incidents[key] = []
+            conditions.append(and_(IncidentRow.metric.in_(near_metrics), IncidentRow.place.in_(places),
+                                   IncidentRow.first_at > after, IncidentRow.first_at < before))
+        tolls = [f for f in figures if f.casualty.cumulative]
+        toll_metrics: set[str] = set()
+        floor = low - ABSORB_UNSTATED - _MARGIN
         with self.s.no_autoflush:
-            incidents = [f for f in figures if not f.casualty.cumulative]
-            if incidents:
-                for key in {(f.row.metric, f.scope) for f in incidents}:
-                    self._incidents[key] = []
-                for inc in self.s.scalars(select(IncidentRow).where(
-                        IncidentRow.metric.in_({f.row.metric for f in incidents}),
-                        IncidentRow.place.in_({f.scope for f in incidents}),
-                        IncidentRow.first_at > low - INCIDENT_TOLERANCE - _MARGIN,
-                        IncidentRow.first_at < high + INCIDENT_TOLERANCE + _MARGIN)):
-                    self._incidents.setdefault((inc.metric, inc.place), []).append(inc)
-            tolls = [f for f in figures if f.casualty.cumulative]
             if tolls:
                 keys = {(f.row.metric, f.row.country) for f in tolls}
                 for where in keys:
                     self._series[where] = []
-                    self._recent[where] = (low - ABSORB_UNSTATED - _MARGIN, [])
+                    self._recent[where] = (floor, [])
                 countries = {country for _, country in keys if country is not None}
-                metrics = {metric for metric, _ in keys}
+                toll_metrics = {metric for metric, _ in keys}
                 unplaced = any(country is None for _, country in keys)
                 for t in self.s.scalars(select(TollSeriesRow).where(
-                        TollSeriesRow.metric.in_(metrics),
+                        TollSeriesRow.metric.in_(toll_metrics),
                         or_(TollSeriesRow.country.in_(countries), TollSeriesRow.country.is_(None) if unplaced
                             else false()),
                         TollSeriesRow.last_at >= low - SERIES_IDLE - _MARGIN)):
                     self._series.setdefault((t.metric, t.country), []).append(t)
-                for inc in self.s.scalars(select(IncidentRow).where(
-                        IncidentRow.metric.in_(metrics),
-                        or_(IncidentRow.country.in_(countries), IncidentRow.country.is_(None) if unplaced
-                            else false()),
-                        IncidentRow.first_at >= low - ABSORB_UNSTATED - _MARGIN)):
+                conditions.append(and_(
+                    IncidentRow.metric.in_(toll_metrics),
+                    or_(IncidentRow.country.in_(countries), IncidentRow.country.is_(None) if unplaced else false()),
+                    IncidentRow.first_at >= floor))
+            if not conditions:
+                return
+            for inc in self.s.scalars(select(IncidentRow).where(or_(*conditions)).order_by(IncidentRow.id)):
+                # Each read's own condition again, in Python: where the incident goes.
+                if incidents and inc.metric in near_metrics and inc.place in places and after < inc.first_at < before:
+                    self._incidents.setdefault((inc.metric, inc.place), []).append(inc)
+                if tolls and inc.metric in toll_metrics and inc.first_at >= floor:
                     entry = self._recent.get((inc.metric, inc.country))
                     if entry is not None:
                         entry[1].append(inc)
@@ -253,7 +292,7 @@ class TollBook:
         # All of the rise is now accounted for: newly reported here, or already by what it absorbed.
         series.counted += rise
 
-    def _absorb(self, row: ObservationRow, series: TollSeriesRow, level: str, scope: str,
+    def _absorb(self, row: Obs, series: TollSeriesRow, level: str, scope: str,
                 active: Sequence[TollSeriesRow], start: datetime, end: datetime, rise: int) -> int:
         """Take, from what the narrower tolls and the incidents in this toll's scope counted since
         `start` and no wider toll has taken yet, up to `rise`; returns how many."""
@@ -297,14 +336,14 @@ class TollBook:
 _MARGIN = timedelta(days=2)
 
 
-def _level(row: ObservationRow, scope: str) -> str:
+def _level(row: Obs, scope: str) -> str:
     """What a toll's scope is: a whole country, one first-level region, or a place inside one."""
     if row.region is None:
         return "country"
     return "region" if scope == row.region else "local"
 
 
-def _inside(inner: TollSeriesRow | ObservationRow, inner_level: str, outer: TollSeriesRow) -> bool:
+def _inside(inner: TollSeriesRow | Obs, inner_level: str, outer: TollSeriesRow) -> bool:
     """Whether a toll of `inner_level` at `inner`'s place lies inside `outer`'s scope."""
     if outer.country is None or inner.country != outer.country:
         return False
