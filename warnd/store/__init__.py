@@ -518,6 +518,8 @@ def _observations(item_id: int, feed: str, observed_at: datetime, signals: Signa
         country = (place.country or (place.name if place.level == "country" else None)) if place else None
         if scope is None:
             region, country = region or signals.region, country or signals.country
+            if c.cumulative and c.scope is not None and c.scope == signals.country:
+                region = None    # a country-wide toll in preset signals that list no places
         country = country or signals.country
         obs = Obs(item_id, feed, observed_at, str(c.kind), c.count, region, country, location=c.location,
                   victims=c.victims, qualifier=str(c.qualifier), cumulative=c.cumulative)
