@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from warnd.types import Alert, CasualtyKind, Delivery, Severity
@@ -240,16 +240,21 @@ class ConsoleReads(StoreBase):
             for i in range(0, len(keys), 500):
                 known.update(conn.execute(select(_D.dedup_key, _D.occurrences)
                                           .where(_D.dedup_key.in_(keys[i:i + 500]))).all())
+            updates: list[dict[str, Any]] = []
+            inserts: list[dict[str, Any]] = []
             for key, d in last.items():
                 values: dict[str, Any] = {"rule": d.rule, "labels": dict(d.labels), "verdict": d.verdict,
                                           "value": d.value, "reason": d.reason[:2000], "trace": dict(d.trace),
                                           "severity": d.severity, "decided_at": now, **console_columns(d.labels)}
                 if key in known:
-                    conn.execute(update(AlertDecisionRow).where(_D.dedup_key == key)
-                                 .values(occurrences=known[key] + 1, **values))
+                    updates.append({"b_key": key, "occurrences": known[key] + 1, **values})
                 else:
-                    conn.execute(insert(AlertDecisionRow).values(dedup_key=key, first_at=now, occurrences=1,
-                                                                 **values))
+                    inserts.append({"dedup_key": key, "first_at": now, "occurrences": 1, **values})
+            # Two executemany statements, not one statement built per group: a cycle decides hundreds.
+            if updates:
+                conn.execute(_UPDATE_DECISION, updates)
+            if inserts:
+                conn.execute(insert(AlertDecisionRow), inserts)
 
     # ---- feedback and acknowledgements ----------------------------------------------------------
 
@@ -469,3 +474,7 @@ def _decision(row: Any) -> AlertRecord:
                   fired_at=row.decided_at, kind=str(trace.get("kind") or ""))
     return AlertRecord(alert, AlertOutcome(row.verdict), trace=trace, reason=row.reason, occurrences=row.occurrences,
                        first_at=row.first_at)
+
+
+# The columns an update of a kept decision sets, from the parameters; the row is named by b_key.
+_UPDATE_DECISION = update(AlertDecisionRow).where(AlertDecisionRow.dedup_key == bindparam("b_key"))

@@ -394,17 +394,18 @@ class TollReads(StoreBase):
                         select(t.id, t.metric, t.scope, t.since, t.source).where(t.id.in_(sids))):
                     series[sid] = SeriesFacts(metric, scope, since, source, tuple(points.get(sid, ())[-MAX_POINTS:]))
             if iids:
+                # One query: each incident with its reports (joined by incident id, the index an
+                # incident's few reports are found by; the incidents are named by their primary key).
+                i = IncidentRow.__table__.c
+                facts: dict[int, tuple[str, str, int, int]] = {}
                 reports: dict[int, list[tuple[datetime, int, str]]] = {}
-                # By incident id alone (an incident's reports are few): with a time condition too, a
-                # planner whose statistics see mostly NULL incident ids scans the time index instead.
-                for iid, at, value, feed in conn.execute(
-                        select(o.incident_id, o.observed_at, o.value, o.feed)
-                        .where(o.incident_id.in_(iids)).order_by(o.observed_at, o.id)):
+                for iid, metric, place, count, absorbed, at, value, feed in conn.execute(
+                        select(i.id, i.metric, i.place, i.count, i.absorbed, o.observed_at, o.value, o.feed)
+                        .join(ObservationRow.__table__, o.incident_id == i.id)
+                        .where(i.id.in_(iids)).order_by(o.observed_at, o.id)):
+                    facts[iid] = (metric, place, int(count), int(absorbed))
                     if at <= end:
                         reports.setdefault(iid, []).append((at, int(value), feed))
-                i = IncidentRow.__table__.c
-                for iid, metric, place, count, absorbed in conn.execute(
-                        select(i.id, i.metric, i.place, i.count, i.absorbed).where(i.id.in_(iids))):
-                    incidents[iid] = IncidentFacts(metric, place, int(count), int(absorbed),
-                                                   tuple(reports.get(iid, ())))
+                for iid, (metric, place, count, absorbed) in facts.items():
+                    incidents[iid] = IncidentFacts(metric, place, count, absorbed, tuple(reports.get(iid, ())))
         return series, incidents
