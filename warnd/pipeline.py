@@ -58,9 +58,11 @@ from warnd.types import (
     Alert,
     Evidence,
     FeedState,
+    IncidentFacts,
     Item,
     Observation,
     ObservationFilter,
+    SeriesFacts,
     Signals,
     Tally,
 )
@@ -96,6 +98,7 @@ class Pipeline:
     # Decisions of the current cycle that did not alert (throttled, suppressed), written by its flush.
     decisions: list[DecisionRecord] = field(default_factory=list)
     _rule_sources: dict[str, str] = field(default_factory=dict)   # rule id -> file:line, for traces
+    _sources_of: RuleSet | None = field(init=False, default=None)   # the rule set _rule_sources describes
 
     def __post_init__(self) -> None:
         if not self.feed_tags:
@@ -148,8 +151,10 @@ class Pipeline:
 
     def _evaluate(self, now: datetime) -> list[Alert]:
         rules = self.rules.enabled()
-        self._rule_sources = {lr.rule.id: rule_source(lr.path, lr.line, self.settings.base_dir)
-                              for lr in self.rules.rules}
+        if self._sources_of is not self.rules:    # where each rule is written, once per rule set
+            self._rule_sources = {lr.rule.id: rule_source(lr.path, lr.line, self.settings.base_dir)
+                                  for lr in self.rules.rules}
+            self._sources_of = self.rules
         self.decisions = []
         cycle = _Cycle(self, now)
         progress = Progress(self, now, self.store.rule_lags())
@@ -505,6 +510,9 @@ class _Cycle:
         self._silences: list[object] | None = None
         # Firing flags of existing alert states, written in one transaction at the end of the cycle.
         self.firing: dict[str, bool] = {}
+        # The series and incidents read for tallies this cycle: rules share the cycle's new figures.
+        self._series_facts: dict[int, SeriesFacts] = {}
+        self._incident_facts: dict[int, IncidentFacts] = {}
 
     def flush(self) -> None:
         self.store.set_firing_many(self.firing, self.now)
@@ -583,7 +591,9 @@ class _Cycle:
                 cand = evaluate.new_value(rule, window, ())
                 appeared_at = min((o.observed_at for o in window), default=None)
             judged.append((group, cand, appeared_at))
-        tallies = self._tallies(rule, [(g, windows.get(g, [])) for g, cand, _ in judged if cand.met], start)
+        # Tallies are read for the groups that will alert: a throttled group's alert is not made.
+        tallies = self._tallies(rule, [(g, windows.get(g, [])) for g, cand, _ in judged
+                                       if cand.met and not self._throttled(rule, g, cand, states)], start)
         decided: list[NewAlert] = []
         for group, cand, appeared_at in judged:
             one = self.p.judge(rule, group, cand, now, self.silences, appeared_at=appeared_at, states=states,
@@ -591,6 +601,16 @@ class _Cycle:
             if one:
                 decided.append(one)
         return self.p.record(decided, now)
+
+    def _throttled(self, rule: ObservationRule, group: Group, cand: Candidate, states: Mapping[str, AlertState]) -> bool:
+        """Whether `judge` will throttle this met group (the same pure decision, made ahead)."""
+        prior = states.get(_dedup_key(rule.id, group))
+        if prior is None:
+            return False
+        labels = {k: v or "" for k, v in group}
+        return decide(value=cand.value, prior=prior, realert=rule.realert, escalate_ratio=rule.escalate_ratio,
+                      now=self.now, rule=rule.id, labels=labels,
+                      silences=self.silences).verdict is Verdict.THROTTLED  # type: ignore[arg-type]
 
     def _tallies(self, rule: ObservationRule, met: Sequence[tuple[Group, Sequence[Observation]]],
                  start: datetime) -> dict[Group, Tally]:
@@ -603,8 +623,14 @@ class _Cycle:
             s_ids, i_ids = evaluate.ids_behind(rule.measure, window)
             series_ids |= s_ids
             incident_ids |= i_ids
-        series, incidents = self.store.toll_facts(series_ids, incident_ids, self.now)
-        return {group: evaluate.build_tally(rule.measure, window, start, series, incidents) for group, window in met}
+        missing_series = series_ids - self._series_facts.keys()
+        missing_incidents = incident_ids - self._incident_facts.keys()
+        if missing_series or missing_incidents:
+            series, incidents = self.store.toll_facts(missing_series, missing_incidents, self.now)
+            self._series_facts.update(series)
+            self._incident_facts.update(incidents)
+        return {group: evaluate.build_tally(rule.measure, window, start, self._series_facts, self._incident_facts)
+                for group, window in met}
 
     def keyword_rule(self, rule: KeywordRule, items: Sequence[StoredItem]) -> list[Alert]:
         base = self.p.base_filter(rule)
