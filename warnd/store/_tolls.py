@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from warnd.types import Casualty, IncidentFacts, SeriesFacts, SeriesPoint
@@ -105,6 +105,8 @@ class TollBook:
         self._incidents: dict[tuple[str, str], list[IncidentRow]] = {}
         # Per (kind, country): the incidents first reported since a floor time, for a toll's rise to absorb.
         self._recent: dict[tuple[str, str | None], tuple[datetime, list[IncidentRow]]] = {}
+        # This transaction's points of each series (by the series object), not yet inserted.
+        self._pending: dict[int, list[Obs]] = {}
 
     def prefetch(self, figures: Sequence[Figure]) -> None:
         """Read, in two queries, what the figures of an ingest will compare with: the active series,
@@ -265,7 +267,12 @@ class TollBook:
             # the extractor did not tie to its total. It is no point of the series, and adds nothing.
             row.new_count = 0
             return
+        if candidates and at < series.last_at and series.id is not None:
+            self._backdated(row, series, c, at)
+            touched.add(id(series))
+            return
         row.series = series
+        self._pending.setdefault(id(series), []).append(row)
         series.first_at, series.last_at = min(series.first_at, at), max(series.last_at, at)
         touched.add(id(series))
         if c.count <= previous:
@@ -291,6 +298,51 @@ class TollBook:
         row.new_count = new
         # All of the rise is now accounted for: newly reported here, or already by what it absorbed.
         series.counted += rise
+
+    def _backdated(self, row: Obs, series: TollSeriesRow, c: Casualty, at: datetime) -> None:
+        """A report older than the series' newest point (a feed polled late, a cold start of many feeds).
+
+        What each report newly reported must not depend on the order reports arrive in: this one newly
+        reports its rise over the reports before it in time, and the later reports that had counted
+        that range against a lower level give it back, oldest first. The series' total is unchanged
+        unless this report is its new high. (A back-dated report absorbs no incident.)
+        """
+        row.series = series
+        o = ObservationRow.__table__.c
+        stored: list[tuple[datetime, int, int, int, Obs | None]] = [
+            (r.observed_at, r.id, int(r.value), int(r.new_count), None) for r in self.s.execute(
+                select(o.observed_at, o.id, o.value, o.new_count).where(o.series_id == series.id))]
+        pending: list[tuple[datetime, int, int, int, Obs | None]] = [
+            (p.observed_at, 1 << 62, p.value, p.new_count, p) for p in self._pending.get(id(series), [])]
+        points = sorted(stored + pending, key=lambda p: (p[0], p[1]))
+        before = max((p[2] for p in points if p[0] <= at), default=0)
+        self._pending.setdefault(id(series), []).append(row)
+        series.first_at = min(series.first_at, at)
+        gain = max(0, c.count - before)
+        row.new_count = gain
+        if gain == 0:
+            return
+        if c.count > series.high:
+            series.high, series.high_at, series.victims = c.count, at, c.victims
+        level_before = before     # the running level of the later reports, without this one
+        returned = 0
+        for p_at, p_id, value, new, obj in points:
+            if p_at <= at:
+                continue
+            lost = max(0, min(value, c.count) - level_before) if value > level_before else 0
+            level_before = max(level_before, value)
+            take = min(lost, new, gain - returned)
+            if take <= 0:
+                continue
+            returned += take
+            if obj is not None:
+                obj.new_count -= take
+            else:
+                self.s.execute(update(ObservationRow).where(ObservationRow.id == p_id)
+                               .values(new_count=new - take))
+            if returned >= gain:
+                break
+        series.counted += gain - returned
 
     def _absorb(self, row: Obs, series: TollSeriesRow, level: str, scope: str,
                 active: Sequence[TollSeriesRow], start: datetime, end: datetime, rise: int) -> int:
