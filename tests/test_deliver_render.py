@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from tests.fixtures.deliver_alerts import ARABIC_TITLE, SAMPLES, latakia
 from warnd.config.settings import EmailChannelConfig
-from warnd.deliver.render import TemplateSet, format_change, format_number, format_window
+from warnd.deliver.render import TemplateSet, format_change, format_window
 from warnd.deliver.sanitize import clean_line, escape_mrkdwn, mrkdwn_link, safe_url, truncate
 from warnd.deliver.slack import render_slack
+from warnd.deliver.tally_text import format_number
 from warnd.deliver.webhook import render_webhook
 from warnd.errors import ConfigError, PermanentDeliveryError
 

@@ -228,3 +228,16 @@ def test_what_a_toll_s_reports_newly_report_does_not_depend_on_the_order_feeds_a
     by_time = {o.observed_at - T0: o.value for o in new(store)}
     # In time order: 745, then 600 (repeats a lower bound), 1,018 (+273), 1,000 (repeats): as if stored in order.
     assert by_time == {timedelta(0): 745, timedelta(hours=3): 0, timedelta(hours=23): 273, timedelta(hours=25): 0}
+
+
+def test_a_back_dated_rise_absorbs_the_incidents_it_holds(store: Store) -> None:
+    # The wire's later repeat is stored first; the monitor's attack report and its toll's rise come after.
+    ingest(store, "wire", "w1000", toll(1000, source=None, qualifier=Qualifier.MORE_THAN),
+           at=T0 + timedelta(hours=25))
+    ingest(store, "monitor", "m745", toll(745), at=T0)
+    ingest(store, "monitor", "baniyas", attack(9, "Baniyas"), at=T0 + timedelta(hours=9))
+    ingest(store, "monitor", "m1018", toll(1018), at=T0 + timedelta(hours=23))
+    by_time = {o.observed_at - T0: o.value for o in new(store)}
+    # As in time order: 745; the attack 9; the rise of 273 less the 9 it holds; the repeat nothing.
+    assert by_time == {timedelta(0): 745, timedelta(hours=9): 9, timedelta(hours=23): 264, timedelta(hours=25): 0}
+    assert sum(by_time.values()) == 1018

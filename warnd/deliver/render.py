@@ -47,6 +47,7 @@ from warnd.deliver.sanitize import (
 )
 from warnd.deliver.tally_text import (
     counted_incidents,
+    format_number,
     leads_with_toll,
     tally_comparison,
     tally_figure,
@@ -62,15 +63,6 @@ EVIDENCE_TITLE_MAX = 300 # characters of an evidence title in a list
 EVIDENCE_MAX = 10        # evidence items shown; the rest are counted
 
 
-
-
-def format_number(value: float | int | None) -> str:
-    """`1018` → `1,018`; `2.5` → `2.5`; None → `—`."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
 
 
 def format_change(value: float, baseline: float | None) -> str:

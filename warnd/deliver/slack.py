@@ -23,12 +23,12 @@ from warnd.deliver.http import post
 from warnd.deliver.render import (
     TemplateSet,
     alert_context,
-    format_number,
     format_time,
     resolved,
     template_set,
 )
 from warnd.deliver.sanitize import clean_line, escape_mrkdwn, mrkdwn_link, truncate
+from warnd.deliver.tally_text import format_number
 from warnd.errors import ConfigError
 from warnd.types import Alert, Delivery, Notification
 

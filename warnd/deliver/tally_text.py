@@ -25,10 +25,15 @@ TOLL_NOUN = {"killed": "death toll", "injured": "toll of injured", "missing": "c
              "kidnapped": "count of abducted", "displaced": "count of displaced", "arrested": "count of arrests"}
 
 
-def _n(value: float | int | None) -> str:
+def format_number(value: float | int | None) -> str:
+    """`1018` → `1,018`; `2.5` → `2.5`; None → `—` (every message's numbers; render re-exports it)."""
     if value is None:
         return "—"
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
 
 
 def _since(toll: TollView) -> str:
@@ -70,15 +75,15 @@ def toll_phrase(toll: TollView, measure: str = "new") -> str:
     1,018` (a `total` rule, which reads the level, however it got there)."""
     noun = TOLL_NOUN.get(toll.kind, f"{toll.kind} toll") + _since(toll)
     if measure == "total":
-        return f"{noun} stands at {_n(toll.value)}"
+        return f"{noun} stands at {format_number(toll.value)}"
     if toll.previous is None:
         first = _first_point(toll)
         if first is not None and first.value < toll.value:
-            return f"{noun} rises to {_n(toll.value)}"      # first reported lower, within the window
-        return f"{noun} reported at {_n(toll.value)}"
+            return f"{noun} rises to {format_number(toll.value)}"      # first reported lower, within the window
+        return f"{noun} reported at {format_number(toll.value)}"
     if toll.value > toll.previous:
-        return f"{noun} rises to {_n(toll.value)}"
-    return f"{noun} stands at {_n(toll.value)}"
+        return f"{noun} rises to {format_number(toll.value)}"
+    return f"{noun} stands at {format_number(toll.value)}"
 
 
 def tally_figure(alert: Alert) -> str | None:
@@ -94,10 +99,10 @@ def tally_figure(alert: Alert) -> str | None:
     if tally.measure == "new":
         incidents = counted_incidents(tally)
         if len(incidents) == 1 and not tally.tolls and incidents[0].count == alert.value:
-            return f"{_n(alert.value)} {metric} in one incident"
+            return f"{format_number(alert.value)} {metric} in one incident"
         if incidents and not tally.tolls:
-            return f"{_n(alert.value)} {metric} in {len(incidents)} incidents"
-        return f"{_n(alert.value)} newly reported {metric}"
+            return f"{format_number(alert.value)} {metric} in {len(incidents)} incidents"
+        return f"{format_number(alert.value)} newly reported {metric}"
     return None
 
 
@@ -112,7 +117,7 @@ def tally_comparison(alert: Alert) -> str | None:
         if first is not None and first.value < toll.value:
             reached = next((p for p in toll.points if p.value == toll.value and not p.conflict), None)
             ago = _ago(first.at, reached.at if reached else alert.fired_at)
-            return f"first reported at {_n(first.value)}" + (f", {ago}" if ago else "")
+            return f"first reported at {format_number(first.value)}" + (f", {ago}" if ago else "")
         return "first report of this toll"
     reached = next((p for p in toll.points if p.value == toll.value and not p.conflict), None)
     ago = _ago(toll.previous_at, reached.at if reached else alert.fired_at)
@@ -120,7 +125,7 @@ def tally_comparison(alert: Alert) -> str | None:
     # "since 745 civilians" when the earlier figure counted other victims than the new level does.
     whom = f" {clean_line(before.victims, limit=40)}" if before and reached and before.victims \
         and before.victims != reached.victims else ""
-    return f"{'+' if toll.increment >= 0 else '−'}{_n(abs(toll.increment))} since {_n(toll.previous)}{whom}" + \
+    return f"{'+' if toll.increment >= 0 else '−'}{format_number(abs(toll.increment))} since {format_number(toll.previous)}{whom}" + \
         (f", {ago}" if ago else "")
 
 
@@ -143,23 +148,23 @@ def tally_sentence(alert: Alert, place: str) -> str | None:
         first = _first_point(toll)
         noun = TOLL_NOUN.get(toll.kind, "toll") + _since(toll)
         if toll.previous is None and first is not None and first.value < toll.value:
-            told = f"A running {noun} for {scope}, first reported at {_n(first.value)} within the window, rose to " \
-                   f"{_n(toll.value)}{who}"
+            told = f"A running {noun} for {scope}, first reported at {format_number(first.value)} within the window, rose to " \
+                   f"{format_number(toll.value)}{who}"
         elif toll.previous is None:
-            told = f"A running {noun} for {scope} was first reported at {_n(toll.value)}{who}, with no earlier " \
+            told = f"A running {noun} for {scope} was first reported at {format_number(toll.value)}{who}, with no earlier " \
                    f"figure of it"
         else:
-            told = f"The {noun} for {scope} rose from {_n(toll.previous)} to {_n(toll.value)}{who}"
+            told = f"The {noun} for {scope} rose from {format_number(toll.previous)} to {format_number(toll.value)}{who}"
         rise = toll.increment
         if toll.new is not None and tally.measure == "new":
             known = rise - toll.new
             # What the rise holds that earlier reports (incidents, a narrower toll) had already counted.
-            told += f": {_n(toll.new)} newly reported" + (
-                f", {_n(known)} of it already counted in earlier reports" if known > 0 else "")
+            told += f": {format_number(toll.new)} newly reported" + (
+                f", {format_number(known)} of it already counted in earlier reports" if known > 0 else "")
         parts.append(told)
     incidents = counted_incidents(tally) if tally.measure == "new" else list(tally.incidents)
     if incidents:
-        listed = ", ".join(f"{_n(i.count)} in {clean_line(i.place, limit=60)}" for i in incidents[:3])
+        listed = ", ".join(f"{format_number(i.count)} in {clean_line(i.place, limit=60)}" for i in incidents[:3])
         more = f" and {len(incidents) - 3} more" if len(incidents) > 3 else ""
         word = "incident" if len(incidents) == 1 else "incidents"
         parts.append(f"{len(incidents)} {word} reported ({listed}{more})")
@@ -167,11 +172,11 @@ def tally_sentence(alert: Alert, place: str) -> str | None:
         return None
     if tally.measure == "new":
         noun = COUNT_NOUN.get(alert.metric, metric)
-        head = f"{_n(alert.value)} {noun} newly reported in {place} within {window}, by {sources}"
+        head = f"{format_number(alert.value)} {noun} newly reported in {place} within {window}, by {sources}"
     else:
-        head = f"The highest running total of {metric} in {place} within {window} is {_n(alert.value)}, by {sources}"
+        head = f"The highest running total of {metric} in {place} within {window} is {format_number(alert.value)}, by {sources}"
     if alert.baseline is not None:
-        head += f", against a usual {_n(alert.baseline)} a day"
+        head += f", against a usual {format_number(alert.baseline)} a day"
     text = head + ". " + "; ".join(parts) + "."
     within = [i for i in tally.incidents if i.within_toll]
     if within and tally.measure == "new":
@@ -186,16 +191,16 @@ def tally_lines(alert: Alert) -> list[str]:
         return []
     lines: list[str] = []
     for toll in tally.tolls:
-        points = " → ".join(f"{_n(p.value)}{' (conflicting, ' + clean_line(p.source, limit=60) + ')' if p.conflict else ''}"
+        points = " → ".join(f"{format_number(p.value)}{' (conflicting, ' + clean_line(p.source, limit=60) + ')' if p.conflict else ''}"
                             f" {utc(p.at).strftime('%d %b %H:%M')}" for p in toll.points[-6:])
-        change = f"+{_n(toll.increment)}" if toll.previous is not None else "first report"
+        change = f"+{format_number(toll.increment)}" if toll.previous is not None else "first report"
         lines.append(f"Toll{_since(toll)} · {clean_line(toll.scope, limit=80)} · {clean_line(toll.source, limit=80)}: "
-                     f"{_n(toll.value)} {toll.kind} ({change}); points: {points}")
+                     f"{format_number(toll.value)} {toll.kind} ({change}); points: {points}")
     for inc in tally.incidents:
-        reports = ", ".join(_n(c) for c in inc.counts[:8])
+        reports = ", ".join(format_number(c) for c in inc.counts[:8])
         note = " · inside a toll's rise, counted once" if inc.within_toll else ""
         lines.append(f"Incident · {clean_line(inc.place, limit=80)} · {utc(inc.at).strftime('%d %b %H:%M')}: "
-                     f"{_n(inc.count)} {inc.kind} ({len(inc.counts)} report{'s' if len(inc.counts) != 1 else ''}: "
+                     f"{format_number(inc.count)} {inc.kind} ({len(inc.counts)} report{'s' if len(inc.counts) != 1 else ''}: "
                      f"{reports}; {len(inc.sources)} source{'s' if len(inc.sources) != 1 else ''}){note}")
     return lines
 

@@ -268,7 +268,7 @@ class TollBook:
             row.new_count = 0
             return
         if candidates and at < series.last_at and series.id is not None:
-            self._backdated(row, series, c, at)
+            self._backdated(row, series, c, at, level, f.scope, active)
             touched.add(id(series))
             return
         row.series = series
@@ -299,13 +299,15 @@ class TollBook:
         # All of the rise is now accounted for: newly reported here, or already by what it absorbed.
         series.counted += rise
 
-    def _backdated(self, row: Obs, series: TollSeriesRow, c: Casualty, at: datetime) -> None:
+    def _backdated(self, row: Obs, series: TollSeriesRow, c: Casualty, at: datetime, level: str, scope: str,
+                   active: Sequence[TollSeriesRow]) -> None:
         """A report older than the series' newest point (a feed polled late, a cold start of many feeds).
 
         What each report newly reported must not depend on the order reports arrive in: this one newly
         reports its rise over the reports before it in time, and the later reports that had counted
         that range against a lower level give it back, oldest first. The series' total is unchanged
-        unless this report is its new high. (A back-dated report absorbs no incident.)
+        unless this report is its new high. Its rise absorbs, as any rise does, what the incidents and
+        narrower tolls since the report before it had already counted.
         """
         row.series = series
         o = ObservationRow.__table__.c
@@ -319,7 +321,9 @@ class TollBook:
         self._pending.setdefault(id(series), []).append(row)
         series.first_at = min(series.first_at, at)
         gain = max(0, c.count - before)
-        row.new_count = gain
+        since = max((p[0] for p in points if p[0] <= at), default=None)
+        row.new_count = gain - (self._absorb(row, series, level, scope, active, since or _start(c, at), at, gain)
+                                if gain else 0)
         if gain == 0:
             return
         if c.count > series.high:

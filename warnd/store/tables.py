@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -154,11 +154,6 @@ class ObservationRow(Base):
     incident_id: Mapped[int | None] = mapped_column(BigInteger)
     source: Mapped[str | None] = mapped_column(String(200))    # who stated it: attributed source, else the feed
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)  # lower than its series from another source
-    # Set at ingest, so one flush writes a new series or incident before the rows that point to it.
-    series: Mapped[TollSeriesRow | None] = relationship(
-        primaryjoin="foreign(ObservationRow.series_id) == TollSeriesRow.id", lazy="raise")
-    incident: Mapped[IncidentRow | None] = relationship(
-        primaryjoin="foreign(ObservationRow.incident_id) == IncidentRow.id", lazy="raise")
 
 
 class TollSeriesRow(Base):
