@@ -41,6 +41,7 @@ from ._console import (
     console_columns,
 )
 from ._engine import make_engine
+from ._fast import rows
 from ._feeds import FeedStates, _put_feed_state
 from ._groups import GroupQueue, GroupTarget, add_to_groups, holds
 from ._outbox import DeliveryQueue
@@ -186,7 +187,8 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
     def observations_after(self, after_id: int, limit: int = 10000) -> list[Observation]:
         """Observations stored after `after_id` (current revisions only), oldest first."""
         with self._read() as conn:
-            return [_observation(r) for r in conn.execute(_OBSERVATIONS_AFTER, {"after": after_id, "limit": limit})]
+            found = rows(conn, _OBSERVATIONS_AFTER, {"after": after_id, "limit": limit})
+        return [_observation(r) for r in found]
 
     def observations(self, flt: ObservationFilter, start: datetime, end: datetime, *,
                      before_id: int | None = None, limit: int | None = None) -> list[Observation]:
@@ -202,7 +204,7 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
         if limit is not None:
             q = q.limit(limit)
         with self._read() as conn:
-            return [_observation(r, flt.measure) for r in conn.execute(q)]
+            return [_observation(r, flt.measure) for r in conn.execute(q).all()]
 
     def cursor(self, name: str) -> int:
         with self._tx() as s:
@@ -225,7 +227,7 @@ class Store(FeedStates, DeliveryQueue, GroupQueue, Silences, RuleReads, Evaluati
         keys = list(dict.fromkeys(dedup_keys))
         with self._read() as conn:
             for i in range(0, len(keys), 500):
-                for r in conn.execute(_ALERT_STATES, {"keys": keys[i:i + 500]}):
+                for r in rows(conn, _ALERT_STATES, {"keys": keys[i:i + 500]}):
                     out[r.dedup_key] = _alert_state(r)
         return out
 

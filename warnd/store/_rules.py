@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, case, distinct, exists, func, literal, or_, se
 from warnd.types import OBSERVATION_ATTR, Observation, ObservationFilter
 
 from ._base import StoreBase
+from ._fast import rows
 from .tables import ItemRow, ObservationRow
 
 # A rule group: the values of its `group_by` fields, in order, e.g. (("region", "Latakia"),).
@@ -39,6 +40,10 @@ _I = ItemRow.__table__.c
 # The columns of a StoredItem, in its field order: no signals JSON to decode for a keyword scan.
 _ITEM = select(_I.id, _I.feed, _I.title, _I.summary, _I.link, _I.observed_at, _I.first_seen_at, _I.region,
                _I.country)
+
+
+_ITEMS_AFTER = (_ITEM.where(_I.id > bindparam("after"), _I.current.is_(True)).order_by(_I.id)
+                .limit(bindparam("limit")))
 
 
 class RuleReads(StoreBase):
@@ -87,8 +92,7 @@ class RuleReads(StoreBase):
         key = shape.keyer()
         out: dict[Group, tuple[datetime, datetime | None]] = {}
         with self._read() as conn:
-            for row in conn.execute(_first_reports_stmt(flt, shape),
-                                    {"start": start, "end": end, "since": since, **params}).all():
+            for row in rows(conn, _first_reports_stmt(flt, shape), {"start": start, "end": end, "since": since, **params}):
                 group = key(row)
                 if group in wanted:
                     out[group] = (row[-2], row[-1])
@@ -105,7 +109,7 @@ class RuleReads(StoreBase):
             for group in dict.fromkeys(groups):
                 stmt = _seen_stmt(flt, tuple((name, value is None) for name, value in group))
                 params = {f"v{i}": value for i, (_, value) in enumerate(group)}
-                if conn.execute(stmt, {"at": at, **params}).first() is not None:
+                if rows(conn, stmt, {"at": at, **params}):
                     out.add(group)
         return out
 
@@ -126,8 +130,8 @@ class RuleReads(StoreBase):
         n = len(shape.fields)
         key = shape.keyer()
         with self._read() as conn:
-            for row in conn.execute(_baseline_stmt(flt, shape, how, days),
-                                    {"since": end - lookback, "after": end - days * day, "end": end, **params}).all():
+            for row in rows(conn, _baseline_stmt(flt, shape, how, days),
+                            {"since": end - lookback, "after": end - days * day, "end": end, **params}):
                 group = key(row)
                 k = int(row[n])
                 if group in out and 0 <= k < days:
@@ -146,7 +150,7 @@ class RuleReads(StoreBase):
         key = shape.keyer()
         out: dict[Group, Any] = {}
         with self._read() as conn:
-            for row in conn.execute(stmt, params).all():
+            for row in rows(conn, stmt, params):
                 group = key(row)
                 if row[-1] is not None and group in wanted:
                     out[group] = row[-1]
@@ -163,7 +167,7 @@ class RuleReads(StoreBase):
         names = shape.fields
         out: dict[Group, list[Observation]] = {}
         with self._read() as conn:
-            for r in conn.execute(_observations_stmt(flt, shape), {"start": start, "end": end, **params}).all():
+            for r in rows(conn, _observations_stmt(flt, shape), {"start": start, "end": end, **params}):
                 o = _observation(r, flt.measure)
                 group = tuple((name, getattr(o, OBSERVATION_ATTR.get(name, name))) for name in names)
                 if group in wanted:
@@ -178,9 +182,8 @@ class RuleReads(StoreBase):
 
     def items_after(self, after_id: int, limit: int = 10000) -> list[StoredItem]:
         """Current item revisions stored after `after_id`, oldest first (an edit is a new revision)."""
-        q = _ITEM.where(_I.id > after_id, _I.current.is_(True)).order_by(_I.id).limit(limit)
         with self._read() as conn:
-            return [StoredItem(*r) for r in conn.execute(q)]
+            return [StoredItem(*r) for r in rows(conn, _ITEMS_AFTER, {"after": after_id, "limit": limit})]
 
     def items_in(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
                  end: datetime, *, containing: Sequence[str] = ()) -> list[StoredItem]:
@@ -199,7 +202,7 @@ class RuleReads(StoreBase):
         ascii_only = tuple(containing) if containing and all(p.isascii() for p in containing) else ()
         stmt = _items_stmt(flt.feeds, flt.countries, flt.regions, ascii_only, shape)
         with self._read() as conn:
-            return [StoredItem(*r) for r in conn.execute(stmt, {"start": start, "end": end, **params})]
+            return [StoredItem(*r) for r in rows(conn, stmt, {"start": start, "end": end, **params})]
 
     def last_items(self, feeds: Sequence[str]) -> dict[str, StoredItem]:
         """Per feed, its most recently stored current item (by first-seen time)."""
