@@ -109,9 +109,8 @@ class TollBook:
         self._pending: dict[int, list[Obs]] = {}
 
     def prefetch(self, figures: Sequence[Figure]) -> None:
-        """Read, in two queries, what the figures of an ingest will compare with: the active series,
-        and in one pass the incidents near its incident figures and those its tolls may absorb (loading
-        an ORM row costs more than the query, so no incident is read twice)."""
+        """Read, in two queries, what the figures of an ingest will compare with: the active series of
+        its tolls and the incidents near its incident figures."""
         if not figures:
             return
         ats = [f.row.observed_at for f in figures]
@@ -119,21 +118,19 @@ class TollBook:
         conditions: list[ColumnElement[bool]] = []
         incidents = [f for f in figures if not f.casualty.cumulative]
         near_metrics, places = {f.row.metric for f in incidents}, {f.scope for f in incidents}
-        after, before = low - INCIDENT_TOLERANCE - _MARGIN, high + INCIDENT_TOLERANCE + _MARGIN
+        # Every figure of the ingest lies in [low, high]: what any of them can match lies in this span.
+        after, before = low - INCIDENT_TOLERANCE, high + INCIDENT_TOLERANCE
         if incidents:
             for key in {(f.row.metric, f.scope) for f in incidents}:
                 self._incidents[key] = []
             conditions.append(and_(IncidentRow.metric.in_(near_metrics), IncidentRow.place.in_(places),
                                    IncidentRow.first_at > after, IncidentRow.first_at < before))
         tolls = [f for f in figures if f.casualty.cumulative]
-        toll_metrics: set[str] = set()
-        floor = low - ABSORB_UNSTATED - _MARGIN
         with self.s.no_autoflush:
             if tolls:
                 keys = {(f.row.metric, f.row.country) for f in tolls}
                 for where in keys:
                     self._series[where] = []
-                    self._recent[where] = (floor, [])
                 countries = {country for _, country in keys if country is not None}
                 toll_metrics = {metric for metric, _ in keys}
                 unplaced = any(country is None for _, country in keys)
@@ -143,20 +140,13 @@ class TollBook:
                             else false()),
                         TollSeriesRow.last_at >= low - SERIES_IDLE - _MARGIN)):
                     self._series.setdefault((t.metric, t.country), []).append(t)
-                conditions.append(and_(
-                    IncidentRow.metric.in_(toll_metrics),
-                    or_(IncidentRow.country.in_(countries), IncidentRow.country.is_(None) if unplaced else false()),
-                    IncidentRow.first_at >= floor))
+            # The incidents a toll's rise may absorb are read when a rise needs them (`_absorbable`):
+            # most toll figures repeat a known value and absorb nothing, and a busy country's recent
+            # incidents are hundreds of ORM rows.
             if not conditions:
                 return
             for inc in self.s.scalars(select(IncidentRow).where(or_(*conditions)).order_by(IncidentRow.id)):
-                # Each read's own condition again, in Python: where the incident goes.
-                if incidents and inc.metric in near_metrics and inc.place in places and after < inc.first_at < before:
-                    self._incidents.setdefault((inc.metric, inc.place), []).append(inc)
-                if tolls and inc.metric in toll_metrics and inc.first_at >= floor:
-                    entry = self._recent.get((inc.metric, inc.country))
-                    if entry is not None:
-                        entry[1].append(inc)
+                self._incidents.setdefault((inc.metric, inc.place), []).append(inc)
 
     def count(self, figures: Sequence[Figure], *, feed: str, event: str | None, revises: int | None = None) -> None:
         """Set `new_count`, the series or incident, `source` and `conflict` on each figure's row.
