@@ -51,6 +51,7 @@ def _both(conn, stmt, params):
     slow = conn.execute(stmt, params).all()
     assert [tuple(r) for r in fast] == [tuple(r) for r in slow]
     assert all(f._fields == s._fields for f, s in zip(fast, slow, strict=True))   # the same attribute names
+    assert [tuple(r) for r in rows(conn, stmt, params, named=False)] == [tuple(r) for r in slow]
     return fast
 
 

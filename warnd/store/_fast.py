@@ -58,9 +58,10 @@ class _Plan:
     sql: dict[tuple[int, ...], str] = field(default_factory=dict)
 
 
-def rows(conn: Connection, stmt: Any, params: Mapping[str, Any]) -> Sequence[Any]:
+def rows(conn: Connection, stmt: Any, params: Mapping[str, Any], *, named: bool = True) -> Sequence[Any]:
     """All rows of `stmt` with `params`, as SQLAlchemy's `conn.execute(stmt, params).all()` gives them
-    (index and attribute access), faster on SQLite."""
+    (index and attribute access), faster on SQLite. With `named=False` a row may be a plain tuple or
+    list, for readers that index it (aggregates read thousands of rows a cycle)."""
     dialect = conn.dialect
     plan = _plan(stmt, dialect) if dialect.name == "sqlite" else None
     if plan is None:
@@ -90,17 +91,16 @@ def rows(conn: Connection, stmt: Any, params: Mapping[str, Any]) -> Sequence[Any
     if sql is None:
         sql = plan.sql[key] = _render(plan, params)
     raw = _execute(conn, sql, values)
-    make = plan.row._make
     if not plan.results:
-        return [make(r) for r in raw]
+        return raw if not named else [plan.row._make(r) for r in raw]
     out = []
     for r in raw:
         row = list(r)
         for i, process in plan.results:
             if row[i] is not None:
                 row[i] = process(row[i])
-        out.append(make(row))
-    return out
+        out.append(row)
+    return out if not named else [plan.row._make(r) for r in out]
 
 
 def _render(plan: _Plan, params: Mapping[str, Any]) -> str:

@@ -92,7 +92,8 @@ class RuleReads(StoreBase):
         key = shape.keyer()
         out: dict[Group, tuple[datetime, datetime | None]] = {}
         with self._read() as conn:
-            for row in rows(conn, _first_reports_stmt(flt, shape), {"start": start, "end": end, "since": since, **params}):
+            for row in rows(conn, _first_reports_stmt(flt, shape), {"start": start, "end": end, "since": since, **params},
+                            named=False):
                 group = key(row)
                 if group in wanted:
                     out[group] = (row[-2], row[-1])
@@ -109,7 +110,7 @@ class RuleReads(StoreBase):
             for group in dict.fromkeys(groups):
                 stmt = _seen_stmt(flt, tuple((name, value is None) for name, value in group))
                 params = {f"v{i}": value for i, (_, value) in enumerate(group)}
-                if rows(conn, stmt, {"at": at, **params}):
+                if rows(conn, stmt, {"at": at, **params}, named=False):
                     out.add(group)
         return out
 
@@ -131,7 +132,7 @@ class RuleReads(StoreBase):
         key = shape.keyer()
         with self._read() as conn:
             for row in rows(conn, _baseline_stmt(flt, shape, how, days),
-                            {"since": end - lookback, "after": end - days * day, "end": end, **params}):
+                            {"since": end - lookback, "after": end - days * day, "end": end, **params}, named=False):
                 group = key(row)
                 k = int(row[n])
                 if group in out and 0 <= k < days:
@@ -150,7 +151,7 @@ class RuleReads(StoreBase):
         key = shape.keyer()
         out: dict[Group, Any] = {}
         with self._read() as conn:
-            for row in rows(conn, stmt, params):
+            for row in rows(conn, stmt, params, named=False):
                 group = key(row)
                 if row[-1] is not None and group in wanted:
                     out[group] = row[-1]
@@ -183,7 +184,7 @@ class RuleReads(StoreBase):
     def items_after(self, after_id: int, limit: int = 10000) -> list[StoredItem]:
         """Current item revisions stored after `after_id`, oldest first (an edit is a new revision)."""
         with self._read() as conn:
-            return [StoredItem(*r) for r in rows(conn, _ITEMS_AFTER, {"after": after_id, "limit": limit})]
+            return [StoredItem(*r) for r in rows(conn, _ITEMS_AFTER, {"after": after_id, "limit": limit}, named=False)]
 
     def items_in(self, flt: ObservationFilter, groups: Sequence[Group], start: datetime,
                  end: datetime, *, containing: Sequence[str] = ()) -> list[StoredItem]:
@@ -202,7 +203,7 @@ class RuleReads(StoreBase):
         ascii_only = tuple(containing) if containing and all(p.isascii() for p in containing) else ()
         stmt = _items_stmt(flt.feeds, flt.countries, flt.regions, ascii_only, shape)
         with self._read() as conn:
-            return [StoredItem(*r) for r in rows(conn, stmt, {"start": start, "end": end, **params})]
+            return [StoredItem(*r) for r in rows(conn, stmt, {"start": start, "end": end, **params}, named=False)]
 
     def last_items(self, feeds: Sequence[str]) -> dict[str, StoredItem]:
         """Per feed, its most recently stored current item (by first-seen time)."""
