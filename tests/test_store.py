@@ -49,6 +49,19 @@ def test_upgrade_is_idempotent_and_schema_check_names_the_fix(db_url: str) -> No
     engine.dispose()
 
 
+def test_the_head_start_up_checks_is_the_newest_migration(db_url: str) -> None:
+    # Start-up compares the schema with migrate.HEAD without loading Alembic: a new migration must
+    # move HEAD, or every database would be refused (or a stale one accepted)
+    from warnd.store.migrate import HEAD, current_revision, head_revision
+
+    assert HEAD == head_revision()
+    engine = make_engine(db_url)
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
+    engine.dispose()
+
+
 def test_models_match_migrations(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
