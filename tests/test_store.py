@@ -276,3 +276,33 @@ def test_a_failed_read_inside_reading_does_not_fail_the_next_one(store: Store) -
             conn.execute(sa.text("SELECT no_such_column FROM observations"))
         assert store.last_observation_id() == 1
         assert len(store.observations_after(0)) == 1
+
+
+def test_an_evaluation_cycle_reads_each_question_of_the_history_once(store: Store, monkeypatch) -> None:
+    # Rules of one shape ask the same aggregate: inside `reading()` (an evaluation cycle) it is read
+    # once; the next cycle reads again and sees what was stored in between
+    import warnd.store._rules as reads
+
+    asked: list[object] = []
+    real = reads.rows
+
+    def counting(conn, stmt, params, **kw):
+        asked.append(stmt)
+        return real(conn, stmt, params, **kw)
+
+    monkeypatch.setattr(reads, "rows", counting)
+    store.ingest("f1", [(item("a", "a"), killed(5))], None, T0)
+    flt, groups = ObservationFilter(metrics=("killed",)), [(("region", "Latakia"),)]
+    window = (T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    with store.reading():
+        first = store.group_aggregates(flt, groups, *window, "sum")
+        assert store.group_aggregates(flt, groups, *window, "sum") == first == {groups[0]: 5.0}
+        assert store.group_aggregates(flt, groups, *window, "max") == first   # another question
+    assert len(asked) == 2
+    store.ingest("f1", [(item("b", "b"), killed(7))], None, T0)
+    with store.reading():
+        assert store.group_aggregates(flt, groups, *window, "sum") == {groups[0]: 12.0}
+    assert len(asked) == 3
+    store.group_aggregates(flt, groups, *window, "sum")     # outside a cycle: every call reads
+    store.group_aggregates(flt, groups, *window, "sum")
+    assert len(asked) == 5

@@ -62,16 +62,21 @@ class StoreBase:
         """Let the reads of this thread inside the block share one connection (and one read
         transaction): an evaluation cycle makes hundreds of small reads, and taking a connection
         from the pool and resetting it for each cost more than many of the reads did. Writes still
-        take their own connection and commit at once."""
+        take their own connection and commit at once. Inside the block, observations and items must
+        not be written: their reads are shared (see `RuleReads._shared`)."""
         if getattr(self._local, "reader", None) is not None:
             yield
             return
         with _errors(), self.engine.connect() as conn:
             self._local.reader = conn
+            # Reads of observations and items made twice in the block are answered once (RuleReads._shared):
+            # the block is an evaluation cycle, which writes alerts but no observation or item.
+            self._local.memo = {}
             try:
                 yield
             finally:
                 self._local.reader = None
+                self._local.memo = None
 
 
 @contextmanager

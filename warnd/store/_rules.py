@@ -92,7 +92,7 @@ class RuleReads(StoreBase):
         key = shape.keyer()
         out: dict[Group, tuple[datetime, datetime | None]] = {}
         with self._read() as conn:
-            for row in rows(conn, _first_reports_stmt(flt, shape), {"start": start, "end": end, "since": since, **params},
+            for row in self._shared(conn, _first_reports_stmt(flt, shape), {"start": start, "end": end, "since": since, **params},
                             named=False):
                 group = key(row)
                 if group in wanted:
@@ -110,7 +110,7 @@ class RuleReads(StoreBase):
             for group in dict.fromkeys(groups):
                 stmt = _seen_stmt(flt, tuple((name, value is None) for name, value in group))
                 params = {f"v{i}": value for i, (_, value) in enumerate(group)}
-                if rows(conn, stmt, {"at": at, **params}, named=False):
+                if self._shared(conn, stmt, {"at": at, **params}, named=False):
                     out.add(group)
         return out
 
@@ -131,7 +131,7 @@ class RuleReads(StoreBase):
         n = len(shape.fields)
         key = shape.keyer()
         with self._read() as conn:
-            for row in rows(conn, _baseline_stmt(flt, shape, how, days),
+            for row in self._shared(conn, _baseline_stmt(flt, shape, how, days),
                             {"since": end - lookback, "after": end - days * day, "end": end, **params}, named=False):
                 group = key(row)
                 k = int(row[n])
@@ -146,12 +146,27 @@ class RuleReads(StoreBase):
                 select(func.min(ObservationRow.observed_at)).where(*observation_conditions(flt)))
             return first
 
+    def _shared(self, conn: Any, stmt: Any, params: dict[str, Any], *, named: bool = True) -> Sequence[Any]:
+        """`rows`, shared by the rules of one evaluation cycle: rules of the same shape (a warning and
+        a critical threshold on one signal, jumps that differ only in their condition) ask the same
+        question of the history, and nothing writes observations or items while a cycle reads them."""
+        memo: dict[Any, tuple[Any, Sequence[Any]]] | None = getattr(self._local, "memo", None)
+        if memo is None:
+            return rows(conn, stmt, params, named=named)
+        key = (id(stmt), named, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+        hit = memo.get(key)
+        if hit is not None and hit[0] is stmt:    # the statement is kept with its rows: its id is not reused
+            return hit[1]
+        found = rows(conn, stmt, params, named=named)
+        memo[key] = (stmt, found)
+        return found
+
     def _per_group(self, stmt: Any, shape: _Shape, groups: Sequence[Group], **params: Any) -> dict[Group, Any]:
         wanted = set(groups)
         key = shape.keyer()
         out: dict[Group, Any] = {}
         with self._read() as conn:
-            for row in rows(conn, stmt, params, named=False):
+            for row in self._shared(conn, stmt, params, named=False):
                 group = key(row)
                 if row[-1] is not None and group in wanted:
                     out[group] = row[-1]
@@ -168,7 +183,7 @@ class RuleReads(StoreBase):
         names = shape.fields
         out: dict[Group, list[Observation]] = {}
         with self._read() as conn:
-            for r in rows(conn, _observations_stmt(flt, shape), {"start": start, "end": end, **params}):
+            for r in self._shared(conn, _observations_stmt(flt, shape), {"start": start, "end": end, **params}):
                 o = _observation(r, flt.measure)
                 group = tuple((name, getattr(o, OBSERVATION_ATTR.get(name, name))) for name in names)
                 if group in wanted:
@@ -203,7 +218,7 @@ class RuleReads(StoreBase):
         ascii_only = tuple(containing) if containing and all(p.isascii() for p in containing) else ()
         stmt = _items_stmt(flt.feeds, flt.countries, flt.regions, ascii_only, shape)
         with self._read() as conn:
-            return [StoredItem(*r) for r in rows(conn, stmt, {"start": start, "end": end, **params}, named=False)]
+            return [StoredItem(*r) for r in self._shared(conn, stmt, {"start": start, "end": end, **params}, named=False)]
 
     def last_items(self, feeds: Sequence[str]) -> dict[str, StoredItem]:
         """Per feed, its most recently stored current item (by first-seen time)."""
