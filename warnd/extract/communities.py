@@ -284,8 +284,9 @@ def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Le
         low = tokens[j].low
         if low in _CLAUSE_STOPS or tokens[j].text in {",", ";"}:
             break
-        if (low in lexicon.harm_words and low not in _NOT_WORSHIP_HARM) or low in {"blew", "inside"}:
-            return True
+        if (low in lexicon.harm_words and low not in _NOT_WORSHIP_HARM) or low in {"blew", "inside"} \
+                or (low == "fire" and j > lo and tokens[j - 1].low in {"opened", "open", "opening", "opens"}):
+            return True  # ("opened fire at a synagogue")
     for j in range(k + 1, min(hi, k + 5)):
         low = tokens[j].low
         if tokens[j].text in {",", ";", "."}:
