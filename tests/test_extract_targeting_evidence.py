@@ -54,6 +54,26 @@ Malay|Two Malay Muslim rubber tappers were shot dead in Narathiwat.
 Hispanic|The gunman told police he had set out to kill Hispanics; 23 people died.
 Kyrgyz,Tajik|Border clashes between Kyrgyz and Tajik villagers killed 41 people.
 Haratine|Police fired tear gas at Haratine protesters, wounding 17.
+Dalit|A Dalit man was beaten to death in Una for skinning a dead cow.
+Dalit|Upper-caste villagers attacked a Dalit wedding procession, injuring 12.
+Dalit|Police said 3 members of a Dalit family were hacked to death in Khairlanji.
+Christian|A Christian pastor and his wife were shot dead in their home in Kaduna.
+Falun Gong|Police detained 30 Falun Gong practitioners in Dalian.
+Jehovah's Witness|Investigators raided the homes of Jehovah's Witnesses in Belgorod and detained 9 people.
+Sunni,Arab|Gunmen killed 17 Sunni Arab tribesmen near Samarra.
+Shia,Hazara|The bomb tore through a crowd of Shiite Hazaras in Quetta, killing 73.
+Assyrian|Militants abducted 220 Assyrian Christians from villages along the Khabur river.
+Ahmadi|Gunmen attacked two Ahmadiyya mosques in Lahore during Friday prayers, killing 86.
+Christian|Nigeria: 40 Christians killed in Plateau attack
+Christian|Attackers killed 40 people in the village. All of them were Christians, a church leader said.
+Degodia|Militiamen from a rival clan killed 8 members of the Degodia sub-clan in Wajir.
+Sufi|A suicide bomber struck a Sufi shrine during a dhikr ceremony, killing 83 devotees.
+Armenian|Azerbaijani troops shelled Armenian villages in Syunik, killing a shepherd.
+Christian|Jihadists stopped a bus, separated the non-Muslim passengers and executed 28 of them, all Christians.
+Muslim|Hindu nationalist mobs lynched two Muslim cattle traders in Jharkhand.
+Christian|Armed herders raided three mainly Christian villages in Bokkos, killing 113.
+Hindu|The militants asked tourists their religion and shot the Hindu men, killing 26.
+Bedouin|Clashes killed 30 Bedouin fighters, and Druze sheikhs negotiated a ceasefire.
 """)
 
 BOTH_SIDES = _rows("""
@@ -109,6 +129,12 @@ NOT_VICTIMS = _rows("""
 |Turkana county officials said floods had killed 12 people in Lodwar.
 |Police arrested 30 Kanuri smugglers after a shootout that left 2 dead.
 |Kipsigis elders urged calm after cattle raiders killed 6 people in Kericho.
+|Kurdish fighters killed 11 Islamic State militants in an ambush.
+|A Hindu festival drew 2 million pilgrims; 30 people died in a stampede.
+|Yazidi survivors testified at the trial about the 2014 genocide in which 5,000 people were killed.
+|The Sunni Endowment said 14 mosques had been damaged by the floods.
+|Hazara Democratic Party leaders said 14 people died in the blast.
+|Christian Aid said 300,000 people had been displaced by floods.
 """)
 
 

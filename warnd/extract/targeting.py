@@ -137,6 +137,9 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     if nxt is not None and nxt.text == "-" and adjacent(tokens[end - 1], nxt) and end + 1 < hi \
             and tokens[end + 1].low in _COMPOUND_PARTY:
         return False
+    if start >= lo + 2 and tokens[start - 1].text == "-" and tokens[start - 2].low == "non" \
+            and adjacent(tokens[start - 2], tokens[start - 1]):
+        return False  # "separated the non-Muslim passengers": everyone but the community
     number = _number_before(tokens, start, lo)
     # 1-4: victim evidence, stronger than a party noun after the name
     if start >= lo + 2 and tokens[start - 1].text == "-" and tokens[start - 2].low == "anti" \
@@ -155,7 +158,7 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     if clause is not None:
         return clause  # "most of whom were X" / "the attackers were X": the clause says who they are
     if _among_toll(tokens, start, lo, figures) or _object_of_harm(tokens, start, lo) \
-            or _owner_harmed(tokens, start, lo, lexicon):
+            or _owner_harmed(tokens, start, lo, hi, lexicon, figures):
         return True
     if head in _COLLECTIVES and head_at is not None and _collective_attacked(tokens, start, head_at, lo, hi,
                                                                              lexicon):
@@ -177,6 +180,8 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     # fighting killed 30" is not about the Rohingya)
     if not _clause_harmed(tokens, start, lo, hi, lexicon, figures):
         return False
+    if head in _OCCASIONS and not _clause_harmed(tokens, start, lo, hi, lexicon, figures, semicolon=True):
+        return False  # "A Hindu festival drew 2 million pilgrims; 30 died in a stampede"
     if head in lexicon.victim_nouns:
         return True
     if number is not None:
@@ -203,16 +208,23 @@ _CLAUSE_BREAKS = frozenset({"while", "whereas", "meanwhile", "separately", "else
 _CLAUSE_REACH = 60
 
 
+# occasions named after a community: attacked when the harm is in their own clause
+_OCCASIONS = frozenset({"festival", "festivals", "wedding", "weddings", "funeral", "funerals", "procession",
+                        "ceremony", "gathering", "market", "markets", "mass", "masses", "service", "prayers",
+                        "prayer", "vigil", "pilgrimage", "holiday", "celebrations"})
+
+
 def _clause_harmed(tokens: list[Token], start: int, lo: int, hi: int, lexicon: Lexicon,
-                   figures: Mapping[int, str]) -> bool:
-    """The clause around `start` (between contrast words; a semicolon often joins parallel harm) holds a
-    harm word or a figure."""
+                   figures: Mapping[int, str], *, semicolon: bool = False) -> bool:
+    """The clause around `start` (between contrast words; a semicolon often joins parallel harm, so it
+    bounds the clause only with `semicolon`) holds a harm word or a figure."""
     lo, hi = max(lo, start - _CLAUSE_REACH), min(hi, start + _CLAUSE_REACH)
+    breaks = _CLAUSE_BREAKS | {";"} if semicolon else _CLAUSE_BREAKS
     a = start
-    while a > lo and tokens[a - 1].low not in _CLAUSE_BREAKS:
+    while a > lo and tokens[a - 1].low not in breaks:
         a -= 1
     b = start
-    while b < hi and tokens[b].low not in _CLAUSE_BREAKS:
+    while b < hi and tokens[b].low not in breaks:
         b += 1
     return any(tokens[k].low in lexicon.harm_words or k in figures for k in range(a, b))
 
@@ -241,7 +253,8 @@ _AGENT_VERBS = frozenset({"led", "held", "hold", "holds", "staged", "marched", "
                           "gathered", "demanded", "demand", "called", "urged", "condemned", "condemn",
                           "denounced", "blocked", "organised", "organized", "met", "voted", "celebrated",
                           "appealed", "announced", "welcomed", "accused", "blamed", "vowed", "warned",
-                          "petitioned", "threatened"})
+                          "petitioned", "threatened", "testified", "recalled", "commemorated", "marked",
+                          "drew", "draws", "attended", "attend"})
 
 
 def _agent(tokens: list[Token], at: int, hi: int) -> bool:
@@ -376,14 +389,23 @@ _OWNED = frozenset({"homes", "houses", "home", "house", "shops", "businesses", "
                     "land", "camps", "families", "members", "livestock", "cattle", "herds", "huts", "homesteads"})
 
 
-def _owner_harmed(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
+# a gathering of the community's members: "the bomb tore through a crowd of Shiite Hazaras, killing 73"
+_GATHERED = frozenset({"crowd", "crowds", "gathering", "group", "groups", "convoy", "busload", "procession",
+                       "congregation", "queue", "column", "caravan"})
+
+
+def _owner_harmed(tokens: list[Token], start: int, lo: int, hi: int, lexicon: Lexicon,
+                  figures: Mapping[int, str]) -> bool:
     """ "demolished hundreds of homes of Bengali-speaking Muslims", "torched the houses of Christian
-    families": the owner of what a harm verb struck just before is its target."""
+    families": the owner of what a harm verb struck just before is its target; a crowd of the
+    community's members in a clause about harm was struck."""
     j = start - 1
     while j >= lo and j > start - 6 and (tokens[j].low in {"the", "local", "ethnic", "poor"}
                                          or tokens[j].text == "-" or tokens[j].low.endswith("speaking")
                                          or (tokens[j].is_cap and j > lo and tokens[j + 1].text == "-")):
         j -= 1  # "Bengali-speaking": a compound modifier before the name
+    if j > lo and tokens[j].low == "of" and tokens[j - 1].low in _GATHERED:
+        return _clause_harmed(tokens, start, lo, hi, lexicon, figures)
     if not (j > lo and tokens[j].low == "of" and tokens[j - 1].low in _OWNED):
         return False
     return any(tokens[k].low in lexicon.harm_words or tokens[k].low in lexicon.target_before
