@@ -545,4 +545,6 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], 
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
                 return True
+            if low == "now" and any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)):
+                return True  # "the number of people killed ... was now above 120"
     return False

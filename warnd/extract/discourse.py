@@ -33,11 +33,31 @@ EVENT_NOUNS = frozenset({
     "hostilities", "clashes", "crackdown", "wave", "spate", "cycle", "invasion", "occupation", "famine",
     "drought", "epidemic", "outbreak", "pandemic", "cholera", "floods", "flooding", "monsoon", "rains",
     "season", "bombardment", "blockade", "attacks", "raids", "strikes", "bombings", "killings",
+    # disasters whose toll is updated as it is counted ("the quake has killed 2,300")
+    "quake", "earthquake", "earthquakes", "storm", "storms", "cyclone", "typhoon", "hurricane", "flood",
+    "landslides", "tsunami", "heatwave", "wildfire", "wildfires", "disaster", "eruption", "mudslides",
+    "downpours", "deluge", "emergency", "persecution", "genocide", "revolt",
 })
+# events that last: in "have died in the insurgency" the event is the count's scope even when it is
+# not the subject; "in the fighting" needs a stated duration ("in the two-year fighting")
+LASTING_EVENTS = frozenset({"war", "wars", "conflict", "conflicts", "insurgency", "insurgencies", "rebellion",
+                            "uprising", "crisis", "hostilities", "occupation", "famine", "drought", "epidemic",
+                            "outbreak", "pandemic", "siege", "blockade", "revolt", "genocide", "invasion",
+                            "campaign", "offensive", "season", "crackdown"})
+_DURATION = frozenset({"year", "years", "decade", "decades", "month", "months", "week-long", "long",
+                       "years-long", "decades-long", "months-long", "ongoing", "protracted", "lengthy",
+                       "year-long", "decade-long"})
 _PERFECT = frozenset({"has", "have"})
 _ADVERBS = frozenset({"now", "already", "so", "far", "reportedly", "since", "also", "together", "altogether",
                       "in", "total", "thus"})
-_CONTINUERS = frozenset({"another", "further", "additional"})
+_CONTINUERS = frozenset({"another", "further", "additional", "remaining"})
+# a present state after the number continues an open toll: "... and at least 11,000 are missing"
+_PRESENT = frozenset({"are", "is"})
+_STATES = frozenset({"missing", "injured", "wounded", "displaced", "homeless", "detained", "held", "hospitalised",
+                     "hospitalized", "unaccounted", "captive", "buried", "dead"})
+# "Children account for 290 of the dead": a part of the toll named before it
+_OF_THE_TOLL = frozenset({"dead", "victims", "fatalities", "casualties", "killed", "deaths", "wounded",
+                          "injured", "missing", "displaced", "total", "toll"})
 _AFTER_CONTINUERS = frozenset({"more", "others", "other"})
 _STATIVE = frozenset({"have", "has", "remain", "remains", "remained", "still"})
 _FIXED_SPAN = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
@@ -65,7 +85,7 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
         if not f.cumulative and (event_scope(tokens, lo, f.anchor) or event_scope(tokens, lo, _verb_of(tokens, lo, f))
-                                 or _shares_scope(tokens, scoped, f)) \
+                                 or _shares_scope(tokens, scoped, f) or in_lasting_event(tokens, lo, hi, f)) \
                 and not _fixed_span(tokens, lo, hi, f):
             f.cumulative = True
             scoped = f
@@ -97,6 +117,12 @@ def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
     k = anchor - 1
     while k >= lo and tokens[k].low in _ADVERBS:
         k -= 1
+    if k >= lo and tokens[k].low == "and":
+        # "The epidemic has infected 12,000 and killed 230": a verb coordinated with a perfect one
+        j = k - 1
+        while j >= lo and j > k - 8 and tokens[j].low not in _PERFECT and tokens[j].low not in _BREAKS:
+            j -= 1
+        k = j if j >= lo and tokens[j].low in _PERFECT else k
     if k < lo or tokens[k].low not in _PERFECT:
         return False
     top = k - 1
@@ -112,11 +138,49 @@ def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
 
 
 def _shares_scope(tokens: Sequence[Token], scoped: Figure | None, f: Figure) -> bool:
-    """ "The offensive has killed 1,237 and driven 340,000 from their homes": the second verb is
-    coordinated with the first and shares its event subject."""
-    if scoped is None or scoped.sentence != f.sentence or not scoped.end <= f.anchor < scoped.end + 4:
+    """ "The offensive has killed 1,237 and driven 340,000 from their homes", "The conflict has left
+    3,000 dead and 9,000 wounded": the second verb or object is coordinated with the first and shares
+    its event subject."""
+    if scoped is None or scoped.sentence != f.sentence:
         return False
-    return f.anchor > 0 and tokens[f.anchor - 1].low == "and"
+    if scoped.end <= f.anchor < scoped.end + 4 and f.anchor > 0 and tokens[f.anchor - 1].low == "and":
+        return True
+    k = f.start - 1
+    while k > scoped.end and tokens[k].low in _HEDGES:
+        k -= 1
+    return scoped.anchor < f.start and k < scoped.end + 4 and tokens[k].low == "and" \
+        and all(tokens[j].kind == "word" for j in range(scoped.end, k))
+
+
+_IN_EVENT = frozenset({"in", "during", "throughout", "over", "since"})
+_SCOPE_REACH = 10   # tokens after the figure's verb searched for "in the <event>"
+
+
+def in_lasting_event(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
+    """ "More than 40,000 people have died in the four-decade insurgency", "killed in the two-year
+    war": a count whose scope is a lasting event, named in the figure's clause after its verb. A bare
+    lasting event needs the present perfect ("have been killed in the war"); one with a stated
+    duration ("the two-year war", "the decades-long conflict") is a whole-event total in any tense."""
+    at = max(f.anchor, f.end)
+    perfect = any(tokens[k].low in _PERFECT for k in range(max(lo, min(f.anchor, f.start) - 4), at))
+    k = at
+    end = min(hi, at + _SCOPE_REACH)
+    while k < end and tokens[k].low not in _IN_EVENT:
+        if tokens[k].low in _BREAKS or tokens[k].kind == "num":
+            return False
+        k += 1
+    if k >= end:
+        return False
+    duration = False
+    for j in range(k + 1, min(hi, k + 7)):
+        low = tokens[j].low
+        if low in _DURATION:
+            duration = True
+        elif low in LASTING_EVENTS or (duration and low in EVENT_NOUNS):
+            return duration or perfect
+        elif low in _BREAKS or tokens[j].text == ".":
+            return False
+    return False
 
 
 def continues(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
@@ -133,6 +197,12 @@ def _continuation_cue(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> b
         return True
     if f.end < hi and tokens[f.end].low in _AFTER_CONTINUERS:
         return True
+    if f.end + 1 < hi and tokens[f.end].low == "of" and (tokens[f.end + 1].low in _OF_THE_TOLL or (
+            f.end + 2 < hi and tokens[f.end + 1].low in {"the", "those"} and tokens[f.end + 2].low in _OF_THE_TOLL)):
+        return True  # "290 of the dead", "12 of those killed"
+    if f.anchor > f.end and any(tokens[k].low in _PRESENT for k in range(f.end, f.anchor)) \
+            and tokens[f.anchor].low in _STATES:
+        return True  # "... and at least 11,000 are missing under the rubble"
     # the figure's own predicate: between the number and its state word, or just before its verb
     if f.anchor >= f.end:
         window = range(f.end, min(f.anchor, f.end + 8))
