@@ -84,6 +84,34 @@ T|The landslides have left 71 people dead across three provinces.
 T|More than 7,000 people have been detained since the protests began in September.
 F,F|Eight people were killed and 12 are missing after the ferry capsized on Monday.
 T|The months-long siege has killed 800 civilians.
+T|As of 12 March, 1,234 people have been killed in the region.
+T|As of Monday, the ministry had recorded 3,021 deaths.
+T|A total of 4,500 people have been displaced since the rains started.
+T|In all, 1,900 people have been arrested since the protests erupted.
+T|Altogether 300 people have died this rainy season.
+T|The latest deaths took the toll to 82.
+T|The discovery pushed the toll to 145.
+T|At least 1,300 people have now died, the ministry said.
+T|Confirmed deaths have reached 2,000.
+T|More than 2,000 people have lost their lives since the rains began in June.
+T|The disease has claimed the lives of 1,200 people.
+T|Since the beginning of the year, 512 civilians have been killed in the province.
+T|Cumulatively, 76 people have died.
+T|The national disaster agency said 92 people had died since the monsoon began.
+T|Since the start of the rainy season in June, floods have killed 95 people.
+T|At least 600 migrants have died crossing the desert since January.
+T,T|The storm has killed 20 people; another 30 are unaccounted for.
+T|The death toll from last week's earthquake climbed to 2,900 on Sunday.
+F|A total of 12 people were killed in the attack on Tuesday.
+F|Nine people were killed in an airstrike on the town of Kafr Nabl.
+F|At least 20 civilians were killed when shells hit a market in the city.
+F,F|Three people were killed on Tuesday; two others were wounded.
+F|Rescuers pulled 14 bodies from the rubble overnight.
+F|A landslide buried 30 homes and killed 11 people in the village.
+F|Eight people drowned when the boat capsized near the shore.
+T|Violence in the region has killed at least 2,500 people since the military took power.
+T,T|Floods have killed 112 people across 15 states. The dead include 40 children.
+F,F|Police said 4 people were killed and 11 were injured in Monday's blast.
 """)
 
 

@@ -475,7 +475,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
         d.segment = _segment(tokens, lo, hi, m.start)
-        d.cumulative = cues and _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+        d.cumulative = cues and (_is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+                                 or _toll_to(tokens, lo, m.hedge_start))
 
 
 _LIGHT_TAKE = frozenset({"took", "take", "takes", "taking", "away"})
@@ -523,6 +524,17 @@ def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
     return a, b
 
 
+# subjects of a growth verb that make it a running total besides the toll nouns: "deaths have reached 2,000"
+_GROWING = W.TOLL_NOUNS | {"deaths", "fatalities", "casualties", "dead"}
+
+
+def _toll_to(tokens: list[Token], lo: int, at: int) -> bool:
+    """ "took the toll to 82", "pushed the death toll to 145", "sending the number of dead to 60": a
+    toll moved to the figure (its first token at `at`) is an updated total, whichever verb moved it."""
+    k = at - 1
+    return k > lo and tokens[k].low == "to" and any(tokens[j].low in W.TOLL_NOUNS for j in range(max(lo, k - 5), k))
+
+
 def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], anchor: int) -> bool:
     """Whether a running-total cue sits in the figure's segment (`own`), its verb's, or an opening
     "Since Thursday," / "So far this year," of the sentence."""
@@ -532,19 +544,22 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], 
     first = _segment(tokens, lo, hi, lo) if own[0] > lo else own
     if first[1] < hi and not any(tokens[k].kind == "num" for k in range(first[0], first[1])):
         spans.add(first)  # "Since Thursday, at least 745 ..." / "So far this year, ..."
+    elif hi - lo > 2 and tokens[lo].low == "as" and tokens[lo + 1].low in {"of", "at"}:
+        return True  # "As of 12 March, 1,234 people have been killed": a count up to a date
     for a, b in spans:
         for k in range(a, b):
             low = tokens[k].low
             if low in W.CUMULATIVE_WORDS:
                 if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
                     continue
-                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)) \
+                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in _GROWING for j in range(a, b)) \
                         and not any(tokens[j].low in W.TOLL_NOUNS for j in range(max(lo, anchor - 3), anchor + 1)):
                     continue  # "survivors who reached Adre" is not "the toll reached 35"; the toll noun may
                     # sit segments before the verb ("The number of deaths ..., across X, Y and Z, had climbed")
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
                 return True
-            if low == "now" and any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)):
-                return True  # "the number of people killed ... was now above 120"
+            if low == "now" and any(tokens[j].low in W.TOLL_NOUNS
+                                    for j in (*range(a, b), *range(max(lo, anchor - 3), anchor + 1))):
+                return True  # "the number of people killed ..., which ..., was now above 120"
     return False

@@ -36,7 +36,8 @@ EVENT_NOUNS = frozenset({
     # disasters whose toll is updated as it is counted ("the quake has killed 2,300")
     "quake", "earthquake", "earthquakes", "storm", "storms", "cyclone", "typhoon", "hurricane", "flood",
     "landslides", "tsunami", "heatwave", "wildfire", "wildfires", "disaster", "eruption", "mudslides",
-    "downpours", "deluge", "emergency", "persecution", "genocide", "revolt",
+    "downpours", "deluge", "emergency", "persecution", "genocide", "revolt", "disease", "virus", "malaria",
+    "measles", "dengue", "ebola", "mpox", "diphtheria", "fever",
 })
 # events that last: in "have died in the insurgency" the event is the count's scope even when it is
 # not the subject; "in the fighting" needs a stated duration ("in the two-year fighting")
@@ -85,7 +86,8 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
         if not f.cumulative and (event_scope(tokens, lo, f.anchor) or event_scope(tokens, lo, _verb_of(tokens, lo, f))
-                                 or _shares_scope(tokens, scoped, f) or in_lasting_event(tokens, lo, hi, f)) \
+                                 or _shares_scope(tokens, scoped, f) or in_lasting_event(tokens, lo, hi, f)
+                                 or _area_total(tokens, lo, f) or _since_later(tokens, lo, hi, f)) \
                 and not _fixed_span(tokens, lo, hi, f):
             f.cumulative = True
             scoped = f
@@ -172,7 +174,7 @@ def in_lasting_event(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bo
     if k >= end:
         return False
     duration = False
-    for j in range(k + 1, min(hi, k + 7)):
+    for j in range(k + 1, min(hi, k + 10)):   # "in the four-decade Turkey-PKK conflict"
         low = tokens[j].low
         if low in _DURATION:
             duration = True
@@ -180,6 +182,45 @@ def in_lasting_event(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bo
             return duration or perfect
         elif low in _BREAKS or tokens[j].text == ".":
             return False
+    return False
+
+
+_AREA = frozenset({"across", "nationwide", "countrywide"})
+
+
+def _area_total(tokens: Sequence[Token], lo: int, f: Figure) -> bool:
+    """ "Cyclone Ditwah left 193 people dead and 228 missing across the island", "Floods killed 40
+    people across the region": an event's toll over a whole area is its running total, in any tense."""
+    a, b = f.segment
+    if not any(tokens[k].low in _AREA for k in range(max(a, f.start), b)):
+        return False
+    verb = min(f.anchor, _verb_of(tokens, lo, f))
+    for j in range(verb - 1, max(lo - 1, verb - _SUBJECT_REACH), -1):
+        low = tokens[j].low
+        if low in EVENT_NOUNS:
+            return True
+        if low in _BREAKS:
+            return False
+    return False
+
+
+_SINCE_REACH = 24   # tokens after the figure searched for a "since" that an apposition pushed away
+_SINCE_STOPS = frozenset({";", "said", "says", "told", "but", "while", "whereas", "and"})
+
+
+def _since_later(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
+    """ "Some 85,000 people have fled fighting in Upper Nile, a state of about 1.6 million people, since
+    February": a perfect figure's "since" after an apposition still starts its count."""
+    at = max(f.anchor, f.end)
+    if not any(tokens[k].low in _PERFECT for k in range(max(lo, min(f.anchor, f.start) - 4), at)):
+        return False
+    for k in range(at, min(hi, at + _SINCE_REACH)):
+        low = tokens[k].low
+        if low in _SINCE_STOPS:
+            return False
+        if low == "since":
+            return k > lo and tokens[k - 1].text == "," and k + 1 < hi and tokens[k + 1].kind in {"word", "num"} \
+                and tokens[k + 1].low not in {"then", "when"}
     return False
 
 
@@ -195,6 +236,9 @@ def _continuation_cue(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> b
         before -= 1
     if before >= lo and tokens[before].low in _CONTINUERS:
         return True
+    a = max(lo, f.segment[0])
+    if any(tokens[k].low == "alone" and k > a and tokens[k - 1].is_cap for k in range(a, f.start)):
+        return True  # "in Beledweyne alone 90,000 ...", "Naga City alone reported 41 dead": a place's part
     if f.end < hi and tokens[f.end].low in _AFTER_CONTINUERS:
         return True
     if f.end + 1 < hi and tokens[f.end].low == "of" and (tokens[f.end + 1].low in _OF_THE_TOLL or (
