@@ -130,6 +130,11 @@ def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
     top = k - 1
     if top - 1 >= lo and tokens[top].low in {"which", "that"} and tokens[top - 1].text == ",":
         top -= 2  # "the conflict, which has displaced ...": the relative clause's subject is the noun before it
+    return _event_subject(tokens, lo, top)
+
+
+def _event_subject(tokens: Sequence[Token], lo: int, top: int) -> bool:
+    """An event noun in the subject ending at token `top`, before any clause break."""
     for j in range(top, max(lo - 1, top - _SUBJECT_REACH), -1):
         low = tokens[j].low
         if low in EVENT_NOUNS:
@@ -194,14 +199,7 @@ def _area_total(tokens: Sequence[Token], lo: int, f: Figure) -> bool:
     a, b = f.segment
     if not any(tokens[k].low in _AREA for k in range(max(a, f.start), b)):
         return False
-    verb = min(f.anchor, _verb_of(tokens, lo, f))
-    for j in range(verb - 1, max(lo - 1, verb - _SUBJECT_REACH), -1):
-        low = tokens[j].low
-        if low in EVENT_NOUNS:
-            return True
-        if low in _BREAKS:
-            return False
-    return False
+    return _event_subject(tokens, lo, min(f.anchor, _verb_of(tokens, lo, f)) - 1)
 
 
 _SINCE_REACH = 24   # tokens after the figure searched for a "since" that an apposition pushed away
