@@ -74,6 +74,22 @@ Muslim|Hindu nationalist mobs lynched two Muslim cattle traders in Jharkhand.
 Christian|Armed herders raided three mainly Christian villages in Bokkos, killing 113.
 Hindu|The militants asked tourists their religion and shot the Hindu men, killing 26.
 Bedouin|Clashes killed 30 Bedouin fighters, and Druze sheikhs negotiated a ceasefire.
+Hazara|Gunmen kill 12 Hazara miners in Balochistan
+Christian|12 Christians killed in Nigeria village attack
+Alevi|Bomb kills 6 at Alevi funeral in Istanbul
+Yazidi|Islamic State militants abduct 50 Yazidi women
+Hazara|The Hazara community's main mosque was bombed during Friday prayers, killing 14.
+Christian|Gunmen killed Christians and burned their homes in the raid.
+Coptic|Islamic State claimed the bombing of a Coptic cathedral in Cairo that killed 29.
+Druze|The persecution of Druze in the province has intensified, with 40 killed this month.
+Muslim|Buddhist mobs burned Muslim-owned shops in Mandalay, killing two.
+Sunni|The strike hit a Sunni-majority district of Baghdad, killing 11.
+Shia|Shiite Muslims were the target of a rocket attack in Parachinar that killed 7.
+Kurdish|Many of the dead were Kurds, according to local officials.
+Alawite|Witnesses said most of the 31 people executed in the village were Alawites.
+Yazidi|Among the victims were 12 Yazidi children.
+Murle|Dinka Bor youths raided Murle cattle camps, killing 30.
+Bedouin|Druze gunmen kidnapped 6 Bedouin shepherds.
 """)
 
 BOTH_SIDES = _rows("""
@@ -135,6 +151,31 @@ NOT_VICTIMS = _rows("""
 |The Sunni Endowment said 14 mosques had been damaged by the floods.
 |Hazara Democratic Party leaders said 14 people died in the blast.
 |Christian Aid said 300,000 people had been displaced by floods.
+|Fulani gunmen killed 20 farmers in Benue.
+|Armed Fulani men attacked Yelwata, killing 100 people.
+|Kurdish-led forces said they killed 12 Islamic State fighters.
+|An Alawite armed group ambushed a patrol near Jableh, killing 16 security personnel.
+|Houthi rebels shelled Taiz, killing 5 civilians.
+|Hindu nationalist leaders said 3 people died in the riot.
+|The Shia-led government announced that 40 protesters were killed.
+|A Muslim cleric urged calm after 12 people were killed in the clashes.
+|Sunni tribal fighters seized the town after clashes that killed 40 militants.
+|A Christian militia known as anti-balaka killed 30 people in Bangui.
+|Oromo Liberation Army fighters killed 15 civilians in Wollega.
+|Arab militias allied with the RSF killed 120 people in the town.
+|The Catholic bishop said 40 people were killed when gunmen attacked the village.
+|A Jewish settler shot dead a Palestinian teenager near Nablus.
+|Buddhist nationalist monks led protests as 12 people died in clashes.
+|Police in the Hindu-majority state arrested 14 people after the riot.
+|Yoruba traders reopened their shops a day after 9 people were killed in the market fire.
+|The Hazara Town market reopened after the bombing that killed 20 people.
+|The Igbo-led separatist group said its fighters killed 5 soldiers.
+|Kachin Independence Army fighters killed 12 soldiers in an ambush.
+|Karen National Union forces said 20 junta troops were killed.
+|Tuareg rebels claimed they had killed 15 soldiers near Kidal.
+|Members of the Chin National Front killed 6 soldiers.
+|Amhara Fano militia fighters killed 10 federal troops.
+|The Coptic pope condemned the killing of 20 migrants in Libya.
 """)
 
 

@@ -71,7 +71,8 @@ _PASSIVE_HARM = frozenset({"killed", "lynched", "missing", "abducted", "kidnappe
                            "burned", "displaced", "targeted", "attacked", "hacked", "stabbed", "beaten",
                            "tortured", "raped", "martyred", "seized", "taken", "held", "expelled", "evicted",
                            "singled", "picked", "hunted", "persecuted", "rounded", "gunned",
-                           "slaughtered", "drowned", "trapped", "buried", "besieged", "harassed", "threatened"})
+                           "slaughtered", "drowned", "trapped", "buried", "besieged", "harassed", "threatened",
+                           "target", "targets", "victims", "victim"})
 # a verb whose subject is the noun phrase: "Dinka youth attacked Murle cattle camps" (not the reduced
 # passive "Kurdish villagers killed in the raid", which is followed by a preposition)
 _ACTIVE_HARM = frozenset({"attacked", "killed", "stormed", "raided", "torched", "burned", "burnt", "abducted",
@@ -113,15 +114,19 @@ def head_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> tupl
             break
         if head is not None and t.is_cap:
             break  # "Sunni cleric Sheikh Ahmed": a name, not more of the compound
+        if t.low.endswith(("'s", "’s")) and t.low[:-2] in _COLLECTIVES | lexicon.victim_nouns:
+            j += 1  # "the Hazara community's main mosque": what the community owns is the head
+            continue
         if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns or t.low in _COLLECTIVES \
-                or t.low in _PERSON_HEADS:
+                or t.low in _PERSON_HEADS or t.low in lexicon.worship:
             head, head_at = t.low, j
             j += 1
             continue
         if head is None and (t.low in {"local", "young", "elderly", "farming", "fishing", "neighbouring",
                                        "neighboring", "nearby", "remote", "rural", "poor", "displaced", "unarmed",
                                        "minority", "religious", "holy", "ethnic", "self", "muslims", "muslim",
-                                       "christians", "christian", "tribal", "cattle", "community", "prayer"}
+                                       "christians", "christian", "tribal", "cattle", "community", "prayer",
+                                       "main", "largest", "oldest", "historic", "old", "new", "only"}
                              or (t.is_cap and skipped == 0 and j == end)):
             j += 1
             skipped += 1
@@ -254,7 +259,8 @@ _AGENT_VERBS = frozenset({"led", "held", "hold", "holds", "staged", "marched", "
                           "denounced", "blocked", "organised", "organized", "met", "voted", "celebrated",
                           "appealed", "announced", "welcomed", "accused", "blamed", "vowed", "warned",
                           "petitioned", "threatened", "testified", "recalled", "commemorated", "marked",
-                          "drew", "draws", "attended", "attend"})
+                          "drew", "draws", "attended", "attend", "reopened", "resumed", "returned", "elected",
+                          "won", "signed", "negotiated", "mediated", "hosted", "donated", "raised", "sheltered"})
 
 
 def _agent(tokens: list[Token], at: int, hi: int) -> bool:
