@@ -130,7 +130,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
             if f.parent is None and not f.historical and not f.estimate:
                 prior = (len(figures), f)
             figures.append(f)
-    carry_tolls(tokens, spans, figures)
+    carry_tolls(tokens, spans, figures, words)
     return figures
 
 

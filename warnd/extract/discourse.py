@@ -18,7 +18,7 @@ A figure that is neither continues nothing: it closes the frame ("This week 20 w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from warnd.extract.tokens import Token
@@ -71,8 +71,17 @@ _BREAKS = frozenset({",", ";", ":", "(", ")", "—", "–", "said", "says", "tol
                      "as", "before", "that", "which", "who"})
 
 
-def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure]) -> None:
-    """Set the cumulative flag of `figures` (in text order) from event scope and the toll frame."""
+def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figures: Sequence[Figure],
+                words: Collection[str] | None = None) -> None:
+    """Set the cumulative flag of `figures` (in text order) from event scope and the toll frame.
+    `words` (the item's lower-cased words, when the caller has them) lets it skip the scans whose cue
+    words the item lacks: most items name no lasting event, no area and no "since"."""
+    if words is None:
+        words = {t.low for t in tokens}
+    events = not EVENT_NOUNS.isdisjoint(words)
+    lasting = not LASTING_EVENTS.isdisjoint(words) or (events and not _DURATION.isdisjoint(words))
+    area = events and not _AREA.isdisjoint(words)
+    since = "since" in words
     frame: Figure | None = None
     scoped: Figure | None = None      # the last figure made cumulative by its event subject
     for f in figures:
@@ -86,8 +95,8 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
         if not f.cumulative and (event_scope(tokens, lo, f.anchor) or event_scope(tokens, lo, _verb_of(tokens, lo, f))
-                                 or _shares_scope(tokens, scoped, f) or in_lasting_event(tokens, lo, hi, f)
-                                 or _area_total(tokens, lo, f) or _since_later(tokens, lo, hi, f)) \
+                                 or _shares_scope(tokens, scoped, f) or (lasting and in_lasting_event(tokens, lo, hi, f))
+                                 or (area and _area_total(tokens, lo, f)) or (since and _since_later(tokens, lo, hi, f))) \
                 and not _fixed_span(tokens, lo, hi, f):
             f.cumulative = True
             scoped = f
