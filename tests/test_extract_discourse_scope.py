@@ -112,9 +112,28 @@ F|Eight people drowned when the boat capsized near the shore.
 T|Violence in the region has killed at least 2,500 people since the military took power.
 T,T|Floods have killed 112 people across 15 states. The dead include 40 children.
 F,F|Police said 4 people were killed and 11 were injured in Monday's blast.
+T,T|The war has killed 9,000 people. Among them were 1,400 children.
+T,T|The toll has climbed to 412. The toll includes 300 children.
+T,T|Since March, 640 people have been killed. At least 40 of them were children.
+T,F|Since January, 900 people have been killed. Three people are missing after a boat capsized.
+T,T|The floods have killed 300 people. Some 20,000 remain homeless.
+T,T|The conflict has displaced 2 million people. About 600,000 of them are children.
+T,F|The war has killed 9,000 people. In a separate incident, 5 people were killed on Monday.
+T,T|The death toll from the landslide rose to 64. Rescuers said 30 people are still unaccounted for.
+T,T|Since the rains began, 120 people have died. A further 45 are missing.
+T,T|The toll rose to 210 on Friday. Of the dead, 80 were women.
+F,F|Gunmen killed 12 people in the village. Another 5 were wounded.
 """)
 
 
 @pytest.mark.parametrize("text, cumulative", CASES)
 def test_cumulative_flag(text: str, cumulative: list[bool]) -> None:
     assert [c.cumulative for c in extract_casualties(text)] == cumulative
+
+
+def test_a_later_sentence_breaks_down_the_toll_before_it() -> None:
+    found = extract_casualties("Since March, 640 people have been killed. At least 40 of them were children. "
+                               "About 300 of them are displaced.")
+    assert [(c.kind.value, c.count, c.victims, c.cumulative, c.part_of) for c in found] == [
+        ("killed", 640, "people", True, None), ("killed", 40, "children", True, 0),
+        ("displaced", 300, "people", True, None)]  # its own state word: no part of the dead

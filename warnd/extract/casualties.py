@@ -113,7 +113,8 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
         sentence_words = lows[lo:hi]
-        if W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) or (
+        if (W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) and not (prior is not None
+                                                                      and _refers_back(sentence_words))) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
                 and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
@@ -209,6 +210,15 @@ _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victi
                            "include", "includes", "included", "including", "were", "are", ",", "killed", "injured",
                            "wounded", "fatalities", "deaths", "toll"})
 _OPENER_LINKS = frozenset({"of", "among", "include", "includes", "included", "including"})
+
+
+_BACK_LINKS = frozenset({("of", "them"), ("of", "those"), ("among", "them"), ("among", "those"), ("of", "whom")})
+
+
+def _refers_back(words: Sequence[str]) -> bool:
+    """A sentence without a harm word that breaks down the toll before it: "Among them were 1,400
+    children", "About 600,000 of them are children" (the link within its first words)."""
+    return any((words[k], words[k + 1]) in _BACK_LINKS for k in range(min(len(words) - 1, 8)))
 
 
 def _opens_breakdown(tokens: list[Token], lo: int, at: int, *, clause: bool = False) -> bool:
@@ -359,6 +369,17 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             break
     for words in (W.SUBCOUNT_AFTER if m.end < hi and tokens[m.end].low == "of" else ()):
         k = len(words)
+        if prev is None and prior is not None and m.end + k <= hi and m.value <= prior[1].count \
+                and all(tokens[m.end + n].low == words[n] for n in range(k)) \
+                and _predicate_class(tokens, m.end + k, hi) is not None:  # "... were children", no state
+            # "Since March, 640 people have been killed. At least 40 of them were children.": a part of
+            # the total stated in an earlier sentence
+            index, total = prior
+            d.kind, d.how, d.outer_parent, d.anchor = total.kind, "discourse", index, m.start
+            d.cumulative = total.cumulative
+            d.head = _predicate_class(tokens, m.end + k, hi) or total.victims
+            d.np_end = max(d.np_end, m.end + k)
+            break
         if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
             d.parent = i - 1
             d.cumulative = prev.cumulative

@@ -57,6 +57,7 @@ _PRESENT = frozenset({"are", "is"})
 _STATES = frozenset({"missing", "injured", "wounded", "displaced", "homeless", "detained", "held", "hospitalised",
                      "hospitalized", "unaccounted", "captive", "buried", "dead"})
 # "Children account for 290 of the dead": a part of the toll named before it
+_INCIDENT = frozenset({"after", "when", "following"})   # a state caused by one incident
 _OF_THE_TOLL = frozenset({"dead", "victims", "fatalities", "casualties", "killed", "deaths", "wounded",
                           "injured", "missing", "displaced", "total", "toll"})
 _AFTER_CONTINUERS = frozenset({"more", "others", "other"})
@@ -252,8 +253,9 @@ def _continuation_cue(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> b
             f.end + 2 < hi and tokens[f.end + 1].low in {"the", "those"} and tokens[f.end + 2].low in _OF_THE_TOLL)):
         return True  # "290 of the dead", "12 of those killed"
     if f.anchor > f.end and any(tokens[k].low in _PRESENT for k in range(f.end, f.anchor)) \
-            and tokens[f.anchor].low in _STATES:
-        return True  # "... and at least 11,000 are missing under the rubble"
+            and tokens[f.anchor].low in _STATES \
+            and not any(tokens[k].low in _INCIDENT for k in range(f.anchor, min(hi, f.segment[1]))):
+        return True  # "... and at least 11,000 are missing under the rubble" (not "... after a boat capsized")
     # the figure's own predicate: between the number and its state word, or just before its verb
     if f.anchor >= f.end:
         window = range(f.end, min(f.anchor, f.end + 8))
