@@ -90,6 +90,13 @@ Alawite|Witnesses said most of the 31 people executed in the village were Alawit
 Yazidi|Among the victims were 12 Yazidi children.
 Murle|Dinka Bor youths raided Murle cattle camps, killing 30.
 Bedouin|Druze gunmen kidnapped 6 Bedouin shepherds.
+Christian|Gunmen stormed a village in Kaura overnight, killing 30. The village is inhabited mostly by Christians.
+Alawite|Militias raided the town of Al-Mukhtariya, killing 40. The town's residents are Alawites.
+Hazara|A bomb exploded at a school in Dasht-e-Barchi, killing 24. The area is home to the Hazara minority.
+Yazidi|Militants shelled the camp overnight, killing 6. Most residents of the camp are Yazidis.
+Shia|Gunmen opened fire on a minibus in Kurram, killing 42 passengers from the Shia community.
+Christian|Thirteen people, including 7 Christians, were killed in the raid.
+Druze|Among those killed were a Druze cleric and two of his sons.
 """)
 
 BOTH_SIDES = _rows("""
@@ -151,6 +158,7 @@ NOT_VICTIMS = _rows("""
 |The Sunni Endowment said 14 mosques had been damaged by the floods.
 |Hazara Democratic Party leaders said 14 people died in the blast.
 |Christian Aid said 300,000 people had been displaced by floods.
+|Gunmen killed 12 people in the market. The town is known for its Christian shrines.
 |Fulani gunmen killed 20 farmers in Benue.
 |Armed Fulani men attacked Yelwata, killing 100 people.
 |Kurdish-led forces said they killed 12 Islamic State fighters.
