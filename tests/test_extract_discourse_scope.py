@@ -123,6 +123,13 @@ T,T|The death toll from the landslide rose to 64. Rescuers said 30 people are st
 T,T|Since the rains began, 120 people have died. A further 45 are missing.
 T,T|The toll rose to 210 on Friday. Of the dead, 80 were women.
 F,F|Gunmen killed 12 people in the village. Another 5 were wounded.
+T|The outbreak, the country's worst in two decades, has killed 750 people.
+T|Heavy rains that began on Friday have killed 40 people.
+T|Hurricane Eta, which made landfall on Tuesday, has killed 30 people.
+F|Officials said that the raid has killed 9 people.
+F|The explosion, which happened at dawn, has killed 9 people.
+T|Flash floods in the state of Rio Grande do Sul have killed 83 people.
+F|The bomb, hidden in a cart, killed 9 people.
 """)
 
 

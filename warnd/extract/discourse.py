@@ -95,9 +95,15 @@ def carry_tolls(tokens: Sequence[Token], spans: Sequence[tuple[int, int]], figur
             total = figures[f.parent]
             f.cumulative = (f.cumulative or total.cumulative) and not _fixed_span(tokens, lo, hi, f)
             continue
-        if not f.cumulative and (event_scope(tokens, lo, f.anchor) or event_scope(tokens, lo, _verb_of(tokens, lo, f))
-                                 or _shares_scope(tokens, scoped, f) or (lasting and in_lasting_event(tokens, lo, hi, f))
-                                 or (area and _area_total(tokens, lo, f)) or (since and _since_later(tokens, lo, hi, f))) \
+        subject = not f.cumulative and (event_scope(tokens, lo, f.anchor)
+                                        or event_scope(tokens, lo, _verb_of(tokens, lo, f)))
+        # a day inside the event subject ("Heavy rains that began on Friday have killed 40") dates the
+        # event, not the count: only the verb's side of the sentence can pin it to a span
+        if subject and not _fixed_span(tokens, lo, hi, f, start=min(f.anchor, _verb_of(tokens, lo, f))) \
+                or not f.cumulative and (_shares_scope(tokens, scoped, f)
+                                         or (lasting and in_lasting_event(tokens, lo, hi, f))
+                                         or (area and _area_total(tokens, lo, f))
+                                         or (since and _since_later(tokens, lo, hi, f))) \
                 and not _fixed_span(tokens, lo, hi, f):
             f.cumulative = True
             scoped = f
@@ -144,11 +150,24 @@ def event_scope(tokens: Sequence[Token], lo: int, anchor: int) -> bool:
 
 
 def _event_subject(tokens: Sequence[Token], lo: int, top: int) -> bool:
-    """An event noun in the subject ending at token `top`, before any clause break."""
-    for j in range(top, max(lo - 1, top - _SUBJECT_REACH), -1):
+    """An event noun in the subject ending at token `top`, before any clause break. A relative clause
+    or an apposition inside the subject is stepped over ("Heavy rains that began on Friday have
+    killed", "The outbreak, the worst in two decades, has killed")."""
+    floor = max(lo - 1, top - _SUBJECT_REACH)
+    commas = 0
+    for j in range(top, floor, -1):
         low = tokens[j].low
         if low in EVENT_NOUNS:
             return True
+        if low in {"that", "which"}:
+            continue
+        if low == "," and commas == 0 \
+                and any(tokens[k].text == "," for k in range(j - 1, max(floor, j - _SUBJECT_REACH), -1)):
+            commas = 1  # the closing comma of an apposition: go on to its opening one
+            continue
+        if low == "," and commas == 1:
+            commas = 2
+            continue
         if low in _BREAKS:
             return False
     return False
@@ -264,9 +283,10 @@ def _continuation_cue(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> b
     return any(tokens[k].low in _STATIVE for k in window)
 
 
-def _fixed_span(tokens: Sequence[Token], lo: int, hi: int, f: Figure) -> bool:
-    """A day, a week, "overnight", "in recent weeks" in the figure's own segment: an incident's span."""
-    a, b = max(f.segment[0], lo), min(f.segment[1], hi)
+def _fixed_span(tokens: Sequence[Token], lo: int, hi: int, f: Figure, start: int | None = None) -> bool:
+    """A day, a week, "overnight", "in recent weeks" in the figure's own segment (from `start` on, when
+    given): an incident's span."""
+    a, b = max(f.segment[0], lo, start if start is not None else lo), min(f.segment[1], hi)
     for k in range(min(f.start, b) - 1, a - 1, -1):
         if tokens[k].low in _REPORTED:
             a = k + 1  # "said on Sunday that the war has killed ...": the day of the statement, not the span
