@@ -130,6 +130,17 @@ F|Officials said that the raid has killed 9 people.
 F|The explosion, which happened at dawn, has killed 9 people.
 T|Flash floods in the state of Rio Grande do Sul have killed 83 people.
 F|The bomb, hidden in a cart, killed 9 people.
+F|A storm killed 3 people in Ohio on Sunday.
+F|The earthquake killed 12 people when it struck the village at dawn.
+F|Airstrikes killed 30 people across the province on Tuesday.
+F|Clashes across the city killed 14 people overnight.
+F|The bombing killed 14 worshippers at the mosque.
+F|At least 9 people were killed in the war-torn region on Monday.
+F|Rescuers said 4 people are missing after the landslide.
+F|Three people were killed in the violence that erupted after the match.
+F|Police said 20 people had been arrested after the riot.
+F|Five people have been killed in the latest attack on the village.
+F|Gunmen have killed 11 people in an attack on a church.
 """)
 
 

@@ -158,6 +158,20 @@ NOT_VICTIMS = _rows("""
 |The Sunni Endowment said 14 mosques had been damaged by the floods.
 |Hazara Democratic Party leaders said 14 people died in the blast.
 |Christian Aid said 300,000 people had been displaced by floods.
+|The Kurdish host communities in Dohuk received 20,000 displaced people fleeing the fighting.
+|The Shia-led government said 40 protesters had been killed.
+|The Hindu nationalist Bharatiya Janata Party said 12 people died in the violence.
+|Druze villages hosted 3,000 families displaced by the shelling.
+|Christian Democrats in parliament demanded an inquiry after 12 migrants drowned.
+|Thousands of Sikh pilgrims celebrated Vaisakhi as police reported 3 deaths in a road accident nearby.
+|Jewish and Muslim leaders prayed together for the 50 victims of the earthquake.
+|Pashtun nationalist leaders said security forces killed 6 protesters.
+|A Yazidi lawmaker said 200,000 people remain displaced in camps.
+|The Alawite-dominated officer corps ordered the shelling that killed 40.
+|Survivors of the 1994 genocide against the Tutsi gathered in Kigali to remember the 800,000 dead.
+|Muslim volunteers helped rescue 30 people from the flood waters.
+|Hindu priests performed last rites for the 12 victims of the bus crash.
+|Kurdish authorities said 15 Islamic State suspects were detained.
 |Gunmen killed 12 people in the market. The town is known for its Christian shrines.
 |Fulani gunmen killed 20 farmers in Benue.
 |Armed Fulani men attacked Yelwata, killing 100 people.

@@ -283,7 +283,7 @@ CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("
                                 for noun in ("toll", "tally", "count", "figure", "total"))})
 # Sentences that look back at past events: their figures are history, not new casualties.
 HISTORY_WORDS = frozenset({"anniversary", "anniversaries", "commemoration", "commemorate", "commemorated",
-                           "commemorating", "commemorates", "memorial", "remembrance", "remembered"})
+                           "commemorating", "commemorates", "memorial", "remembrance", "remembered", "remember"})
 HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attacks", "bombing", "bombings",
                                  "siege", "earthquake", "uprising", "invasion", "famine", "conflict",
                                  "offensive", "crisis", "riots", "coup", "pogrom", "tsunami", "floods",

@@ -176,8 +176,8 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     subject = _can_act(tokens, start, lo, head)
     if head in lexicon.party_nouns or (subject and _acts(tokens, head_at if head_at is not None else end - 1, hi)):
         return False
-    if subject and _agent(tokens, head_at if head_at is not None else end - 1, hi):
-        return False  # "Buddhist monks led a march after 30 were killed": the subject of what they did
+    if (subject or head in _PLACE_HEADS) and _agent(tokens, head_at if head_at is not None else end - 1, hi):
+        return False  # "Buddhist monks led a march after 30 were killed", "Druze villages hosted 3,000 families"
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
     if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
         return False
@@ -249,6 +249,9 @@ def _can_act(tokens: list[Token], start: int, lo: int, head: str | None) -> bool
     j = start - 1
     while j >= lo and tokens[j].low in {"the", "a", "an", "local", "ethnic"}:
         j -= 1
+    if j > lo and tokens[j].low == "of" and (tokens[j - 1].low in _COUNT_WORDS or tokens[j - 1].kind == "num"
+                                             or tokens[j - 1].low in {"most", "many", "some", "all", "group"}):
+        return True  # "Thousands of Sikh pilgrims celebrated": a quantity of the community, still the subject
     return not (j >= lo and (tokens[j].low in _PREPOSITIONS or tokens[j].low in _TARGET_VERBS))
 
 
@@ -260,7 +263,9 @@ _AGENT_VERBS = frozenset({"led", "held", "hold", "holds", "staged", "marched", "
                           "appealed", "announced", "welcomed", "accused", "blamed", "vowed", "warned",
                           "petitioned", "threatened", "testified", "recalled", "commemorated", "marked",
                           "drew", "draws", "attended", "attend", "reopened", "resumed", "returned", "elected",
-                          "won", "signed", "negotiated", "mediated", "hosted", "donated", "raised", "sheltered"})
+                          "won", "signed", "negotiated", "mediated", "hosted", "donated", "raised", "sheltered",
+                          "performed", "conducted", "prayed", "helped", "rescued", "volunteered", "distributed",
+                          "offered", "received", "host", "hosts"})
 
 
 def _agent(tokens: list[Token], at: int, hi: int) -> bool:
