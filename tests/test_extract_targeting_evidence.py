@@ -127,6 +127,8 @@ Warao|Thirty Warao migrants drowned when their boat capsized.
 Herero|Police fired on Herero marchers, wounding 9.
 Mozabite|Rioters burned the shops of Mozabite traders in Ghardaia, killing two.
 Habar Gidir|Clan militias killed 17 Habar Gidir herders near Galkayo.
+Afar|Gunmen killed 14 Afar pastoralists near Semera.
+Afar|Fighting in the Afar region displaced 20,000 Afar villagers.
 """)
 
 NOT_VICTIMS = _rows("""
