@@ -3,9 +3,10 @@
 `warnd.extract.communities` finds the names and groups stacked and listed ones into units; this module
 reads the words around one unit and decides, victim evidence first (a governing casualty figure,
 membership and copula clauses, "the toll among", the object of a nominalised harm, an attacked
-collective, a harm predicate), then the vetoes (party compounds and nouns, exclusion verbs, attackers
-named by their community, the subject of an active harm verb, both sides of a clash), then the weaker
-cues (a victim noun, a targeting word, a number).
+collective, a harm predicate, an apposition after a victim noun, the owner of what was struck or a
+crowd of the community), then the vetoes (party compounds and nouns, exclusion verbs, attackers named
+by their community, the subject of an active harm verb or of a verb of what members do rather than
+suffer, both sides of a clash), then the weaker cues (a victim noun, a targeting word, a number).
 """
 
 from __future__ import annotations
