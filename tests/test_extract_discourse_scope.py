@@ -141,6 +141,11 @@ F|Three people were killed in the violence that erupted after the match.
 F|Police said 20 people had been arrested after the riot.
 F|Five people have been killed in the latest attack on the village.
 F|Gunmen have killed 11 people in an attack on a church.
+F|The blast injured 30 people, putting 12 in hospital.
+F|Gunmen killed 12 people in all three villages on Sunday.
+T|Four more victims were buried, putting the number of dead at 13.
+T|In all, 1,900 people have been arrested.
+F|Gunmen killed 12 people in all three villages.
 """)
 
 

@@ -579,6 +579,8 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], 
                     # sit segments before the verb ("The number of deaths ..., across X, Y and Z, had climbed")
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
+                if (low, tokens[k + 1].low) == ("in", "all") and not (k + 2 < hi and tokens[k + 2].text == ","):
+                    continue  # "In all, 1,900 ..." is a total; "in all three villages" is not
                 return True
             if low == "now" and any(tokens[j].low in W.TOLL_NOUNS
                                     for j in (*range(a, b), *range(max(lo, anchor - 3), anchor + 1))):

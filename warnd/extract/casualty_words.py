@@ -272,7 +272,7 @@ CUMULATIVE_WORDS = GROWTH_VERBS | frozenset({"since", "tally", "cumulative", "ov
                               "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
                               "exceeded", "putting", "altogether", "cumulatively"})
 # Verbs that make a running total only with a toll noun beside them ("the toll reached 35").
-THRESHOLD_VERBS = GROWTH_VERBS
+THRESHOLD_VERBS = GROWTH_VERBS | {"putting"}   # "putting the number of dead at 13", not "putting 12 in hospital"
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
                               ("up", "to", "now"), ("this", "year"), ("year", "alone"), ("this", "season"),
                               ("have", "already"), ("has", "already"), ("had", "already"),
