@@ -144,8 +144,9 @@ FIGURES = [
     pytest.param("Security forces rounded up 57 people on Wednesday.", [C(K.ARRESTED, 57)], id="rounded-up"),
     pytest.param("Survivors who reached the border said militias killed at least 40 men.",
                  [C(K.KILLED, 40, Q.AT_LEAST)], id="reached-without-toll-is-not-cumulative"),
-    pytest.param("Cholera has infected 120,000 people and killed 2,400.", [C(K.KILLED, 2400)],
-                 id="state-word-with-object"),
+    # the verb coordinated with "has infected" shares its epidemic subject: a running total (class K1)
+    pytest.param("Cholera has infected 120,000 people and killed 2,400.",
+                 [C(K.KILLED, 2400, cumulative=True)], id="state-word-with-object"),
     pytest.param("Nine people, among them three children, drowned when the boat capsized.",
                  [C(K.KILLED, 9), C(K.KILLED, 3, victims="children")], id="aside-then-state-word"),
     pytest.param("The number of residents killed while seeking food has risen to 798.",
@@ -436,9 +437,11 @@ FRAMES = [
     pytest.param("Families marked twelve years since the siege, in which 900 people died.",
                  [F(K.KILLED, 900, historical=True)], id="years-since-anniversary"),
     # per-place lists in brackets (C2): the bare members take the figure before them
+    # (an event's toll across an area is its running total, class K1; the parts take its flag)
     pytest.param("Floods killed 52 people across the north, with Kano (21), Jigawa (18) and Bauchi (13) worst hit.",
-                 [F(K.KILLED, 52), F(K.KILLED, 21, part_of=0), F(K.KILLED, 18, part_of=0),
-                  F(K.KILLED, 13, part_of=0)], id="bracketed-places-after-total"),
+                 [F(K.KILLED, 52, cumulative=True), F(K.KILLED, 21, cumulative=True, part_of=0),
+                  F(K.KILLED, 18, cumulative=True, part_of=0), F(K.KILLED, 13, cumulative=True, part_of=0)],
+                 id="bracketed-places-after-total"),
     pytest.param("The worst-hit towns were Ruhengeri (31 dead), Gisenyi (12) and Kibuye (8), officials said.",
                  [F(K.KILLED, 31), F(K.KILLED, 12), F(K.KILLED, 8)], id="bracketed-places-first-has-kind"),
     pytest.param("Police said 90 people were detained in Mombasa (40), Kisumu (30) and Nakuru (20).",

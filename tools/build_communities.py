@@ -5,12 +5,15 @@ https://iso639-3.sil.org/, via Debian's iso-codes). Most ethnic groups that conf
 ethnolinguistic and share their language's English name (Zande, Murle, Igbo, Chakma, Tzotzil), so the
 living individual languages give a broad, maintained list that no one has to type.
 
-What is kept: living individual languages (type L, scope I); a name's qualifier is dropped ("Zande
+What is kept: living individual languages and macrolanguages (type L, scope I or M); a name's qualifier is dropped ("Zande
 (individual language)" -> Zande, "Northwest Gbaya" -> Gbaya). What is dropped: sign languages, creoles
 and pidgins; names of more than two words; nationality-shaped names (-ese, -ish, -ian, -ic: "Burmese",
 "Turkish" are nationalities, and the guide says nationalities are not communities); names that are
 ordinary lower-case English words in /usr/share/dict/words (Debian package `wamerican`: "Even",
 "Are", "Mono") so that a capitalised common word never reads as a community.
+
+Names ISO 639-3 lacks (clans, faiths, peoples named otherwise than their language: Haratine, Mozabite,
+Habar Gidir) come from the hand-made tools/data/peoples.tsv, merged here with the same caution.
 
 Language names are not always what reporters call the people (Fulah / Fulani / Peul, Panjabi / Punjabi):
 the hand-curated communities in warnd/extract/data/lexicon.yaml name those, and win over this file.
@@ -29,11 +32,13 @@ import pycountry
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "warnd" / "extract" / "data" / "communities.tsv"
 DICTIONARY = Path("/usr/share/dict/words")
+# hand-made: peoples, clans and faiths ISO 639-3 lacks or names otherwise (written for warnd)
+SUPPLEMENT = ROOT / "tools" / "data" / "peoples.tsv"
 GAZETTEER = ROOT / "warnd" / "extract" / "data" / "gazetteer.tsv"
 # Given names and name particles that are also ISO 639-3 names: "Ali" and "Abu" are far more often a person
 # or a place ("Abu Shouk") in the news than the language's speakers.
 _PERSON_NAMES = frozenset({"ali", "abu", "adam", "mori", "noone", "omar", "said", "hassan", "musa", "maria",
-                           "sara", "dan", "ben", "tom", "kim", "lee", "ana", "eli", "ida", "ada", "bob",
+                           "sara", "yom", "dan", "ben", "tom", "kim", "lee", "ana", "eli", "ida", "ada", "bob",
                            "gen", "col", "don", "ron", "jan", "pal", "mia", "sam", "shi", "tai", "lou", "kwa",
                            "awa", "fatou", "mariam", "amina", "aisha",
                            # capitalised dictionary words that are people, places or brands before a people
@@ -41,14 +46,19 @@ _PERSON_NAMES = frozenset({"ali", "abu", "adam", "mori", "noone", "omar", "said"
                            "dem", "eton", "gail", "ila", "ito", "kari", "laura", "lola", "luna", "mae", "pam",
                            "pei", "rama", "salas", "serrano", "sonia", "thompson", "thur", "torricelli", "wanda",
                            "yale", "yong", "dakota", "seneca", "mari", "koch", "karo", "toto", "sui", "tami",
-                           "ono", "babar", "dido", "saxon", "scots"})
+                           "ono", "babar", "dido", "saxon", "scots", "delaware"})
 # nationalities whose name is also a language (the guide: nationalities are not communities)
 _NATIONALITIES = frozenset({"czech", "dutch", "german", "slovak", "filipino", "kazakh", "uzbek", "samoan",
-                            "malay", "azerbaijani", "montenegrin", "afrikaans", "thai", "lao", "khmer", "nepali",
+                            "azerbaijani", "montenegrin", "afrikaans", "thai", "lao", "khmer", "nepali",
                             "somali", "mongol", "swahili", "tagalog", "hebrew", "greek", "french", "english",
                             "spanish", "portuguese", "japanese", "chinese", "korean", "danish", "polish", "irish",
-                            "welsh", "finnish", "swedish", "norwegian", "icelandic", "maltese", "turkmen"})
+                            "welsh", "finnish", "swedish", "norwegian", "icelandic", "maltese", "turkmen",
+                            "malagasy", "yiddish", "sanskrit", "persian", "arabic", "mongolian",
+                            "albanian", "estonian", "latvian"})
 
+# individual languages and macrolanguages: a people is often named by the macrolanguage ("Kpelle",
+# "Luyia", "Mandingo", "Malay"), its varieties by individual languages ("Guerze Kpelle")
+_SCOPES = frozenset({"I", "M"})
 _QUALIFIERS = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
                          "northwest", "northeast", "southwest", "southeast", "northwestern", "northeastern",
                          "southwestern", "southeastern", "upper", "lower", "highland", "lowland", "coastal",
@@ -91,7 +101,7 @@ def _place_names() -> frozenset[str]:
     for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):
             continue
-        name, level, _region, _country, _parent, population, aliases = line.split("\t")
+        name, level, _region, _country, _parent, population, aliases = line.split("\t")[:7]
         if level == "country":
             out.add(name.lower())
             out.update(a.lower() for a in aliases.split("|") if a)
@@ -105,18 +115,29 @@ def build() -> list[tuple[str, list[str]]]:
     places = _place_names()
     names: dict[str, set[str]] = {}
     for lang in pycountry.languages:
-        if getattr(lang, "type", "") != "L" or getattr(lang, "scope", "") != "I":
+        if getattr(lang, "type", "") != "L" or getattr(lang, "scope", "") not in _SCOPES:
             continue
         head = _head(lang.name)
         if head is None or any(w.lower() in common for w in head.split()) or head.lower() in places:
             continue
-        forms = names.setdefault(head, set())
-        forms.add(head)
-        plural = head + "s"  # the plural that "killed 20 Tamils" uses, unless it is a place ("Laos")
-        if " " not in head and not head.endswith("s") and plural.lower() not in places \
+        _add(names, head, [head], places, common)
+    for line in SUPPLEMENT.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, forms = line.partition("\t")
+            # checked by hand against common words; a country or a large town still wins
+            _add(names, name, [f for f in forms.split("|") if f.lower() not in places], places, common)
+    return sorted((name, sorted(forms)) for name, forms in names.items() if forms)
+
+
+def _add(names: dict[str, set[str]], name: str, spellings: list[str], places: frozenset[str],
+         common: frozenset[str]) -> None:
+    forms = names.setdefault(name, set())
+    for form in spellings:
+        forms.add(form)
+        plural = form + "s"  # the plural that "killed 20 Tamils" uses, unless it is a place ("Laos")
+        if " " not in form and not form.endswith(("s", "'")) and plural.lower() not in places \
                 and plural.lower() not in common:
             forms.add(plural)
-    return sorted((name, sorted(forms)) for name, forms in names.items())
 
 
 def main() -> None:

@@ -113,7 +113,8 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
         sentence_words = lows[lo:hi]
-        if W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) or (
+        if (W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) and not (prior is not None
+                                                                      and _refers_back(sentence_words))) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
                 and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
@@ -130,7 +131,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
             if f.parent is None and not f.historical and not f.estimate:
                 prior = (len(figures), f)
             figures.append(f)
-    carry_tolls(tokens, spans, figures)
+    carry_tolls(tokens, spans, figures, words)
     return figures
 
 
@@ -209,6 +210,15 @@ _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victi
                            "include", "includes", "included", "including", "were", "are", ",", "killed", "injured",
                            "wounded", "fatalities", "deaths", "toll"})
 _OPENER_LINKS = frozenset({"of", "among", "include", "includes", "included", "including"})
+
+
+_BACK_LINKS = frozenset({("of", "them"), ("of", "those"), ("among", "them"), ("among", "those"), ("of", "whom")})
+
+
+def _refers_back(words: Sequence[str]) -> bool:
+    """A sentence without a harm word that breaks down the toll before it: "Among them were 1,400
+    children", "About 600,000 of them are children" (the link within its first words)."""
+    return any((words[k], words[k + 1]) in _BACK_LINKS for k in range(min(len(words) - 1, 8)))
 
 
 def _opens_breakdown(tokens: list[Token], lo: int, at: int, *, clause: bool = False) -> bool:
@@ -359,6 +369,17 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             break
     for words in (W.SUBCOUNT_AFTER if m.end < hi and tokens[m.end].low == "of" else ()):
         k = len(words)
+        if prev is None and prior is not None and m.end + k <= hi and m.value <= prior[1].count \
+                and all(tokens[m.end + n].low == words[n] for n in range(k)) \
+                and _predicate_class(tokens, m.end + k, hi) is not None:  # "... were children", no state
+            # "Since March, 640 people have been killed. At least 40 of them were children.": a part of
+            # the total stated in an earlier sentence
+            index, total = prior
+            d.kind, d.how, d.outer_parent, d.anchor = total.kind, "discourse", index, m.start
+            d.cumulative = total.cumulative
+            d.head = _predicate_class(tokens, m.end + k, hi) or total.victims
+            d.np_end = max(d.np_end, m.end + k)
+            break
         if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
             d.parent = i - 1
             d.cumulative = prev.cumulative
@@ -475,7 +496,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
         d.kind, d.how, d.anchor = prev.kind, "continuation", prev.anchor
     if d.kind is not None and not d.cumulative:
         d.segment = _segment(tokens, lo, hi, m.start)
-        d.cumulative = cues and _is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+        d.cumulative = cues and (_is_cumulative(tokens, lo, hi, d.segment, d.anchor)
+                                 or _toll_to(tokens, lo, m.hedge_start))
 
 
 _LIGHT_TAKE = frozenset({"took", "take", "takes", "taking", "away"})
@@ -523,6 +545,17 @@ def _segment(tokens: list[Token], lo: int, hi: int, at: int) -> tuple[int, int]:
     return a, b
 
 
+# subjects of a growth verb that make it a running total besides the toll nouns: "deaths have reached 2,000"
+_GROWING = W.TOLL_NOUNS | {"deaths", "fatalities", "casualties", "dead"}
+
+
+def _toll_to(tokens: list[Token], lo: int, at: int) -> bool:
+    """ "took the toll to 82", "pushed the death toll to 145", "sending the number of dead to 60": a
+    toll moved to the figure (its first token at `at`) is an updated total, whichever verb moved it."""
+    k = at - 1
+    return k > lo and tokens[k].low == "to" and any(tokens[j].low in W.TOLL_NOUNS for j in range(max(lo, k - 5), k))
+
+
 def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], anchor: int) -> bool:
     """Whether a running-total cue sits in the figure's segment (`own`), its verb's, or an opening
     "Since Thursday," / "So far this year," of the sentence."""
@@ -532,17 +565,24 @@ def _is_cumulative(tokens: list[Token], lo: int, hi: int, own: tuple[int, int], 
     first = _segment(tokens, lo, hi, lo) if own[0] > lo else own
     if first[1] < hi and not any(tokens[k].kind == "num" for k in range(first[0], first[1])):
         spans.add(first)  # "Since Thursday, at least 745 ..." / "So far this year, ..."
+    elif hi - lo > 2 and tokens[lo].low == "as" and tokens[lo + 1].low in {"of", "at"}:
+        return True  # "As of 12 March, 1,234 people have been killed": a count up to a date
     for a, b in spans:
         for k in range(a, b):
             low = tokens[k].low
             if low in W.CUMULATIVE_WORDS:
                 if low == "since" and k + 1 < b and tokens[k + 1].low in {"then"}:
                     continue
-                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in W.TOLL_NOUNS for j in range(a, b)) \
+                if low in W.THRESHOLD_VERBS and not any(tokens[j].low in _GROWING for j in range(a, b)) \
                         and not any(tokens[j].low in W.TOLL_NOUNS for j in range(max(lo, anchor - 3), anchor + 1)):
                     continue  # "survivors who reached Adre" is not "the toll reached 35"; the toll noun may
                     # sit segments before the verb ("The number of deaths ..., across X, Y and Z, had climbed")
                 return True
             if k + 1 < b and (low, tokens[k + 1].low) in W.CUMULATIVE_PAIRS:
+                if (low, tokens[k + 1].low) == ("in", "all") and not (k + 2 < hi and tokens[k + 2].text == ","):
+                    continue  # "In all, 1,900 ..." is a total; "in all three villages" is not
                 return True
+            if low == "now" and any(tokens[j].low in W.TOLL_NOUNS
+                                    for j in (*range(a, b), *range(max(lo, anchor - 3), anchor + 1))):
+                return True  # "the number of people killed ..., which ..., was now above 120"
     return False

@@ -270,17 +270,20 @@ CUMULATIVE_WORDS = GROWTH_VERBS | frozenset({"since", "tally", "cumulative", "ov
                               "raised", "risen", "rose", "climbed", "climbs", "rises", "jumped",
                               "increased", "stood", "stands", "updated", "revised", "mounted", "mounting",
                               "reached", "reaches", "passed", "passes", "topped", "tops", "surpassed",
-                              "exceeded"})
+                              "exceeded", "putting", "altogether", "cumulatively"})
 # Verbs that make a running total only with a toll noun beside them ("the toll reached 35").
-THRESHOLD_VERBS = GROWTH_VERBS
+THRESHOLD_VERBS = GROWTH_VERBS | {"putting"}   # "putting the number of dead at 13", not "putting 12 in hospital"
 CUMULATIVE_PAIRS = frozenset({("so", "far"), ("to", "date"), ("in", "total"), ("thus", "far"),
-                              ("up", "to", "now"), ("this", "year"), ("year", "alone"),
+                              ("up", "to", "now"), ("this", "year"), ("year", "alone"), ("this", "season"),
+                              ("have", "already"), ("has", "already"), ("had", "already"),
+                              ("have", "now"), ("has", "now"), ("had", "now"), ("in", "all"), ("as", "of"),
+                              ("rainy", "season"), ("monsoon", "season"),
                               *((adj, noun) for adj in ("new", "previous", "official", "latest", "updated", "overall",
                                                         "revised", "earlier", "cumulative")
                                 for noun in ("toll", "tally", "count", "figure", "total"))})
 # Sentences that look back at past events: their figures are history, not new casualties.
 HISTORY_WORDS = frozenset({"anniversary", "anniversaries", "commemoration", "commemorate", "commemorated",
-                           "commemorating", "commemorates", "memorial", "remembrance", "remembered"})
+                           "commemorating", "commemorates", "memorial", "remembrance", "remembered", "remember"})
 HISTORY_EVENT_NOUNS = frozenset({"massacre", "war", "genocide", "attack", "attacks", "bombing", "bombings",
                                  "siege", "earthquake", "uprising", "invasion", "famine", "conflict",
                                  "offensive", "crisis", "riots", "coup", "pogrom", "tsunami", "floods",

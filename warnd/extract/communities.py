@@ -86,7 +86,15 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
         # "Gunmen stormed the camp overnight. Most of them were Hazaras.": the second sentence continues
         # the first one's victims
         continued = harmed_before and not _ANAPHORA.isdisjoint(lows[lo:min(hi, lo + 5)])
+        # "... killing 30. The village is inhabited mostly by Christians.": who lived where harm was done
+        populated = harmed_before and not harmed and first != last and _describes_scene(lows, lo, hi)
         harmed_before = harmed
+        if populated:
+            for unit in _units(tokens, mentions[first:last], hi, lexicon, place_tokens):
+                for name in _without_wider(unit.names, lexicon):
+                    if name not in found:
+                        found.append(name)
+            continue
         if first == last or not (harmed or continued):
             continue
         # History names no target now, except in an item that reports harm now: there the guide (and
@@ -107,6 +115,21 @@ def find_targeted(tokens: list[Token], spans: Sequence[tuple[int, int]], lexicon
     # a mosque attacked in an item about Sunni victims is theirs: the wider group adds nothing
     narrower = {lexicon.within[n] for n in found if n in lexicon.within}
     return tuple(n for n in found if not (n in from_worship and n in narrower))
+
+
+_SCENES = frozenset({"village", "villages", "town", "area", "camp", "district", "neighbourhood", "neighborhood",
+                     "quarter", "settlement", "city", "region", "school", "victims", "dead"})
+_POPULATION = frozenset({"inhabited", "populated", "home", "residents", "mostly", "predominantly", "largely",
+                         "majority", "dominated", "mainly", "overwhelmingly"})
+
+
+def _describes_scene(lows: list[str], lo: int, hi: int) -> bool:
+    """The sentence opens on the scene of the harm before it and says who lives there: "The village is
+    inhabited mostly by Christians", "The town's residents are Alawites", "Most residents of the camp
+    are Yazidis" (bounded: its first six words and a population word)."""
+    opening = [w.removesuffix("'s").removesuffix("’s") for w in lows[lo:min(hi, lo + 6)]]
+    return (opening[:1] in (["the"], ["its"], ["most"]) and not _SCENES.isdisjoint(opening[:5])
+            and not _POPULATION.isdisjoint(lows[lo:hi]))
 
 
 def _sentence_targets(tokens: list[Token], lo: int, hi: int, here: list[int], lexicon: Lexicon,
@@ -284,8 +307,9 @@ def _worship_attacked(tokens: list[Token], k: int, lo: int, hi: int, lexicon: Le
         low = tokens[j].low
         if low in _CLAUSE_STOPS or tokens[j].text in {",", ";"}:
             break
-        if (low in lexicon.harm_words and low not in _NOT_WORSHIP_HARM) or low in {"blew", "inside"}:
-            return True
+        if (low in lexicon.harm_words and low not in _NOT_WORSHIP_HARM) or low in {"blew", "inside"} \
+                or (low == "fire" and j > lo and tokens[j - 1].low in {"opened", "open", "opening", "opens"}):
+            return True  # ("opened fire at a synagogue")
     for j in range(k + 1, min(hi, k + 5)):
         low = tokens[j].low
         if tokens[j].text in {",", ";", "."}:

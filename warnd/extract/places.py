@@ -191,6 +191,9 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
         if len(words) == 1 and words[0] in demonyms and nxt not in _REGION_WORDS:
             i = end
             continue
+        if words in lexicon.generated and _people_use(tokens, i, end):
+            i = end
+            continue  # "11 Turkana herders", "a Samburu village", "Nandi and Kipsigis communities"
         if (nxt in _PEOPLE_NOUNS or nxt == "and") and _names_a_people(tokens, end, names):
             i = end
             continue
@@ -213,7 +216,8 @@ def find_places(tokens: list[Token], gazetteer: Gazetteer, lexicon: Lexicon,
     mentions = [PlaceMention(_resolve(tokens, s, e, names, context), s, e) for s, e, names in raw]
     not_names, community_firsts = _lexicon_words(lexicon)
     starts = frozenset(a for a, _ in spans) if spans is not None else frozenset()
-    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts, firsts)
+    mentions = add_structural(tokens, mentions, masked, caps, not_names, community_firsts, starts, firsts,
+                              lexicon.generated)
     mentions = _numbered_and_of_features(tokens, mentions, masked, caps, starts)
     mentions.sort(key=lambda m: m.start)
     out: list[PlaceMention] = []
@@ -281,6 +285,31 @@ def _lexicon_words(lexicon: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
 _PEOPLE_NOUNS = frozenset({"communities", "clans", "clan", "tribes", "tribe", "herders", "farmers", "militias",
                            "militiamen", "fighters", "youths", "elders", "traders", "pastoralists", "people",
                            "sub-clan", "sub-clans", "ethnic", "speakers", "families", "men", "women"})
+
+
+# nouns after a people's name that say it names people, not the place of the same name
+_PEOPLE_USE = _PEOPLE_NOUNS | frozenset({"villagers", "herdsmen", "civilians", "residents", "children", "boys",
+                                         "girls", "homes", "homesteads", "settlements", "raiders", "gunmen",
+                                         "minority", "migrants", "refugees", "worshippers", "leaders",
+                                         "mourners", "pupils", "students", "fishermen", "protesters", "man",
+                                         "woman", "boy", "girl", "farmer", "herder", "elder", "chief"})
+_SETTLEMENT = frozenset({"village", "villages", "settlement", "hamlet", "homestead", "camp", "camps"})
+
+
+def _people_use(tokens: list[Token], i: int, end: int) -> bool:
+    """A name of the generated community list (ISO 639-3, data/communities.tsv) used as a people's name
+    although a place shares it: before a people noun, listed before one ("Nandi and Kipsigis
+    communities"), or as the kind of a settlement after an article or number ("a Samburu village",
+    "two Pokot camps"; "Kalinde village" names a village)."""
+    n = len(tokens)
+    nxt = tokens[end].low if end < n else ""
+    if nxt == "and" and end + 1 < n and tokens[end + 1].is_cap:
+        # the partner's one or two words, then the shared noun
+        return any(k < n and tokens[k].low in _PEOPLE_USE for k in (end + 2, end + 3))
+    if nxt in _PEOPLE_USE:
+        return True
+    return nxt in _SETTLEMENT and i > 0 and (tokens[i - 1].low in {"a", "an", "several", "many", "other"}
+                                             or tokens[i - 1].kind == "num")
 
 
 def _names_a_people(tokens: list[Token], end: int, names: tuple[Name, ...]) -> bool:
@@ -585,7 +614,8 @@ def _run_end(tokens: list[Token], i: int, taken: set[int] | None, starts: Collec
 
 def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: list[bool], caps: list[int],
                    not_names: Collection[str], community_firsts: Collection[str],
-                   starts: Collection[int] = (), firsts: Collection[str] = ()) -> list[PlaceMention]:
+                   starts: Collection[int] = (), firsts: Collection[str] = (),
+                   generated: Collection[tuple[str, ...]] = ()) -> list[PlaceMention]:
     """Places the gazetteer lacks, recognised by how news names them.
 
     A whole name written as a place ("the Masina Petro-Congo neighbourhood", "the hamlet of Donja
@@ -603,7 +633,8 @@ def add_structural(tokens: list[Token], mentions: list[PlaceMention], masked: li
         t = tokens[i]
         if i in taken or masked[i] or t.low in _TITLES or t.low in not_names or t.low in _NOT_NAMES \
                 or t.low in community_firsts \
-                or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")):
+                or (t.low in _GENERIC and not (i + 1 < n and tokens[i + 1].text == "-")) \
+                or ((t.low,) in generated and _people_use(tokens, i, i + 1)):
             continue  # ("Al-Kuma" starts with a generic word, but the hyphen makes it a name)
         j = _run_end(tokens, i, taken, starts)
         if j == i or any(masked[k] for k in range(i, j)):

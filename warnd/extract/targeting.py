@@ -3,9 +3,10 @@
 `warnd.extract.communities` finds the names and groups stacked and listed ones into units; this module
 reads the words around one unit and decides, victim evidence first (a governing casualty figure,
 membership and copula clauses, "the toll among", the object of a nominalised harm, an attacked
-collective, a harm predicate), then the vetoes (party compounds and nouns, exclusion verbs, attackers
-named by their community, the subject of an active harm verb, both sides of a clash), then the weaker
-cues (a victim noun, a targeting word, a number).
+collective, a harm predicate, an apposition after a victim noun, the owner of what was struck or a
+crowd of the community), then the vetoes (party compounds and nouns, exclusion verbs, attackers named
+by their community, the subject of an active harm verb or of a verb of what members do rather than
+suffer, both sides of a clash), then the weaker cues (a victim noun, a targeting word, a number).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ class Unit:
 
 
 _COMPOUND_PARTY = frozenset({"led", "backed", "run", "allied", "linked", "aligned", "affiliated", "controlled",
-                             "held", "armed"})
+                             "held", "armed",
+                             # "Bengali-speaking Muslims", "Hausa-language radio": a language, not the group
+                             "speaking", "language"})
 # "Alawite-majority neighbourhoods": the compound describes a place; the noun after it decides
 _COMPOUND_PLACE = frozenset({"majority", "dominated", "populated", "inhabited"})
 _MUTUAL = frozenset({"clashed", "clash", "fought", "battled", "feuding", "traded"})
@@ -67,7 +70,10 @@ _ADVERBS = frozenset({"still", "later", "reportedly", "all", "also", "allegedly"
 _PASSIVE_HARM = frozenset({"killed", "lynched", "missing", "abducted", "kidnapped", "wounded", "injured", "shot",
                            "executed", "massacred", "murdered", "slain", "detained", "arrested", "beheaded",
                            "burned", "displaced", "targeted", "attacked", "hacked", "stabbed", "beaten",
-                           "tortured", "raped", "martyred", "seized", "taken", "held", "expelled", "evicted"})
+                           "tortured", "raped", "martyred", "seized", "taken", "held", "expelled", "evicted",
+                           "singled", "picked", "hunted", "persecuted", "rounded", "gunned",
+                           "slaughtered", "drowned", "trapped", "buried", "besieged", "harassed", "threatened",
+                           "target", "targets", "victims", "victim"})
 # a verb whose subject is the noun phrase: "Dinka youth attacked Murle cattle camps" (not the reduced
 # passive "Kurdish villagers killed in the raid", which is followed by a preposition)
 _ACTIVE_HARM = frozenset({"attacked", "killed", "stormed", "raided", "torched", "burned", "burnt", "abducted",
@@ -109,15 +115,19 @@ def head_after(tokens: list[Token], end: int, hi: int, lexicon: Lexicon) -> tupl
             break
         if head is not None and t.is_cap:
             break  # "Sunni cleric Sheikh Ahmed": a name, not more of the compound
+        if t.low.endswith(("'s", "’s")) and t.low[:-2] in _COLLECTIVES | lexicon.victim_nouns:
+            j += 1  # "the Hazara community's main mosque": what the community owns is the head
+            continue
         if t.low in lexicon.victim_nouns or t.low in lexicon.party_nouns or t.low in _COLLECTIVES \
-                or t.low in _PERSON_HEADS:
+                or t.low in _PERSON_HEADS or t.low in lexicon.worship:
             head, head_at = t.low, j
             j += 1
             continue
         if head is None and (t.low in {"local", "young", "elderly", "farming", "fishing", "neighbouring",
                                        "neighboring", "nearby", "remote", "rural", "poor", "displaced", "unarmed",
                                        "minority", "religious", "holy", "ethnic", "self", "muslims", "muslim",
-                                       "christians", "christian", "tribal", "cattle", "community", "prayer"}
+                                       "christians", "christian", "tribal", "cattle", "community", "prayer",
+                                       "main", "largest", "oldest", "historic", "old", "new", "only"}
                              or (t.is_cap and skipped == 0 and j == end)):
             j += 1
             skipped += 1
@@ -133,22 +143,28 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     if nxt is not None and nxt.text == "-" and adjacent(tokens[end - 1], nxt) and end + 1 < hi \
             and tokens[end + 1].low in _COMPOUND_PARTY:
         return False
+    if start >= lo + 2 and tokens[start - 1].text == "-" and tokens[start - 2].low == "non" \
+            and adjacent(tokens[start - 2], tokens[start - 1]):
+        return False  # "separated the non-Muslim passengers": everyone but the community
     number = _number_before(tokens, start, lo)
     # 1-4: victim evidence, stronger than a party noun after the name
     if start >= lo + 2 and tokens[start - 1].text == "-" and tokens[start - 2].low == "anti" \
             and adjacent(tokens[start - 2], tokens[start - 1]):
         return True  # "anti-Muslim riots", "anti-Christian attacks": the name is what is attacked
     if number is not None and number in figures and (figures[number] != "arrested"
-                                                      or head not in lexicon.party_nouns):
-        return True
+                                                      or head not in lexicon.party_nouns or head in _UNARMED):
+        return True  # ("arrested 146 Kurdish activists" is a crackdown; "30 X separatists" a party's arrest)
     if number is not None and _passive_victim(tokens, head_at or end - 1, hi):
         return True
     clause = _membership(tokens, start, lo, lexicon)
     if clause is None:
         clause = _copula_victims(tokens, start, lo, lexicon, figures)
+    if clause is None and _victims_apposition(tokens, start, lo, figures):
+        return True  # "The victims, all Alawites, were ...", "The dead, mostly Alawite men, ..."
     if clause is not None:
         return clause  # "most of whom were X" / "the attackers were X": the clause says who they are
-    if _among_toll(tokens, start, lo, figures) or _object_of_harm(tokens, start, lo):
+    if _among_toll(tokens, start, lo, figures) or _object_of_harm(tokens, start, lo) \
+            or _owner_harmed(tokens, start, lo, hi, lexicon, figures):
         return True
     if head in _COLLECTIVES and head_at is not None and _collective_attacked(tokens, start, head_at, lo, hi,
                                                                              lexicon):
@@ -158,9 +174,11 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     # vetoes
     if _excluded(tokens, start, lo, lexicon) or _attackers_from(tokens, start, lo, lexicon):
         return False
-    if head in lexicon.party_nouns or (_can_act(tokens, start, lo, head)
-                                       and _acts(tokens, head_at if head_at is not None else end - 1, hi)):
+    subject = _can_act(tokens, start, lo, head)
+    if head in lexicon.party_nouns or (subject and _acts(tokens, head_at if head_at is not None else end - 1, hi)):
         return False
+    if (subject or head in _PLACE_HEADS) and _agent(tokens, head_at if head_at is not None else end - 1, hi):
+        return False  # "Buddhist monks led a march after 30 were killed", "Druze villages hosted 3,000 families"
     # "Muslim and Christian youths clashed": both sides of a fight are parties, not targets
     if any(tokens[j].low in _MUTUAL for j in range(end, min(hi, end + 4))):
         return False
@@ -168,6 +186,8 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     # fighting killed 30" is not about the Rohingya)
     if not _clause_harmed(tokens, start, lo, hi, lexicon, figures):
         return False
+    if head in _OCCASIONS and not _clause_harmed(tokens, start, lo, hi, lexicon, figures, semicolon=True):
+        return False  # "A Hindu festival drew 2 million pilgrims; 30 died in a stampede"
     if head in lexicon.victim_nouns:
         return True
     if number is not None:
@@ -175,8 +195,9 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
     before = [tokens[j].low for j in range(max(lo, start - 3), start)]
     # a generated name needs more than a targeting word before a capitalised word, unless it reads as a
     # people: "ethnic Gbaya", or a plural that is not the name itself ("attacks on Tzotzils")
-    if unit.generated and not (before[-1:] == ["ethnic"] or _plural(tokens[end - 1].low, unit.names)):
-        return False
+    if unit.generated and not (before[-1:] == ["ethnic"] or _plural(tokens[end - 1].low, unit.names)
+                               or not _TARGET_VERBS.isdisjoint(before)):
+        return False  # ("targeted the Konkomba": a verb that takes people as its object is enough)
     return any(w in lexicon.target_before for w in before)
 
 
@@ -193,29 +214,68 @@ _CLAUSE_BREAKS = frozenset({"while", "whereas", "meanwhile", "separately", "else
 _CLAUSE_REACH = 60
 
 
+# occasions named after a community: attacked when the harm is in their own clause
+_OCCASIONS = frozenset({"festival", "festivals", "wedding", "weddings", "funeral", "funerals", "procession",
+                        "ceremony", "gathering", "market", "markets", "mass", "masses", "service", "prayers",
+                        "prayer", "vigil", "pilgrimage", "holiday", "celebrations"})
+
+
 def _clause_harmed(tokens: list[Token], start: int, lo: int, hi: int, lexicon: Lexicon,
-                   figures: Mapping[int, str]) -> bool:
-    """The clause around `start` (between contrast words; a semicolon often joins parallel harm) holds a
-    harm word or a figure."""
+                   figures: Mapping[int, str], *, semicolon: bool = False) -> bool:
+    """The clause around `start` (between contrast words; a semicolon often joins parallel harm, so it
+    bounds the clause only with `semicolon`) holds a harm word or a figure."""
     lo, hi = max(lo, start - _CLAUSE_REACH), min(hi, start + _CLAUSE_REACH)
+    breaks = _CLAUSE_BREAKS | {";"} if semicolon else _CLAUSE_BREAKS
     a = start
-    while a > lo and tokens[a - 1].low not in _CLAUSE_BREAKS:
+    while a > lo and tokens[a - 1].low not in breaks:
         a -= 1
     b = start
-    while b < hi and tokens[b].low not in _CLAUSE_BREAKS:
+    while b < hi and tokens[b].low not in breaks:
         b += 1
     return any(tokens[k].low in lexicon.harm_words or k in figures for k in range(a, b))
 
 
+# verbs whose object is people singled out as a group: "targeted the Konkomba", "hunting Tutsis"
+_TARGET_VERBS = frozenset({"targeted", "targeting", "targets", "target", "hunting", "hunted", "singled",
+                           "persecuting", "persecuted", "massacring", "massacred", "slaughtered", "slaughtering",
+                           "executing", "executed", "expelling", "expelled", "rounding", "rounded"})
+
+
 def _can_act(tokens: list[Token], start: int, lo: int, head: str | None) -> bool:
     """A noun phrase that can be the subject of an attack: people, not places, and not inside a
-    prepositional phrase ("an attack on a Sufi shrine killed 20")."""
+    prepositional phrase ("an attack on a Sufi shrine killed 20") nor the object of a verb before it
+    ("attackers targeting Hindus set fire to 20 houses")."""
     if head in _PLACE_HEADS:
         return False
     j = start - 1
-    while j >= lo and tokens[j].low in {"the", "a", "an", "local"}:
+    while j >= lo and tokens[j].low in {"the", "a", "an", "local", "ethnic"}:
         j -= 1
-    return not (j >= lo and tokens[j].low in _PREPOSITIONS)
+    if j > lo and tokens[j].low == "of" and (tokens[j - 1].low in _COUNT_WORDS or tokens[j - 1].kind == "num"
+                                             or tokens[j - 1].low in {"most", "many", "some", "all", "group"}):
+        return True  # "Thousands of Sikh pilgrims celebrated": a quantity of the community, still the subject
+    return not (j >= lo and (tokens[j].low in _PREPOSITIONS or tokens[j].low in _TARGET_VERBS))
+
+
+# what a community's members do when they are not the victims: "Christian leaders held vigils",
+# "Buddhist monks led a march" (the harm in the sentence happened to others)
+_AGENT_VERBS = frozenset({"led", "held", "hold", "holds", "staged", "marched", "march", "protested", "rallied",
+                          "gathered", "demanded", "demand", "called", "urged", "condemned", "condemn",
+                          "denounced", "blocked", "organised", "organized", "met", "voted", "celebrated",
+                          "appealed", "announced", "welcomed", "accused", "blamed", "vowed", "warned",
+                          "petitioned", "threatened", "testified", "recalled", "commemorated", "marked",
+                          "drew", "draws", "attended", "attend", "reopened", "resumed", "returned", "elected",
+                          "won", "signed", "negotiated", "mediated", "hosted", "donated", "raised", "sheltered",
+                          "performed", "conducted", "prayed", "helped", "rescued", "volunteered", "distributed",
+                          "offered", "received", "host", "hosts"})
+
+
+def _agent(tokens: list[Token], at: int, hi: int) -> bool:
+    """The noun phrase ending at `at` is the subject of an active verb of speech or action that is not
+    harm ("X monks led a march", "X families have demanded ...")."""
+    j = at + 1
+    if j < hi and tokens[j].low in {"had", "have", "has", "also", "later", "then", "on", "reportedly"}:
+        j += 1
+    return j < hi and tokens[j].low in _AGENT_VERBS
 
 
 def _acts(tokens: list[Token], at: int, hi: int) -> bool:
@@ -317,6 +377,53 @@ def _copula_victims(tokens: list[Token], start: int, lo: int, lexicon: Lexicon,
     return True if victim else None
 
 
+_APPOSITION_SKIP = frozenset({"all", "mostly", "mainly", "most", "many", "largely", "predominantly", "of", "them",
+                              "whom", "among", "including", "overwhelmingly", "ethnic", "nearly", "almost",
+                              "both", "young"})
+
+
+def _victims_apposition(tokens: list[Token], start: int, lo: int, figures: Mapping[int, str]) -> bool:
+    """ "The victims, all Alawites, ...", "The dead, mostly Druze men, ...", "twelve people, all of them
+    Christians": an apposition after a victim noun or a figure names who they were."""
+    j = start - 1
+    while j >= lo and j > start - 5 and tokens[j].low in _APPOSITION_SKIP:
+        j -= 1
+    if j == start - 1 or j < lo or tokens[j].text != ",":
+        return False
+    return any(tokens[k].low in _VICTIM_STATE or k in figures for k in range(max(lo, j - 4), j))
+
+
+# party nouns that are no armed side: their arrest is a crackdown on the community
+_UNARMED = frozenset({"activists", "leaders", "elders", "politicians", "representatives", "delegates",
+                      "scholars", "clerics", "dignitaries", "notables"})
+_OWNED = frozenset({"homes", "houses", "home", "house", "shops", "businesses", "property", "properties",
+                    "farms", "villages", "village", "graves", "cemetery", "cemeteries", "settlements", "lands",
+                    "land", "camps", "families", "members", "livestock", "cattle", "herds", "huts", "homesteads"})
+
+
+# a gathering of the community's members: "the bomb tore through a crowd of Shiite Hazaras, killing 73"
+_GATHERED = frozenset({"crowd", "crowds", "gathering", "group", "groups", "convoy", "busload", "procession",
+                       "congregation", "queue", "column", "caravan"})
+
+
+def _owner_harmed(tokens: list[Token], start: int, lo: int, hi: int, lexicon: Lexicon,
+                  figures: Mapping[int, str]) -> bool:
+    """ "demolished hundreds of homes of Bengali-speaking Muslims", "torched the houses of Christian
+    families": the owner of what a harm verb struck just before is its target; a crowd of the
+    community's members in a clause about harm was struck."""
+    j = start - 1
+    while j >= lo and j > start - 6 and (tokens[j].low in {"the", "local", "ethnic", "poor"}
+                                         or tokens[j].text == "-" or tokens[j].low.endswith("speaking")
+                                         or (tokens[j].is_cap and j > lo and tokens[j + 1].text == "-")):
+        j -= 1  # "Bengali-speaking": a compound modifier before the name
+    if j > lo and tokens[j].low == "of" and tokens[j - 1].low in _GATHERED:
+        return _clause_harmed(tokens, start, lo, hi, lexicon, figures)
+    if not (j > lo and tokens[j].low == "of" and tokens[j - 1].low in _OWNED):
+        return False
+    return any(tokens[k].low in lexicon.harm_words or tokens[k].low in lexicon.target_before
+               for k in range(max(lo, j - 7), j - 1))
+
+
 def _object_of_harm(tokens: list[Token], start: int, lo: int) -> bool:
     """"the massacre of Fulani herders", "the killing of 12 Hazara miners"."""
     j = start - 1
@@ -381,9 +488,19 @@ def between_sides(tokens: list[Token], units: Sequence[Unit], lo: int, lexicon: 
     side is armed ("between Druze militias and Bedouin tribes" is a fight between parties)."""
     out: set[int] = set()
     for i, unit in enumerate(units):
+        if i + 1 < len(units) and _hyphen_pair(tokens, unit, units[i + 1]):
+            out.update((i, i + 1))  # "renewed Hema-Lendu violence": a compound of both sides
+            continue
         j = unit.start - 1
         while j >= lo and tokens[j].low in {"the", "ethnic"}:
             j -= 1
+        if j >= lo and tokens[j].low in {"pitting", "pitted", "pits"} and i + 1 < len(units):
+            other = units[i + 1]
+            gap = [t.low for t in tokens[unit.end:other.start]]
+            head, _ = head_after(tokens, other.end, len(tokens), lexicon)
+            if gap[:1] == ["against"] and len(gap) <= 2 and _side(head, lexicon):
+                out.update((i, i + 1))  # "clashes pitting Pokot against Turkana herders"
+            continue
         if j < lo or tokens[j].low != "between":
             continue
         head, _ = head_after(tokens, unit.end, len(tokens), lexicon)
@@ -399,6 +516,19 @@ def between_sides(tokens: list[Token], units: Sequence[Unit], lo: int, lexicon: 
             if "and" in gap and len(gap) <= 3 and _side(other_head, lexicon):
                 out.update((i, i + 1))
     return out
+
+_MUTUAL_NOUNS = frozenset({"violence", "clashes", "clash", "fighting", "feud", "feuds", "conflict", "conflicts",
+                           "killings", "war", "battles", "hostilities", "skirmishes", "riots", "bloodshed"})
+
+
+def _hyphen_pair(tokens: list[Token], first: Unit, second: Unit) -> bool:
+    """ "Hema-Lendu violence", "the Nuer-Dinka clashes": two communities joined by a hyphen before a
+    noun of mutual violence are both its sides."""
+    if second.start != first.end + 1 or tokens[first.end].text != "-" or second.end >= len(tokens):
+        return False
+    return adjacent(tokens[first.end - 1], tokens[first.end]) and adjacent(tokens[first.end], tokens[second.start]) \
+        and tokens[second.end].low in _MUTUAL_NOUNS
+
 
 def _excluded(tokens: list[Token], start: int, lo: int, lexicon: Lexicon) -> bool:
     """"excluded Alawites, Druze and Kurds", "to protect the Druze": a verb of exclusion or protection
