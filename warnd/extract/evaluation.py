@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 from warnd.extract.extractor import Extractor
 from warnd.extract.gazetteer import name_key
-from warnd.extract.jsonl import published_of, signals_to_json, text_of
+from warnd.extract.jsonl import declared_language, published_of, signals_to_json, text_of
 
 
 @dataclass(slots=True)
@@ -268,10 +268,11 @@ def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO, *, errors: 
         gold = read_jsonl(gold_path)
         texts = [text_of(g) for g in gold]
         dates = [published_of(g) for g in gold]
+        languages = [declared_language(g) for g in gold]
     except (OSError, ValueError) as e:
         out.write(f"eval-extract: {e}\n")
         return 2
-    pred = [signals_to_json(g.get("id"), extractor.extract_text(t, published=d))
-            for g, t, d in zip(gold, texts, dates, strict=True)]
+    pred = [signals_to_json(g.get("id"), extractor.extract_text(t, published=d, language=lang))
+            for g, t, d, lang in zip(gold, texts, dates, languages, strict=True)]
     write_report(score(gold, pred), out, errors=errors)
     return 0

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from warnd.config.loader import read_yaml
 from warnd.extract import toll_scope
 from warnd.extract.attribution import CUE_WORDS, attribute, find_cues
 from warnd.extract.casualties import Figure, find_figures
@@ -18,6 +19,7 @@ from warnd.extract.casualty_list import NO_FACTS, TollFacts, casualty_list
 from warnd.extract.communities import find_targeted
 from warnd.extract.events import attack_type
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
+from warnd.extract.glossary import Glossary, is_glossary, load_glossaries
 from warnd.extract.language import ENGLISH, Detector, item_language
 from warnd.extract.lexicon import Lexicon, load_lexicon
 from warnd.extract.places import PlaceMention, find_places
@@ -39,12 +41,13 @@ class Extractor:
 
     gazetteer: Gazetteer
     lexicon: Lexicon
+    glossaries: Mapping[str, Glossary] = field(default_factory=dict)   # the languages read besides English
     detector: Detector = field(default_factory=Detector, compare=False)
 
     @property
     def reads(self) -> frozenset[str]:
         """The languages this extractor reads (ISO 639-1 codes)."""
-        return frozenset({ENGLISH})
+        return frozenset({ENGLISH, *self.glossaries})
 
     def language_of(self, text: str, declared: str | None = None) -> str:
         """The language `text` is read in: `declared` (a feed's or the operator's), else detected."""
@@ -82,6 +85,8 @@ class Extractor:
     def _extract(self, text: str, *, published: date | None, language: str) -> Signals:
         published_year = published.year if published is not None else None
         tokens = tokenize(text)
+        if language != ENGLISH:
+            tokens = self.glossaries[language].apply(tokens)
         spans = sentences(tokens, text)
         mentions = find_places(tokens, self.gazetteer, self.lexicon, spans)
         figures = find_figures(tokens, spans, published_year=published_year)
@@ -173,12 +178,16 @@ def _replay_delta(item: Item) -> timedelta | None:
 
 
 def load_extractor(gazetteer_files: Sequence[Path] = (), lexicon_files: Sequence[Path] = ()) -> Extractor:
-    """An extractor with the bundled gazetteer and lexicon, plus operator files on top.
+    """An extractor with the bundled gazetteer, lexicon and language glossaries, plus operator files on
+    top. A lexicon file that says `language:` is a language's glossary (glossary.py), any other a
+    community lexicon (lexicon.py).
 
     Raises:
         ConfigError: a bad operator file, with file:line:col for each problem.
     """
-    return Extractor(load_gazetteer(gazetteer_files), load_lexicon(lexicon_files))
+    docs = [read_yaml(p) for p in lexicon_files]
+    return Extractor(load_gazetteer(gazetteer_files), load_lexicon([d for d in docs if not is_glossary(d)]),
+                     load_glossaries([d for d in docs if is_glossary(d)]))
 
 
 def _unique_places(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:

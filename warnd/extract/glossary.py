@@ -1,0 +1,362 @@
+"""A language's glossary: its words and phrases mapped onto the English vocabulary that the shared
+rules read, so that one set of figure frames, clause-bounded attachment, discourse state, places and
+communities serves every language warnd reads.
+
+The rules were written for English and name English words (casualty_words.py, numbers.py, places.py);
+what differs between English and French news is the words, not the structure of a casualty report
+(a hedge, a number, a head noun, a harm verb or toll noun in the same clause). So an item in French is
+tokenised as any item is, then rewritten token by token before the rules see it:
+
+1. elision: "l'attaque", "d’une", "s'alourdit" become two tokens ("l'" + "attaque");
+2. numbers: French number words become one number ("quatre-vingt-dix" -> 90, "deux mille" -> 2000),
+   and a decimal comma becomes a point ("1,5 million" -> 1.5 million);
+3. phrases and words, longest first: "au moins" -> "at least", "ont trouvé la mort" -> "died",
+   "civils" -> "civilians"; a phrase listed under `before_number` means something else right before a
+   number ("près de Gao" is near Gao, "près de 40" is nearly 40);
+4. adjectives after their noun move in front of it ("civils alaouites" -> "Alawite civilians").
+
+A capitalised word after another word is a name ("la région de l'Est", "Croix-Rouge") and is never
+glossed; places keep their own spelling, which the gazetteer resolves to its English name.
+
+Every rewritten token keeps the offsets of the words it stands for, so sentences and line breaks fall
+where they were. The bundled glossary of a language is `data/lang_<code>.yaml`; an operator file of
+the same shape (it says `language: fr`) adds to it, its entries winning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from warnd.config.loader import LocatedYaml, located_problems
+from warnd.errors import ConfigError, Problem
+from warnd.extract.casualty_words import VICTIM_CLASS
+from warnd.extract.gazetteer import bundled_yaml
+from warnd.extract.tokens import Token, fold, tokenize
+
+BUNDLED = ("fr",)     # languages with a glossary in data/lang_<code>.yaml
+
+
+class _NumbersModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    units: dict[str, int] = Field(default_factory=dict)
+    tens: dict[str, int] = Field(default_factory=dict)
+    scales: dict[str, int] = Field(default_factory=dict)
+    joiners: list[str] = Field(default_factory=list)
+    ones: list[str] = Field(default_factory=list)   # "un" counts as 1 only after a joiner ("vingt et un")
+
+
+class _GlossaryModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    name: str | None = None
+    decimal_comma: bool | None = None
+    elisions: list[str] = Field(default_factory=list)
+    numbers: _NumbersModel = Field(default_factory=_NumbersModel)
+    phrases: dict[str, str] = Field(default_factory=dict)
+    before_number: dict[str, str] = Field(default_factory=dict)
+    words: dict[str, str] = Field(default_factory=dict)
+    adjectives: dict[str, str] = Field(default_factory=dict)
+    adjective_nouns: list[str] = Field(default_factory=list)
+
+
+_Key = tuple[str, ...]
+_Out = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """Phrases by first word, longest first, under exact (accented) and folded keys."""
+
+    exact: Mapping[str, tuple[tuple[_Key, _Out], ...]]
+    folded: Mapping[str, tuple[tuple[_Key, _Out], ...]]
+
+    def match(self, keys: Sequence[str], folded: Sequence[str], i: int) -> tuple[int, _Out] | None:
+        for table, words in ((self.exact, keys), (self.folded, folded)):
+            for key, out in table.get(words[i], ()):
+                n = len(key)
+                if tuple(words[i:i + n]) == key:
+                    return n, out
+        return None
+
+
+def _table(entries: Mapping[_Key, _Out]) -> _Table:
+    exact: dict[str, list[tuple[_Key, _Out]]] = {}
+    by_fold: dict[_Key, set[_Out]] = {}
+    for key, out in entries.items():
+        exact.setdefault(key[0], []).append((key, out))
+        by_fold.setdefault(tuple(fold(w) for w in key), set()).add(out)
+    # a folded key is kept only when it is unambiguous: "à" (in) and "a" (has) both fold to "a"
+    folded: dict[str, list[tuple[_Key, _Out]]] = {}
+    for key, outs in by_fold.items():
+        if len(outs) == 1:
+            folded.setdefault(key[0], []).append((key, next(iter(outs))))
+    return _Table({k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in exact.items()},
+                  {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in folded.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    """One language's words and phrases in the English vocabulary of the shared rules."""
+
+    language: str
+    name: str
+    decimal_comma: bool
+    elisions: frozenset[str]
+    units: Mapping[str, int]
+    tens: Mapping[str, int]
+    scales: Mapping[str, int]
+    joiners: frozenset[str]
+    ones: frozenset[str]
+    table: _Table
+    before_number: _Table
+    adjectives: Mapping[str, str]
+    adjective_nouns: frozenset[str]
+
+    def apply(self, tokens: Sequence[Token]) -> list[Token]:
+        """The tokens as the shared rules read them (see the module docstring)."""
+        split = self._numbers(self._split_elisions(tokens))
+        keys = [_key(t) for t in split]
+        folded = [t.low for t in split]
+        out: list[Token] = []
+        moved = self.adjectives
+        i = 0
+        n = len(split)
+        while i < n:
+            t = split[i]
+            if t.kind != "word" or (t.is_cap and i > 0 and split[i - 1].kind == "word"):
+                out.append(t)        # numbers, marks, and names: "la région de l'Est", "Croix-Rouge"
+                i += 1
+                continue
+            hit = self.before_number.match(keys, folded, i)
+            if hit is not None and not (i + hit[0] < n and split[i + hit[0]].kind == "num"):
+                hit = None      # "près de Gao": near, not nearly
+            hit = hit or self.table.match(keys, folded, i)
+            if hit is None:
+                adjective = moved.get(keys[i]) or moved.get(folded[i])
+                if adjective is not None:
+                    word = _word(adjective, t, t.start, t.end, cap=True)
+                    if out and out[-1].kind == "word" and (out[-1].low in VICTIM_CLASS
+                                                           or out[-1].low in self.adjective_nouns):
+                        out.insert(len(out) - 1, word)   # "civils alaouites" -> "Alawite civilians"
+                    else:
+                        out.append(word)
+                else:
+                    out.append(t)
+                i += 1
+                continue
+            length, words = hit
+            start, end = t.start, split[i + length - 1].end
+            out.extend(_word(w, t if k == 0 else None, start, end) for k, w in enumerate(words))
+            i += length
+        return out
+
+    def _split_elisions(self, tokens: Iterable[Token]) -> list[Token]:
+        """ "l'attaque" -> "l'" + "attaque"; a name keeps its apostrophe ("N'Djamena", "Amoron'i")."""
+        out: list[Token] = []
+        for t in tokens:
+            text = t.text
+            cut = max(text.find("'"), text.find("’"))
+            if t.kind != "word" or cut <= 0:
+                out.append(t)
+                continue
+            head, rest = text[:cut], text[cut + 1:]
+            if head.lower() not in self.elisions or not rest or (head[0].isupper() and rest[0].isupper()):
+                out.append(t)
+                continue
+            mid = t.start + cut + 1
+            out.append(Token(head + "'", fold(head) + "'", t.start, mid, "word", head[0].isupper()))
+            out.append(Token(rest, fold(rest), mid, t.end, "word", rest[0].isupper()))
+        return out
+
+    def _numbers(self, tokens: list[Token]) -> list[Token]:
+        """Number words to one number token; "1,5" to "1.5" where the comma is a decimal one."""
+        out: list[Token] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            t = tokens[i]
+            if t.kind == "num" and self.decimal_comma and "," in t.text:
+                whole, _, frac = t.text.partition(",")
+                if len(frac) != 3:                  # "1,5" and "2,06" are decimals; "1,200" stays thousands
+                    t = t._replace(text=f"{whole}.{frac}", low=f"{whole}.{frac}")
+                out.append(t)
+                i += 1
+                continue
+            parsed = self._word_number(tokens, i) if t.kind == "word" else None
+            if parsed is None:
+                out.append(t)
+                i += 1
+                continue
+            value, j = parsed
+            out.append(Token(str(value), str(value), t.start, tokens[j - 1].end, "num", False))
+            i = j
+        return out
+
+    def _word_number(self, tokens: list[Token], i: int) -> tuple[int, int] | None:
+        """French-style number words from token i: units and tens add ("soixante-dix" 70, "dix-sept"
+        17), a tens word right after a unit multiplies it ("quatre-vingts" 80), "cent"/"mille" multiply
+        what is before them ("deux cents", "trois mille") or stand alone ("cent personnes")."""
+        total = current = 0
+        j = i
+        seen = False
+        last_unit = False
+        joined = False
+        while j < len(tokens) and j - i < 12:
+            w = fold(tokens[j].text.lower()) if tokens[j].kind == "word" else ""
+            key = _key(tokens[j])
+            if joined and key in self.ones:
+                current += 1
+                last_unit = True
+            elif key in self.units or w in self.units:
+                current += self.units.get(key, self.units.get(w, 0))
+                last_unit = True
+            elif key in self.tens or w in self.tens:
+                value = self.tens.get(key, self.tens.get(w, 0))
+                if last_unit and 2 <= current <= 9:
+                    current *= value                # quatre-vingts
+                else:
+                    current += value
+                last_unit = False
+            elif key in self.scales or w in self.scales:
+                scale = self.scales.get(key, self.scales.get(w, 0))
+                if scale == 100:
+                    current = (current or 1) * 100
+                else:
+                    total += (current or 1) * scale
+                    current = 0
+                last_unit = False
+            elif seen and tokens[j].text == "-" and j + 1 < len(tokens) \
+                    and tokens[j - 1].end == tokens[j].start and tokens[j].end == tokens[j + 1].start:
+                j += 1
+                continue
+            elif seen and key in self.joiners and j + 1 < len(tokens) \
+                    and (_key(tokens[j + 1]) in self.units or _key(tokens[j + 1]) in self.ones):
+                joined = True
+                j += 1
+                continue
+            else:
+                break
+            seen = True
+            j += 1
+        if not seen:
+            return None
+        return total + current, j
+
+
+def _key(t: Token) -> str:
+    """A token's lower-case text with its accents (the exact key) and one kind of apostrophe."""
+    return t.text.lower().replace("’", "'") if t.kind == "word" else t.text
+
+
+def _word(text: str, source: Token | None, start: int, end: int, *, cap: bool = False) -> Token:
+    """A glossed word: capitalised when the gloss is ("Monday", "Alawite") or its source was."""
+    is_cap = cap or text[:1].isupper() or (source is not None and source.is_cap)
+    return Token(text, fold(text), start, end, "word", is_cap)
+
+
+def _inflections(word: str) -> list[str]:
+    """A French adjective or participle and its feminine and plural: "tué" tués tuée tuées, "malien"
+    maliens malienne maliennes, "heureux" heureuse(s); short words and words ending in s/x stay."""
+    if len(word) < 4 or " " in word or "'" in word:
+        return [word]
+    forms = [word]
+    if word.endswith("eux"):
+        forms += [word[:-1] + "se", word[:-1] + "ses"]
+    elif word.endswith(("s", "x")):
+        forms += [word + "e", word + "es"] if word.endswith("s") and not word.endswith("ais") else []
+        if word.endswith("ais"):
+            forms += [word + "e", word + "es"]
+    elif word.endswith("e"):
+        forms += [word + "s"]
+    else:
+        forms += [word + "s", word + "e", word + "es"]
+        if word.endswith(("en", "on")):
+            forms += [word + "ne", word + "nes"]
+    return forms
+
+
+def _phrase_key(text: str, elisions: frozenset[str]) -> _Key:
+    """The exact key of a phrase as the glossary splits text: "s'alourdit à" -> ("s'", "alourdit", "à")."""
+    words: list[str] = []
+    for t in tokenize(text):
+        low = t.text.lower().replace("’", "'")
+        cut = low.find("'")
+        if cut > 0 and low[:cut] in elisions and cut + 1 < len(low):
+            words += [low[:cut + 1], low[cut + 1:]]
+        elif t.kind == "punct" and t.text in "'’" and words:
+            words[-1] += "'"
+        else:
+            words.append(low)
+    return tuple(words)
+
+
+def _validate(doc: LocatedYaml) -> _GlossaryModel | list[Problem]:
+    try:
+        return _GlossaryModel.model_validate(doc.data if doc.data is not None else {})
+    except ValidationError as e:
+        return located_problems(doc, _GlossaryModel, e)
+
+
+def is_glossary(doc: LocatedYaml) -> bool:
+    """An operator lexicon file is a language's glossary when it says which language (`language:`)."""
+    return isinstance(doc.data, dict) and "language" in doc.data
+
+
+def load_glossaries(docs: Sequence[LocatedYaml] = ()) -> dict[str, Glossary]:
+    """The bundled glossaries plus operator ones (already read), by language code.
+
+    Raises:
+        ConfigError: every problem in the operator files, each with file:line:col.
+    """
+    models: list[_GlossaryModel] = []
+    problems: list[Problem] = []
+    for doc in [bundled_yaml(f"lang_{code}.yaml") for code in BUNDLED] + list(docs):
+        model = _validate(doc)
+        if isinstance(model, list):
+            problems.extend(model)
+        else:
+            models.append(model)
+    if problems:
+        raise ConfigError(problems)
+    by_language: dict[str, list[_GlossaryModel]] = {}
+    for m in models:
+        by_language.setdefault(m.language, []).append(m)
+    return {code: _build(parts) for code, parts in by_language.items()}
+
+
+def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
+    """One glossary from the bundled file and the operator files after it (later entries win)."""
+    elisions = frozenset(e.lower() for p in parts for e in p.elisions)
+    entries: dict[_Key, _Out] = {}
+    before: dict[_Key, _Out] = {}
+    adjectives: dict[str, str] = {}
+    units: dict[str, int] = {}
+    tens: dict[str, int] = {}
+    scales: dict[str, int] = {}
+    for p in parts:
+        for word, gloss in p.words.items():
+            for form in _inflections(word.lower()):
+                if (form,) not in entries or form == word.lower():
+                    entries[(form,)] = tuple(gloss.split())
+        for phrase, gloss in p.phrases.items():
+            entries[_phrase_key(phrase, elisions)] = tuple(gloss.split())
+        for phrase, gloss in p.before_number.items():
+            before[_phrase_key(phrase, elisions)] = tuple(gloss.split())
+        for word, english in p.adjectives.items():
+            for form in _inflections(word.lower()):
+                adjectives[form] = english
+                adjectives[fold(form)] = english
+        units.update({k.lower(): v for k, v in p.numbers.units.items()})
+        tens.update({k.lower(): v for k, v in p.numbers.tens.items()})
+        scales.update({k.lower(): v for k, v in p.numbers.scales.items()})
+    last = parts[-1]
+    decimal_comma = next((p.decimal_comma for p in reversed(parts) if p.decimal_comma is not None), False)
+    return Glossary(last.language, next((p.name for p in reversed(parts) if p.name), last.language),
+                    decimal_comma, elisions, units, tens, scales,
+                    frozenset(j.lower() for p in parts for j in p.numbers.joiners),
+                    frozenset(o.lower() for p in parts for o in p.numbers.ones), _table(entries),
+                    _table(before), adjectives,
+                    frozenset(fold(w) for p in parts for w in p.adjective_nouns))
