@@ -10,13 +10,13 @@ tokenised as any item is, then rewritten token by token before the rules see it:
 1. elision: "l'attaque", "d’une", "s'alourdit" become two tokens ("l'" + "attaque");
 2. numbers: French number words become one number ("quatre-vingt-dix" -> 90, "deux mille" -> 2000),
    and a decimal comma becomes a point ("1,5 million" -> 1.5 million);
-3. phrases and words, longest first: "au moins" -> "at least", "ont trouvé la mort" -> "died",
+3. phrases, words and participles (with their feminine and plural forms), longest first: "au moins" -> "at least", "ont trouvé la mort" -> "died",
    "civils" -> "civilians"; a phrase listed under `before_number` means something else right before a
    number ("près de Gao" is near Gao, "près de 40" is nearly 40);
 4. adjectives after their noun move in front of it ("civils alaouites" -> "Alawite civilians").
 
-A capitalised word after another word is a name ("la région de l'Est", "Croix-Rouge") and is never
-glossed; places keep their own spelling, which the gazetteer resolves to its English name.
+A capitalised word after another word is a name ("la région de l'Est"), and so is a word joined to
+another by a hyphen ("Port-au-Prince"): neither is glossed; places keep their own spelling, which the gazetteer resolves to its English name.
 
 Every rewritten token keeps the offsets of the words it stands for, so sentences and line breaks fall
 where they were. The bundled glossary of a language is `data/lang_<code>.yaml`; an operator file of
@@ -58,6 +58,7 @@ class _GlossaryModel(BaseModel):
     phrases: dict[str, str] = Field(default_factory=dict)
     before_number: dict[str, str] = Field(default_factory=dict)
     words: dict[str, str] = Field(default_factory=dict)
+    inflected: dict[str, str] = Field(default_factory=dict)
     adjectives: dict[str, str] = Field(default_factory=dict)
     adjective_nouns: list[str] = Field(default_factory=list)
 
@@ -126,8 +127,8 @@ class Glossary:
         n = len(split)
         while i < n:
             t = split[i]
-            if t.kind != "word" or (t.is_cap and i > 0 and split[i - 1].kind == "word"):
-                out.append(t)        # numbers, marks, and names: "la région de l'Est", "Croix-Rouge"
+            if t.kind != "word" or (t.is_cap and i > 0 and split[i - 1].kind == "word") or _hyphenated(split, i):
+                out.append(t)        # numbers, marks, and names: "de l'Est", "Croix-des-Bouquets"
                 i += 1
                 continue
             hit = self.before_number.match(keys, folded, i)
@@ -246,6 +247,16 @@ class Glossary:
         return total + current, j
 
 
+def _hyphenated(tokens: Sequence[Token], i: int) -> bool:
+    """A word joined by a hyphen to the one before or after it is part of a name ("Port-au-Prince",
+    "Croix-des-Bouquets", "Extrême-Nord"): its parts are not French words to gloss."""
+    t = tokens[i]
+    before = i >= 2 and tokens[i - 1].text == "-" and tokens[i - 1].end == t.start and tokens[i - 2].end == tokens[i - 1].start
+    after = i + 2 < len(tokens) and tokens[i + 1].text == "-" and tokens[i + 1].start == t.end \
+        and tokens[i + 2].start == tokens[i + 1].end
+    return before or after
+
+
 def _key(t: Token) -> str:
     """A token's lower-case text with its accents (the exact key) and one kind of apostrophe."""
     return t.text.lower().replace("’", "'") if t.kind == "word" else t.text
@@ -260,7 +271,7 @@ def _word(text: str, source: Token | None, start: int, end: int, *, cap: bool = 
 def _inflections(word: str) -> list[str]:
     """A French adjective or participle and its feminine and plural: "tué" tués tuée tuées, "malien"
     maliens malienne maliennes, "heureux" heureuse(s); short words and words ending in s/x stay."""
-    if len(word) < 4 or " " in word or "'" in word:
+    if len(word) < 3 or " " in word or "'" in word:
         return [word]
     forms = [word]
     if word.endswith("eux"):
@@ -337,10 +348,11 @@ def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
     tens: dict[str, int] = {}
     scales: dict[str, int] = {}
     for p in parts:
-        for word, gloss in p.words.items():
+        for word, gloss in p.inflected.items():
             for form in _inflections(word.lower()):
-                if (form,) not in entries or form == word.lower():
-                    entries[(form,)] = tuple(gloss.split())
+                entries[(form,)] = tuple(gloss.split())
+        for word, gloss in p.words.items():
+            entries[(word.lower(),)] = tuple(gloss.split())
         for phrase, gloss in p.phrases.items():
             entries[_phrase_key(phrase, elisions)] = tuple(gloss.split())
         for phrase, gloss in p.before_number.items():
