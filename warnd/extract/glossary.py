@@ -34,6 +34,7 @@ from warnd.config.loader import LocatedYaml, located_problems
 from warnd.errors import ConfigError, Problem
 from warnd.extract.casualty_words import VICTIM_CLASS
 from warnd.extract.gazetteer import bundled_yaml
+from warnd.extract.numbers import NumberWords, word_number
 from warnd.extract.tokens import Token, fold, tokenize
 
 BUNDLED = ("fr",)     # languages with a glossary in data/lang_<code>.yaml
@@ -74,11 +75,13 @@ class _Table:
     exact: Mapping[str, tuple[tuple[_Key, _Out], ...]]
     folded: Mapping[str, tuple[tuple[_Key, _Out], ...]]
 
-    def match(self, keys: Sequence[str], folded: Sequence[str], i: int) -> tuple[int, _Out] | None:
+    def match(self, keys: Sequence[str], folded: Sequence[str], i: int,
+              names: Sequence[bool]) -> tuple[int, _Out] | None:
+        """The longest phrase at token i that takes in no name after its first word."""
         for table, words in ((self.exact, keys), (self.folded, folded)):
             for key, out in table.get(words[i], ()):
                 n = len(key)
-                if tuple(words[i:i + n]) == key:
+                if tuple(words[i:i + n]) == key and not any(names[i + 1:i + n]):
                     return n, out
         return None
 
@@ -106,11 +109,7 @@ class Glossary:
     name: str
     decimal_comma: bool
     elisions: frozenset[str]
-    units: Mapping[str, int]
-    tens: Mapping[str, int]
-    scales: Mapping[str, int]
-    joiners: frozenset[str]
-    ones: frozenset[str]
+    numbers: NumberWords
     table: _Table
     before_number: _Table
     adjectives: Mapping[str, str]
@@ -119,22 +118,26 @@ class Glossary:
     def apply(self, tokens: Sequence[Token]) -> list[Token]:
         """The tokens as the shared rules read them (see the module docstring)."""
         split = self._numbers(self._split_elisions(tokens))
-        keys = [_key(t) for t in split]
+        # a word in capitals has usually lost its accents ("TUES" for "tués"): only folded keys match it
+        keys = ["" if t.text.isupper() else _key(t) for t in split]
         folded = [t.low for t in split]
+        n = len(split)
+        # names: "de l'Est", "Croix-des-Bouquets" (a capitalised word after a word, a hyphenated word)
+        names = [t.kind == "word" and ((t.is_cap and i > 0 and split[i - 1].kind == "word") or _hyphenated(split, i))
+                 for i, t in enumerate(split)]
         out: list[Token] = []
         moved = self.adjectives
         i = 0
-        n = len(split)
         while i < n:
             t = split[i]
-            if t.kind != "word" or (t.is_cap and i > 0 and split[i - 1].kind == "word") or _hyphenated(split, i):
-                out.append(t)        # numbers, marks, and names: "de l'Est", "Croix-des-Bouquets"
+            if t.kind != "word" or names[i]:
+                out.append(t)
                 i += 1
                 continue
-            hit = self.before_number.match(keys, folded, i)
+            hit = self.before_number.match(keys, folded, i, names)
             if hit is not None and not (i + hit[0] < n and split[i + hit[0]].kind == "num"):
                 hit = None      # "près de Gao": near, not nearly
-            hit = hit or self.table.match(keys, folded, i)
+            hit = hit or self.table.match(keys, folded, i, names)
             if hit is None:
                 adjective = moved.get(keys[i]) or moved.get(folded[i])
                 if adjective is not None:
@@ -186,7 +189,7 @@ class Glossary:
                 out.append(t)
                 i += 1
                 continue
-            parsed = self._word_number(tokens, i) if t.kind == "word" else None
+            parsed = word_number(tokens, i, n, self.numbers) if t.kind == "word" else None
             if parsed is None:
                 out.append(t)
                 i += 1
@@ -195,56 +198,6 @@ class Glossary:
             out.append(Token(str(value), str(value), t.start, tokens[j - 1].end, "num", False))
             i = j
         return out
-
-    def _word_number(self, tokens: list[Token], i: int) -> tuple[int, int] | None:
-        """French-style number words from token i: units and tens add ("soixante-dix" 70, "dix-sept"
-        17), a tens word right after a unit multiplies it ("quatre-vingts" 80), "cent"/"mille" multiply
-        what is before them ("deux cents", "trois mille") or stand alone ("cent personnes")."""
-        total = current = 0
-        j = i
-        seen = False
-        last_unit = False
-        joined = False
-        while j < len(tokens) and j - i < 12:
-            w = fold(tokens[j].text.lower()) if tokens[j].kind == "word" else ""
-            key = _key(tokens[j])
-            if joined and key in self.ones:
-                current += 1
-                last_unit = True
-            elif key in self.units or w in self.units:
-                current += self.units.get(key, self.units.get(w, 0))
-                last_unit = True
-            elif key in self.tens or w in self.tens:
-                value = self.tens.get(key, self.tens.get(w, 0))
-                if last_unit and 2 <= current <= 9:
-                    current *= value                # quatre-vingts
-                else:
-                    current += value
-                last_unit = False
-            elif key in self.scales or w in self.scales:
-                scale = self.scales.get(key, self.scales.get(w, 0))
-                if scale == 100:
-                    current = (current or 1) * 100
-                else:
-                    total += (current or 1) * scale
-                    current = 0
-                last_unit = False
-            elif seen and tokens[j].text == "-" and j + 1 < len(tokens) \
-                    and tokens[j - 1].end == tokens[j].start and tokens[j].end == tokens[j + 1].start:
-                j += 1
-                continue
-            elif seen and key in self.joiners and j + 1 < len(tokens) \
-                    and (_key(tokens[j + 1]) in self.units or _key(tokens[j + 1]) in self.ones):
-                joined = True
-                j += 1
-                continue
-            else:
-                break
-            seen = True
-            j += 1
-        if not seen:
-            return None
-        return total + current, j
 
 
 def _hyphenated(tokens: Sequence[Token], i: int) -> bool:
@@ -361,14 +314,15 @@ def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
             for form in _inflections(word.lower()):
                 adjectives[form] = english
                 adjectives[fold(form)] = english
-        units.update({k.lower(): v for k, v in p.numbers.units.items()})
-        tens.update({k.lower(): v for k, v in p.numbers.tens.items()})
-        scales.update({k.lower(): v for k, v in p.numbers.scales.items()})
+        units.update({fold(k): v for k, v in p.numbers.units.items()})
+        tens.update({fold(k): v for k, v in p.numbers.tens.items()})
+        scales.update({fold(k): v for k, v in p.numbers.scales.items()})
     last = parts[-1]
     decimal_comma = next((p.decimal_comma for p in reversed(parts) if p.decimal_comma is not None), False)
     return Glossary(last.language, next((p.name for p in reversed(parts) if p.name), last.language),
-                    decimal_comma, elisions, units, tens, scales,
-                    frozenset(j.lower() for p in parts for j in p.numbers.joiners),
-                    frozenset(o.lower() for p in parts for o in p.numbers.ones), _table(entries),
+                    decimal_comma, elisions,
+                    NumberWords(units, tens, scales, joiners=frozenset(fold(j) for p in parts for j in p.numbers.joiners),
+                                ones=frozenset(fold(o) for p in parts for o in p.numbers.ones), scale_alone=True,
+                                tens_multiply=True, limit=12), _table(entries),
                     _table(before), adjectives,
                     frozenset(fold(w) for p in parts for w in p.adjective_nouns))
