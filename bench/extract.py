@@ -1,11 +1,13 @@
 """Benchmark of the extract stage: start-up time, items/s on one core, peak memory.
 
-    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7]
+    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7] [--language fr] [--detect]
 
 Generates realistic feed items offline (title + a 2-4 sentence summary mixing casualty reports,
 sub-counts, running tolls, places with their many spellings, targeted communities and negatives such
 as aid deliveries, votes, anniversaries and money), then times `Extractor.extract` over all of them in
-this process (one core). Start-up is measured in a fresh interpreter: `import warnd.extract` plus
+this process (one core). `--language fr` generates French items of the same shapes (declared French,
+read through the French glossary); `--detect` leaves the language undeclared, so each item also pays
+for language detection. Start-up is measured in a fresh interpreter: `import warnd.extract` plus
 `load_extractor()`. Peak memory is the process's maximum resident set size after the run.
 """
 
@@ -90,14 +92,74 @@ def _sentence(rng: random.Random) -> str:
     return f"The {community}-led forces said the situation in {place} was calm on {day}."
 
 
-def make_items(count: int, seed: int) -> list[Item]:
-    """`count` realistic items, reproducible from `seed`."""
+FR_VICTIMS = ["personnes", "civils", "villageois", "soldats", "policiers", "combattants", "enfants",
+              "femmes", "fidèles", "agriculteurs", "membres des forces de sécurité", "habitants", "élèves"]
+FR_COMMUNITIES = ["alaouites", "chrétiens", "druzes", "kurdes", "peuls", "touaregs"]
+FR_NUMBER_WORDS = ["deux", "trois", "cinq", "sept", "une douzaine", "vingt-cinq", "neuf", "onze",
+                   "quatre-vingt-dix"]
+FR_SOURCES = ["selon une ONG locale", "a indiqué la préfecture", "selon le ministère de la Santé",
+              "selon des sources médicales", "a annoncé l'ONU", "ont raconté des habitants"]
+FR_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def _fr_number(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.25:
+        return rng.choice(FR_NUMBER_WORDS)
+    if roll < 0.35:
+        return f"{rng.randint(1, 9)} {rng.randint(0, 999):03d}"
+    if roll < 0.4:
+        return f"{rng.randint(1, 5)},{rng.randint(1, 9)} million"
+    return str(rng.randint(2, 400))
+
+
+def _fr_sentence(rng: random.Random) -> str:
+    """The French twin of `_sentence`: the same twelve shapes, in the way French reporting writes them."""
+    place = rng.choice(PLACES)
+    day = rng.choice(FR_DAYS)
+    kind = rng.randrange(12)
+    n, m = _fr_number(rng), _fr_number(rng)
+    victims = rng.choice(FR_VICTIMS)
+    hedge = rng.choice(["", "", "au moins ", "plus de ", "environ ", "près de ", "jusqu'à "])
+    source = rng.choice(FR_SOURCES)
+    if kind == 0:
+        return f"Des hommes armés ont tué {hedge}{n} {victims} et en ont blessé {m} autres à {place} {day}, {source}."
+    if kind == 1:
+        return (f"{hedge.capitalize()}{n} {victims} ont été tués à {place} depuis {day}, pour la plupart "
+                f"{rng.choice(FR_COMMUNITIES)}.")
+    if kind == 2:
+        return f"Le bilan de l'attaque de {place} s'est alourdi à {n} morts, dont {m} enfants, {source}."
+    if kind == 3:
+        return f"Les bombardements sur {place} ont contraint {hedge}{n} familles à fuir leurs maisons cette semaine."
+    if kind == 4:
+        return f"Des hommes armés ont enlevé {n} villageois {rng.choice(FR_COMMUNITIES)} près de {place}, {source}."
+    if kind == 5:
+        return f"Les autorités de {place} ont indiqué avoir interpellé {n} personnes accusées de pillage."
+    if kind == 6:
+        return f"Les agences humanitaires ont livré {n} tentes et {rng.randint(10, 300)} camions de vivres à {place}."
+    if kind == 7:
+        return f"Le conseil a voté par {rng.randint(5, 15)} voix contre {rng.randint(0, 4)} la prolongation de la mission à {place}."
+    if kind == 8:
+        return (f"Les habitants de {place} ont commémoré le massacre de {rng.randint(1980, 2016)}, "
+                f"au cours duquel {n} personnes avaient été tuées.")
+    if kind == 9:
+        return f"Les bailleurs ont promis {rng.randint(1, 900)} millions de dollars pour {place} lors d'une conférence {day}."
+    if kind == 10:
+        return f"Un garçon de {rng.randint(5, 17)} ans figure parmi les {n} {victims} blessés à {place} à 9 heures."
+    return f"Les forces dirigées par les {rng.choice(FR_COMMUNITIES)} ont affirmé que la situation à {place} était calme {day}."
+
+
+def make_items(count: int, seed: int, language: str = "en", *, declared: bool = True) -> list[Item]:
+    """`count` realistic items in `language` (en, fr), reproducible from `seed`; `declared`: the item
+    says its language (as a feed does), else the extractor detects it."""
     rng = random.Random(seed)
+    sentence = _fr_sentence if language == "fr" else _sentence
     items = []
     for i in range(count):
-        sentences = [_sentence(rng) for _ in range(rng.randint(2, 4))]
+        sentences = [sentence(rng) for _ in range(rng.randint(2, 4))]
         title = sentences[0].rstrip(".")
-        items.append(Item(feed="bench", key=f"k{i}", title=title, summary=" ".join(sentences[1:])))
+        items.append(Item(feed="bench", key=f"k{i}", title=title, summary=" ".join(sentences[1:]),
+                          language=language if declared else None))
     return items
 
 
@@ -132,12 +194,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() after loading, as a daemon may")
+    parser.add_argument("--language", choices=["en", "fr"], default="en", help="the language of the items")
+    parser.add_argument("--detect", action="store_true", help="items declare no language: detect it")
     args = parser.parse_args()
 
     startup = startup_seconds()
     reference = reference_ms()
     extractor = load_extractor()
-    items = make_items(args.items, args.seed)
+    items = make_items(args.items, args.seed, args.language, declared=not args.detect)
+    if args.detect:
+        extractor.language_of("warm up")   # the detector's model loads on first use: not per item
     if args.freeze:
         gc.freeze()  # the gazetteer's ~100k long-lived objects leave the collector's full scans
     chars = sum(len(i.text) for i in items)
@@ -155,7 +221,7 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     rows = [
-        ("items", f"{len(items):,}"),
+        ("items", f"{len(items):,} ({args.language}, language {'detected' if args.detect else 'declared'})"),
         ("mean item length", f"{chars / len(items):.0f} chars"),
         ("figures found", f"{figures:,}"),
         ("throughput (1 core, CPU time)", f"{len(items) / cpu:,.0f} items/s"),

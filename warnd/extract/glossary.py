@@ -25,6 +25,7 @@ the same shape (it says `language: fr`) adds to it, its entries winning.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -65,40 +66,56 @@ class _GlossaryModel(BaseModel):
 
 
 _Key = tuple[str, ...]
-_Out = tuple[str, ...]
+_Word = tuple[str, str, bool]        # an English word of a gloss: text, folded text, capitalised
+_Out = tuple[_Word, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """Phrases by first word, longest first, under exact (accented) and folded keys."""
+    """Glosses under exact (accented) and folded keys: one-word entries in a dict each, longer phrases
+    by their first word, longest first (most tokens are one word or none: one lookup settles them)."""
 
-    exact: Mapping[str, tuple[tuple[_Key, _Out], ...]]
-    folded: Mapping[str, tuple[tuple[_Key, _Out], ...]]
+    exact: Mapping[str, _Out]
+    folded: Mapping[str, _Out]
+    phrases: Mapping[str, tuple[tuple[_Key, _Out], ...]]          # exact first word -> phrases
+    folded_phrases: Mapping[str, tuple[tuple[_Key, _Out], ...]]
 
     def match(self, keys: Sequence[str], folded: Sequence[str], i: int,
               names: Sequence[bool]) -> tuple[int, _Out] | None:
         """The longest phrase at token i that takes in no name after its first word."""
-        for table, words in ((self.exact, keys), (self.folded, folded)):
+        for table, words in ((self.phrases, keys), (self.folded_phrases, folded)):
             for key, out in table.get(words[i], ()):
                 n = len(key)
                 if tuple(words[i:i + n]) == key and not any(names[i + 1:i + n]):
                     return n, out
-        return None
+        out = self.exact.get(keys[i])
+        if out is None:
+            out = self.folded.get(folded[i])
+        return (1, out) if out is not None else None
 
 
-def _table(entries: Mapping[_Key, _Out]) -> _Table:
-    exact: dict[str, list[tuple[_Key, _Out]]] = {}
-    by_fold: dict[_Key, set[_Out]] = {}
-    for key, out in entries.items():
-        exact.setdefault(key[0], []).append((key, out))
-        by_fold.setdefault(tuple(fold(w) for w in key), set()).add(out)
+def _english(gloss: str) -> _Out:
+    return tuple((w, fold(w), w[:1].isupper()) for w in gloss.split())
+
+
+def _table(entries: Mapping[_Key, str]) -> _Table:
+    by_fold: dict[_Key, set[str]] = {}
+    for key, gloss in entries.items():
+        by_fold.setdefault(tuple(fold(w) for w in key), set()).add(gloss)
     # a folded key is kept only when it is unambiguous: "à" (in) and "a" (has) both fold to "a"
-    folded: dict[str, list[tuple[_Key, _Out]]] = {}
-    for key, outs in by_fold.items():
-        if len(outs) == 1:
-            folded.setdefault(key[0], []).append((key, next(iter(outs))))
-    return _Table({k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in exact.items()},
-                  {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in folded.items()})
+    folded = {k: next(iter(v)) for k, v in by_fold.items() if len(v) == 1}
+
+    def split(table: Mapping[_Key, str]) -> tuple[dict[str, _Out], dict[str, tuple[tuple[_Key, _Out], ...]]]:
+        singles = {k[0]: _english(v) for k, v in table.items() if len(k) == 1}
+        multi: dict[str, list[tuple[_Key, _Out]]] = {}
+        for k, v in table.items():
+            if len(k) > 1:
+                multi.setdefault(k[0], []).append((k, _english(v)))
+        return singles, {w: tuple(sorted(v, key=lambda e: -len(e[0]))) for w, v in multi.items()}
+
+    exact, phrases = split(entries)
+    folded_singles, folded_phrases = split(folded)
+    return _Table(exact, folded_singles, phrases, folded_phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +127,10 @@ class Glossary:
     decimal_comma: bool
     elisions: frozenset[str]
     numbers: NumberWords
+    number_starts: frozenset[str]
     table: _Table
     before_number: _Table
+    before_firsts: frozenset[str]       # first words (exact and folded) of the before_number phrases
     adjectives: Mapping[str, str]
     adjective_nouns: frozenset[str]
 
@@ -119,7 +138,7 @@ class Glossary:
         """The tokens as the shared rules read them (see the module docstring)."""
         split = self._numbers(self._split_elisions(tokens))
         # a word in capitals has usually lost its accents ("TUES" for "tués"): only folded keys match it
-        keys = ["" if t.text.isupper() else _key(t) for t in split]
+        keys = ["" if t.kind != "word" or t.text.isupper() else _key(t.text) for t in split]
         folded = [t.low for t in split]
         n = len(split)
         # names: "de l'Est", "Croix-des-Bouquets" (a capitalised word after a word, a hyphenated word)
@@ -127,6 +146,11 @@ class Glossary:
                  for i, t in enumerate(split)]
         out: list[Token] = []
         moved = self.adjectives
+        make = tuple.__new__      # as tokens.tokenize does: skips NamedTuple.__new__'s keyword handling
+        table = self.table
+        exact, folded_singles, phrases, folded_phrases = table.exact, table.folded, table.phrases, \
+            table.folded_phrases
+        before_firsts = self.before_firsts
         i = 0
         while i < n:
             t = split[i]
@@ -134,14 +158,24 @@ class Glossary:
                 out.append(t)
                 i += 1
                 continue
-            hit = self.before_number.match(keys, folded, i, names)
-            if hit is not None and not (i + hit[0] < n and split[i + hit[0]].kind == "num"):
-                hit = None      # "près de Gao": near, not nearly
-            hit = hit or self.table.match(keys, folded, i, names)
+            key, low = keys[i], folded[i]
+            hit = None
+            if key in before_firsts or low in before_firsts:
+                hit = self.before_number.match(keys, folded, i, names)
+                if hit is not None and not (i + hit[0] < n and split[i + hit[0]].kind == "num"):
+                    hit = None      # "près de Gao": near, not nearly
+            if hit is None:
+                if key in phrases or low in folded_phrases:
+                    hit = self.table.match(keys, folded, i, names)
+                else:               # most words start no phrase: one or two lookups settle them
+                    one = exact.get(key)
+                    if one is None:
+                        one = folded_singles.get(low)
+                    hit = (1, one) if one is not None else None
             if hit is None:
                 adjective = moved.get(keys[i]) or moved.get(folded[i])
                 if adjective is not None:
-                    word = _word(adjective, t, t.start, t.end, cap=True)
+                    word = make(Token, (adjective, fold(adjective), t.start, t.end, "word", True))
                     if out and out[-1].kind == "word" and (out[-1].low in VICTIM_CLASS
                                                            or out[-1].low in self.adjective_nouns):
                         out.insert(len(out) - 1, word)   # "civils alaouites" -> "Alawite civilians"
@@ -153,7 +187,10 @@ class Glossary:
                 continue
             length, words = hit
             start, end = t.start, split[i + length - 1].end
-            out.extend(_word(w, t if k == 0 else None, start, end) for k, w in enumerate(words))
+            first_cap = t.is_cap
+            for text, low, cap in words:
+                out.append(make(Token, (text, low, start, end, "word", cap or first_cap)))
+                first_cap = False
             i += length
         return out
 
@@ -162,8 +199,11 @@ class Glossary:
         out: list[Token] = []
         for t in tokens:
             text = t.text
+            if t.kind != "word" or ("'" not in text and "’" not in text):
+                out.append(t)
+                continue
             cut = max(text.find("'"), text.find("’"))
-            if t.kind != "word" or cut <= 0:
+            if cut <= 0:
                 out.append(t)
                 continue
             head, rest = text[:cut], text[cut + 1:]
@@ -189,7 +229,7 @@ class Glossary:
                 out.append(t)
                 i += 1
                 continue
-            parsed = word_number(tokens, i, n, self.numbers) if t.kind == "word" else None
+            parsed = word_number(tokens, i, n, self.numbers) if t.low in self.number_starts else None
             if parsed is None:
                 out.append(t)
                 i += 1
@@ -210,15 +250,10 @@ def _hyphenated(tokens: Sequence[Token], i: int) -> bool:
     return before or after
 
 
-def _key(t: Token) -> str:
-    """A token's lower-case text with its accents (the exact key) and one kind of apostrophe."""
-    return t.text.lower().replace("’", "'") if t.kind == "word" else t.text
-
-
-def _word(text: str, source: Token | None, start: int, end: int, *, cap: bool = False) -> Token:
-    """A glossed word: capitalised when the gloss is ("Monday", "Alawite") or its source was."""
-    is_cap = cap or text[:1].isupper() or (source is not None and source.is_cap)
-    return Token(text, fold(text), start, end, "word", is_cap)
+@functools.lru_cache(maxsize=65_536)
+def _key(text: str) -> str:
+    """A word's lower-case text with its accents (the exact key) and one kind of apostrophe."""
+    return text.lower().replace("’", "'")
 
 
 def _inflections(word: str) -> list[str]:
@@ -294,8 +329,8 @@ def load_glossaries(docs: Sequence[LocatedYaml] = ()) -> dict[str, Glossary]:
 def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
     """One glossary from the bundled file and the operator files after it (later entries win)."""
     elisions = frozenset(e.lower() for p in parts for e in p.elisions)
-    entries: dict[_Key, _Out] = {}
-    before: dict[_Key, _Out] = {}
+    entries: dict[_Key, str] = {}
+    before: dict[_Key, str] = {}
     adjectives: dict[str, str] = {}
     units: dict[str, int] = {}
     tens: dict[str, int] = {}
@@ -303,13 +338,13 @@ def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
     for p in parts:
         for word, gloss in p.inflected.items():
             for form in _inflections(word.lower()):
-                entries[(form,)] = tuple(gloss.split())
+                entries[(form,)] = gloss
         for word, gloss in p.words.items():
-            entries[(word.lower(),)] = tuple(gloss.split())
+            entries[(word.lower(),)] = gloss
         for phrase, gloss in p.phrases.items():
-            entries[_phrase_key(phrase, elisions)] = tuple(gloss.split())
+            entries[_phrase_key(phrase, elisions)] = gloss
         for phrase, gloss in p.before_number.items():
-            before[_phrase_key(phrase, elisions)] = tuple(gloss.split())
+            before[_phrase_key(phrase, elisions)] = gloss
         for word, english in p.adjectives.items():
             for form in _inflections(word.lower()):
                 adjectives[form] = english
@@ -323,6 +358,8 @@ def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
                     decimal_comma, elisions,
                     NumberWords(units, tens, scales, joiners=frozenset(fold(j) for p in parts for j in p.numbers.joiners),
                                 ones=frozenset(fold(o) for p in parts for o in p.numbers.ones), scale_alone=True,
-                                tens_multiply=True, limit=12), _table(entries),
-                    _table(before), adjectives,
+                                tens_multiply=True, limit=12),
+                    frozenset(units) | frozenset(tens) | frozenset(scales), _table(entries),
+                    _table(before), frozenset(k[0] for k in before) | frozenset(fold(k[0]) for k in before),
+                    adjectives,
                     frozenset(fold(w) for p in parts for w in p.adjective_nouns))
