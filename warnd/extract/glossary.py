@@ -88,10 +88,10 @@ class _Table:
                 n = len(key)
                 if tuple(words[i:i + n]) == key and not any(names[i + 1:i + n]):
                     return n, out
-        out = self.exact.get(keys[i])
-        if out is None:
-            out = self.folded.get(folded[i])
-        return (1, out) if out is not None else None
+        one = self.exact.get(keys[i])
+        if one is None:
+            one = self.folded.get(folded[i])
+        return (1, one) if one is not None else None
 
 
 def _english(gloss: str) -> _Out:
