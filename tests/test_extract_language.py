@@ -51,6 +51,14 @@ def test_detection(detector: Detector, text: str, lang: str) -> None:
     assert detector.detect(text) == lang
 
 
+def test_plain_english_needs_no_model() -> None:
+    fresh = Detector()
+    assert fresh.detect("Gunmen killed 12 villagers near Jableh and wounded the others, officials said.") == "en"
+    assert not fresh.loaded            # settled by its English words: no 0.7 s, no 100 MB
+    assert fresh.detect("An kashe mutane 12 a harin da aka kai") != "en"   # Hausa's "an", "a" are no such words
+    assert fresh.loaded
+
+
 def test_declared_language_wins_over_detection(detector: Detector) -> None:
     assert item_language("de", "Gunmen killed 12 villagers near Jableh", detector) == "de"
     assert item_language(None, "Gunmen killed 12 villagers near Jableh", detector) == "en"

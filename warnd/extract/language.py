@@ -9,7 +9,9 @@ the best accuracy on short en/fr/ar news items of the detectors whose model ship
 it is loaded on the first item that needs it, so start-up does not pay its 0.7 s). News headlines
 are short and detectors are unsure on them; warnd read only English until French came, so when
 the detector is unsure and English is among its near answers (or English function words make up a
-third of the text), the item is English: an English headline is never turned into "not read" by a
+third of the text), the item is English; a text in ASCII letters an eighth of whose words (two at least)
+are English words no other language writes ("the", "killed", "were") is English without asking the
+model at all (most undeclared items): an English headline is never turned into "not read" by a
 shaky guess. Capitalised words (names) are left out of what the detector sees.
 """
 
@@ -37,6 +39,8 @@ _ENGLISH_CUES = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "and"
                            "after", "as", "is", "was", "were", "are", "has", "have", "had", "been", "said",
                            "says", "killed", "kill", "kills", "dead", "wounded", "injured", "people", "over",
                            "near", "into", "amid", "their", "his", "her", "its", "they", "who"})
+# the cues that are words in no other language warnd meets (Hausa "a", "an"; French "on"; Dutch "in")
+_STRONG_CUES = _ENGLISH_CUES - {"a", "an", "in", "on", "at", "to", "is", "as", "by", "for", "over", "her", "had"}
 
 
 def language_code(value: str | None) -> str | None:
@@ -55,6 +59,11 @@ class Detector:
         self._identifier: Any = None
         self._lock = threading.Lock()
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded (an item needed it)."""
+        return self._identifier is not None
+
     def _model(self) -> Any:
         if self._identifier is None:
             with self._lock:
@@ -70,14 +79,20 @@ class Detector:
         if not any(c.isalpha() for c in text):
             return UNDETERMINED
         common = _common_words(text)
+        lows = [w.lower() for w in common]
+        cues = sum(w in _ENGLISH_CUES for w in lows)
+        strong = sum(w in _STRONG_CUES for w in lows)
+        if strong >= 2 and 8 * strong >= len(common) and all(c.isascii() for c in text if c.isalpha()):
+            # most undeclared items are English: ASCII letters, an eighth of them English words that no
+            # other language writes, settles it without the model (~0.3 ms an item, 100 MB once)
+            return ENGLISH
         ranked = self._model().rank(" ".join(common))
         best, probability = ranked[0]
         if best == ENGLISH or best in _ENGLISH_LIKE:
             return ENGLISH
         if probability >= _SURE:
             return str(best)
-        if any(code == ENGLISH for code, _ in ranked[:_NEAR]) \
-                or 3 * sum(w.lower() in _ENGLISH_CUES for w in common) >= len(common):
+        if any(code == ENGLISH for code, _ in ranked[:_NEAR]) or 3 * cues >= len(common):
             return ENGLISH
         return str(best)
 
