@@ -27,9 +27,9 @@ _CODE = re.compile(r"[A-Za-z]{2,3}(?=$|[-_])")
 _SAMPLE = 300           # characters read: a title and the start of a summary say the language
 _SURE = 0.5             # the normalised probability above which a detector's answer stands alone
 _NEAR = 3               # English within the detector's first three answers wins an unsure call
-# The model's Nigerian Pidgin class takes short English headlines, confidently ("Tanker blast toll
-# climbs to 98 in Niger state") or not ("Gunmen kill 3"); Pidgin's words are English ones, so the
-# English rules are the right reading of both.
+# The model's Nigerian Pidgin class takes some short English headlines, sometimes with probability
+# above 0.5; Pidgin's words are English ones, so the English rules are the right reading of both
+# ("Gunmen kill 3" is called Pidgin, English 8th).
 _ENGLISH_LIKE = frozenset({"pcm"})
 # English function words and the commonest harm words: on an unsure call, a text a third of whose
 # common words are these is English ("A tornado struck Tulsa, OK, on Monday" is called Portuguese,
