@@ -1,11 +1,13 @@
 """Benchmark of the extract stage: start-up time, items/s on one core, peak memory.
 
-    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7]
+    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7] [--language fr] [--detect]
 
 Generates realistic feed items offline (title + a 2-4 sentence summary mixing casualty reports,
 sub-counts, running tolls, places with their many spellings, targeted communities and negatives such
 as aid deliveries, votes, anniversaries and money), then times `Extractor.extract` over all of them in
-this process (one core). Start-up is measured in a fresh interpreter: `import warnd.extract` plus
+this process (one core). `--language fr` generates French items of the same shapes (declared French,
+read through the French glossary); `--detect` leaves the language undeclared, so each item also pays
+for language detection. Start-up is measured in a fresh interpreter: `import warnd.extract` plus
 `load_extractor()`. Peak memory is the process's maximum resident set size after the run.
 """
 
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,63 +44,98 @@ SOURCES = ["a monitoring group said", "local officials said", "the health minist
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def _number(rng: random.Random) -> str:
+# Twelve item shapes per language: casualty reports, sub-counts, running tolls, displacement, abductions,
+# arrests, and negatives (aid, votes, anniversaries, money, ages, "X-led").
+EN_TEMPLATES = (
+    "Gunmen killed {hedge}{n} {victims} and wounded {m} others in {place} on {day}, {source}.",
+    "{Hedge}{n} {victims} were killed in {place} since {day}, most of them {community}s.",
+    "The death toll from the attack in {place} rose to {n}, including {m} children, {source}.",
+    "Shelling of {place} forced {hedge}{n} families from their homes this week.",
+    "Armed men abducted {n} {community} villagers near {place}, {source}.",
+    "Authorities in {place} said they had detained {n} people accused of looting.",
+    "Aid agencies delivered {n} tents and {trucks} trucks of food to {place}.",
+    "The council voted {votes} to {against} to extend the mission in {place}.",
+    "Residents of {place} marked the anniversary of the {year} massacre, in which {n} people were killed.",
+    "Donors pledged ${money} million for {place} at a conference on {day}.",
+    "A {age}-year-old boy was among {n} {victims} injured in {place} at 9 a.m.",
+    "The {community}-led forces said the situation in {place} was calm on {day}.",
+)
+FR_TEMPLATES = (
+    "Des hommes armés ont tué {hedge}{n} {victims} et en ont blessé {m} autres à {place} {day}, {source}.",
+    "{Hedge}{n} {victims} ont été tués à {place} depuis {day}, pour la plupart {community}.",
+    "Le bilan de l'attaque de {place} s'est alourdi à {n} morts, dont {m} enfants, {source}.",
+    "Les bombardements sur {place} ont contraint {hedge}{n} familles à fuir leurs maisons cette semaine.",
+    "Des hommes armés ont enlevé {n} villageois {community} près de {place}, {source}.",
+    "Les autorités de {place} ont indiqué avoir interpellé {n} personnes accusées de pillage.",
+    "Les agences humanitaires ont livré {n} tentes et {trucks} camions de vivres à {place}.",
+    "Le conseil a voté par {votes} voix contre {against} la prolongation de la mission à {place}.",
+    "Les habitants de {place} ont commémoré le massacre de {year}, au cours duquel {n} personnes avaient été tuées.",
+    "Les bailleurs ont promis {money} millions de dollars pour {place} lors d'une conférence {day}.",
+    "Un garçon de {age} ans figure parmi les {n} {victims} blessés à {place} à 9 heures.",
+    "Les forces dirigées par les {community} ont affirmé que la situation à {place} était calme {day}.",
+)
+
+
+class Vocabulary(NamedTuple):
+    templates: tuple[str, ...]
+    victims: list[str]
+    communities: list[str]
+    number_words: list[str]
+    sources: list[str]
+    days: list[str]
+    hedges: list[str]
+    group: str          # thousands separator
+    point: str          # decimal separator
+
+
+LANGUAGES = {
+    "en": Vocabulary(EN_TEMPLATES, VICTIMS, COMMUNITIES, NUMBER_WORDS, SOURCES, DAYS,
+                     ["", "", "at least ", "more than ", "about ", "some ", "up to ", "nearly "], ",", "."),
+    "fr": Vocabulary(FR_TEMPLATES,
+                     ["personnes", "civils", "villageois", "soldats", "policiers", "combattants", "enfants",
+                      "femmes", "fidèles", "agriculteurs", "membres des forces de sécurité", "habitants", "élèves"],
+                     ["alaouites", "chrétiens", "druzes", "kurdes", "peuls", "touaregs"],
+                     ["deux", "trois", "cinq", "sept", "une douzaine", "vingt-cinq", "neuf", "onze",
+                      "quatre-vingt-dix"],
+                     ["selon une ONG locale", "a indiqué la préfecture", "selon le ministère de la Santé",
+                      "selon des sources médicales", "a annoncé l'ONU", "ont raconté des habitants"],
+                     ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+                     ["", "", "au moins ", "plus de ", "environ ", "près de ", "jusqu'à "], " ", ","),
+}
+
+
+def _number(rng: random.Random, v: Vocabulary) -> str:
     roll = rng.random()
     if roll < 0.25:
-        return rng.choice(NUMBER_WORDS)
+        return rng.choice(v.number_words)
     if roll < 0.35:
-        return f"{rng.randint(1, 9)},{rng.randint(0, 999):03d}"
+        return f"{rng.randint(1, 9)}{v.group}{rng.randint(0, 999):03d}"
     if roll < 0.4:
-        return f"{rng.randint(1, 5)}.{rng.randint(1, 9)} million"
+        return f"{rng.randint(1, 5)}{v.point}{rng.randint(1, 9)} million"
     return str(rng.randint(2, 400))
 
 
-def _hedge(rng: random.Random) -> str:
-    return rng.choice(["", "", "at least ", "more than ", "about ", "some ", "up to ", "nearly "])
+def _sentence(rng: random.Random, v: Vocabulary) -> str:
+    hedge = rng.choice(v.hedges)
+    template = v.templates[rng.randrange(len(v.templates))]
+    return template.format(
+        place=rng.choice(PLACES), day=rng.choice(v.days), n=_number(rng, v), m=_number(rng, v),
+        victims=rng.choice(v.victims), community=rng.choice(v.communities), source=rng.choice(v.sources),
+        hedge=hedge, Hedge=hedge.capitalize(), trucks=rng.randint(10, 300), votes=rng.randint(5, 15),
+        against=rng.randint(0, 4), year=rng.randint(1980, 2016), money=rng.randint(1, 900), age=rng.randint(5, 17))
 
 
-def _sentence(rng: random.Random) -> str:
-    place = rng.choice(PLACES)
-    day = rng.choice(DAYS)
-    kind = rng.randrange(12)
-    n, m = _number(rng), _number(rng)
-    victims = rng.choice(VICTIMS)
-    community = rng.choice(COMMUNITIES)
-    source = rng.choice(SOURCES)
-    if kind == 0:
-        return f"Gunmen killed {_hedge(rng)}{n} {victims} and wounded {m} others in {place} on {day}, {source}."
-    if kind == 1:
-        return f"{_hedge(rng).capitalize()}{n} {victims} were killed in {place} since {day}, most of them {community}s."
-    if kind == 2:
-        return (f"The death toll from the attack in {place} rose to {n}, including {m} children, {source}.")
-    if kind == 3:
-        return f"Shelling of {place} forced {_hedge(rng)}{n} families from their homes this week."
-    if kind == 4:
-        return f"Armed men abducted {n} {community} villagers near {place}, {source}."
-    if kind == 5:
-        return f"Authorities in {place} said they had detained {n} people accused of looting."
-    if kind == 6:
-        return f"Aid agencies delivered {n} tents and {rng.randint(10, 300)} trucks of food to {place}."
-    if kind == 7:
-        return f"The council voted {rng.randint(5, 15)} to {rng.randint(0, 4)} to extend the mission in {place}."
-    if kind == 8:
-        return (f"Residents of {place} marked the anniversary of the {rng.randint(1980, 2016)} massacre, "
-                f"in which {n} people were killed.")
-    if kind == 9:
-        return f"Donors pledged ${rng.randint(1, 900)} million for {place} at a conference on {day}."
-    if kind == 10:
-        return f"A {rng.randint(5, 17)}-year-old boy was among {n} {victims} injured in {place} at 9 a.m."
-    return f"The {community}-led forces said the situation in {place} was calm on {day}."
-
-
-def make_items(count: int, seed: int) -> list[Item]:
-    """`count` realistic items, reproducible from `seed`."""
+def make_items(count: int, seed: int, language: str = "en", *, declared: bool = True) -> list[Item]:
+    """`count` realistic items in `language` (en, fr), reproducible from `seed`; `declared`: the item
+    says its language (as a feed does), else the extractor detects it."""
     rng = random.Random(seed)
+    vocabulary = LANGUAGES[language]
     items = []
     for i in range(count):
-        sentences = [_sentence(rng) for _ in range(rng.randint(2, 4))]
+        sentences = [_sentence(rng, vocabulary) for _ in range(rng.randint(2, 4))]
         title = sentences[0].rstrip(".")
-        items.append(Item(feed="bench", key=f"k{i}", title=title, summary=" ".join(sentences[1:])))
+        items.append(Item(feed="bench", key=f"k{i}", title=title, summary=" ".join(sentences[1:]),
+                          language=language if declared else None))
     return items
 
 
@@ -132,12 +170,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() after loading, as a daemon may")
+    parser.add_argument("--language", choices=["en", "fr"], default="en", help="the language of the items")
+    parser.add_argument("--detect", action="store_true", help="items declare no language: detect it")
     args = parser.parse_args()
 
     startup = startup_seconds()
     reference = reference_ms()
     extractor = load_extractor()
-    items = make_items(args.items, args.seed)
+    items = make_items(args.items, args.seed, args.language, declared=not args.detect)
+    if args.detect:
+        extractor.language_of("warm up")   # the detector's model loads on first use: not per item
     if args.freeze:
         gc.freeze()  # the gazetteer's ~100k long-lived objects leave the collector's full scans
     chars = sum(len(i.text) for i in items)
@@ -155,7 +197,7 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     rows = [
-        ("items", f"{len(items):,}"),
+        ("items", f"{len(items):,} ({args.language}, language {'detected' if args.detect else 'declared'})"),
         ("mean item length", f"{chars / len(items):.0f} chars"),
         ("figures found", f"{figures:,}"),
         ("throughput (1 core, CPU time)", f"{len(items) / cpu:,.0f} items/s"),

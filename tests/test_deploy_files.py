@@ -284,6 +284,7 @@ def test_every_metric_named_in_the_docs_exists(clock) -> None:
     m.feed_succeeded("f", clock.now())
     m.items_ingested("f", 1)
     m.extraction_time(0.001)
+    m.item_language("fr", True)
     m.evaluation_time(0.1)
     m.alert_fired("r", "high")
     m.delivery_done("c", "dead")

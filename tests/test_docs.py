@@ -35,8 +35,7 @@ def test_config_examples_load(where: str, text: str, tmp_path: Path) -> None:
 
 
 def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
-    gazetteer_block, _lexicon_block, _sources_block = yaml_blocks("docs/extraction.md")
-    where, text = gazetteer_block
+    where, text = yaml_blocks("docs/extraction.md")[0]
     path = tmp_path / "aliases.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([path], [])
@@ -45,7 +44,7 @@ def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
 
 
 def test_extraction_doc_lexicon_example_loads(tmp_path: Path) -> None:
-    _gazetteer_block, (where, text), _sources_block = yaml_blocks("docs/extraction.md")
+    where, text = yaml_blocks("docs/extraction.md")[1]
     path = tmp_path / "communities.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([], [path])
@@ -54,12 +53,27 @@ def test_extraction_doc_lexicon_example_loads(tmp_path: Path) -> None:
 
 
 def test_extraction_doc_sources_example_loads(tmp_path: Path) -> None:
-    *_, (where, text) = yaml_blocks("docs/extraction.md")
+    where, text = yaml_blocks("docs/extraction.md")[2]
     path = tmp_path / "sources.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([], [path])
     text = "KST said 14 civilians were killed in Beni. The tracker said 12 more died, Radio Okapi reported."
     assert [c.attributed_to for c in extractor.extract_text(text).casualties] == ["Kivu Security Tracker"] * 2, where
+
+
+def test_extraction_doc_language_example_loads(tmp_path: Path) -> None:
+    where, text = yaml_blocks("docs/extraction.md")[3]
+    path = tmp_path / "fr.yaml"
+    path.write_text(text, encoding="utf-8")
+    extractor = load_extractor([], [path])
+    signals = extractor.extract_text("Trois civils ont été fusillés à Gao par des jihadistes présumés.", language="fr")
+    assert [(c.kind.value, c.count, c.victims, c.location) for c in signals.casualties] == [
+        ("killed", 3, "civilians", "Gao")], where
+
+
+def test_bundled_operator_french_file_loads() -> None:
+    extractor = load_extractor([], [ROOT / "config" / "lexicons" / "fr.yaml"])
+    assert "fr" in extractor.reads
 
 
 def test_bundled_operator_sources_file_loads() -> None:

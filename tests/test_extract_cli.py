@@ -40,7 +40,7 @@ def test_extract_jsonl_shapes(extractor: Extractor) -> None:
                         "cumulative": False, "location": "Jableh", "part_of": None, "historical": False,
                         "estimate": False, "since": None, "scope": None, "attributed_to": None}],
         "locations": ["Jableh"], "targeted_groups": [], "region": "Latakia", "country": "Syria",
-        "is_casualty_report": True,
+        "is_casualty_report": True, "language": "en", "read": True,
     }
     assert b["casualties"][0]["location"] == "Suwayda" and b["region"] == "Suwayda"
     assert err.getvalue() == ""

@@ -300,3 +300,13 @@ async def test_error_text_never_carries_url_secrets(poller: Poller, http_server:
     finally:
         server.close()
     assert result.error and "SECRET" not in result.error and "SECRET" not in (result.state.last_error or "")
+
+
+async def test_declared_language_overrides_the_feeds_own(poller: Poller, tmp_path: Path) -> None:
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><language>en</language>'
+            '<item><title>Trois soldats tués à Gao</title><guid>g1</guid></item></channel></rss>')
+    (tmp_path / "fr.rss").write_text(body, encoding="utf-8")
+    own = await poller.poll(feed("fr.rss"), FeedState("f"))
+    assert own.items[0].language == "en"          # what the feed says of itself
+    declared = await poller.poll(feed("fr.rss", language="fr"), FeedState("f"))
+    assert declared.items[0].language == "fr"     # what the operator says wins

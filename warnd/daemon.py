@@ -65,9 +65,12 @@ class TimedExtractor:
     def extract(self, item: Item) -> Signals:
         started = self._clock.monotonic()
         try:
-            return self._inner.extract(item)
+            signals = self._inner.extract(item)
         finally:
             self._metrics.extraction_time(self._clock.monotonic() - started)
+        if signals.language is not None:   # read from text (structured items carry no language)
+            self._metrics.item_language(signals.language, signals.read)
+        return signals
 
 
 @dataclass(frozen=True, slots=True)

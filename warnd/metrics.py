@@ -12,6 +12,7 @@ Metrics (all prefixed `warnd_`):
 | `warnd_feed_poll_duration_seconds` | histogram | `outcome` |
 | `warnd_items_ingested_total` | counter | `feed` |
 | `warnd_extraction_seconds` | histogram | — (per item) |
+| `warnd_items_by_language_total` | counter | `language` (ISO 639-1, `und`), `read` (`true`; `false`: a language warnd does not read, so no figures) |
 | `warnd_rule_evaluation_seconds` | histogram | — (per evaluation cycle) |
 | `warnd_alerts_fired_total` | counter | `rule`, `severity` |
 | `warnd_outbox_deliveries` | gauge | `status` (`pending`, `sent`, `dead`, `silenced`) |
@@ -101,6 +102,13 @@ _EXTRACT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 _EVALUATE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
+def _language_label(language: str | None) -> str:
+    """A bounded label: a 2-3 letter code, else "und" (a feed's free text must not grow the series)."""
+    if language and 2 <= len(language) <= 3 and language.isascii() and language.isalpha():
+        return language.lower()
+    return "und"
+
+
 class Metrics:
     """The metrics of one warnd process, in a registry of its own."""
 
@@ -116,6 +124,8 @@ class Metrics:
                               registry=r)
         self._extract = Histogram("warnd_extraction_seconds", "Time to extract the signals of one item.",
                                   buckets=_EXTRACT_BUCKETS, registry=r)
+        self._languages = Counter("warnd_items_by_language", "Items extracted, by language and whether warnd "
+                                  "reads it (read=false: no figures looked for).", ["language", "read"], registry=r)
         self._evaluate = Histogram("warnd_rule_evaluation_seconds", "Time of one evaluation of all rules.",
                                    buckets=_EVALUATE_BUCKETS, registry=r)
         self._alerts = Counter("warnd_alerts_fired", "Alerts recorded, by rule and severity.", ["rule", "severity"],
@@ -163,6 +173,10 @@ class Metrics:
     def extraction_time(self, seconds: float) -> None:
         """Record the extraction time of one item."""
         self._extract.observe(max(0.0, seconds))
+
+    def item_language(self, language: str | None, read: bool) -> None:
+        """Count one item read from text in `language`; `read` False: warnd does not read it."""
+        self._languages.labels(_language_label(language), "true" if read else "false").inc()
 
     # ---- rules and alerts ---------------------------------------------------------------------
 

@@ -135,6 +135,8 @@ class Poller:
         items = outcome.items
         if feed.replay:
             items = replay_shift(items, self._clock.now())
+        if feed.language:   # the operator knows the feed's language better than the feed does
+            items = tuple(dataclasses.replace(item, language=feed.language) for item in items)
         return self._succeeded(feed, state, now, latency_s, result, items, outcome.warnings)
 
     def _jittered(self, base_s: float) -> timedelta:

@@ -95,6 +95,8 @@ class Signals:
     country: str | None = None
     actors: tuple[str, ...] = ()
     event_type: str | None = None
+    language: str | None = None     # the language the item was read in (None: structured, not read from text)
+    read: bool = True               # False: a language warnd does not read; no figures were looked for
 
     @property
     def is_casualty_report(self) -> bool:

@@ -58,6 +58,9 @@ class FeedSettings(_Model):
     enabled: bool = True
     mapping: FieldMapping | None = None
     replay: bool = Field(False, description="shift item dates so the newest item is 'now' (demos, path tests)")
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
+                                 description="the language of the feed's items (fr, ar-SY): overrides the "
+                                             "feed's own; without either, each item's language is detected")
     headers: dict[str, str] = {}
 
     @field_validator("name")

@@ -15,6 +15,8 @@ finds it without a checkout (package data: `extract/data/*.tsv`, `extract/data/*
 - `places.yaml` — hand-curated camps, neighbourhoods, crossings and towns that conflict reporting names.
 - `lexicon.yaml` — communities and the context words that decide targeting; names that are not places;
   demonyms.
+- `lang_fr.yaml` — the French glossary (glossary.py); operators extend it with a lexicon file that
+  says `language: fr` (config/lexicons/fr.yaml).
 - `sources.yaml` — known sources of figures (the Syrian Observatory, OCHA, ...) and relays (Reuters),
   read with the lexicon: operators extend it in `config/lexicons/sources.yaml`.
 
@@ -26,7 +28,9 @@ Modules: `tokens` (one linear tokeniser, sentences), `numbers` (digits, words, r
 (sentences about the past),
 `casualties` + `casualty_words` (figures), `gazetteer` + `places` (place data and resolution),
 `lexicon` + `communities` (targeting), `toll_scope` + `attribution` (what a figure counts: since, scope,
-source), `extractor` (the stage), `jsonl` (`warnd extract`),
+source), `language` (the language of an item: declared or detected), `glossary` (a language's words in
+the English vocabulary of the shared rules; French in `data/lang_fr.yaml`), `arabic` (Arabic
+normalisation, groundwork), `extractor` (the stage), `jsonl` (`warnd extract`),
 `evaluation` (`warnd eval-extract`).
 """
 

@@ -13,7 +13,9 @@ does not score the historical figures the extractor emits. On matched pairs the 
 that match each other, or both are null). `since`, `scope` and `attributed_to` are scored the same
 way where a gold casualty carries them (`since` as an ISO date, `scope` compared like locations,
 `attributed_to` without case); a gold line's optional `published` is the item's date the extractor
-resolves relative dates against. Each gold line's optional `classes` (the error classes of
+resolves relative dates against, and its optional `lang` the language it is read in (detected
+without it). A file of items in several languages is scored as a whole, then per language. Each gold
+line's optional `classes` (the error classes of
 extract-error-classes.md it exercises) gets its own casualty-pair tally.
 """
 
@@ -28,7 +30,7 @@ from typing import Any, TextIO
 
 from warnd.extract.extractor import Extractor
 from warnd.extract.gazetteer import name_key
-from warnd.extract.jsonl import published_of, signals_to_json, text_of
+from warnd.extract.jsonl import declared_language, published_of, signals_to_json, text_of
 
 
 @dataclass(slots=True)
@@ -213,7 +215,7 @@ def write_report(report: Report, out: TextIO, *, worst: int = 15, errors: bool =
     out.write(f"\nis_casualty_report accuracy: {report.report_flag[True] / flag_total if flag_total else 1.0:.3f}\n")
     out.write(f"negative items: {report.negatives}; with a false casualty: {report.negatives_with_casualties}; "
               f"false casualties on them: {report.false_casualties_on_negatives}\n")
-    if report.errors:
+    if report.errors and worst > 0:
         out.write(f"\nworst errors (top {min(worst, len(report.errors))} of {len(report.errors)} items):\n")
         for count, item_id, notes in report.errors[:worst]:
             out.write(f"  {item_id} ({count}):\n")
@@ -268,10 +270,19 @@ def eval_extract(gold_path: Path, extractor: Extractor, out: TextIO, *, errors: 
         gold = read_jsonl(gold_path)
         texts = [text_of(g) for g in gold]
         dates = [published_of(g) for g in gold]
+        languages = [declared_language(g) for g in gold]
     except (OSError, ValueError) as e:
         out.write(f"eval-extract: {e}\n")
         return 2
-    pred = [signals_to_json(g.get("id"), extractor.extract_text(t, published=d))
-            for g, t, d in zip(gold, texts, dates, strict=True)]
+    pred = [signals_to_json(g.get("id"), extractor.extract_text(t, published=d, language=lang))
+            for g, t, d, lang in zip(gold, texts, dates, languages, strict=True)]
     write_report(score(gold, pred), out, errors=errors)
+    by_language: dict[str, list[int]] = {}
+    for k, p in enumerate(pred):
+        by_language.setdefault(str(p["language"]), []).append(k)
+    if len(by_language) > 1:   # a file of several languages: each one's scores after the whole file's
+        for language, indexes in sorted(by_language.items()):
+            read = "" if all(pred[k]["read"] for k in indexes) else ", not read"
+            out.write(f"\n=== language {language} ({len(indexes)} items{read})\n")
+            write_report(score([gold[k] for k in indexes], [pred[k] for k in indexes]), out, worst=0)
     return 0

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from warnd.config.loader import read_yaml
 from warnd.extract import toll_scope
 from warnd.extract.attribution import CUE_WORDS, attribute, find_cues
 from warnd.extract.casualties import Figure, find_figures
@@ -18,6 +19,8 @@ from warnd.extract.casualty_list import NO_FACTS, TollFacts, casualty_list
 from warnd.extract.communities import find_targeted
 from warnd.extract.events import attack_type
 from warnd.extract.gazetteer import Entry, Gazetteer, load_gazetteer
+from warnd.extract.glossary import Glossary, is_glossary, load_glossaries
+from warnd.extract.language import ENGLISH, Detector, item_language
 from warnd.extract.lexicon import Lexicon, load_lexicon
 from warnd.extract.places import PlaceMention, find_places
 from warnd.extract.tokens import Token, sentences, tokenize
@@ -38,31 +41,52 @@ class Extractor:
 
     gazetteer: Gazetteer
     lexicon: Lexicon
+    glossaries: Mapping[str, Glossary] = field(default_factory=dict)   # the languages read besides English
+    detector: Detector = field(default_factory=Detector, compare=False)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The languages this extractor reads (ISO 639-1 codes)."""
+        return frozenset({ENGLISH, *self.glossaries})
+
+    def language_of(self, text: str, declared: str | None = None) -> str:
+        """The language `text` is read in: `declared` (a feed's or the operator's), else detected."""
+        return item_language(declared, text, self.detector)
 
     def extract(self, item: Item) -> Signals:
-        """The signals of one item; structured items keep theirs, gaining region/country if missing."""
+        """The signals of one item; structured items keep theirs, gaining region/country if missing.
+        An item in a language warnd does not read gives no signals, only its language and `read=False`."""
         if item.signals is not None:
             return self._complete(item.signals)
+        language = self.language_of(item.text, item.language)
+        if language not in self.reads:
+            return Signals(language=language, read=False)
         if item.published_at is None:
-            return self._extract(item.text, published=None)
+            return self._extract(item.text, published=None, language=language)
         shift = _replay_delta(item) if item.notes else None
         if shift is None:
-            return self._extract(item.text, published=item.published_at.date())
+            return self._extract(item.text, published=item.published_at.date(), language=language)
         # a replayed recording: "since Thursday" means the Thursday before the recorded date, moved
         # by the same shift as the item (a weekday of the shifted date would name another day)
-        signals = self._extract(item.text, published=(item.published_at - shift).date())
+        signals = self._extract(item.text, published=(item.published_at - shift).date(), language=language)
         moved = tuple(dataclasses.replace(c, since=c.since + timedelta(days=shift.days)) if c.since else c
                       for c in signals.casualties)
         return dataclasses.replace(signals, casualties=moved)
 
-    def extract_text(self, text: str, *, published: date | None = None) -> Signals:
+    def extract_text(self, text: str, *, published: date | None = None, language: str | None = None) -> Signals:
         """The signals of a bare text (no title/summary split); `published` is the item's date, which
-        relative dates ("since Thursday") resolve against (without it they give no `since`)."""
-        return self._extract(text, published=published)
+        relative dates ("since Thursday") resolve against (without it they give no `since`);
+        `language` its declared language (detected when None)."""
+        lang = self.language_of(text, language)
+        if lang not in self.reads:
+            return Signals(language=lang, read=False)
+        return self._extract(text, published=published, language=lang)
 
-    def _extract(self, text: str, *, published: date | None) -> Signals:
+    def _extract(self, text: str, *, published: date | None, language: str) -> Signals:
         published_year = published.year if published is not None else None
         tokens = tokenize(text)
+        if language != ENGLISH:
+            tokens = self.glossaries[language].apply(tokens)
         spans = sentences(tokens, text)
         mentions = find_places(tokens, self.gazetteer, self.lexicon, spans)
         figures = find_figures(tokens, spans, published_year=published_year)
@@ -78,7 +102,8 @@ class Extractor:
         region, country = _main_region(casualties, mentions)
         places = self._with_scopes(places, casualties, country)
         return Signals(casualties=casualties, places=places, targeted_groups=groups, region=region,
-                       country=country, event_type=attack_type(tokens) if casualties else None)
+                       country=country, event_type=attack_type(tokens) if casualties else None,
+                       language=language)
 
     def _with_scopes(self, places: tuple[Place, ...], casualties: Sequence[Casualty],
                      country: str | None) -> tuple[Place, ...]:
@@ -153,12 +178,16 @@ def _replay_delta(item: Item) -> timedelta | None:
 
 
 def load_extractor(gazetteer_files: Sequence[Path] = (), lexicon_files: Sequence[Path] = ()) -> Extractor:
-    """An extractor with the bundled gazetteer and lexicon, plus operator files on top.
+    """An extractor with the bundled gazetteer, lexicon and language glossaries, plus operator files on
+    top. A lexicon file that says `language:` is a language's glossary (glossary.py), any other a
+    community lexicon (lexicon.py).
 
     Raises:
         ConfigError: a bad operator file, with file:line:col for each problem.
     """
-    return Extractor(load_gazetteer(gazetteer_files), load_lexicon(lexicon_files))
+    docs = [read_yaml(p) for p in lexicon_files]
+    return Extractor(load_gazetteer(gazetteer_files), load_lexicon([d for d in docs if not is_glossary(d)]),
+                     load_glossaries([d for d in docs if is_glossary(d)]))
 
 
 def _unique_places(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:

@@ -28,7 +28,21 @@ def signals_to_json(item_id: Any, signals: Signals) -> dict[str, Any]:
         "region": signals.region,
         "country": signals.country,
         "is_casualty_report": signals.is_casualty_report,
+        "language": signals.language,
+        "read": signals.read,
     }
+
+
+def declared_language(obj: dict[str, Any]) -> str | None:
+    """The line's declared language: `lang` (the labelled corpora's field) or `language` (an item's).
+
+    Raises:
+        ValueError: when it is there but is not a string.
+    """
+    value = obj.get("lang", obj.get("language"))
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"'lang' must be a language code such as \"fr\", not {value!r}")
 
 
 def text_of(obj: Any) -> str:
@@ -88,11 +102,12 @@ def extract_jsonl(src: TextIO, dst: TextIO, extractor: Extractor, *, err: TextIO
         try:
             text = text_of(obj)
             published = published_of(obj)
+            language = declared_language(obj)
         except ValueError as e:
             failed += 1
             err.write(f"line {number}: {e}\n")
             continue
-        signals = extractor.extract_text(text, published=published)
+        signals = extractor.extract_text(text, published=published, language=language)
         dst.write(json.dumps(signals_to_json(obj.get("id"), signals), ensure_ascii=False) + "\n")
     if failed:
         err.write(f"{failed} line(s) failed\n")

@@ -159,13 +159,14 @@ def _validate(doc: LocatedYaml) -> _LexiconModel | list[Problem]:
         return located_problems(doc, _LexiconModel, e)
 
 
-def load_lexicon(files: Sequence[Path] = ()) -> Lexicon:
+def load_lexicon(files: Sequence[Path | LocatedYaml] = ()) -> Lexicon:
     """The bundled lexicon plus operator files.
 
     Raises:
         ConfigError: every problem in the operator files, each with file:line:col.
     """
-    docs = [bundled_yaml("lexicon.yaml"), bundled_yaml("sources.yaml")] + [read_yaml(p) for p in files]
+    docs = [bundled_yaml("lexicon.yaml"), bundled_yaml("sources.yaml")] \
+        + [read_yaml(p) if isinstance(p, Path) else p for p in files]
     forms: dict[tuple[str, ...], str] = {}
     worship: dict[str, str] = {}
     sets: dict[str, set[str]] = {k: set() for k in ("victim_nouns", "party_nouns", "target_before",

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from warnd.extract.tokens import Token, adjacent
@@ -71,7 +72,6 @@ class NumberMention(NamedTuple):
 
 
 _MAX_DIGITS = 13          # more is not a casualty count, and float("9" * 400) is inf
-_MAX_NUMBER_WORDS = 8     # "hundred hundred hundred ..." must not grow a huge integer
 
 
 def _digits(tok: Token) -> tuple[float, bool] | None:
@@ -88,39 +88,74 @@ def _digits(tok: Token) -> tuple[float, bool] | None:
     return float(text), False
 
 
-def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | None:
-    """Parse number words starting at token i: "twenty-five", "two hundred", "a dozen", "two dozen"."""
-    low = tokens[i].low
-    if low in {"a", "one"} and i + 1 < stop and tokens[i + 1].low == "dozen":
-        return 12, i + 2
-    if low == "a" and i + 1 < stop and tokens[i + 1].low in {"million", "thousand", "hundred"}:
-        return _SCALES[tokens[i + 1].low], i + 2   # "a million", "half a million" (halved by the caller)
-    if low == "a":
-        return None
+_MAX_NUMBER_WORDS = 8     # "hundred hundred hundred ..." must not grow a huge integer
+
+
+class NumberWords(NamedTuple):
+    """A language's number words (folded), read by `word_number`: units and tens add ("twenty-five",
+    "soixante-dix"), a scale multiplies what is before it ("two hundred", "trois mille")."""
+
+    units: Mapping[str, int]
+    tens: Mapping[str, int]
+    scales: Mapping[str, int]
+    multipliers: Mapping[str, int] = {}      # "two dozen"
+    joiners: frozenset[str] = frozenset()    # "vingt et un": a joiner before a unit or a `ones` word
+    ones: frozenset[str] = frozenset()       # "un": 1 only after a joiner (else it is an article)
+    after_scale: frozenset[str] = frozenset()  # "two hundred and five": a joiner only after a scale
+    scale_alone: bool = False                # "cent personnes", "mille morts": a scale is a number alone
+    tens_multiply: bool = False              # "quatre-vingts": a tens word right after a unit multiplies it
+    limit: int = _MAX_NUMBER_WORDS           # words read at most ("hundred hundred ..." must stay small)
+
+
+ENGLISH_WORDS = NumberWords(_UNITS, _TENS, _SCALES, {"dozen": 12}, after_scale=frozenset({"and"}))
+
+
+def word_number(tokens: Sequence[Token], i: int, stop: int, words: NumberWords) -> tuple[int, int] | None:
+    """The value of the number words at tokens[i:] and the index after them, or None."""
     total = 0
     current = 0
     j = i
     seen = False
-    while j < stop and j - i < _MAX_NUMBER_WORDS:
+    last_unit = False
+    joined = False
+    while j < stop and j - i < words.limit:
         w = tokens[j].low
-        if w in _UNITS:
-            current += _UNITS[w]
-        elif w in _TENS:
-            current += _TENS[w]
-        elif w == "dozen" and seen:
-            current *= 12
-        elif w in _SCALES and seen:
-            if _SCALES[w] == 100:
-                current *= 100
+        if joined and w in words.ones:
+            current += 1
+            last_unit = True
+        elif w in words.units:
+            current += words.units[w]
+            last_unit = True
+        elif w in words.tens:
+            if words.tens_multiply and last_unit and 2 <= current <= 9:
+                current *= words.tens[w]
             else:
-                total += current * _SCALES[w]
+                current += words.tens[w]
+            last_unit = False
+        elif w in words.multipliers and seen:
+            current *= words.multipliers[w]
+        elif w in words.scales and (seen or words.scale_alone):
+            scale = words.scales[w]
+            base = current if current or not words.scale_alone else 1
+            if scale == 100:
+                current = base * 100
+            else:
+                total += base * scale
                 current = 0
+            last_unit = False
         elif w == "-" and seen and j + 1 < stop and adjacent(tokens[j - 1], tokens[j]) \
-                and tokens[j + 1].low in _UNITS and adjacent(tokens[j], tokens[j + 1]):
+                and adjacent(tokens[j], tokens[j + 1]) \
+                and (tokens[j + 1].low in words.units or (words.tens_multiply and tokens[j + 1].low in words.tens)):
             j += 1
             continue
-        elif w == "and" and seen and j + 1 < stop and (tokens[j + 1].low in _UNITS or tokens[j + 1].low in _TENS) \
-                and j > 0 and tokens[j - 1].low in _SCALES:
+        elif w in words.after_scale and seen and j + 1 < stop \
+                and (tokens[j + 1].low in words.units or tokens[j + 1].low in words.tens) \
+                and j > 0 and tokens[j - 1].low in words.scales:
+            j += 1
+            continue
+        elif w in words.joiners and seen and j + 1 < stop \
+                and (tokens[j + 1].low in words.units or tokens[j + 1].low in words.ones):
+            joined = True
             j += 1
             continue
         else:
@@ -130,6 +165,18 @@ def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | No
     if not seen:
         return None
     return total + current, j
+
+
+def _word_number(tokens: list[Token], i: int, stop: int) -> tuple[int, int] | None:
+    """Parse number words starting at token i: "twenty-five", "two hundred", "a dozen", "two dozen"."""
+    low = tokens[i].low
+    if low in {"a", "one"} and i + 1 < stop and tokens[i + 1].low == "dozen":
+        return 12, i + 2
+    if low == "a" and i + 1 < stop and tokens[i + 1].low in {"million", "thousand", "hundred"}:
+        return _SCALES[tokens[i + 1].low], i + 2   # "a million", "half a million" (halved by the caller)
+    if low == "a":
+        return None
+    return word_number(tokens, i, stop, ENGLISH_WORDS)
 
 
 # Hedges by their last word, so most numbers are settled by one dict lookup.

@@ -47,6 +47,7 @@ def signals_to_json(signals: Signals) -> dict[str, Any]:
         "places": [{"name": p.name, "level": p.level, "region": p.region, "country": p.country} for p in signals.places],
         "targeted_groups": list(signals.targeted_groups), "region": signals.region, "country": signals.country,
         "actors": list(signals.actors), "event_type": signals.event_type,
+        "language": signals.language, "read": signals.read,
     }
 
 
@@ -64,7 +65,7 @@ def signals_from_json(data: dict[str, Any]) -> Signals:
         places=tuple(Place(**p) for p in data.get("places", ())),
         targeted_groups=tuple(data.get("targeted_groups", ())),
         region=data.get("region"), country=data.get("country"), actors=tuple(data.get("actors", ())),
-        event_type=data.get("event_type"),
+        event_type=data.get("event_type"), language=data.get("language"), read=data.get("read", True),
     )
 
 
