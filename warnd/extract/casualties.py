@@ -106,6 +106,11 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     cues = not (W.CUMULATIVE_WORDS.isdisjoint(words) and _PAIR_FIRSTS.isdisjoint(words))
     modal = not MODAL_WORDS.isdisjoint(words)
     after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
+    shapes: dict[int, str] = {}
+    if not (_SUBJECT_OPENERS.isdisjoint(words) and _BARE_CUES.isdisjoint(words)):
+        shapes = singular_subjects(lows)  # "A teacher was shot dead", "Another was wounded", "Gunmen kill teacher"
+        if shapes:
+            after_verb = sorted({*after_verb, *shapes})
     starts = number_starts(tokens)
     published_year = reference_year(tokens, starts, published_year)
     retrospective = False          # an earlier sentence of the item looked back at past events
@@ -118,10 +123,10 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
                 and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
             continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
-        single_at = sorted(_in_span(after_verb, lo, hi) + _in_span(after_and, lo, hi)) \
+        single_at = sorted({*_in_span(after_verb, lo, hi), *_in_span(after_and, lo, hi)}) \
             if after_verb or after_and else []
         found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, populated,
-                                  retrospective, prior, single_at, "all" in words, cues, modal)
+                                  retrospective, prior, single_at, "all" in words, cues, modal, shapes)
         retrospective = retrospective or looked_back
         if looked_back or (history and not W.HISTORY_WORDS.isdisjoint(sentence_words)):
             for f in found:
@@ -138,7 +143,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                       offset: int, starts: list[int], populated: bool,
                       retrospective: bool = False, prior: tuple[int, Figure] | None = None,
                       single_at: Sequence[int] = (), appositions: bool = False, cues: bool = True,
-                      modal: bool = True) -> list[Figure]:
+                      modal: bool = True, shapes: dict[int, str] | None = None) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
@@ -146,7 +151,9 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     mentions = find_numbers(tokens, lo, hi, starts)
     if single_at:
         taken = {m.start for m in mentions}
-        singles = [NumberMention(1, k, k + 1, k, Qualifier.EXACT, "article") for k in single_at if k not in taken]
+        # a bare noun is its own phrase ("kill teacher": the mention is empty, the noun starts at k)
+        singles = [NumberMention(1, k, k if shapes and shapes.get(k) == "bare" else k + 1, k, Qualifier.EXACT,
+                                 "article") for k in single_at if k not in taken]
         mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
         if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
@@ -154,7 +161,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
         head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
-        if head == "not-people" or (mention.written == "article" and (
+        alone = shapes is not None and shapes.get(mention.start) == "alone"  # "Another was wounded"
+        if head == "not-people" or (mention.written == "article" and not alone and (
                 head is None or W.is_plural_person(tokens[head_index].low if head_index is not None else ""))):
             continue  # "killed a bill", "wounded his pride", "killed his children": one person noun only
         drafts.append(Draft(mention, head, head_index, np_end))
@@ -267,6 +275,58 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
         elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
             after_and.append(k)  # "and a general", "seven farmers together with a village official"
     return after_verb, after_and
+
+
+_SUBJECT_OPENERS = frozenset({"was", "is", "has", "had", "died"})
+_SUBJECT_COPULAS = frozenset({"was", "is", "has", "had"})
+# a determiner after these is inside another phrase ("the son of a farmer", "in an attack")
+_NOT_SUBJECT_AFTER = frozenset({"of", "in", "on", "at", "by", "for", "from", "with", "to", "into", "as", "like",
+                                "than", "near", "against", "about", "over", "under", "through", "toward",
+                                "towards", "across", "behind", "inside", "outside"})
+_SUBJECT_REACH = 9   # tokens from "a" to its copula: "a 12 year old boy was", "an off-duty police officer was"
+_STATE_REACH = 4     # tokens from the copula to the state word: "was later shot dead"
+_HEADLINE_BREAKS = frozenset({".", ":", "|", "—", "–", "!", "?"})
+# Singular person nouns, for "Gunmen kill teacher" and "Soldier killed in ambush": a headline drops the article
+SINGULAR_PERSONS = frozenset(w for w in W.VICTIM_CLASS if not W.is_plural_person(w) and not w.endswith("s")
+                             and w not in {"police", "army", "military", "security", "personnel", "staff",
+                                           "crew", "aid", "dozen", "family", "household", "faction", "militia",
+                                           "gang", "druze", "fulani", "masalit", "dogon", "rohingya", "asylum",
+                                           "auxiliary", "people", "others", "victim"})
+_BARE_CUES = SINGULAR_PERSONS
+
+
+def singular_subjects(lows: list[str]) -> dict[int, str]:
+    """One victim as the subject of a state, or a headline's bare noun, by position: "A teacher was shot
+    dead" and "an aid worker has been abducted" ("article": the determiner), "Another was wounded"
+    ("alone"), "Gunmen kill teacher" / "Soldier killed in ambush" ("bare": the noun). Count 1, exact
+    (class C4); the attachment still has to find the state word in the clause."""
+    shapes: dict[int, str] = {}
+    n = len(lows)
+    for k, w in enumerate(lows):
+        if w in {"a", "an"}:
+            if k > 0 and lows[k - 1] in _NOT_SUBJECT_AFTER:
+                continue
+            for j in range(k + 2, min(n - 1, k + _SUBJECT_REACH)):
+                low = lows[j]
+                if low in _SUBJECT_COPULAS:
+                    if any(x in W.STATE_WORDS or x in {"gunned", "among"} for x in lows[j + 1:j + _STATE_REACH]):
+                        shapes[k] = "article"
+                    break
+                if low in {",", ";", "said", "says", "and", "or", "who", "which", "that", "."} or (
+                        low[:1].isdigit() and lows[j + 1] not in {"-", "year", "years"}):
+                    break  # another clause, or a number (not an age: "a 12-year-old boy")
+        elif w == "another":
+            if k + 1 < n and lows[k + 1] in _SUBJECT_OPENERS:
+                shapes[k] = "alone"
+        elif w in SINGULAR_PERSONS and k < n - 1:
+            before = lows[k - 1] if k > 0 else "."
+            if (before in _SINGLE_TRIGGERS and (k < 2 or lows[k - 2] not in _SINGULAR_DETERMINERS | {"the"})) or (
+                    before in _HEADLINE_BREAKS and lows[k + 1] in _BARE_STATES):
+                shapes[k] = "bare"
+    return shapes
+
+
+_BARE_STATES = frozenset(W.STATE_WORDS) | {"shot", "gunned", "hacked", "beaten", "stabbed", "burned", "burnt"}
 
 
 def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:

@@ -138,7 +138,7 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "humanitarians", "officials", "lawmakers", "politicians", "leaders", "chiefs",
                     "ministers", "judges", "lawyers", "activists", "bloggers", "reporters", "diplomats",
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
-                    "casualties", "humans", "lives", "souls"})
+                    "casualties", "humans", "lives", "souls", "suspects"})
 OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters",
                                        "cooks", "cleaners", "barbers", "masons", "bakers", "labourers", "weavers",
                                        "artisans", "truckers", "boatmen", "ferrymen", "woodcutters"})
