@@ -173,6 +173,26 @@ FIGURES = [
     pytest.param("Gunmen kill teacher in Cauca", [C(K.KILLED, 1)], id="headline-bare-object"),
     pytest.param("Soldier killed in ambush near Gao", [C(K.KILLED, 1, victims="security forces")],
                  id="headline-bare-subject"),
+    # kinds said by a verb phrase or a nominal, not a state word
+    pytest.param("Two policemen were gunned down at a checkpoint.", [C(K.KILLED, 2, victims="security forces")],
+                 id="gunned-down"),
+    pytest.param("Gunmen mowed down 30 worshippers.", [C(K.KILLED, 30)], id="mowed-down-object"),
+    pytest.param("The army said 45 militants were neutralised.", [C(K.KILLED, 45, victims="fighters")],
+                 id="neutralised"),
+    pytest.param("About 35 people sustained injuries.", [C(K.INJURED, 35, Q.ABOUT)], id="sustained-injuries"),
+    pytest.param("Forty-two people suffered gunshot wounds.", [C(K.INJURED, 42)], id="suffered-wounds"),
+    pytest.param("Seven people were rushed to hospital.", [C(K.INJURED, 7)], id="rushed-to-hospital"),
+    pytest.param("Nearly 40,000 people have sought refuge in neighbouring Chad.",
+                 [C(K.DISPLACED, 40_000, Q.ABOUT)], id="sought-refuge"),
+    pytest.param("Authorities ordered the evacuation of 25,000 residents.",
+                 [C(K.DISPLACED, 25_000, victims="civilians")], id="evacuation-of"),
+    pytest.param("The disappearance of 43 students remains unsolved.",
+                 [C(K.MISSING, 43, victims="civilians")], id="disappearance-of"),
+    pytest.param("The deaths of 12 migrants were reported.", [C(K.KILLED, 12)], id="deaths-of"),
+    pytest.param("Three aid workers were among the victims.", [C(K.KILLED, 3, victims="civilians")],
+                 id="among-the-victims"),
+    pytest.param("The Red Crescent said it treated 11 people, including three with gunshot wounds.",
+                 [C(K.INJURED, 11), C(K.INJURED, 3)], id="treated-for-wounds"),
 ]
 
 
@@ -230,6 +250,10 @@ NOT_CASUALTIES = [
     pytest.param("A car bomb exploded near the market.", id="singular-thing"),
     pytest.param("A spokesman said the road was closed.", id="singular-speaker"),
     pytest.param("The son of a farmer was elected mayor.", id="singular-inside-phrase"),
+    pytest.param("The hospital treated 60 patients for malaria.", id="treated-for-illness"),
+    pytest.param("Engineers neutralised 12 explosive devices.", id="neutralised-devices"),
+    pytest.param("The massacre of 1994 left 800,000 dead.", id="event-of-year"),
+    pytest.param("Ukraine said its air defences had gunned down nothing but 48 drones.", id="drones-not-gunned"),
 ]
 
 

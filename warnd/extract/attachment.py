@@ -105,6 +105,50 @@ _OBJECT_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "ad
 _QUOTES = frozenset({'"', "“", "‘", "'"})
 
 
+GUNNED = frozenset({"gunned", "mowed"})   # "were gunned down", "mowed down 30 protesters"
+_HARMS = INJURIES | {"injury", "wound", "wounds", "burn"}
+_SUFFERED = frozenset({"sustained", "suffered", "suffering", "sustaining", "received", "receiving", "sustain",
+                       "suffer"})
+_TAKEN_TO = frozenset({"rushed", "taken", "admitted", "airlifted", "brought", "evacuated", "transported",
+                       "ferried", "transferred"})
+_HOSPITAL = frozenset({"hospital", "hospitals", "clinic", "clinics"})
+_SHELTER = frozenset({"refuge", "shelter", "sanctuary"})
+_SOUGHT = frozenset({"sought", "seeking", "seek", "taken", "took", "taking", "found", "sheltering"})
+
+
+def injuries_after(tokens: list[Token], start: int, hi: int) -> bool:
+    """A harm to the body in the few tokens after a figure: "treated 11 people for injuries", "..., including
+    three with gunshot wounds" (not "treated 60 patients for malaria")."""
+    for k in range(start, min(hi, start + 8)):
+        if tokens[k].low in _HARMS:
+            return True
+        if tokens[k].text in {";", "."}:
+            return False
+    return False
+
+
+def _hospital_after(tokens: list[Token], k: int, hi: int) -> bool:
+    """ "rushed to hospital", "taken to a local clinic", "admitted to Gao hospital"."""
+    if not (k + 1 < hi and tokens[k + 1].low in {"to", "into"}):
+        return False
+    return any(tokens[j].low in _HOSPITAL for j in range(k + 2, min(hi, k + 5)))
+
+
+def _state_phrase(tokens: list[Token], k: int, hi: int) -> CasualtyKind | None:
+    """A kind said by a verb phrase rather than a state word: "sustained injuries", "suffered gunshot
+    wounds", "were rushed to hospital", "have sought refuge in Chad", "were gunned down"."""
+    low = tokens[k].low
+    if low in _SUFFERED and any(tokens[j].low in _HARMS for j in range(k + 1, min(hi, k + 4))):
+        return CasualtyKind.INJURED
+    if low in _TAKEN_TO and _hospital_after(tokens, k, hi):
+        return CasualtyKind.INJURED
+    if low in _SOUGHT and k + 1 < hi and tokens[k + 1].low in _SHELTER:
+        return CasualtyKind.DISPLACED
+    if low == "down" and k > 0 and tokens[k - 1].low in GUNNED:
+        return CasualtyKind.KILLED
+    return None
+
+
 def flee_after(tokens: list[Token], start: int, hi: int) -> bool:
     for k in range(start, min(hi, start + 8)):
         low = tokens[k].low
@@ -124,6 +168,10 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
     while k < limit:
         t = tokens[k]
         low = t.low
+        if low in _STATE_PHRASE_STARTS:
+            phrase = _state_phrase(tokens, k, hi)
+            if phrase is not None:
+                return phrase, k
         if t.kind == "num":
             nxt_kind = t
             d.coord_next = k > 0 and tokens[k - 1].low in {"and", "or"} and nxt_kind is not None
@@ -204,6 +252,9 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
                 nxt_tok = tokens[k + 1]
                 if nxt_tok.low in {"the", "those"} and k + 2 < hi and tokens[k + 2].low in W.STATE_WORDS:
                     return W.STATE_WORDS[tokens[k + 2].low], k + 2
+                if nxt_tok.low == "the" and k + 2 < hi and tokens[k + 2].low in {"victims", "casualties"}:
+                    # "Three aid workers were among the victims": the harm last named, else deaths
+                    return _kind_before(tokens, k) or CasualtyKind.KILLED, k + 2
             k += 1
             continue
         if (low.endswith("ed") or low.endswith("ing")) and not (k + 1 < hi and tokens[k + 1].low in W.VICTIM_CLASS):
@@ -226,6 +277,7 @@ def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
     return False
 
 
+_STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down"}
 JOINS = frozenset({"or", "and"})
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
 from warnd.extract.attachment import (
+    GUNNED,
     JOINS,
     RELEASE_VERBS,
     TO_DEATH,
@@ -31,6 +32,7 @@ from warnd.extract.attachment import (
     Draft,
     disjunction,
     flee_after,
+    injuries_after,
     state_after,
     toll_before,
     toll_victims,
@@ -334,7 +336,8 @@ def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
 
 
 _NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
-                       "kidnapping", "killing"})
+                       "kidnapping", "killing", "death", "deaths", "disappearance", "disappearances", "evacuation",
+                       "displacement"})
 # "beat a trader to death": a verb that kills only with "to death" after its object (the attachment
 # then needs that phrase, so "beat a trader" alone gives nothing)
 _SINGLE_TRIGGERS = (frozenset(W.ACTIVE_VERBS) - _NOMINALS) | (TO_DEATH - {"worked", "frozen", "bled"})
@@ -432,7 +435,11 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             break
 
     verb_index = verb_before(tokens, m, lo)
-    if verb_index is not None and tokens[verb_index].low in RELEASE_VERBS:
+    if verb_index is not None and tokens[verb_index].low in {"treated", "treating"} \
+            and injuries_after(tokens, d.np_end, hi):
+        # "the Red Crescent treated 11 people, including three with gunshot wounds": treated for harm
+        d.kind, d.how, d.anchor = CasualtyKind.INJURED, "active", verb_index
+    elif verb_index is not None and tokens[verb_index].low in RELEASE_VERBS:
         d.blocked = True
         return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
     if d.parent is not None and drafts[d.parent].blocked:
@@ -478,8 +485,9 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             if any(x is not None and x.kind == CasualtyKind.KIDNAPPED
                    for x in (prev, prior[1] if prior is not None else None)):
                 d.kind, d.how, d.anchor = CasualtyKind.KIDNAPPED, "active", verb_index
-        elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
-            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
+        elif (verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot") or (
+                verb == "down" and verb_index > lo and tokens[verb_index - 1].low in GUNNED):
+            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index  # "shot dead 4", "gunned down 6"
         elif verb in {"and", ",", "with"} and prev is not None and prev.kind is not None \
                 and _coordinated(tokens, prev, verb_index) \
                 and (verb != "," or prev.how in {"active", "toll"}):

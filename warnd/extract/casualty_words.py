@@ -18,22 +18,28 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
                      "shot", "shooting", "beheaded", "claimed", "claiming", "martyred", "cost", "costing",
                      "hanged", "hanging", "lynched", "assassinated",
+                     # military usage: "troops neutralised 12 terrorists" (a person noun is needed, below)
+                     "neutralised", "neutralized", "neutralising", "neutralizing",
+                     "deaths", "death",
                      # nominals before "of": "the killing of 11", "the summary execution of at least 12"
                      "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
                      "hurt", "hurting", "maimed"], K.INJURED),
     **dict.fromkeys(["abducted", "abducting", "abduct", "abducts", "kidnapped", "kidnapping", "kidnap",
                      "kidnaps", "kidnaped", "seized", "seizing", "abduction", "kidnapping"], K.KIDNAPPED),
+    # nominals before "of", like "the killing of 11": "the disappearance of 43 students"
+    **dict.fromkeys(["disappearance", "disappearances"], K.MISSING),
     # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
                      "detains", "apprehended", "apprehending"], K.ARRESTED),
     **dict.fromkeys(["displaced", "displacing", "displace", "displaces", "uprooted", "uprooting",
-                     "evacuated", "evacuating", "expelled", "expelling", "expel"], K.DISPLACED),
+                     "evacuated", "evacuating", "expelled", "expelling", "expel", "evacuation",
+                     "displacement"], K.DISPLACED),
 }
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
 NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing", "cost",
-                          "costing"})
+                          "costing", "neutralised", "neutralized", "neutralising", "neutralizing"})
 ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED, "buried": K.KILLED,
                                                 "burying": K.KILLED, "buries": K.KILLED}
 
@@ -42,7 +48,8 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "dead", "died", "die", "dies", "executed", "slain", "murdered", "massacred",
                      "perished", "beheaded", "drowned", "lynched", "fatalities", "deaths", "bodies",
                      "corpses", "dying", "killing", "martyred", "martyrs", "electrocuted", "incinerated",
-                     "asphyxiated", "suffocated", "hanged", "assassinated", "executions"], K.KILLED),
+                     "asphyxiated", "suffocated", "hanged", "assassinated", "executions", "neutralised",
+                     "neutralized"], K.KILLED),
     **dict.fromkeys(["injured", "wounded", "hurt", "injuries", "maimed", "hospitalised", "hospitalized"],
                     K.INJURED),
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
@@ -292,5 +299,7 @@ CASUALTY_VOCABULARY = frozenset(
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
        "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
        "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
-       "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away"}
+       "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away",
+       # "sustained injuries", "rushed to hospital", "sought refuge", "gunned down": see attachment.state_after
+       "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds"}
 )

@@ -79,7 +79,10 @@ _PAST_VERBS = frozenset({"killed", "left", "claimed", "displaced", "uprooted", "
 
 
 def _names_event(tokens: list[Token], i: int, hi: int) -> bool:
-    """A year before an event noun, maybe with one word between: "2014 massacre", "2011 arson attack"."""
+    """A year before an event noun, maybe with one word between: "2014 massacre", "2011 arson attack";
+    or after it: "the massacre of 1994", "the floods of 1998"."""
+    if i >= 2 and tokens[i - 1].low == "of" and tokens[i - 2].low in _EVENTS:
+        return True
     return any(tokens[k].low in _EVENTS for k in range(i + 1, min(hi, i + 3)))
 
 
