@@ -548,6 +548,26 @@ FRAMES = [
     pytest.param("Three children crossed the road and were hit by a truck.", [], id="crossing-a-road"),
     pytest.param("Troops raided Jenin and its refugee camp, arresting 25 people.", [F(K.ARRESTED, 25)],
                  id="its-is-no-person"),
+    pytest.param("Officials said 25 people were killed, including 10 soldiers and 15 civilians.",
+                 [F(K.KILLED, 25), F(K.KILLED, 10, "security forces", part_of=0),
+                  F(K.KILLED, 15, "civilians", part_of=0)], id="coordinated-parts-both-part-of"),
+    pytest.param("Dozens of people, including 12 children, were killed.", [F(K.KILLED, 12, "children")],
+                 id="part-of-a-vague-total"),
+    pytest.param("Jihadists killed 21 people at a wedding in Sakoira, in the Tillaberi region, the defence "
+                 "ministry said, 18 civilians and three soldiers guarding the ceremony.",
+                 [F(K.KILLED, 21), F(K.KILLED, 18, "civilians", part_of=0),
+                  F(K.KILLED, 3, "security forces", part_of=0)], id="list-after-place-and-attribution"),
+    pytest.param("Troops detained 48 people in raids across the north, the Prisoners' Society said: 19 in "
+                 "Kidal, 15 in Gao and 14 in Menaka.",
+                 [F(K.ARRESTED, 48), F(K.ARRESTED, 19, part_of=0), F(K.ARRESTED, 15, part_of=0),
+                  F(K.ARRESTED, 14, part_of=0)], id="distribution-after-possessive-source"),
+    pytest.param("Eleven farm workers fell victim to an air strike on an orchard near Baalbek on Monday, "
+                 "eight men and three boys.",
+                 [F(K.KILLED, 11, "civilians"), F(K.KILLED, 8, part_of=0), F(K.KILLED, 3, "children", part_of=0)],
+                 id="trailing-list-after-long-phrase"),
+    pytest.param("Dead: 12. Injured: 40.", [F(K.KILLED, 12), F(K.INJURED, 40)], id="labels"),
+    pytest.param("The attack killed 30 people in the town, the governor said, 12 of whom were children.",
+                 [F(K.KILLED, 30), F(K.KILLED, 12, "children", part_of=0)], id="of-whom-after-attribution"),
 ]
 
 

@@ -223,6 +223,16 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
                 k = resume
                 limit = min(hi, k + 8)
                 continue
+            h = d.mention.hedge_start
+            if t.text == "," and not skipped_aside and k + 1 < hi and h >= 2 and tokens[h - 1].low == "including" \
+                    and tokens[h - 2].text == "," and (tokens[k + 1].low in _ASIDE_RESUME
+                                                        or tokens[k + 1].low in W.STATE_WORDS):
+                # "Dozens of people, including 12 children, were killed": the figure is the aside, and the
+                # clause it interrupts resumes after it
+                skipped_aside = True
+                k += 1
+                limit = min(hi, k + 8)
+                continue
             if t.text == "," and not skipped_aside:
                 # "Three people, including a child, were killed": step over one aside to its verb
                 close = next((j for j in range(k + 1, min(hi, k + 14)) if tokens[j].text in {",", ";", "."}), None)
@@ -321,6 +331,9 @@ def toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tupl
     if link < lo or tokens[link].low not in _TOLL_LINKS:
         if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in _STRONG_TOLL:
             return CasualtyKind.KILLED, link - 1
+        if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in W.HEAD_KIND \
+                and (link - 1 == lo or tokens[link - 2].text in {",", ";"}):
+            return W.HEAD_KIND[tokens[link - 1].low], link - 1  # a label: "Dead: 12. Injured: 40."
         return None
     if tokens[link].low == "to" and link - 1 >= lo and tokens[link - 1].low in {"bringing", "brings", "bring",
                                                                                  "raising", "raises"}:

@@ -496,8 +496,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             d.cumulative = d.cumulative or prev.cumulative
             if state is None:
                 d.kind, d.how, d.anchor = prev.kind, prev.how, prev.anchor
-                if prev.how == "subcount" and d.parent is None:
-                    d.parent = prev.parent
+                if prev.parent is not None and d.parent is None:
+                    d.parent = prev.parent  # "including 10 soldiers and 15 civilians": both are parts
                 d.outer_parent = prev.outer_parent
     if d.kind is None:
         state = state_after(tokens, d, hi)
