@@ -25,7 +25,7 @@ _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
                          "totaled", "now", "climbed", "rose", "risen", "jumped",
                          # the bare forms, after a modal: "could exceed 500", "may surpass 400,000"
-                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"}) | W.GROWTH_VERBS
+                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass", "be"}) | W.GROWTH_VERBS
 
 
 _STRONG_TOLL = frozenset({"toll", "tally"})
@@ -146,6 +146,13 @@ def _state_phrase(tokens: list[Token], k: int, hi: int) -> CasualtyKind | None:
         return CasualtyKind.DISPLACED
     if low == "down" and k > 0 and tokens[k - 1].low in GUNNED:
         return CasualtyKind.KILLED
+    if low in {"rounded", "picked"} and k + 1 < hi and tokens[k + 1].low == "up":
+        return CasualtyKind.ARRESTED  # "200 people had been rounded up"
+    if low == "sheltering" and k + 1 < hi and tokens[k + 1].low in {"in", "at", "inside", "under"}:
+        return CasualtyKind.DISPLACED  # "7,000 people are sheltering in schools"
+    if low == "hands" and k >= 2 and tokens[k - 1].low == "the" and tokens[k - 2].low == "in" \
+            and k + 1 < hi and tokens[k + 1].low == "of":
+        return CasualtyKind.KIDNAPPED  # "19 fishermen remain in the hands of the rebels"
     return None
 
 
@@ -287,7 +294,7 @@ def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
     return False
 
 
-_STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down"}
+_STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down", "rounded", "picked", "hands"}
 JOINS = frozenset({"or", "and"})
 
 

@@ -120,7 +120,8 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
         sentence_words = lows[lo:hi]
-        if W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) or (
+        if (W.CASUALTY_VOCABULARY.isdisjoint(sentence_words)
+                and (prior is None or _OF_TOTAL_WORDS.isdisjoint(sentence_words))) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
                 and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
@@ -213,6 +214,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     return out
 
 
+_OF_TOTAL_WORDS = frozenset({"them", "those", "whom"})   # "Twelve of them were women" breaks down a total before
 _PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
 _SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her", "their"})
 _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
@@ -420,9 +422,15 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
                 if d.parent is not None and drafts[i - 1].parent is not None and words[0] != "of":
                     d.parent = drafts[i - 1].parent if words[0] == "with" else i - 1
             break
+    of_total = False   # "N of them / of the dead" with no figure before it in the sentence
     for words in (W.SUBCOUNT_AFTER if m.end < hi and tokens[m.end].low == "of" else ()):
         k = len(words)
-        if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
+        if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)):
+            if prev is None:
+                if d.head is None:  # "Eleven of the dead were children": a part of a total stated before
+                    d.head = _predicate_class(tokens, m.end + k, hi)
+                of_total = True
+                break
             d.parent = i - 1
             d.cumulative = prev.cumulative
             d.of_parent_victims = True
@@ -519,7 +527,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
     if prev is None and prior is not None and d.parent is None and d.kind in (None, prior[1].kind) \
-            and _opens_breakdown(tokens, lo, m.hedge_start):
+            and (of_total or _opens_breakdown(tokens, lo, m.hedge_start)):
         # "Casualties include 11 policemen and ...", "Of those, 683 were children": the sentence breaks
         # down the total stated before it
         index, total = prior
