@@ -179,6 +179,10 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
             phrase = _state_phrase(tokens, k, hi)
             if phrase is not None:
                 return phrase, k
+        if low in _PASSIVE_TAKEN and tokens[k - 1].low in _PASSIVE_AUX:
+            held = _held_like_before(tokens, d)
+            if held is not None:
+                return held, k
         if t.kind == "num":
             nxt_kind = t
             d.coord_next = k > 0 and tokens[k - 1].low in {"and", "or"} and nxt_kind is not None
@@ -292,6 +296,24 @@ def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
         if tokens[j].text in {",", ";", "."}:
             return False
     return False
+
+
+_PASSIVE_TAKEN = frozenset({"seized", "taken", "held", "captured", "grabbed", "snatched"})
+_PASSIVE_AUX = frozenset({"were", "was", "been", "being", "are", "is"})
+_CAPTIVITY = frozenset({CasualtyKind.KIDNAPPED, CasualtyKind.ARRESTED})
+
+
+def _held_like_before(tokens: list[Token], d: Draft) -> CasualtyKind | None:
+    """ "Another 11 were seized the next day", "Another 35 were held in the port city": a light passive
+    that continues an abduction or a detention named before it in the item takes its kind. The figure
+    must count people ("20 rifles were seized" is no figure)."""
+    h = d.mention.hedge_start
+    more = (h > 0 and tokens[h - 1].low in {"another", "further"}) \
+        or (d.mention.end < len(tokens) and tokens[d.mention.end].low in {"more", "others", "other"})
+    if d.head == "not-people" or (d.head is None and not more):
+        return None
+    kind = _kind_before(tokens, h)
+    return kind if kind in _CAPTIVITY else None
 
 
 _STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down", "rounded", "picked", "hands"}

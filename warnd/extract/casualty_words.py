@@ -301,5 +301,5 @@ CASUALTY_VOCABULARY = frozenset(
        "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
        "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away",
        # "sustained injuries", "rushed to hospital", "sought refuge", "gunned down": see attachment.state_after
-       "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds", "sheltering", "hands"}
+       "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds", "sheltering", "hands", "taken", "grabbed", "snatched"}
 )
