@@ -108,8 +108,8 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     cues = not (W.CUMULATIVE_WORDS.isdisjoint(words) and _PAIR_FIRSTS.isdisjoint(words))
     modal = not MODAL_WORDS.isdisjoint(words)
     after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
-    shapes: dict[int, str] = {}
-    if not (_SUBJECT_OPENERS.isdisjoint(words) and _BARE_CUES.isdisjoint(words)):
+    shapes: dict[int, tuple[str, int]] = {}
+    if not (_SUBJECT_GATE.isdisjoint(words) and _BARE_CUES.isdisjoint(words)):
         shapes = singular_subjects(lows)  # "A teacher was shot dead", "Another was wounded", "Gunmen kill teacher"
         if shapes:
             after_verb = sorted({*after_verb, *shapes})
@@ -146,7 +146,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                       offset: int, starts: list[int], populated: bool,
                       retrospective: bool = False, prior: tuple[int, Figure] | None = None,
                       single_at: Sequence[int] = (), appositions: bool = False, cues: bool = True,
-                      modal: bool = True, shapes: dict[int, str] | None = None) -> list[Figure]:
+                      modal: bool = True, shapes: dict[int, tuple[str, int]] | None = None) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
@@ -155,8 +155,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     if single_at:
         taken = {m.start for m in mentions}
         # a bare noun is its own phrase ("kill teacher": the mention is empty, the noun starts at k)
-        singles = [NumberMention(1, k, k if shapes and shapes.get(k) == "bare" else k + 1, k, Qualifier.EXACT,
-                                 "article") for k in single_at if k not in taken]
+        singles = [NumberMention(1, k, k if shapes and shapes.get(k, ("", -1))[0] == "bare" else k + 1, k,
+                                 Qualifier.EXACT, "article") for k in single_at if k not in taken]
         mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
         if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
@@ -164,7 +164,10 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
         head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
-        alone = shapes is not None and shapes.get(mention.start) == "alone"  # "Another was wounded"
+        shape, person = shapes.get(mention.start, ("", -1)) if shapes else ("", -1)
+        alone = shape == "alone"  # "Another was wounded"
+        if head is None and person >= 0 and mention.written == "article":
+            head, head_index, np_end = "people", person, person + 1  # "a schoolteacher was shot dead"
         if head == "not-people" or (mention.written == "article" and not alone and (
                 head is None or W.is_plural_person(tokens[head_index].low if head_index is not None else ""))):
             continue  # "killed a bill", "wounded his pride", "killed his children": one person noun only
@@ -299,35 +302,62 @@ SINGULAR_PERSONS = frozenset(w for w in W.VICTIM_CLASS if not W.is_plural_person
 _BARE_CUES = SINGULAR_PERSONS
 
 
-def singular_subjects(lows: list[str]) -> dict[int, str]:
+def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int]]:
     """One victim as the subject of a state, or a headline's bare noun, by position: "A teacher was shot
-    dead" and "an aid worker has been abducted" ("article": the determiner), "Another was wounded"
-    ("alone"), "Gunmen kill teacher" / "Soldier killed in ambush" ("bare": the noun). Count 1, exact
-    (class C4); the attachment still has to find the state word in the clause."""
-    shapes: dict[int, str] = {}
+    dead" and "an aid worker has been abducted" ("article": the determiner), "A mother and her son were
+    killed" (a coordinated subject), "Another was wounded" ("alone"), "Gunmen kill teacher" / "Soldier
+    killed in ambush" ("bare": the noun). With each shape, the index of a head noun the lists lack but
+    whose form names a person ("a schoolteacher was shot dead", "a district commissioner was killed"),
+    else -1. Count 1, exact (class C4); the attachment still has to find the state word in the clause."""
+    shapes: dict[int, tuple[str, int]] = {}
     n = len(lows)
     for k, w in enumerate(lows):
         if w in {"a", "an"}:
             if k > 0 and lows[k - 1] in _NOT_SUBJECT_AFTER:
                 continue
+            coordinated = False
             for j in range(k + 2, min(n - 1, k + _SUBJECT_REACH)):
                 low = lows[j]
-                if low in _SUBJECT_COPULAS:
-                    if any(x in W.STATE_WORDS or x in {"gunned", "among"} for x in lows[j + 1:j + _STATE_REACH]):
-                        shapes[k] = "article"
+                if low in _SUBJECT_COPULAS or (coordinated and low in {"were", "have"}):
+                    after = lows[j + 1:j + _STATE_REACH]
+                    if any(x in W.STATE_WORDS or x in {"gunned", "among"} for x in after):
+                        head = j - 1 if not coordinated and _person_form(lows[j - 1]) \
+                            and not _PERSON_STATES.isdisjoint(after) else -1
+                        shapes[k] = ("article", head)
                     break
+                if low in _INTRANSITIVE_DEATHS:
+                    shapes[k] = ("article", -1)  # "A soldier died", "A mother and her three children drowned"
+                    break
+                if low == "and" and not coordinated:
+                    coordinated = True
+                    continue
                 if low in {",", ";", "said", "says", "and", "or", "who", "which", "that", "."} or (
                         low[:1].isdigit() and lows[j + 1] not in {"-", "year", "years"}):
                     break  # another clause, or a number (not an age: "a 12-year-old boy")
         elif w == "another":
             if k + 1 < n and lows[k + 1] in _SUBJECT_OPENERS:
-                shapes[k] = "alone"
+                shapes[k] = ("alone", -1)
         elif w in SINGULAR_PERSONS and k < n - 1:
             before = lows[k - 1] if k > 0 else "."
             if (before in _SINGLE_TRIGGERS and (k < 2 or lows[k - 2] not in _SINGULAR_DETERMINERS | {"the"})) or (
                     before in _HEADLINE_BREAKS and lows[k + 1] in _BARE_STATES):
-                shapes[k] = "bare"
+                shapes[k] = ("bare", -1)
     return shapes
+
+
+_INTRANSITIVE_DEATHS = frozenset({"died", "drowned", "perished", "dies"})
+_SUBJECT_GATE = _SUBJECT_OPENERS | _INTRANSITIVE_DEATHS | {"were", "have"}
+# states only a person is in: a head noun the lists lack may stand for one victim before them
+_PERSON_STATES = frozenset({"killed", "shot", "murdered", "abducted", "kidnapped", "arrested", "detained",
+                            "wounded", "injured", "beheaded", "lynched", "executed", "assassinated", "slain",
+                            "gunned", "hacked", "stabbed"})
+_PERSON_ENDINGS = ("er", "or", "ist", "ian", "man", "ant", "ent", "ee", "ess")
+
+
+def _person_form(word: str) -> bool:
+    """A singular noun shaped like a person's role: schoolteacher, commissioner, physician, headman."""
+    return len(word) > 4 and word.isalpha() and word.endswith(_PERSON_ENDINGS) and word not in W.NOT_PEOPLE \
+        and not word.endswith(("ers", "ors", "ists", "ians", "ants", "ents", "ees"))
 
 
 _BARE_STATES = frozenset(W.STATE_WORDS) | {"shot", "gunned", "hacked", "beaten", "stabbed", "burned", "burnt"}

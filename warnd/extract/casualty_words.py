@@ -103,7 +103,12 @@ RELATIVES = frozenset({"son", "brother", "father", "grandfather", "uncle", "neph
                        "engineer", "official", "chief", "elder", "pilgrim", "worshipper", "monk", "nun",
                        "cleric", "activist", "lawyer", "judge", "mayor", "councillor", "politician",
                        "businessman", "contractor", "tourist", "passenger", "vendor", "guard", "commander",
-                       "general", "colonel", "captain", "lieutenant", "sergeant"})
+                       "general", "colonel", "captain", "lieutenant", "sergeant", "bodyguard", "headman",
+                       "headteacher", "schoolteacher", "midwife", "catechist", "seminarian", "bishop", "deacon",
+                       "magistrate", "prosecutor", "senator", "governor", "commissioner", "lawmaker", "legislator",
+                       "cameraman", "photographer", "lecturer", "professor", "surgeon", "physician", "pharmacist",
+                       "ranger", "chairman", "chairwoman", "grandson", "stepson", "stepfather", "neighbour",
+                       "neighbor", "farmhand", "labourer", "laborer", "rancher", "businesswoman", "suspect"})
 SECURITY = frozenset({"soldiers", "soldier", "troops", "servicemen", "police", "policemen", "policeman",
                       "policewomen", "officers", "officer", "guards", "guard", "gendarmes", "gendarme",
                       "peacekeepers", "peacekeeper", "marines", "conscripts", "recruits", "paratroopers",
