@@ -267,6 +267,8 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
         if low in {"left", "abandoned", "lost", "fled"} and k + 2 < hi \
                 and tokens[k + 1].low in {"their", "his", "her", "the"} and tokens[k + 2].low in HOMES:
             return CasualtyKind.DISPLACED, k  # "have left their homes", "600 families had left the town"
+        if low == "and" and k + 1 < hi and tokens[k + 1].low in _VAGUE_SUBJECTS:
+            return None  # "200 passengers had been on board and dozens were still missing": a new subject
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:
@@ -298,6 +300,7 @@ def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
     return False
 
 
+_VAGUE_SUBJECTS = frozenset({"dozens", "hundreds", "thousands", "scores", "many", "several", "some", "most"})
 _PASSIVE_TAKEN = frozenset({"seized", "taken", "held", "captured", "grabbed", "snatched"})
 _PASSIVE_AUX = frozenset({"were", "was", "been", "being", "are", "is"})
 _CAPTIVITY = frozenset({CasualtyKind.KIDNAPPED, CasualtyKind.ARRESTED})

@@ -170,6 +170,11 @@ def attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> None
             e.cumulative = d.cumulative
             e.of_parent_victims = True
         i = found.members[-1] + 1
+
+
+def attach_elliptical(tokens: list[Token], hi: int, drafts: list[Draft]) -> None:
+    """ "31 died in El Obeid, 17 in Bara and 10 in Um Rawaba", "46 deaths in Mozambique and 21 in Malawi":
+    the verb or kind noun is left out of the later items, which take the figure's before them."""
     for n in range(1, len(drafts)):
         e, p = drafts[n], drafts[n - 1]
         if e.kind is None and e.head is None and p.kind is not None and _elliptical(tokens, e.mention, hi):
@@ -273,4 +278,4 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
     """ ", 17 in Bara" / "and 10 in Um Rawaba": a bare number, then a place, after a list mark."""
     before = tokens[m.hedge_start - 1].low if m.hedge_start > 0 else ""
     return before in {",", "and", ";"} and m.end + 1 < hi and tokens[m.end].low in {"in", "at", "from"} \
-        and tokens[m.end + 1].text[:1].isupper()
+        and tokens[m.end + 1].text[:1].isupper() and tokens[m.end + 1].low not in W.MONTHS

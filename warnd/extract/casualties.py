@@ -38,7 +38,13 @@ from warnd.extract.attachment import (
     toll_victims,
     verb_before,
 )
-from warnd.extract.breakdowns import LIST_MARKS, attach_bracketed, attach_breakdowns, bare_in_brackets
+from warnd.extract.breakdowns import (
+    LIST_MARKS,
+    attach_bracketed,
+    attach_breakdowns,
+    attach_elliptical,
+    bare_in_brackets,
+)
 from warnd.extract.discourse import carry_tolls
 from warnd.extract.figure_phrase import CLAUSE_BREAKS, SEGMENT_BREAKS, noun_phrase
 from warnd.extract.history import (
@@ -189,6 +195,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     if any(tokens[d.mention.hedge_start - 1].text in LIST_MARKS for d in drafts[1:]):
         attach_breakdowns(tokens, hi, drafts)
         attach_bracketed(tokens, lo, hi, drafts)
+    if len(drafts) > 1:
+        attach_elliptical(tokens, hi, drafts)
     for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
@@ -276,8 +284,10 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
         before = lows[k - 1]
         participle = before in _NOMINALS and before.endswith("ing") and k >= 2 \
             and lows[k - 2] not in {"the", "a", "an", "this", "that", "his", "her", "their"}
-        if before in _SINGLE_TRIGGERS or participle or (before == "dead" and lows[k - 2] == "shot"):
-            # ", killing a taxi driver" (a participle), not "the killing of a ..." (a noun)
+        nominal = before == "of" and k >= 3 and lows[k - 2] in _NOMINALS and lows[k - 3] == "the"
+        if before in _SINGLE_TRIGGERS or participle or nominal or (before == "dead" and lows[k - 2] == "shot"):
+            # ", killing a taxi driver" (a participle, not "the killing a"), and a nominal's object
+            # after "of": "the killing of a Tamil journalist", "the abduction of a priest"
             after_verb.append(k)
         elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
             after_and.append(k)  # "and a general", "seven farmers together with a village official"

@@ -150,7 +150,8 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "humanitarians", "officials", "lawmakers", "politicians", "leaders", "chiefs",
                     "ministers", "judges", "lawyers", "activists", "bloggers", "reporters", "diplomats",
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
-                    "casualties", "humans", "lives", "souls", "suspects"})
+                    "casualties", "humans", "lives", "souls", "suspects", "neighbours", "neighbors",
+                    "firefighters", "rescuers"})
 OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters",
                                        "cooks", "cleaners", "barbers", "masons", "bakers", "labourers", "weavers",
                                        "artisans", "truckers", "boatmen", "ferrymen", "woodcutters"})
