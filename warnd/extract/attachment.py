@@ -146,6 +146,13 @@ def _state_phrase(tokens: list[Token], k: int, hi: int) -> CasualtyKind | None:
         return CasualtyKind.DISPLACED
     if low == "down" and k > 0 and tokens[k - 1].low in GUNNED:
         return CasualtyKind.KILLED
+    if low in {"swept", "washed", "carried"} and k + 1 < hi and tokens[k + 1].low == "away" \
+            and tokens[k - 1].low in _PASSIVE_AUX:  # not "the people swept away by the floods" (a modifier)
+        return CasualtyKind.MISSING  # "12 people were swept away by the flood"
+    if low == "held" and k + 2 < hi and ((tokens[k + 1].low == "for" and tokens[k + 2].low == "questioning")
+                                         or (tokens[k + 1].low == "in" and tokens[k + 2].low in {"custody",
+                                                                                                "detention"})):
+        return CasualtyKind.ARRESTED  # "14 suspects had been held for questioning"
     if low in {"rounded", "picked"} and k + 1 < hi and tokens[k + 1].low == "up":
         return CasualtyKind.ARRESTED  # "200 people had been rounded up"
     if low == "sheltering" and k + 1 < hi and tokens[k + 1].low in {"in", "at", "inside", "under"}:
@@ -159,8 +166,8 @@ def _state_phrase(tokens: list[Token], k: int, hi: int) -> CasualtyKind | None:
 def flee_after(tokens: list[Token], start: int, hi: int) -> bool:
     for k in range(start, min(hi, start + 8)):
         low = tokens[k].low
-        if low in {"flee", "fled", "leave", "homes", "evacuate"}:
-            return True
+        if low in {"flee", "fled", "leave", "homes", "evacuate"} or (low in HOMES and tokens[k - 1].low in _OWNERS):
+            return True  # "forced 2,000 from their homes", "pushed 1.5 million people from their villages"
         if tokens[k].text in {";", "."}:
             return False
     return False
@@ -300,6 +307,7 @@ def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
     return False
 
 
+_OWNERS = frozenset({"their", "his", "her", "the", "its"})
 _VAGUE_SUBJECTS = frozenset({"dozens", "hundreds", "thousands", "scores", "many", "several", "some", "most"})
 _PASSIVE_TAKEN = frozenset({"seized", "taken", "held", "captured", "grabbed", "snatched"})
 _PASSIVE_AUX = frozenset({"were", "was", "been", "being", "are", "is"})
@@ -319,7 +327,8 @@ def _held_like_before(tokens: list[Token], d: Draft) -> CasualtyKind | None:
     return kind if kind in _CAPTIVITY else None
 
 
-_STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down", "rounded", "picked", "hands"}
+_STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down", "rounded", "picked", "hands", "swept", "washed",
+                                                           "carried", "held"}
 JOINS = frozenset({"or", "and"})
 
 

@@ -289,8 +289,10 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
             # ", killing a taxi driver" (a participle, not "the killing a"), and a nominal's object
             # after "of": "the killing of a Tamil journalist", "the abduction of a priest"
             after_verb.append(k)
-        elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
-            after_and.append(k)  # "and a general", "seven farmers together with a village official"
+        elif before in {"and", "including"} or (before == "with" and lows[k - 2] in {"along", "together"}):
+            # "and a general", "seven farmers together with a village official"; "including a nurse and
+            # four children" (a singular part is no entry, but the part coordinated with it is one)
+            after_and.append(k)
     return after_verb, after_and
 
 

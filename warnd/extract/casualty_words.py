@@ -29,6 +29,8 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
                      "kidnaps", "kidnaped", "seized", "seizing", "abduction", "kidnapping"], K.KIDNAPPED),
     # nominals before "of", like "the killing of 11": "the disappearance of 43 students"
     **dict.fromkeys(["disappearance", "disappearances"], K.MISSING),
+    # "the flood swept away 12 people" (the object must be people: "swept away 40 homes" is not)
+    **dict.fromkeys(["swept", "washed"], K.MISSING),
     # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
                      "detains", "apprehended", "apprehending"], K.ARRESTED),
@@ -39,7 +41,8 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
 NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing", "cost",
-                          "costing", "neutralised", "neutralized", "neutralising", "neutralizing"})
+                          "costing", "neutralised", "neutralized", "neutralising", "neutralizing", "swept",
+                          "washed"})
 ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED, "buried": K.KILLED,
                                                 "burying": K.KILLED, "buries": K.KILLED}
 
@@ -163,7 +166,7 @@ def _singular(word: str) -> str | None:
         return word[:-3] + "man"           # fishermen -> fisherman, herdsmen -> herdsman
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"             # paramilitaries -> paramilitary
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
         return word[:-1]                   # shepherds -> shepherd, nurses -> nurse
     return None
 
@@ -307,5 +310,6 @@ CASUALTY_VOCABULARY = frozenset(
        "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
        "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away",
        # "sustained injuries", "rushed to hospital", "sought refuge", "gunned down": see attachment.state_after
-       "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds", "sheltering", "hands", "taken", "grabbed", "snatched"}
+       "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds", "sheltering", "hands", "taken", "grabbed", "snatched",
+       "pushed", "pushing", "swept", "washed", "carried"}
 )

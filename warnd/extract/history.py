@@ -65,8 +65,10 @@ def history_span(tokens: list[Token], lo: int, hi: int, published_year: int | No
             if named_event and (past or ended or retrospective) and _past_verb_follows(tokens, i, hi):
                 # "The 2014 assault on the district killed 5,000": the year's event is the subject
                 return _segment_start(tokens, lo, i), _clause_end(tokens, i, hi)
-            if past and before == "in":
-                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
+            if past and (before == "in" or (before == "the" and named_event and i - 2 >= lo
+                                            and tokens[i - 2].low in {"in", "during"})):
+                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982" / "... in the 1983
+                # riots": the year's clause is history
                 a = _segment_start(tokens, lo, i)
                 return a, _clause_end(tokens, i, hi)
     return hi, hi
