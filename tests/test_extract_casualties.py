@@ -594,7 +594,7 @@ FRAMES = [
                  [F(K.KILLED, 18), F(K.KILLED, 4, "children", part_of=0)], id="part-after-a-singular-part"),
     pytest.param("Gunmen killed a Muslim cleric and his two sons in their home in Jos.",
                  [F(K.KILLED, 1), F(K.KILLED, 2)], id="his-two-sons-is-two"),
-    pytest.param("The drought has pushed 1.5 million people from their villages.", [F(K.DISPLACED, 1_500_000)],
+    pytest.param("The drought has pushed 1.5 million people from their villages.", [F(K.DISPLACED, 1_500_000, cumulative=True)],
                  id="pushed-from-villages"),
     pytest.param("The flood swept away 12 people near Kasese; five bodies have been recovered.",
                  [F(K.MISSING, 12), F(K.KILLED, 5)], id="swept-away"),
