@@ -114,7 +114,7 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     cues = not (W.CUMULATIVE_WORDS.isdisjoint(words) and _PAIR_FIRSTS.isdisjoint(words))
     modal = not MODAL_WORDS.isdisjoint(words)
     after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
-    shapes: dict[int, tuple[str, int]] = {}
+    shapes: dict[int, tuple[str, int, int]] = {}
     if not (_SUBJECT_GATE.isdisjoint(words) and _BARE_CUES.isdisjoint(words)):
         shapes = singular_subjects(lows)  # "A teacher was shot dead", "Another was wounded", "Gunmen kill teacher"
         if shapes:
@@ -152,7 +152,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                       offset: int, starts: list[int], populated: bool,
                       retrospective: bool = False, prior: tuple[int, Figure] | None = None,
                       single_at: Sequence[int] = (), appositions: bool = False, cues: bool = True,
-                      modal: bool = True, shapes: dict[int, tuple[str, int]] | None = None) -> list[Figure]:
+                      modal: bool = True, shapes: dict[int, tuple[str, int, int]] | None = None) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
@@ -161,7 +161,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     if single_at:
         taken = {m.start for m in mentions}
         # a bare noun is its own phrase ("kill teacher": the mention is empty, the noun starts at k)
-        singles = [NumberMention(1, k, k if shapes and shapes.get(k, ("", -1))[0] == "bare" else k + 1, k,
+        singles = [NumberMention(1, k, k if shapes and shapes.get(k, ("", -1, -1))[0] == "bare" else k + 1, k,
                                  Qualifier.EXACT, "article") for k in single_at if k not in taken]
         mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
@@ -170,10 +170,12 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
         head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
-        shape, person = shapes.get(mention.start, ("", -1)) if shapes else ("", -1)
+        shape, person, copula = shapes.get(mention.start, ("", -1, -1)) if shapes else ("", -1, -1)
         alone = shape == "alone"  # "Another was wounded"
         if head is None and person >= 0 and mention.written == "article":
             head, head_index, np_end = "people", person, person + 1  # "a schoolteacher was shot dead"
+        if head is not None and np_end < copula:
+            np_end = copula  # "a police officer guarding them was killed": the state follows its copula
         if head == "not-people" or (mention.written == "article" and not alone and (
                 head is None or W.is_plural_person(tokens[head_index].low if head_index is not None else ""))):
             continue  # "killed a bill", "wounded his pride", "killed his children": one person noun only
@@ -314,14 +316,14 @@ SINGULAR_PERSONS = frozenset(w for w in W.VICTIM_CLASS if not W.is_plural_person
 _BARE_CUES = SINGULAR_PERSONS
 
 
-def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int]]:
+def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int, int]]:
     """One victim as the subject of a state, or a headline's bare noun, by position: "A teacher was shot
     dead" and "an aid worker has been abducted" ("article": the determiner), "A mother and her son were
     killed" (a coordinated subject), "Another was wounded" ("alone"), "Gunmen kill teacher" / "Soldier
     killed in ambush" ("bare": the noun). With each shape, the index of a head noun the lists lack but
     whose form names a person ("a schoolteacher was shot dead", "a district commissioner was killed"),
     else -1. Count 1, exact (class C4); the attachment still has to find the state word in the clause."""
-    shapes: dict[int, tuple[str, int]] = {}
+    shapes: dict[int, tuple[str, int, int]] = {}
     n = len(lows)
     for k, w in enumerate(lows):
         if w in {"a", "an"}:
@@ -335,10 +337,10 @@ def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int]]:
                     if any(x in W.STATE_WORDS or x in {"gunned", "among"} for x in after):
                         head = j - 1 if not coordinated and _person_form(lows[j - 1]) \
                             and not _PERSON_STATES.isdisjoint(after) else -1
-                        shapes[k] = ("article", head)
+                        shapes[k] = ("article", head, j)
                     break
                 if low in _INTRANSITIVE_DEATHS:
-                    shapes[k] = ("article", -1)  # "A soldier died", "A mother and her three children drowned"
+                    shapes[k] = ("article", -1, -1)  # "A soldier died", "A mother and her three children drowned"
                     break
                 if low == "and" and not coordinated:
                     coordinated = True
@@ -348,12 +350,12 @@ def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int]]:
                     break  # another clause, or a number (not an age: "a 12-year-old boy")
         elif w == "another":
             if k + 1 < n and lows[k + 1] in _SUBJECT_OPENERS:
-                shapes[k] = ("alone", -1)
+                shapes[k] = ("alone", -1, -1)
         elif w in SINGULAR_PERSONS and k < n - 1:
             before = lows[k - 1] if k > 0 else "."
             if (before in _SINGLE_TRIGGERS and (k < 2 or lows[k - 2] not in _SINGULAR_DETERMINERS | {"the"})) or (
                     before in _HEADLINE_BREAKS and lows[k + 1] in _BARE_STATES):
-                shapes[k] = ("bare", -1)
+                shapes[k] = ("bare", -1, -1)
     return shapes
 
 
@@ -514,6 +516,10 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             authority = any(tokens[k].low in W.SECURITY for k in range(max(lo, verb_index - 6), verb_index))
             d.kind = CasualtyKind.ARRESTED if authority else CasualtyKind.KIDNAPPED
             d.how, d.anchor = "active", verb_index
+        elif verb in {"bodies", "corpses", "remains"} and tokens[verb_index + 1].low == "of" and verb_index > lo \
+                and tokens[verb_index - 1].low in {"the", "their", "his", "her", "its"}:
+            # "the bodies of two missing climbers were recovered": the dead, whatever the phrase says
+            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb == "for" and verb_index > lo and tokens[verb_index - 1].low in {"searching", "search", "looking",
                                                                                   "searched", "hunting"}:
             d.kind, d.how, d.anchor = CasualtyKind.MISSING, "active", verb_index  # "still searching for 14 others"

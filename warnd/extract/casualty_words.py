@@ -311,5 +311,5 @@ CASUALTY_VOCABULARY = frozenset(
        "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away",
        # "sustained injuries", "rushed to hospital", "sought refuge", "gunned down": see attachment.state_after
        "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds", "sheltering", "hands", "taken", "grabbed", "snatched",
-       "pushed", "pushing", "swept", "washed", "carried"}
+       "pushed", "pushing", "swept", "washed", "carried", "remains"}
 )
