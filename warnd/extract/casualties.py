@@ -314,6 +314,8 @@ SINGULAR_PERSONS = frozenset(w for w in W.VICTIM_CLASS if not W.is_plural_person
                                            "gang", "druze", "fulani", "masalit", "dogon", "rohingya", "asylum",
                                            "auxiliary", "people", "others", "victim"})
 _BARE_CUES = SINGULAR_PERSONS
+_SUBJECT_STARTS = SINGULAR_PERSONS | {"a", "an", "another"}
+_DIGITS = frozenset("0123456789")
 
 
 def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int, int]]:
@@ -325,7 +327,8 @@ def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int, int]]:
     else -1. Count 1, exact (class C4); the attachment still has to find the state word in the clause."""
     shapes: dict[int, tuple[str, int, int]] = {}
     n = len(lows)
-    for k, w in enumerate(lows):
+    for k in [k for k, w in enumerate(lows) if w in _SUBJECT_STARTS]:  # a comprehension: most words are none
+        w = lows[k]
         if w in {"a", "an"}:
             if k > 0 and lows[k - 1] in _NOT_SUBJECT_AFTER:
                 continue
@@ -346,7 +349,7 @@ def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int, int]]:
                     coordinated = True
                     continue
                 if low in {",", ";", "said", "says", "and", "or", "who", "which", "that", "."} or (
-                        low[:1].isdigit() and lows[j + 1] not in {"-", "year", "years"}):
+                        low[:1] in _DIGITS and lows[j + 1] not in {"-", "year", "years"}):
                     break  # another clause, or a number (not an age: "a 12-year-old boy")
         elif w == "another":
             if k + 1 < n and lows[k + 1] in _SUBJECT_OPENERS:
