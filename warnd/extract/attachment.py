@@ -25,7 +25,7 @@ _TOLL_LINKS = frozenset({"to", "at", "of", "reached", "hit", "passed", "exceeded
                          "included", "includes", "including", "were", "are", "numbered", "totalled",
                          "totaled", "now", "climbed", "rose", "risen", "jumped",
                          # the bare forms, after a modal: "could exceed 500", "may surpass 400,000"
-                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass"}) | W.GROWTH_VERBS
+                         "exceed", "surpass", "top", "reach", "above", "beyond", "pass", "be"}) | W.GROWTH_VERBS
 
 
 _STRONG_TOLL = frozenset({"toll", "tally"})
@@ -105,11 +105,69 @@ _OBJECT_FILLERS = frozenset({"a", "another", "further", "total", "of", "an", "ad
 _QUOTES = frozenset({'"', "“", "‘", "'"})
 
 
+GUNNED = frozenset({"gunned", "mowed"})   # "were gunned down", "mowed down 30 protesters"
+_HARMS = INJURIES | {"injury", "wound", "wounds", "burn"}
+_SUFFERED = frozenset({"sustained", "suffered", "suffering", "sustaining", "received", "receiving", "sustain",
+                       "suffer"})
+_TAKEN_TO = frozenset({"rushed", "taken", "admitted", "airlifted", "brought", "evacuated", "transported",
+                       "ferried", "transferred"})
+_HOSPITAL = frozenset({"hospital", "hospitals", "clinic", "clinics"})
+_SHELTER = frozenset({"refuge", "shelter", "sanctuary"})
+_SOUGHT = frozenset({"sought", "seeking", "seek", "taken", "took", "taking", "found", "sheltering"})
+
+
+def injuries_after(tokens: list[Token], start: int, hi: int) -> bool:
+    """A harm to the body in the few tokens after a figure: "treated 11 people for injuries", "..., including
+    three with gunshot wounds" (not "treated 60 patients for malaria")."""
+    for k in range(start, min(hi, start + 8)):
+        if tokens[k].low in _HARMS:
+            return True
+        if tokens[k].text in {";", "."}:
+            return False
+    return False
+
+
+def _hospital_after(tokens: list[Token], k: int, hi: int) -> bool:
+    """ "rushed to hospital", "taken to a local clinic", "admitted to Gao hospital"."""
+    if not (k + 1 < hi and tokens[k + 1].low in {"to", "into"}):
+        return False
+    return any(tokens[j].low in _HOSPITAL for j in range(k + 2, min(hi, k + 5)))
+
+
+def _state_phrase(tokens: list[Token], k: int, hi: int) -> CasualtyKind | None:
+    """A kind said by a verb phrase rather than a state word: "sustained injuries", "suffered gunshot
+    wounds", "were rushed to hospital", "have sought refuge in Chad", "were gunned down"."""
+    low = tokens[k].low
+    if low in _SUFFERED and any(tokens[j].low in _HARMS for j in range(k + 1, min(hi, k + 4))):
+        return CasualtyKind.INJURED
+    if low in _TAKEN_TO and _hospital_after(tokens, k, hi):
+        return CasualtyKind.INJURED
+    if low in _SOUGHT and k + 1 < hi and tokens[k + 1].low in _SHELTER:
+        return CasualtyKind.DISPLACED
+    if low == "down" and k > 0 and tokens[k - 1].low in GUNNED:
+        return CasualtyKind.KILLED
+    if low in {"swept", "washed", "carried"} and k + 1 < hi and tokens[k + 1].low == "away" \
+            and tokens[k - 1].low in _PASSIVE_AUX:  # not "the people swept away by the floods" (a modifier)
+        return CasualtyKind.MISSING  # "12 people were swept away by the flood"
+    if low == "held" and k + 2 < hi and ((tokens[k + 1].low == "for" and tokens[k + 2].low == "questioning")
+                                         or (tokens[k + 1].low == "in" and tokens[k + 2].low in {"custody",
+                                                                                                "detention"})):
+        return CasualtyKind.ARRESTED  # "14 suspects had been held for questioning"
+    if low in {"rounded", "picked"} and k + 1 < hi and tokens[k + 1].low == "up":
+        return CasualtyKind.ARRESTED  # "200 people had been rounded up"
+    if low == "sheltering" and k + 1 < hi and tokens[k + 1].low in {"in", "at", "inside", "under"}:
+        return CasualtyKind.DISPLACED  # "7,000 people are sheltering in schools"
+    if low == "hands" and k >= 2 and tokens[k - 1].low == "the" and tokens[k - 2].low == "in" \
+            and k + 1 < hi and tokens[k + 1].low == "of":
+        return CasualtyKind.KIDNAPPED  # "19 fishermen remain in the hands of the rebels"
+    return None
+
+
 def flee_after(tokens: list[Token], start: int, hi: int) -> bool:
     for k in range(start, min(hi, start + 8)):
         low = tokens[k].low
-        if low in {"flee", "fled", "leave", "homes", "evacuate"}:
-            return True
+        if low in {"flee", "fled", "leave", "homes", "evacuate"} or (low in HOMES and tokens[k - 1].low in _OWNERS):
+            return True  # "forced 2,000 from their homes", "pushed 1.5 million people from their villages"
         if tokens[k].text in {";", "."}:
             return False
     return False
@@ -124,6 +182,14 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
     while k < limit:
         t = tokens[k]
         low = t.low
+        if low in _STATE_PHRASE_STARTS:
+            phrase = _state_phrase(tokens, k, hi)
+            if phrase is not None:
+                return phrase, k
+        if low in _PASSIVE_TAKEN and tokens[k - 1].low in _PASSIVE_AUX:
+            held = _held_like_before(tokens, d)
+            if held is not None:
+                return held, k
         if t.kind == "num":
             nxt_kind = t
             d.coord_next = k > 0 and tokens[k - 1].low in {"and", "or"} and nxt_kind is not None
@@ -175,6 +241,16 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
                 k = resume
                 limit = min(hi, k + 8)
                 continue
+            h = d.mention.hedge_start
+            if t.text == "," and not skipped_aside and k + 1 < hi and h >= 2 and tokens[h - 1].low == "including" \
+                    and tokens[h - 2].text == "," and (tokens[k + 1].low in _ASIDE_RESUME
+                                                        or tokens[k + 1].low in W.STATE_WORDS):
+                # "Dozens of people, including 12 children, were killed": the figure is the aside, and the
+                # clause it interrupts resumes after it
+                skipped_aside = True
+                k += 1
+                limit = min(hi, k + 8)
+                continue
             if t.text == "," and not skipped_aside:
                 # "Three people, including a child, were killed": step over one aside to its verb
                 close = next((j for j in range(k + 1, min(hi, k + 14)) if tokens[j].text in {",", ";", "."}), None)
@@ -198,12 +274,17 @@ def state_after(tokens: list[Token], d: Draft, hi: int) -> tuple[CasualtyKind, i
         if low in {"left", "abandoned", "lost", "fled"} and k + 2 < hi \
                 and tokens[k + 1].low in {"their", "his", "her", "the"} and tokens[k + 2].low in HOMES:
             return CasualtyKind.DISPLACED, k  # "have left their homes", "600 families had left the town"
+        if low == "and" and k + 1 < hi and tokens[k + 1].low in _VAGUE_SUBJECTS:
+            return None  # "200 passengers had been on board and dozens were still missing": a new subject
         if low in W.AUXILIARIES or low in {"and", "who", "the", "a", "an", "in", "on", "by", "their",
                                            "his", "her", "its", "under", "inside", "within"}:
             if low == "among" and k + 1 < hi:
                 nxt_tok = tokens[k + 1]
                 if nxt_tok.low in {"the", "those"} and k + 2 < hi and tokens[k + 2].low in W.STATE_WORDS:
                     return W.STATE_WORDS[tokens[k + 2].low], k + 2
+                if nxt_tok.low == "the" and k + 2 < hi and tokens[k + 2].low in {"victims", "casualties"}:
+                    # "Three aid workers were among the victims": the harm last named, else deaths
+                    return _kind_before(tokens, k) or CasualtyKind.KILLED, k + 2
             k += 1
             continue
         if (low.endswith("ed") or low.endswith("ing")) and not (k + 1 < hi and tokens[k + 1].low in W.VICTIM_CLASS):
@@ -226,6 +307,28 @@ def _into_border(tokens: list[Token], k: int, hi: int) -> bool:
     return False
 
 
+_OWNERS = frozenset({"their", "his", "her", "the", "its"})
+_VAGUE_SUBJECTS = frozenset({"dozens", "hundreds", "thousands", "scores", "many", "several", "some", "most"})
+_PASSIVE_TAKEN = frozenset({"seized", "taken", "held", "captured", "grabbed", "snatched"})
+_PASSIVE_AUX = frozenset({"were", "was", "been", "being", "are", "is"})
+_CAPTIVITY = frozenset({CasualtyKind.KIDNAPPED, CasualtyKind.ARRESTED})
+
+
+def _held_like_before(tokens: list[Token], d: Draft) -> CasualtyKind | None:
+    """ "Another 11 were seized the next day", "Another 35 were held in the port city": a light passive
+    that continues an abduction or a detention named before it in the item takes its kind. The figure
+    must count people ("20 rifles were seized" is no figure)."""
+    h = d.mention.hedge_start
+    more = (h > 0 and tokens[h - 1].low in {"another", "further"}) \
+        or (d.mention.end < len(tokens) and tokens[d.mention.end].low in {"more", "others", "other"})
+    if d.head == "not-people" or (d.head is None and not more):
+        return None
+    kind = _kind_before(tokens, h)
+    return kind if kind in _CAPTIVITY else None
+
+
+_STATE_PHRASE_STARTS = _SUFFERED | _TAKEN_TO | _SOUGHT | {"down", "rounded", "picked", "hands", "swept", "washed",
+                                                           "carried", "held"}
 JOINS = frozenset({"or", "and"})
 
 
@@ -269,6 +372,9 @@ def toll_before(tokens: list[Token], m: NumberMention, lo: int, hi: int) -> tupl
     if link < lo or tokens[link].low not in _TOLL_LINKS:
         if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in _STRONG_TOLL:
             return CasualtyKind.KILLED, link - 1
+        if link >= lo and tokens[link].text == ":" and link - 1 >= lo and tokens[link - 1].low in W.HEAD_KIND \
+                and (link - 1 == lo or tokens[link - 2].text in {",", ";"}):
+            return W.HEAD_KIND[tokens[link - 1].low], link - 1  # a label: "Dead: 12. Injured: 40."
         return None
     if tokens[link].low == "to" and link - 1 >= lo and tokens[link - 1].low in {"bringing", "brings", "bring",
                                                                                  "raising", "raises"}:

@@ -130,7 +130,7 @@ LIST_MARKS = frozenset({"(", ":", ",", "–", "—", "-"})   # what precedes a b
 # clause words that open a phrase, not a clause, before a breakdown: "nine shot dead during protests
 # on Thursday — six in Wamena and three in Jayapura —"
 _PHRASE_PREPOSITIONS = frozenset({"during", "amid", "despite"})
-_BREAKDOWN_GAP = 12   # tokens of a prepositional phrase between a figure (or its verb) and its list
+_BREAKDOWN_GAP = 16   # tokens of a prepositional phrase between a figure (or its verb) and its list
 
 
 def attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> None:
@@ -170,6 +170,11 @@ def attach_breakdowns(tokens: list[Token], hi: int, drafts: list[Draft]) -> None
             e.cumulative = d.cumulative
             e.of_parent_victims = True
         i = found.members[-1] + 1
+
+
+def attach_elliptical(tokens: list[Token], hi: int, drafts: list[Draft]) -> None:
+    """ "31 died in El Obeid, 17 in Bara and 10 in Um Rawaba", "46 deaths in Mozambique and 21 in Malawi":
+    the verb or kind noun is left out of the later items, which take the figure's before them."""
     for n in range(1, len(drafts)):
         e, p = drafts[n], drafts[n - 1]
         if e.kind is None and e.head is None and p.kind is not None and _elliptical(tokens, e.mention, hi):
@@ -253,12 +258,18 @@ def attach_bracketed(tokens: list[Token], lo: int, hi: int, drafts: list[Draft])
 _ATTRIBUTION = frozenset({"said", "says", "told", "reported", "added", "stated", "announced"})
 
 
+_ATTRIBUTION_REACH = 18   # tokens: ", in the Tillaberi region, the defence ministry said," before the list
+
+
 def _past_attribution(tokens: list[Token], comma: int, hi: int) -> int:
-    """The mark after ", the ministry said" that follows a figure, else the comma itself."""
-    for k in range(comma + 1, min(hi - 1, comma + 9)):
+    """The mark after ", the ministry said" that follows a figure, else the comma itself. Phrases without
+    a number may come first (", in the Tillaberi region, the ministry said, 18 civilians and three
+    soldiers"; "the Palestinian Prisoners' Society said: 19 in Nablus, ..."): the list after the
+    attribution must still add up to the figure (`find_breakdown`)."""
+    for k in range(comma + 1, min(hi - 1, comma + _ATTRIBUTION_REACH)):
         if tokens[k].low in _ATTRIBUTION:
             return k + 1 if tokens[k + 1].text in {",", ":"} else comma
-        if tokens[k].kind != "word":
+        if tokens[k].kind == "num" or tokens[k].text in {";", ".", "(", ")"} or tokens[k].low in CLAUSE_BREAKS:
             return comma
     return comma
 
@@ -267,4 +278,4 @@ def _elliptical(tokens: list[Token], m: NumberMention, hi: int) -> bool:
     """ ", 17 in Bara" / "and 10 in Um Rawaba": a bare number, then a place, after a list mark."""
     before = tokens[m.hedge_start - 1].low if m.hedge_start > 0 else ""
     return before in {",", "and", ";"} and m.end + 1 < hi and tokens[m.end].low in {"in", "at", "from"} \
-        and tokens[m.end + 1].text[:1].isupper()
+        and tokens[m.end + 1].text[:1].isupper() and tokens[m.end + 1].low not in W.MONTHS

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from warnd.extract import casualty_words as W
 from warnd.extract.attachment import (
+    GUNNED,
     JOINS,
     RELEASE_VERBS,
     TO_DEATH,
@@ -31,12 +32,19 @@ from warnd.extract.attachment import (
     Draft,
     disjunction,
     flee_after,
+    injuries_after,
     state_after,
     toll_before,
     toll_victims,
     verb_before,
 )
-from warnd.extract.breakdowns import LIST_MARKS, attach_bracketed, attach_breakdowns, bare_in_brackets
+from warnd.extract.breakdowns import (
+    LIST_MARKS,
+    attach_bracketed,
+    attach_breakdowns,
+    attach_elliptical,
+    bare_in_brackets,
+)
 from warnd.extract.discourse import carry_tolls
 from warnd.extract.figure_phrase import CLAUSE_BREAKS, SEGMENT_BREAKS, noun_phrase
 from warnd.extract.history import (
@@ -106,6 +114,11 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     cues = not (W.CUMULATIVE_WORDS.isdisjoint(words) and _PAIR_FIRSTS.isdisjoint(words))
     modal = not MODAL_WORDS.isdisjoint(words)
     after_verb, after_and = singular_positions(lows) if not _SINGULAR_DETERMINERS.isdisjoint(words) else ([], [])
+    shapes: dict[int, tuple[str, int, int]] = {}
+    if not (_SUBJECT_GATE.isdisjoint(words) and _BARE_CUES.isdisjoint(words)):
+        shapes = singular_subjects(lows)  # "A teacher was shot dead", "Another was wounded", "Gunmen kill teacher"
+        if shapes:
+            after_verb = sorted({*after_verb, *shapes})
     starts = number_starts(tokens)
     published_year = reference_year(tokens, starts, published_year)
     retrospective = False          # an earlier sentence of the item looked back at past events
@@ -113,16 +126,17 @@ def find_figures(tokens: list[Token], spans: list[tuple[int, int]], *,
     for s_index, (lo, hi) in enumerate(spans):
         looked_back = (lookback and looks_back(tokens, lo, hi)) or (retro and looks_back_at(tokens, lo, hi))
         sentence_words = lows[lo:hi]
-        if (W.CASUALTY_VOCABULARY.isdisjoint(sentence_words) and not (prior is not None
-                                                                      and _refers_back(sentence_words))) or (
+        if (W.CASUALTY_VOCABULARY.isdisjoint(sentence_words)
+                and (prior is None or (_OF_TOTAL_WORDS.isdisjoint(sentence_words)
+                                       and not _refers_back(sentence_words)))) or (
                 bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi)
                 and not (after_verb and _in_span(after_verb, lo, hi))):
             retrospective = retrospective or looked_back
             continue  # no word of harm (tents, votes, money), or no number and no "killed a teenager"
-        single_at = sorted(_in_span(after_verb, lo, hi) + _in_span(after_and, lo, hi)) \
+        single_at = sorted({*_in_span(after_verb, lo, hi), *_in_span(after_and, lo, hi)}) \
             if after_verb or after_and else []
         found = _sentence_figures(tokens, lo, hi, s_index, published_year, len(figures), starts, populated,
-                                  retrospective, prior, single_at, "all" in words, cues, modal)
+                                  retrospective, prior, single_at, "all" in words, cues, modal, shapes)
         retrospective = retrospective or looked_back
         if looked_back or (history and not W.HISTORY_WORDS.isdisjoint(sentence_words)):
             for f in found:
@@ -139,7 +153,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                       offset: int, starts: list[int], populated: bool,
                       retrospective: bool = False, prior: tuple[int, Figure] | None = None,
                       single_at: Sequence[int] = (), appositions: bool = False, cues: bool = True,
-                      modal: bool = True) -> list[Figure]:
+                      modal: bool = True, shapes: dict[int, tuple[str, int, int]] | None = None) -> list[Figure]:
     in_sentence = starts[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]
     history_a, history_b = history_span(tokens, lo, hi, published_year, may_look_back=False,
                                         numbers=in_sentence, retrospective=retrospective)
@@ -147,7 +161,9 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     mentions = find_numbers(tokens, lo, hi, starts)
     if single_at:
         taken = {m.start for m in mentions}
-        singles = [NumberMention(1, k, k + 1, k, Qualifier.EXACT, "article") for k in single_at if k not in taken]
+        # a bare noun is its own phrase ("kill teacher": the mention is empty, the noun starts at k)
+        singles = [NumberMention(1, k, k if shapes and shapes.get(k, ("", -1, -1))[0] == "bare" else k + 1, k,
+                                 Qualifier.EXACT, "article") for k in single_at if k not in taken]
         mentions = sorted([*mentions, *singles], key=lambda m: m.start)
     for mention in mentions:
         if mention.written != "article" and _refused(tokens, mention, lo, hi, populated):
@@ -155,7 +171,13 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
                 drafts.append(Draft(mention, None, None, mention.end, blocked=True, bracketed=True))
             continue
         head, head_index, np_end = noun_phrase(tokens, mention.end, hi)
-        if head == "not-people" or (mention.written == "article" and (
+        shape, person, copula = shapes.get(mention.start, ("", -1, -1)) if shapes else ("", -1, -1)
+        alone = shape == "alone"  # "Another was wounded"
+        if head is None and person >= 0 and mention.written == "article":
+            head, head_index, np_end = "people", person, person + 1  # "a schoolteacher was shot dead"
+        if head is not None and np_end < copula:
+            np_end = copula  # "a police officer guarding them was killed": the state follows its copula
+        if head == "not-people" or (mention.written == "article" and not alone and (
                 head is None or W.is_plural_person(tokens[head_index].low if head_index is not None else ""))):
             continue  # "killed a bill", "wounded his pride", "killed his children": one person noun only
         drafts.append(Draft(mention, head, head_index, np_end))
@@ -176,6 +198,8 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     if any(tokens[d.mention.hedge_start - 1].text in LIST_MARKS for d in drafts[1:]):
         attach_breakdowns(tokens, hi, drafts)
         attach_bracketed(tokens, lo, hi, drafts)
+    if len(drafts) > 1:
+        attach_elliptical(tokens, hi, drafts)
     for d in drafts if appositions else ():
         if d.kind is not None and d.head in (None, "people"):
             d.head = _apposition_class(tokens, d.np_end if d.head is not None else d.mention.end, hi) or d.head
@@ -204,6 +228,7 @@ def _sentence_figures(tokens: list[Token], lo: int, hi: int, s_index: int, publi
     return out
 
 
+_OF_TOTAL_WORDS = frozenset({"them", "those", "whom"})   # "Twelve of them were women" breaks down a total before
 _PAIR_FIRSTS = frozenset(pair[0] for pair in W.CUMULATIVE_PAIRS)
 _SINGULAR_DETERMINERS = frozenset({"a", "an", "his", "her", "their"})
 _OPENER_WORDS = frozenset({"of", "those", "them", "these", "the", "dead", "victims", "casualties", "among",
@@ -271,12 +296,98 @@ def singular_positions(lows: list[str]) -> tuple[list[int], list[int]]:
         before = lows[k - 1]
         participle = before in _NOMINALS and before.endswith("ing") and k >= 2 \
             and lows[k - 2] not in {"the", "a", "an", "this", "that", "his", "her", "their"}
-        if before in _SINGLE_TRIGGERS or participle or (before == "dead" and lows[k - 2] == "shot"):
-            # ", killing a taxi driver" (a participle), not "the killing of a ..." (a noun)
+        nominal = before == "of" and k >= 3 and lows[k - 2] in _NOMINALS and lows[k - 3] == "the"
+        if before in _SINGLE_TRIGGERS or participle or nominal or (before == "dead" and lows[k - 2] == "shot"):
+            # ", killing a taxi driver" (a participle, not "the killing a"), and a nominal's object
+            # after "of": "the killing of a Tamil journalist", "the abduction of a priest"
             after_verb.append(k)
-        elif before == "and" or (before == "with" and lows[k - 2] in {"along", "together"}):
-            after_and.append(k)  # "and a general", "seven farmers together with a village official"
+        elif before in {"and", "including"} or (before == "with" and lows[k - 2] in {"along", "together"}):
+            # "and a general", "seven farmers together with a village official"; "including a nurse and
+            # four children" (a singular part is no entry, but the part coordinated with it is one)
+            after_and.append(k)
     return after_verb, after_and
+
+
+_SUBJECT_OPENERS = frozenset({"was", "is", "has", "had", "died"})
+_SUBJECT_COPULAS = frozenset({"was", "is", "has", "had"})
+# a determiner after these is inside another phrase ("the son of a farmer", "in an attack")
+_NOT_SUBJECT_AFTER = frozenset({"of", "in", "on", "at", "by", "for", "from", "with", "to", "into", "as", "like",
+                                "than", "near", "against", "about", "over", "under", "through", "toward",
+                                "towards", "across", "behind", "inside", "outside"})
+_SUBJECT_REACH = 9   # tokens from "a" to its copula: "a 12 year old boy was", "an off-duty police officer was"
+_STATE_REACH = 4     # tokens from the copula to the state word: "was later shot dead"
+_HEADLINE_BREAKS = frozenset({".", ":", "|", "—", "–", "!", "?"})
+# Singular person nouns, for "Gunmen kill teacher" and "Soldier killed in ambush": a headline drops the article
+SINGULAR_PERSONS = frozenset(w for w in W.VICTIM_CLASS if not W.is_plural_person(w) and not w.endswith("s")
+                             and w not in {"police", "army", "military", "security", "personnel", "staff",
+                                           "crew", "aid", "dozen", "family", "household", "faction", "militia",
+                                           "gang", "druze", "fulani", "masalit", "dogon", "rohingya", "asylum",
+                                           "auxiliary", "people", "others", "victim"})
+_BARE_CUES = SINGULAR_PERSONS
+_SUBJECT_STARTS = SINGULAR_PERSONS | {"a", "an", "another"}
+_DIGITS = frozenset("0123456789")
+
+
+def singular_subjects(lows: list[str]) -> dict[int, tuple[str, int, int]]:
+    """One victim as the subject of a state, or a headline's bare noun, by position: "A teacher was shot
+    dead" and "an aid worker has been abducted" ("article": the determiner), "A mother and her son were
+    killed" (a coordinated subject), "Another was wounded" ("alone"), "Gunmen kill teacher" / "Soldier
+    killed in ambush" ("bare": the noun). With each shape, the index of a head noun the lists lack but
+    whose form names a person ("a schoolteacher was shot dead", "a district commissioner was killed"),
+    else -1. Count 1, exact (class C4); the attachment still has to find the state word in the clause."""
+    shapes: dict[int, tuple[str, int, int]] = {}
+    n = len(lows)
+    for k in [k for k, w in enumerate(lows) if w in _SUBJECT_STARTS]:  # a comprehension: most words are none
+        w = lows[k]
+        if w in {"a", "an"}:
+            if k > 0 and lows[k - 1] in _NOT_SUBJECT_AFTER:
+                continue
+            coordinated = False
+            for j in range(k + 2, min(n - 1, k + _SUBJECT_REACH)):
+                low = lows[j]
+                if low in _SUBJECT_COPULAS or (coordinated and low in {"were", "have"}):
+                    after = lows[j + 1:j + _STATE_REACH]
+                    if any(x in W.STATE_WORDS or x in {"gunned", "among"} for x in after):
+                        head = j - 1 if not coordinated and _person_form(lows[j - 1]) \
+                            and not _PERSON_STATES.isdisjoint(after) else -1
+                        shapes[k] = ("article", head, j)
+                    break
+                if low in _INTRANSITIVE_DEATHS:
+                    shapes[k] = ("article", -1, -1)  # "A soldier died", "A mother and her three children drowned"
+                    break
+                if low == "and" and not coordinated:
+                    coordinated = True
+                    continue
+                if low in {",", ";", "said", "says", "and", "or", "who", "which", "that", "."} or (
+                        low[:1] in _DIGITS and lows[j + 1] not in {"-", "year", "years"}):
+                    break  # another clause, or a number (not an age: "a 12-year-old boy")
+        elif w == "another":
+            if k + 1 < n and lows[k + 1] in _SUBJECT_OPENERS:
+                shapes[k] = ("alone", -1, -1)
+        elif w in SINGULAR_PERSONS and k < n - 1:
+            before = lows[k - 1] if k > 0 else "."
+            if (before in _SINGLE_TRIGGERS and (k < 2 or lows[k - 2] not in _SINGULAR_DETERMINERS | {"the"})) or (
+                    before in _HEADLINE_BREAKS and lows[k + 1] in _BARE_STATES):
+                shapes[k] = ("bare", -1, -1)
+    return shapes
+
+
+_INTRANSITIVE_DEATHS = frozenset({"died", "drowned", "perished", "dies"})
+_SUBJECT_GATE = _SUBJECT_OPENERS | _INTRANSITIVE_DEATHS | {"were", "have"}
+# states only a person is in: a head noun the lists lack may stand for one victim before them
+_PERSON_STATES = frozenset({"killed", "shot", "murdered", "abducted", "kidnapped", "arrested", "detained",
+                            "wounded", "injured", "beheaded", "lynched", "executed", "assassinated", "slain",
+                            "gunned", "hacked", "stabbed"})
+_PERSON_ENDINGS = ("er", "or", "ist", "ian", "man", "ant", "ent", "ee", "ess")
+
+
+def _person_form(word: str) -> bool:
+    """A singular noun shaped like a person's role: schoolteacher, commissioner, physician, headman."""
+    return len(word) > 4 and word.isalpha() and word.endswith(_PERSON_ENDINGS) and word not in W.NOT_PEOPLE \
+        and not word.endswith(("ers", "ors", "ists", "ians", "ants", "ents", "ees"))
+
+
+_BARE_STATES = frozenset(W.STATE_WORDS) | {"shot", "gunned", "hacked", "beaten", "stabbed", "burned", "burnt"}
 
 
 def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
@@ -284,7 +395,8 @@ def _in_span(positions: list[int], lo: int, hi: int) -> list[int]:
 
 
 _NOMINALS = frozenset({"execution", "executions", "murder", "murders", "massacre", "slaughter", "abduction",
-                       "kidnapping", "killing"})
+                       "kidnapping", "killing", "death", "deaths", "disappearance", "disappearances", "evacuation",
+                       "displacement"})
 # "beat a trader to death": a verb that kills only with "to death" after its object (the attachment
 # then needs that phrase, so "beat a trader" alone gives nothing)
 _SINGLE_TRIGGERS = (frozenset(W.ACTIVE_VERBS) - _NOMINALS) | (TO_DEATH - {"worked", "frozen", "bled"})
@@ -367,20 +479,15 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
                 if d.parent is not None and drafts[i - 1].parent is not None and words[0] != "of":
                     d.parent = drafts[i - 1].parent if words[0] == "with" else i - 1
             break
+    of_total = False   # "N of them / of the dead" with no figure before it in the sentence
     for words in (W.SUBCOUNT_AFTER if m.end < hi and tokens[m.end].low == "of" else ()):
         k = len(words)
-        if prev is None and prior is not None and m.end + k <= hi and m.value <= prior[1].count \
-                and all(tokens[m.end + n].low == words[n] for n in range(k)) \
-                and _predicate_class(tokens, m.end + k, hi) is not None:  # "... were children", no state
-            # "Since March, 640 people have been killed. At least 40 of them were children.": a part of
-            # the total stated in an earlier sentence
-            index, total = prior
-            d.kind, d.how, d.outer_parent, d.anchor = total.kind, "discourse", index, m.start
-            d.cumulative = total.cumulative
-            d.head = _predicate_class(tokens, m.end + k, hi) or total.victims
-            d.np_end = max(d.np_end, m.end + k)
-            break
-        if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)) and prev is not None:
+        if m.end + k <= hi and all(tokens[m.end + n].low == words[n] for n in range(k)):
+            if prev is None:
+                if d.head is None:  # "Eleven of the dead were children": a part of a total stated before
+                    d.head = _predicate_class(tokens, m.end + k, hi)
+                of_total = True
+                break
             d.parent = i - 1
             d.cumulative = prev.cumulative
             d.of_parent_victims = True
@@ -393,7 +500,11 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             break
 
     verb_index = verb_before(tokens, m, lo)
-    if verb_index is not None and tokens[verb_index].low in RELEASE_VERBS:
+    if verb_index is not None and tokens[verb_index].low in {"treated", "treating"} \
+            and injuries_after(tokens, d.np_end, hi):
+        # "the Red Crescent treated 11 people, including three with gunshot wounds": treated for harm
+        d.kind, d.how, d.anchor = CasualtyKind.INJURED, "active", verb_index
+    elif verb_index is not None and tokens[verb_index].low in RELEASE_VERBS:
         d.blocked = True
         return  # "kidnappers freed 137 pupils abducted in ...": freed, exchanged or rescued people are not harmed now
     if d.parent is not None and drafts[d.parent].blocked:
@@ -418,6 +529,10 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             authority = any(tokens[k].low in W.SECURITY for k in range(max(lo, verb_index - 6), verb_index))
             d.kind = CasualtyKind.ARRESTED if authority else CasualtyKind.KIDNAPPED
             d.how, d.anchor = "active", verb_index
+        elif verb in {"bodies", "corpses", "remains"} and tokens[verb_index + 1].low == "of" and verb_index > lo \
+                and tokens[verb_index - 1].low in {"the", "their", "his", "her", "its"}:
+            # "the bodies of two missing climbers were recovered": the dead, whatever the phrase says
+            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
         elif verb == "for" and verb_index > lo and tokens[verb_index - 1].low in {"searching", "search", "looking",
                                                                                   "searched", "hunting"}:
             d.kind, d.how, d.anchor = CasualtyKind.MISSING, "active", verb_index  # "still searching for 14 others"
@@ -439,8 +554,9 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             if any(x is not None and x.kind == CasualtyKind.KIDNAPPED
                    for x in (prev, prior[1] if prior is not None else None)):
                 d.kind, d.how, d.anchor = CasualtyKind.KIDNAPPED, "active", verb_index
-        elif verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot":
-            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index
+        elif (verb == "dead" and verb_index > lo and tokens[verb_index - 1].low == "shot") or (
+                verb == "down" and verb_index > lo and tokens[verb_index - 1].low in GUNNED):
+            d.kind, d.how, d.anchor = CasualtyKind.KILLED, "active", verb_index  # "shot dead 4", "gunned down 6"
         elif verb in {"and", ",", "with"} and prev is not None and prev.kind is not None \
                 and _coordinated(tokens, prev, verb_index) \
                 and (verb != "," or prev.how in {"active", "toll"}):
@@ -449,8 +565,8 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
             d.cumulative = d.cumulative or prev.cumulative
             if state is None:
                 d.kind, d.how, d.anchor = prev.kind, prev.how, prev.anchor
-                if prev.how == "subcount" and d.parent is None:
-                    d.parent = prev.parent
+                if prev.parent is not None and d.parent is None:
+                    d.parent = prev.parent  # "including 10 soldiers and 15 civilians": both are parts
                 d.outer_parent = prev.outer_parent
     if d.kind is None:
         state = state_after(tokens, d, hi)
@@ -472,7 +588,7 @@ def _classify(tokens: list[Token], lo: int, hi: int, drafts: list[Draft], i: int
     if d.kind is None and d.parent is not None and drafts[d.parent].kind is not None:
         d.kind, d.how, d.anchor = drafts[d.parent].kind, "subcount", drafts[d.parent].anchor
     if prev is None and prior is not None and d.parent is None and d.kind in (None, prior[1].kind) \
-            and _opens_breakdown(tokens, lo, m.hedge_start):
+            and m.value <= prior[1].count and (of_total or _opens_breakdown(tokens, lo, m.hedge_start)):
         # "Casualties include 11 policemen and ...", "Of those, 683 were children": the sentence breaks
         # down the total stated before it
         index, total = prior

@@ -18,22 +18,31 @@ ACTIVE_VERBS: dict[str, CasualtyKind] = {
                      "massacring", "slaughtered", "slaughtering", "murdered", "murdering", "slew", "slaying",
                      "shot", "shooting", "beheaded", "claimed", "claiming", "martyred", "cost", "costing",
                      "hanged", "hanging", "lynched", "assassinated",
+                     # military usage: "troops neutralised 12 terrorists" (a person noun is needed, below)
+                     "neutralised", "neutralized", "neutralising", "neutralizing",
+                     "deaths", "death",
                      # nominals before "of": "the killing of 11", "the summary execution of at least 12"
                      "execution", "executions", "murder", "murders", "massacre", "slaughter"], K.KILLED),
     **dict.fromkeys(["wounded", "wounding", "wound", "wounds", "injured", "injuring", "injure", "injures",
                      "hurt", "hurting", "maimed"], K.INJURED),
     **dict.fromkeys(["abducted", "abducting", "abduct", "abducts", "kidnapped", "kidnapping", "kidnap",
                      "kidnaps", "kidnaped", "seized", "seizing", "abduction", "kidnapping"], K.KIDNAPPED),
+    # nominals before "of", like "the killing of 11": "the disappearance of 43 students"
+    **dict.fromkeys(["disappearance", "disappearances"], K.MISSING),
+    # "the flood swept away 12 people" (the object must be people: "swept away 40 homes" is not)
+    **dict.fromkeys(["swept", "washed"], K.MISSING),
     # not "jailed"/"imprisoned": a sentence passed on someone already held, not a new detention
     **dict.fromkeys(["arrested", "arresting", "arrest", "arrests", "detained", "detaining", "detain",
                      "detains", "apprehended", "apprehending"], K.ARRESTED),
     **dict.fromkeys(["displaced", "displacing", "displace", "displaces", "uprooted", "uprooting",
-                     "evacuated", "evacuating", "expelled", "expelling", "expel"], K.DISPLACED),
+                     "evacuated", "evacuating", "expelled", "expelling", "expel", "evacuation",
+                     "displacement"], K.DISPLACED),
 }
 # Verbs that need a person noun after the figure to count ("lost 15 men", "shot 3 protesters"),
 # because "lost 15 kg" and "shot 20 rounds" are not casualties.
 NEEDS_PERSON = frozenset({"shot", "shooting", "seized", "seizing", "claimed", "claiming", "lost", "losing", "cost",
-                          "costing"})
+                          "costing", "neutralised", "neutralized", "neutralising", "neutralizing", "swept",
+                          "washed"})
 ACTIVE_NEEDS_PERSON: dict[str, CasualtyKind] = {"lost": K.KILLED, "losing": K.KILLED, "buried": K.KILLED,
                                                 "burying": K.KILLED, "buries": K.KILLED}
 
@@ -42,7 +51,8 @@ STATE_WORDS: dict[str, CasualtyKind] = {
     **dict.fromkeys(["killed", "dead", "died", "die", "dies", "executed", "slain", "murdered", "massacred",
                      "perished", "beheaded", "drowned", "lynched", "fatalities", "deaths", "bodies",
                      "corpses", "dying", "killing", "martyred", "martyrs", "electrocuted", "incinerated",
-                     "asphyxiated", "suffocated", "hanged", "assassinated", "executions"], K.KILLED),
+                     "asphyxiated", "suffocated", "hanged", "assassinated", "executions", "neutralised",
+                     "neutralized"], K.KILLED),
     **dict.fromkeys(["injured", "wounded", "hurt", "injuries", "maimed", "hospitalised", "hospitalized"],
                     K.INJURED),
     **dict.fromkeys(["missing", "unaccounted", "disappeared"], K.MISSING),
@@ -96,7 +106,12 @@ RELATIVES = frozenset({"son", "brother", "father", "grandfather", "uncle", "neph
                        "engineer", "official", "chief", "elder", "pilgrim", "worshipper", "monk", "nun",
                        "cleric", "activist", "lawyer", "judge", "mayor", "councillor", "politician",
                        "businessman", "contractor", "tourist", "passenger", "vendor", "guard", "commander",
-                       "general", "colonel", "captain", "lieutenant", "sergeant"})
+                       "general", "colonel", "captain", "lieutenant", "sergeant", "bodyguard", "headman",
+                       "headteacher", "schoolteacher", "midwife", "catechist", "seminarian", "bishop", "deacon",
+                       "magistrate", "prosecutor", "senator", "governor", "commissioner", "lawmaker", "legislator",
+                       "cameraman", "photographer", "lecturer", "professor", "surgeon", "physician", "pharmacist",
+                       "ranger", "chairman", "chairwoman", "grandson", "stepson", "stepfather", "neighbour",
+                       "neighbor", "farmhand", "labourer", "laborer", "rancher", "businesswoman", "suspect"})
 SECURITY = frozenset({"soldiers", "soldier", "troops", "servicemen", "police", "policemen", "policeman",
                       "policewomen", "officers", "officer", "guards", "guard", "gendarmes", "gendarme",
                       "peacekeepers", "peacekeeper", "marines", "conscripts", "recruits", "paratroopers",
@@ -138,7 +153,8 @@ PEOPLE = frozenset({"people", "persons", "person", "others", "worshippers", "wor
                     "humanitarians", "officials", "lawmakers", "politicians", "leaders", "chiefs",
                     "ministers", "judges", "lawyers", "activists", "bloggers", "reporters", "diplomats",
                     "tourists", "foreigners", "nationals", "citizens", "locals", "survivors", "dozen",
-                    "casualties", "humans", "lives", "souls"})
+                    "casualties", "humans", "lives", "souls", "suspects", "neighbours", "neighbors",
+                    "firefighters", "rescuers"})
 OCCUPATIONS = OCCUPATIONS | frozenset({"shoemakers", "tailors", "butchers", "mechanics", "carpenters",
                                        "cooks", "cleaners", "barbers", "masons", "bakers", "labourers", "weavers",
                                        "artisans", "truckers", "boatmen", "ferrymen", "woodcutters"})
@@ -150,7 +166,7 @@ def _singular(word: str) -> str | None:
         return word[:-3] + "man"           # fishermen -> fisherman, herdsmen -> herdsman
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"             # paramilitaries -> paramilitary
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
         return word[:-1]                   # shepherds -> shepherd, nurses -> nurse
     return None
 
@@ -295,5 +311,8 @@ CASUALTY_VOCABULARY = frozenset(
     | {"death", "lives", "victims", "dead", "forced", "forcing", "forces", "force", "drove", "driving", "drive",
        "driven", "chased", "hostage", "hostages", "held", "left", "abandoned", "homes", "rounded", "picked",
        "casualties", "victim", "captured", "capturing", "capture", "searching", "treated", "hospital",
-       "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away"}
+       "recaptured", "expelled", "crossed", "crossing", "took", "take", "takes", "taking", "away",
+       # "sustained injuries", "rushed to hospital", "sought refuge", "gunned down": see attachment.state_after
+       "sustained", "suffered", "refuge", "shelter", "gunned", "mowed", "burns", "wounds", "sheltering", "hands", "taken", "grabbed", "snatched",
+       "pushed", "pushing", "swept", "washed", "carried", "remains"}
 )

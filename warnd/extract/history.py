@@ -65,8 +65,10 @@ def history_span(tokens: list[Token], lo: int, hi: int, published_year: int | No
             if named_event and (past or ended or retrospective) and _past_verb_follows(tokens, i, hi):
                 # "The 2014 assault on the district killed 5,000": the year's event is the subject
                 return _segment_start(tokens, lo, i), _clause_end(tokens, i, hi)
-            if past and before == "in":
-                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982": the year's clause is history
+            if past and (before == "in" or (before == "the" and named_event and i - 2 >= lo
+                                            and tokens[i - 2].low in {"in", "during"})):
+                # "In 1982, forces killed ..." / "... killed 10,000 people in 1982" / "... in the 1983
+                # riots": the year's clause is history
                 a = _segment_start(tokens, lo, i)
                 return a, _clause_end(tokens, i, hi)
     return hi, hi
@@ -79,7 +81,10 @@ _PAST_VERBS = frozenset({"killed", "left", "claimed", "displaced", "uprooted", "
 
 
 def _names_event(tokens: list[Token], i: int, hi: int) -> bool:
-    """A year before an event noun, maybe with one word between: "2014 massacre", "2011 arson attack"."""
+    """A year before an event noun, maybe with one word between: "2014 massacre", "2011 arson attack";
+    or after it: "the massacre of 1994", "the floods of 1998"."""
+    if i >= 2 and tokens[i - 1].low == "of" and tokens[i - 2].low in _EVENTS:
+        return True
     return any(tokens[k].low in _EVENTS for k in range(i + 1, min(hi, i + 3)))
 
 

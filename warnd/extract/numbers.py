@@ -37,6 +37,7 @@ _HEDGES: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
     (("above",), Qualifier.MORE_THAN),
     (("up", "to"), Qualifier.UP_TO),
     (("as", "many", "as"), Qualifier.UP_TO),
+    (("as", "high", "as"), Qualifier.UP_TO),   # "the toll could be as high as 400"
     (("as", "much", "as"), Qualifier.UP_TO),
     (("at", "most"), Qualifier.UP_TO),
     (("an", "estimated"), Qualifier.ABOUT),

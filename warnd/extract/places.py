@@ -799,7 +799,8 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
     for m in mentions:
         for k in range(m.start, m.end):
             covering[k] = m
-    out = list(mentions)
+    removed: set[int] = set()       # ids of the partial hits a whole name replaces
+    added: list[PlaceMention] = []
     i = 0
     for c in caps:
         if c < i:
@@ -825,11 +826,14 @@ def _whole_names(tokens: list[Token], mentions: list[PlaceMention], masked: list
         if joined or typed and not any(m.entry.level in ("country", "region", "area")
                                        and _key(tokens, m.start, m.end) not in _GENERIC_NEED_TYPE
                                        for m in inside.values()):
-            out = [m for m in out if id(m) not in inside]
-            out.append(_structural(_join(tokens, i, j), "neighbourhood" if nxt in _SUBPLACE_WORDS else "locality",
-                                   None, i, j))
+            # filtered once at the end: rebuilding the list at every whole name made a long run quadratic
+            removed.update(inside)
+            added.append(_structural(_join(tokens, i, j), "neighbourhood" if nxt in _SUBPLACE_WORDS else "locality",
+                                     None, i, j))
         i = j
-    return out
+    if not added:
+        return list(mentions)
+    return [m for m in mentions if id(m) not in removed] + added
 
 
 def _join(tokens: list[Token], i: int, j: int) -> str:
