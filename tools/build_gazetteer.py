@@ -124,7 +124,7 @@ def load_region_names() -> dict[str, dict[str, object]]:
 
 
 _ARABIC = re.compile(r"[\u0621-\u064a]")
-ARABIC_CUE_POPULATION = 50_000      # a one-word Arabic name of a smaller place needs a place cue
+ARABIC_CUE_POPULATION = 1_000_000   # a one-word Arabic name of a smaller place needs a place cue (no capitals)
 
 
 def rows(arabic: list[tuple[str, str, int, list[str]]] | None = None,

@@ -52,12 +52,13 @@ _ARTICLE = "ال"
 # suffixes of an inflected entry: feminine, sound plurals, dual, accusative (tanween) forms
 _SUFFIXES = ("", "ه", "ون", "ين", "ان", "ا", "ات", "تان", "تين", "يا")
 # the words after which a place named like a common word is a place (normalised)
-_PLACE_CUES = frozenset({"في", "ب", "من", "الي", "نحو", "قرب", "بين", "داخل", "مدينه", "محافظه", "بلده",
+_PLACE_CUES = frozenset({"في", "ب", "ل", "من", "الي", "علي", "عن", "باتجاه", "نحو", "قرب", "بين", "داخل", "مدينه", "محافظه", "بلده",
                          "قريه", "ريف", "حي", "مخيم", "قضاء", "ولايه", "مديريه", "منطقه", "مركز", "ناحيه",
                          "شمال", "جنوب", "شرق", "غرب", "وسط", "محيط", "اطراف", "مدينتي", "محافظتي",
                          "عاصمه", "سواحل", "طريق", "مطار", "معبر", "ميناء", "لواء", "اقليم", "حول"})
 _HEDGES_AFTER = (("at", "least"),)     # hedges Arabic writes after the counted noun
 _MAX_PLACE_WORDS = 4
+_CACHE_SIZE = 100_000        # distinct words whose clitics are remembered
 
 
 def normalise(word: str) -> str:
@@ -175,7 +176,15 @@ class ArabicReader:
         self._adjectives = adjectives
         self._nouns = frozenset(nouns) | frozenset(VICTIM_CLASS)
         self._places = _load_places()
-        self._place_firsts = frozenset(k.split(" ", 1)[0] for k in self._places)
+        sizes: dict[str, set[int]] = {}
+        for key in self._places:
+            parts_of_name = key.split(" ")
+            if len(parts_of_name) <= _MAX_PLACE_WORDS:
+                sizes.setdefault(parts_of_name[0], set()).add(len(parts_of_name))
+        self._place_sizes = {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}   # longest first
+        firsts = frozenset(sizes)
+        self._place_firsts = firsts | frozenset(_ARTICLE + w for w in firsts)   # with or without the article
+        self._cache: dict[str, tuple[str, ...]] = {}
         self._known = (frozenset(words) | frozenset(self._phrases) | frozenset(self._before)
                        | frozenset(adjectives) | frozenset(units) | frozenset(tens) | frozenset(scales)
                        | frozenset(w for k in phrases for w in k) | frozenset(w for k in before for w in k))
@@ -185,47 +194,45 @@ class ArabicReader:
 
     @staticmethod
     def _joined(tokens: Sequence[Token]) -> list[Token]:
+        """Words joined again across their diacritics, digits in ASCII, Arabic punctuation as Latin."""
         out: list[Token] = []
+        make = tuple.__new__      # as tokens.tokenize does: skips NamedTuple.__new__'s keyword handling
         for t in tokens:
-            text = t.text
+            text, kind = t.text, t.kind
             prev = out[-1] if out else None
-            if t.kind == "punct" and _MARKS.fullmatch(text):
+            if kind == "punct":
+                if _MARKS.fullmatch(text):
+                    if prev is not None and prev.kind == "word" and prev.end == t.start:
+                        out[-1] = make(Token, (prev.text + text, prev.low, prev.start, t.end, "word", False))
+                    continue                            # a stray mark is nothing
+                if text in _PUNCT:
+                    t = make(Token, (_PUNCT[text], _PUNCT[text], t.start, t.end, "punct", False))
+            elif kind == "word":
                 if prev is not None and prev.kind == "word" and prev.end == t.start:
-                    out[-1] = prev._replace(end=t.end)
-                continue                            # a stray mark is nothing
-            if t.kind == "word" and prev is not None and prev.kind == "word" and prev.end == t.start:
-                out[-1] = prev._replace(text=prev.text + text, end=t.end)   # "ق" + "ُ" + "تل"
-                continue
-            if t.kind == "num":
-                digits = text.translate(_DIGITS).replace("٬", ",").replace("٫", ".")
+                    out[-1] = make(Token, (prev.text + text, prev.low, prev.start, t.end, "word", False))
+                    continue                            # "ق" + "ُ" + "تل"
+            elif kind == "num":
+                digits = text.translate(_DIGITS)
                 if prev is not None and prev.end == t.start and len(out) >= 2 and out[-2].kind == "num" \
                         and out[-2].end == prev.start and prev.text in ("٬", "٫"):
                     joined = out[-2].text + ("," if prev.text == "٬" else ".") + digits
-                    out[-2:] = [Token(joined, joined, out[-2].start, t.end, "num", False)]
+                    out[-2:] = [make(Token, (joined, joined, out[-2].start, t.end, "num", False))]
                     continue
-                out.append(Token(digits, digits, t.start, t.end, "num", False))
-                continue
-            if t.kind == "punct" and text in _PUNCT:
-                out.append(t._replace(text=_PUNCT[text], low=_PUNCT[text]))
-                continue
+                t = make(Token, (digits, digits, t.start, t.end, "num", False))
             out.append(t)
-        for k, t in enumerate(out):
-            if t.kind == "word" and is_arabic(t.text):
-                n = normalise(t.text)
-                out[k] = t._replace(text=n, low=n)
         return out
 
-    # -- pass 2: clitics ----------------------------------------------------------------------------
+    # -- pass 2: normalisation and clitics ----------------------------------------------------------
 
     def _knows(self, stem: str, *, article: bool) -> bool:
         if article and stem in self._numeric:
             return False          # "الأربعين" is an ordinal or a name, not a count
-        return stem in self._known or _bare(stem) in self._place_firsts or stem in self._place_firsts
+        return stem in self._known or stem in self._place_firsts
 
-    def _split(self, word: str) -> list[str]:
-        """The clitics and stem of an Arabic word ("وبالموصل" -> و ب ال موصل), or the word."""
+    def _split(self, word: str) -> tuple[str, ...]:
+        """The clitics and stem of a normalised Arabic word ("وبالموصل" -> و ب ال موصل), or the word."""
         if len(word) < 3 or self._knows(word, article=False):
-            return [word]
+            return (word,)
         for conj in _CONJUNCTIONS:
             for prep in _PREPOSITIONS:
                 for art in ("", _ARTICLE):
@@ -236,24 +243,34 @@ class ArabicReader:
                         continue
                     stem = word[len(written):]
                     if self._knows(stem, article=bool(art)) or (not art and self._knows(_ARTICLE + stem, article=False)):
-                        return [p for p in (conj, prep, art) if p] + [stem]
-        return [word]
+                        return tuple(p for p in (conj, prep, art) if p) + (stem,)
+        return (word,)
+
+    def _pieces(self, raw: str) -> tuple[str, ...]:
+        """`_split` of the normalised word, memoised: news repeats a small vocabulary."""
+        pieces = self._cache.get(raw)
+        if pieces is None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            word = normalise(raw)
+            pieces = self._cache[raw] = self._split(word) if word else ()   # a lone tatweel is nothing
+        return pieces
 
     def _clitics(self, tokens: Iterable[Token]) -> list[Token]:
         out: list[Token] = []
+        make = tuple.__new__
         for t in tokens:
-            if t.kind != "word" or not is_arabic(t.text):
+            text = t.text
+            if t.kind != "word" or not "\u0600" <= text[0] <= "\u06ff":
                 out.append(t)
                 continue
-            pieces = self._split(t.text)
-            if len(pieces) == 1:
-                out.append(t)
+            pieces = self._pieces(text)
+            if not pieces:
                 continue
-            # offsets: clitics take the word's first character, the stem the rest (one character each
-            # in the text, whatever the diacritics around them)
+            # offsets: clitics take none of the word, the stem all of it
             for piece in pieces[:-1]:
-                out.append(Token(piece, piece, t.start, t.start, "word", False))
-            out.append(Token(pieces[-1], pieces[-1], t.start, t.end, "word", False))
+                out.append(make(Token, (piece, piece, t.start, t.start, "word", False)))
+            out.append(make(Token, (pieces[-1], pieces[-1], t.start, t.end, "word", False)))
         return out
 
     # -- pass 3: numbers ----------------------------------------------------------------------------
@@ -291,19 +308,22 @@ class ArabicReader:
 
     # -- passes 4 and 5: places, phrases, words -----------------------------------------------------
 
-    def _place_at(self, tokens: Sequence[Token], i: int) -> tuple[int, str] | None:
-        if _bare(tokens[i].text) not in self._place_firsts and tokens[i].text not in self._place_firsts:
-            return None
-        for size in range(min(_MAX_PLACE_WORDS, len(tokens) - i), 0, -1):
-            run = tokens[i:i + size]
-            if not all(r.kind == "word" and is_arabic(r.text) for r in run):
+    def _place_at(self, tokens: Sequence[Token], i: int, after_place: int) -> tuple[int, str] | None:
+        """The place named at tokens[i], if any; `after_place` is the index of a "و" right after a place
+        (a list of places goes on)."""
+        n = len(tokens)
+        for size in self._place_sizes.get(_bare(tokens[i].text), ()):
+            if i + size > n:
                 continue
-            hit = self._places.get(" ".join(_bare(r.text) for r in run))
+            run = tokens[i:i + size]
+            if size > 1 and not all(r.kind == "word" and "\u0600" <= r.text[0] <= "\u06ff" for r in run):
+                continue
+            hit = self._places.get(" ".join([_bare(r.text) for r in run]) if size > 1 else _bare(run[0].text))
             if hit is None:
                 continue
             name, needs_cue = hit
-            if needs_cue and not (i == 0 or (i > 0 and tokens[i - 1].text in _PLACE_CUES)
-                                  or (i + size < len(tokens) and tokens[i + size].text in ("-", ":", "("))):
+            if needs_cue and not (i == 0 or tokens[i - 1].text in _PLACE_CUES or i - 1 == after_place
+                                  or (i + size < n and tokens[i + size].text in ("-", ":", "("))):
                 continue
             return size, name
         return None
@@ -323,9 +343,10 @@ class ArabicReader:
         out: list[Token] = []
         n = len(split)
         i = 0
+        after_place = -1
         while i < n:
             t = split[i]
-            if t.kind != "word" or not is_arabic(t.text):
+            if t.kind != "word" or not "\u0600" <= t.text[0] <= "\u06ff":
                 out.append(t)
                 i += 1
                 continue
@@ -336,7 +357,7 @@ class ArabicReader:
                 if hit is not None and not (i + hit[0] < n and split[i + hit[0]].kind == "num"):
                     hit = None
             phrase = hit or (self._phrase_at(self._phrases, words, i) if t.text in self._phrases else None)
-            place = self._place_at(split, i)
+            place = self._place_at(split, i, after_place) if t.text in self._place_firsts else None
             if place is not None and place[0] == 1 and (t.text in self._words or t.text in self._adjectives
                                                         or _bare(t.text) in self._words):
                 place = None        # "المدينة" (the town), "الخميس" (Thursday): the word, not Medina or Khemis
@@ -344,6 +365,8 @@ class ArabicReader:
                 size, name = place
                 out.extend(_spread(tokenize(name), len(name), start, split[i + size - 1].end))
                 i += size
+                if i < n and split[i].text == "و":
+                    after_place = i
                 continue
             if phrase is None:
                 one = self._words.get(t.text)
@@ -383,8 +406,9 @@ class ArabicReader:
 # Palestinians); English rules read the subject first ("the forces arrested 25 Palestinians")
 _ACTIVE = frozenset({"killed", "arrested", "abducted", "kidnapped", "kidnap", "executed", "detained"})
 _SUBJECT_WORDS = 6
-# hedges the shared rules read before a number (numbers.py _HEDGES), by their last word
-_HEDGE_LAST = {"least": 2, "than": 2, "about": 1, "nearly": 1, "to": 2, "some": 1, "around": 1}
+# hedges the shared rules read before a number (numbers.py _HEDGES), longest first
+_HEDGES = (("no", "fewer", "than"), ("more", "than"), ("at", "least"), ("up", "to"), ("about",),
+           ("nearly",), ("some",), ("around",))
 # a state Arabic writes before its subject ("فُقد 11 آخرون": went missing 11 others), English after it
 _STATE_AFTER = frozenset({"missing"})
 # words that end a subject: a clause or a count goes on after them
@@ -404,13 +428,15 @@ def _reorder(out: list[Token]) -> list[Token]:
                 j += 1
             if j < n and out[j].kind == "num":
                 hedge = j
-                words = _HEDGE_LAST.get(out[j - 1].low, 0) if j - 1 > k else 0
-                if words and j - words > k:
-                    hedge = j - words
+                for words in _HEDGES:
+                    size = len(words)
+                    if j - size > k and tuple(w.low for w in out[j - size:j]) == words:
+                        hedge = j - size
+                        break
                 if t.low in _STATE_AFTER:
                     # after the count's noun (and "others"): "missing 11 others" -> "11 others missing"
                     after = j + 1
-                    while after < n and after - j <= 2 and out[after].kind == "word" and out[after].low not in ("and", "in"):
+                    while after < n and after - j <= 2 and (out[after].low in VICTIM_CLASS or out[after].low == "others"):
                         after += 1
                     out[k:after] = out[k + 1:after] + [t]
                     k = after
