@@ -139,6 +139,10 @@ def test_places_and_communities_come_out_under_their_english_names(extractor: Ex
     pytest.param("عرضت صور الهجوم على التلفزيون.", set(), id="pictures-not-tyre"),
     pytest.param("قُتل شخصان في غارة على مدينة صور.", {"Tyre"}, id="tyre-after-a-cue"),
     pytest.param("اجتمع المسؤولون في المدينة يوم الخميس.", set(), id="the-town-and-thursday-are-words"),
+    pytest.param("أعلنت السلطات اعتقال 4 أشخاص.", set(), id="the-authorities-are-no-town"),
+    pytest.param("تونس - غرق 3 مهاجرين.", {"Tunis"}, id="a-dateline-names-the-town"),
+    pytest.param("تونس: غرق 3 مهاجرين.", {"Tunisia"}, id="a-headline-names-the-country"),
+    pytest.param("قصف على حمص وحماة.", {"Homs", "Hama"}, id="a-list-of-places-goes-on-after-wa"),
 ])
 def test_places_named_like_common_words_need_a_cue(extractor: Extractor, text: str, places: set[str]) -> None:
     assert {p.name for p in extractor.extract_text(text, language="ar").places} == places
