@@ -35,7 +35,7 @@ def test_config_examples_load(where: str, text: str, tmp_path: Path) -> None:
 
 
 def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
-    gazetteer_block, _lexicon_block, _sources_block = yaml_blocks("docs/extraction.md")
+    gazetteer_block, _lexicon_block, _sources_block = yaml_blocks("docs/extraction.md")[:3]
     where, text = gazetteer_block
     path = tmp_path / "aliases.yaml"
     path.write_text(text, encoding="utf-8")
@@ -45,7 +45,7 @@ def test_extraction_doc_gazetteer_example_loads(tmp_path: Path) -> None:
 
 
 def test_extraction_doc_lexicon_example_loads(tmp_path: Path) -> None:
-    _gazetteer_block, (where, text), _sources_block = yaml_blocks("docs/extraction.md")
+    _gazetteer_block, (where, text), _sources_block = yaml_blocks("docs/extraction.md")[:3]
     path = tmp_path / "communities.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([], [path])
@@ -54,12 +54,24 @@ def test_extraction_doc_lexicon_example_loads(tmp_path: Path) -> None:
 
 
 def test_extraction_doc_sources_example_loads(tmp_path: Path) -> None:
-    *_, (where, text) = yaml_blocks("docs/extraction.md")
+    where, text = yaml_blocks("docs/extraction.md")[2]
     path = tmp_path / "sources.yaml"
     path.write_text(text, encoding="utf-8")
     extractor = load_extractor([], [path])
     text = "KST said 14 civilians were killed in Beni. The tracker said 12 more died, Radio Okapi reported."
     assert [c.attributed_to for c in extractor.extract_text(text).casualties] == ["Kivu Security Tracker"] * 2, where
+
+
+def test_extraction_doc_arabic_glossary_example_loads(tmp_path: Path) -> None:
+    where, text = next((w, t) for w, t in yaml_blocks("docs/extraction.md") if t.lstrip("# ").startswith("config/lexicons/ar"))
+    path = tmp_path / "ar.yaml"
+    path.write_text(text, encoding="utf-8")
+    communities = tmp_path / "communities.yaml"
+    communities.write_text("communities:\n  - {name: Ogiek, forms: [Ogiek, Ogieks]}\n", encoding="utf-8")
+    extractor = load_extractor([], [path, communities])
+    signals = extractor.extract_text("ذبح 7 مدنيين الأوغيك في كركوك.", language="ar")
+    assert [(c.kind.value, c.count, c.location) for c in signals.casualties] == [("killed", 7, "Kirkuk")], where
+    assert signals.targeted_groups == ("Ogiek",), where
 
 
 def test_bundled_operator_sources_file_loads() -> None:
