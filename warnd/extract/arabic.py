@@ -178,10 +178,14 @@ class ArabicReader:
         self._nouns = frozenset(nouns) | frozenset(VICTIM_CLASS)
         self._places = _load_places()
         sizes: dict[str, set[int]] = {}
+        pairs: set[str] = set()
         for place in self._places:
             parts_of_name = place.split(" ")
-            if len(parts_of_name) <= _MAX_PLACE_WORDS:
+            if len(parts_of_name) <= _MAX_PLACE_WORDS and all(parts_of_name):
                 sizes.setdefault(parts_of_name[0], set()).add(len(parts_of_name))
+                if len(parts_of_name) > 1:
+                    pairs.add(" ".join(parts_of_name[:2]))
+        self._place_pairs = frozenset(pairs)     # the first two words of the longer names
         self._place_sizes = {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}   # longest first
         firsts = frozenset(sizes)
         self._place_firsts = firsts | frozenset(_ARTICLE + w for w in firsts)   # with or without the article
@@ -190,6 +194,9 @@ class ArabicReader:
                        | frozenset(adjectives) | frozenset(units) | frozenset(tens) | frozenset(scales)
                        | frozenset(w for k in phrases for w in k) | frozenset(w for k in before for w in k))
         self._numeric = frozenset(units) | frozenset(tens)
+        # words that may start a phrase or a place, or end a hedge to move: not settled by one lookup
+        self._starts = frozenset(self._before) | frozenset(self._phrases) | self._place_firsts \
+            | frozenset(w for w, gloss in words.items() if tuple(e[1] for e in gloss) in _HEDGES_AFTER)
 
     # -- pass 1: marks, digits, punctuation ---------------------------------------------------------
 
@@ -277,6 +284,9 @@ class ArabicReader:
     # -- pass 3: numbers ----------------------------------------------------------------------------
 
     def _numbers_pass(self, tokens: list[Token]) -> list[Token]:
+        numeric = self._numeric
+        if not any(t.kind == "num" or t.text in numeric for t in tokens):
+            return tokens
         words = [t.text for t in tokens]
         scales = self._numbers.scales
         out: list[Token] = []
@@ -313,8 +323,10 @@ class ArabicReader:
         """The place named at tokens[i], if any; `after_place` is the index of a "و" right after a place
         (a list of places goes on)."""
         n = len(tokens)
-        for size in self._place_sizes.get(_bare(tokens[i].text), ()):
-            if i + size > n:
+        first = _bare(tokens[i].text)
+        longer = i + 1 < n and f"{first} {_bare(tokens[i + 1].text)}" in self._place_pairs
+        for size in self._place_sizes.get(first, ()):
+            if i + size > n or (size > 1 and not longer):
                 continue
             run = tokens[i:i + size]
             if size > 1 and not all(r.kind == "word" and "\u0600" <= r.text[0] <= "\u06ff" for r in run):
@@ -347,6 +359,8 @@ class ArabicReader:
         n = len(split)
         i = 0
         after_place = -1
+        starts, glosses, adjectives = self._starts, self._words, self._adjectives
+        make = tuple.__new__
         while i < n:
             t = split[i]
             if t.kind != "word" or not "\u0600" <= t.text[0] <= "\u06ff":
@@ -354,6 +368,17 @@ class ArabicReader:
                 i += 1
                 continue
             start = t.start
+            text = t.text
+            if text not in starts:        # most words start no phrase or place: one lookup settles them
+                one = glosses.get(text)
+                if one is not None:
+                    out.extend([make(Token, (e, low, start, t.end, "word", cap)) for e, low, cap in one])
+                    i += 1
+                    continue
+                if text not in adjectives:
+                    out.append(t)
+                    i += 1
+                    continue
             hit = None
             if t.text in self._before and i + 1 < n:
                 hit = self._phrase_at(self._before, words, i)
