@@ -115,6 +115,9 @@ def _cas(extractor: Extractor, text: str) -> list[tuple[str, int, str, str, bool
     pytest.param("لقي جنديان حتفهما وفُقد 3 آخرون في هجوم قرب بيدوا.",
                  [("killed", 2, "exact", "security forces", False, "Baidoa"),
                   ("missing", 3, "exact", "people", False, "Baidoa")], id="dual-and-missing"),
+    pytest.param("قُتل 10 أشخاص بينهم ثلاثة أطفال وأربع نساء في قصف على دوما.",
+                 [("killed", 10, "exact", "people", False, "Douma"), ("killed", 3, "exact", "children", False, "Douma"),
+                  ("killed", 4, "exact", "women", False, "Douma")], id="a-count-after-wa-is-not-joined-to-it"),
     # vague numbers give no figure, as "dozens" does not
     pytest.param("قتل عشرات المدنيين في حلب.", [], id="vague-dozens"),
     pytest.param("نزحت آلاف العائلات من الفاشر.", [], id="vague-thousands"),

@@ -275,10 +275,11 @@ class ArabicReader:
             pieces = self._pieces(text)
             if not pieces:
                 continue
-            # offsets: clitics take none of the word, the stem all of it
+            # offsets: clitics take none of the word, the stem the rest after its first letter, so that
+            # the rules do not read "و" + "4" as joined ("twenty-five" is adjacent, "and 4" is not)
             for piece in pieces[:-1]:
                 out.append(make(Token, (piece, piece, t.start, t.start, "word", False)))
-            out.append(make(Token, (pieces[-1], pieces[-1], t.start, t.end, "word", False)))
+            out.append(make(Token, (pieces[-1], pieces[-1], t.start + (len(pieces) > 1), t.end, "word", False)))
         return out
 
     # -- pass 3: numbers ----------------------------------------------------------------------------
