@@ -118,6 +118,9 @@ def _cas(extractor: Extractor, text: str) -> list[tuple[str, int, str, str, bool
     pytest.param("قُتل 10 أشخاص بينهم ثلاثة أطفال وأربع نساء في قصف على دوما.",
                  [("killed", 10, "exact", "people", False, "Douma"), ("killed", 3, "exact", "children", False, "Douma"),
                   ("killed", 4, "exact", "women", False, "Douma")], id="a-count-after-wa-is-not-joined-to-it"),
+    pytest.param("ارتفعت الحصيلة في حمص إلى 20 قتيلاً و45 جريحاً.",
+                 [("killed", 20, "exact", "people", True, "Homs"), ("injured", 45, "exact", "people", True, "Homs")],
+                 id="a-conjunction-written-onto-a-figure"),
     # vague numbers give no figure, as "dozens" does not
     pytest.param("قتل عشرات المدنيين في حلب.", [], id="vague-dozens"),
     pytest.param("نزحت آلاف العائلات من الفاشر.", [], id="vague-thousands"),

@@ -227,6 +227,10 @@ class ArabicReader:
                     out[-2:] = [make(Token, (joined, joined, out[-2].start, t.end, "num", False))]
                     continue
                 t = make(Token, (digits, digits, t.start, t.end, "num", False))
+                if prev is not None and prev.kind == "word" and prev.end == t.start and "\u0600" <= prev.text[0] <= "\u06ff":
+                    # "و140": the conjunction is written onto the figure; the rules must not read the two
+                    # as joined ("twenty-five" is): the word gives up its last offset
+                    out[-1] = make(Token, (prev.text, prev.low, prev.start, prev.end - 1, "word", False))
             out.append(t)
         return out
 
