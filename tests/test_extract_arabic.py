@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from warnd.errors import ConfigError
 from warnd.extract import Extractor, eval_extract, load_extractor
 from warnd.extract.arabic import normalise, place_key
+from warnd.extract.language import item_language
 from warnd.extract.tokens import tokenize
 
 CORPUS = Path(__file__).parent / "data" / "extract_corpus"
@@ -152,6 +153,15 @@ def test_places_and_communities_come_out_under_their_english_names(extractor: Ex
 ])
 def test_places_named_like_common_words_need_a_cue(extractor: Extractor, text: str, places: set[str]) -> None:
     assert {p.name for p in extractor.extract_text(text, language="ar").places} == places
+
+
+def test_an_undeclared_arabic_item_is_detected_and_read(extractor: Extractor) -> None:
+    from warnd.types import Item
+    signals = extractor.extract(Item(feed="f", key="k", title="مقتل 7 مدنيين في قصف على مدينة حلب"))
+    assert (signals.language, signals.read) == ("ar", True)
+    assert [(c.kind.value, c.count, c.location) for c in signals.casualties] == [("killed", 7, "Aleppo")]
+    # the detector's Moroccan and Egyptian Arabic classes, or a feed that declares them, are read as Arabic
+    assert item_language("ary", "", extractor.detector) == "ar" and item_language("arz-EG", "", extractor.detector) == "ar"
 
 
 def test_an_operator_glossary_adds_words(tmp_path: Path) -> None:
