@@ -408,10 +408,14 @@ class ArabicReader:
                 adjective = self._adjectives.get(t.text)
                 if adjective is not None:
                     word = _word(adjective, t.start, t.end, cap=adjective[:1].isupper())
-                    if out and out[-1].kind == "word" and out[-1].low in self._nouns:
+                    noun = len(out) - 1
+                    if noun >= 2 and out[noun].kind == "word" and "\u0600" <= out[noun].text[0] <= "\u06ff" \
+                            and out[noun - 1].low == "of" and out[noun - 2].low in self._nouns:
+                        noun -= 2           # "قرية الثعلة الدرزية": the Druze village of al-Thaala
+                    if noun >= 0 and out[noun].kind == "word" and out[noun].low in self._nouns:
                         # before the noun's whole gloss: "قوات الأمن الكردية" -> "Kurdish security forces"
-                        at = len(out) - 1
-                        while at > 0 and out[at - 1].start == out[-1].start and out[at - 1].kind == "word" \
+                        at = noun
+                        while at > 0 and out[at - 1].start == out[noun].start and out[at - 1].kind == "word" \
                                 and out[at - 1].low != "the":
                             at -= 1
                         out.insert(at, word)               # "مدنيين أكراد" -> "Kurdish civilians"
