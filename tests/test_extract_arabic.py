@@ -89,6 +89,7 @@ def test_place_keys_drop_the_article_of_each_word() -> None:
     pytest.param("اعتقلت الشرطة 9 أشخاص", "الشرطه arrested 9 people", id="verb-subject-object"),
     pytest.param("مدنيين أكراد", "Kurdish civilians", id="adjective-after-its-noun"),
     pytest.param("قرية الكفير الدرزية", "the Druze village of الكفير", id="adjective-after-a-named-noun"),
+    pytest.param("بلدة الكفير ذات الغالبية المسيحية", "the Christian town of الكفير", id="a-majority-town"),
     pytest.param("بيروت، الأحد؛ هل؟", "Beirut , Sunday ; هل ?", id="arabic-punctuation"),
 ])
 def test_the_glossary_reads_arabic_as_the_shared_rules_do(extractor: Extractor, text: str, reading: str) -> None:
