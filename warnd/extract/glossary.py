@@ -25,8 +25,9 @@ the same shape (it says `language: fr`) adds to it, its entries winning.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -38,7 +39,7 @@ from warnd.extract.gazetteer import bundled_yaml
 from warnd.extract.numbers import NumberWords, word_number
 from warnd.extract.tokens import Token, fold, tokenize
 
-BUNDLED = ("fr",)     # languages with a glossary in data/lang_<code>.yaml
+BUNDLED = ("fr", "ar")     # languages with a glossary in data/lang_<code>.yaml
 
 
 class _NumbersModel(BaseModel):
@@ -133,9 +134,12 @@ class Glossary:
     before_firsts: frozenset[str]       # first words (exact and folded) of the before_number phrases
     adjectives: Mapping[str, str]
     adjective_nouns: frozenset[str]
+    reader: Callable[[Sequence[Token]], list[Token]] | None = None   # a script's own reading (arabic.py)
 
     def apply(self, tokens: Sequence[Token]) -> list[Token]:
         """The tokens as the shared rules read them (see the module docstring)."""
+        if self.reader is not None:
+            return self.reader(tokens)
         split = self._numbers(self._split_elisions(tokens))
         # a word in capitals has usually lost its accents ("TUES" for "tués"): only folded keys match it
         keys = ["" if t.kind != "word" or t.text.isupper() else _key(t.text) for t in split]
@@ -323,7 +327,15 @@ def load_glossaries(docs: Sequence[LocatedYaml] = ()) -> dict[str, Glossary]:
     by_language: dict[str, list[_GlossaryModel]] = {}
     for m in models:
         by_language.setdefault(m.language, []).append(m)
-    return {code: _build(parts) for code, parts in by_language.items()}
+    return {code: _reader(code, _build(parts), parts) for code, parts in by_language.items()}
+
+
+def _reader(code: str, glossary: Glossary, parts: Sequence[_GlossaryModel]) -> Glossary:
+    """Arabic is read by arabic.py from the same glossary files (its script needs its own passes)."""
+    if code != "ar":
+        return glossary
+    from warnd.extract.arabic import ArabicReader  # imported here: arabic.py reads this module's models
+    return dataclasses.replace(glossary, reader=ArabicReader(parts).apply)
 
 
 def _build(parts: Sequence[_GlossaryModel]) -> Glossary:
