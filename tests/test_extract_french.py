@@ -92,6 +92,20 @@ def test_places_and_communities_come_out_under_their_english_names(extractor: Ex
     assert {p.name for p in signals.places} == {"Timbuktu"} and signals.targeted_groups == ("Fulani",)
 
 
+@pytest.mark.parametrize(("text", "groups"), [
+    # a community named by its post-nominal adjective, after a community noun or a people noun
+    ("Des hommes armés ont tué 12 membres de la communauté peule dans le centre du Mali.", ("Fulani",)),
+    ("Les miliciens ont ciblé des civils de l'ethnie mbororo, tuant 9 personnes.", ("Mbororo",)),
+    ("Des assaillants ont pris pour cible des villageois haoussa, tuant 7 personnes.", ("Hausa",)),
+    ("Deux fidèles coptes ont été tués devant une église.", ("Coptic",)),
+    # a community that is no victim: members voting, a people named in no harm
+    ("Les députés de la communauté peule ont voté le budget de 2025.", ()),
+    ("Tous les habitants ont fui vers Kaya.", ()),
+])
+def test_a_community_named_by_its_french_adjective(extractor: Extractor, text: str, groups: tuple[str, ...]) -> None:
+    assert extractor.extract_text(text, language="fr").targeted_groups == groups
+
+
 def test_an_operator_glossary_adds_words(tmp_path: Path) -> None:
     extra = tmp_path / "fr.yaml"
     extra.write_text("language: fr\ninflected:\n  trucidé: killed\nadjectives:\n  ogiek: Ogiek\n", encoding="utf-8")
