@@ -24,6 +24,9 @@ def _rows(table: str) -> list[object]:
 
 
 VICTIMS = _rows("""
+Fulani|The attack targeted Fulani herders grazing cattle near Djibo, killing 14.
+Murle|Raiders singled out Murle elders at the water point and killed six.
+Dinka|Attackers targeted the Dinka clan's cattle camp overnight, killing 11.
 Hazara|Gunmen pulled 11 Hazara coal miners off a bus in Machh and shot them dead.
 Yazidi|Nine Yazidi shepherds were found dead near Sinjar on Tuesday.
 Coptic|Assailants opened fire on a bus carrying Coptic pilgrims to a monastery in Minya, killing seven.
@@ -132,6 +135,9 @@ Afar|Fighting in the Afar region displaced 20,000 Afar villagers.
 """)
 
 NOT_VICTIMS = _rows("""
+|Troops targeted Fulani militants in the forest, killing 14.
+|Airstrikes targeted Fulani fighters in their camps, killing 20.
+|Fulani herders targeted farmers in Benue, killing 14.
 |Fulani herders killed 15 villagers in a reprisal raid near Bokkos.
 |Hausa militiamen attacked the village, killing eight.
 |The Kurdish-led administration said 12 of its fighters died in the clashes.

@@ -171,6 +171,8 @@ def is_targeted(tokens: list[Token], unit: Unit, head: str | None, head_at: int 
         return True
     if _passive_victim(tokens, head_at if head_at is not None else end - 1, hi):
         return True
+    if head in _MEMBERS and _targeting_verb_before(tokens, start, lo):
+        return True  # "the attack targeted Fulani herders": an unarmed party noun as the target's object
     # vetoes
     if _excluded(tokens, start, lo, lexicon) or _attackers_from(tokens, start, lo, lexicon):
         return False
@@ -396,6 +398,18 @@ def _victims_apposition(tokens: list[Token], start: int, lo: int, figures: Mappi
 # party nouns that are no armed side: their arrest is a crackdown on the community
 _UNARMED = frozenset({"activists", "leaders", "elders", "politicians", "representatives", "delegates",
                       "scholars", "clerics", "dignitaries", "notables"})
+# party nouns for a community's own members when they are not fighting: the object of a targeting
+# verb is its target ("targeted Fulani herders", "singled out Murle elders"), unlike "targeted X militants"
+_MEMBERS = _UNARMED | {"herders", "herdsmen", "tribesmen", "clan", "clans", "tribe", "tribes"}
+
+
+def _targeting_verb_before(tokens: list[Token], start: int, lo: int) -> bool:
+    """A verb that takes people as its object right before the noun phrase (articles and "local",
+    "ethnic" between): "targeted the Fulani herders", "singling out Amhara traders"."""
+    j = start - 1
+    while j >= lo and tokens[j].low in {"the", "a", "an", "local", "ethnic", "out", "unarmed"}:
+        j -= 1
+    return j >= lo and tokens[j].low in _TARGET_VERBS
 _OWNED = frozenset({"homes", "houses", "home", "house", "shops", "businesses", "property", "properties",
                     "farms", "villages", "village", "graves", "cemetery", "cemeteries", "settlements", "lands",
                     "land", "camps", "families", "members", "livestock", "cattle", "herds", "huts", "homesteads"})
